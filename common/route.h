@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The canonical route: what the route server owns and publishes, and what a slot is built from.
+// The same struct is the on-wire element of the shared-memory snapshot and journal, so it is
+// fixed-size, has no pointers and no padding holes.
+#pragma once
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MOLT_PORT_NAME_MAX 16 // including the NUL; also the limit on port names in moltd's config
+
+enum molt_route_type {
+	MOLT_RT_VIA = 1,	// PREFIX via GATEWAY [dev PORT]
+	MOLT_RT_DEV = 2,	// PREFIX dev PORT (on-link: the destination is the neighbour)
+	MOLT_RT_BLACKHOLE = 3,	// PREFIX blackhole (drop silently, counted)
+};
+
+// family is 4 or 6 (not AF_*: the value is on the wire and must not depend on the libc).
+// Addresses are in network byte order; an IPv4 address uses the first 4 bytes of the 16.
+// Host bits of prefix beyond plen are always zero (the parser rejects them otherwise).
+// dev is empty when no device was given.
+struct molt_route {
+	uint8_t family;
+	uint8_t plen;
+	uint8_t type;
+	uint8_t reserved; // zero
+	uint8_t prefix[16];
+	uint8_t gateway[16];
+	char dev[MOLT_PORT_NAME_MAX];
+};
+static_assert(sizeof(struct molt_route) == 52, "molt_route is a wire format");
+
+// Parses one route line (no comment, no newline needed; leading/trailing blanks allowed).
+// Returns 0 and fills *r, 1 if the line is blank or a comment, or -EINVAL with a message that
+// names the problem written to err (always NUL-terminated).
+int molt_route_parse(const char *line, struct molt_route *r, char *err, size_t errlen);
+
+// Parses "ADDR/LEN" (IPv4 or IPv6). Host bits must be zero unless allow_host_bits is set
+// (port addresses in the config carry host bits: 10.0.1.1/24). Returns 0 or -EINVAL.
+int molt_prefix_parse(const char *s, uint8_t *family, uint8_t addr[16], uint8_t *plen,
+		      bool allow_host_bits, char *err, size_t errlen);
+
+// Parses a bare IPv4 or IPv6 address. Returns 0 or -EINVAL.
+int molt_addr_parse(const char *s, uint8_t *family, uint8_t addr[16]);
+
+// Formats a route back into the route-file syntax. Returns the length like snprintf.
+int molt_route_format(const struct molt_route *r, char *buf, size_t len);
+
+// Formats an address (family 4 or 6). Returns buf.
+const char *molt_addr_format(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
+
+// Key equality: same family, plen and prefix (a later route for the same key replaces it).
+bool molt_route_same_key(const struct molt_route *a, const struct molt_route *b);
+
+// A 64-bit hash of the whole route (key and next hop). The content digest of a table is the
+// sum (mod 2^64) of the hashes of its routes: independent of order, and updated incrementally
+// by adding on insert and subtracting on delete.
+uint64_t molt_route_hash(const struct molt_route *r);

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// A slot: everything a worker needs to forward, built fresh, used, then scrubbed and freed.
+// Workers reach the slot in use only through dp->active, loaded once per burst.
+#pragma once
+
+#include <stdint.h>
+
+#include "dataplane/nexthop.h"
+#include "drivers/driver.h"
+
+enum slot_state {
+	SLOT_EMPTY = 0,
+	SLOT_BUILDING,
+	SLOT_READY,
+	SLOT_ACTIVE,
+	SLOT_DRAINING,
+	SLOT_ERASED,
+	SLOT_STATE_MAX
+};
+
+struct slot {
+	// Read by workers (hot): the FIBs and next hops.
+	struct fib *fib4;
+	struct fib *fib6;
+	const struct fib_ops *ops4;
+	const struct fib_ops *ops6;
+	struct molt_nh *nh;		// nh_capacity entries, rte_zmalloc'ed
+	// Control only below.
+	uint32_t nh_count;
+	uint32_t nh_capacity;
+	uint32_t id;			// position in the slot array
+	enum slot_state state;
+	uint64_t generation;		// unique per build; names the DPDK objects
+	const struct fib_driver *driver;
+	uint64_t routes4, routes6;	// feed routes installed
+	uint64_t rejected;		// feed routes not installable (e.g. gateway not on-link)
+	uint64_t digest;		// sum of molt_route_hash() of the installed feed routes
+	uint64_t feed_generation;	// feed generation / sequence it was built from
+	uint64_t feed_seq;
+	uint64_t build_ns;		// how long the build took
+	uint64_t created_ns;		// CLOCK_MONOTONIC at build start
+	uint64_t activated_ns;
+};
+
+const char *slot_state_name(enum slot_state s);

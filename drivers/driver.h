@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FIB drivers: one small ops table per engine, so a slot does not care which structure holds
+// its routes (DESIGN.md "Slots"). One driver provides an IPv4 and an IPv6 FIB.
+//
+// Conventions (every op): 0 or -errno on failure; NULL with errno set for create. Addresses:
+// IPv4 as uint32_t in HOST byte order (what rte_lpm takes), IPv6 as 16 bytes network order.
+// Next-hop values are < FIB_NH_MAX. A lookup miss yields FIB_NH_MISS.
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FIB_NH_MAX (1u << 20)	// fits rte_lpm (24 bits) and rte_lpm6 (21 bits)
+#define FIB_NH_MISS UINT32_MAX
+
+struct fib_conf {
+	uint32_t max_routes;	// rules the FIB must hold
+	uint32_t tbl8_groups;	// IPv4 tbl8 groups (rte_lpm); IPv6 drivers size their own
+	int socket_id;		// NUMA socket, SOCKET_ID_ANY allowed
+};
+
+typedef int (*fib_walk_cb)(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *arg);
+
+struct fib;	// opaque, one per (driver, family) instance
+
+struct fib_ops {
+	uint8_t family;		// 4 or 6
+	// Creates an empty FIB. name must be unique among live DPDK objects (the caller derives it
+	// from the slot generation). errno: EINVAL, ENOMEM, EEXIST.
+	struct fib *(*create)(const char *name, const struct fib_conf *conf);
+	// Adds or replaces prefix/plen -> nh. prefix: uint32_t* (host order) for IPv4, uint8_t[16]
+	// for IPv6, host bits zero. -EINVAL bad plen/nh, -ENOSPC table full.
+	int (*add)(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh);
+	// Deletes prefix/plen. -ENOENT when absent.
+	int (*del)(struct fib *f, const void *prefix, uint8_t plen);
+	// Looks up n addresses (uint32_t host order array for IPv4; uint8_t[n][16] for IPv6)
+	// writing nh[i] or FIB_NH_MISS. Safe to call from any number of workers at once.
+	void (*lookup_bulk)(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n);
+	// Visits every rule exactly once, in no particular order; prefix as for add (IPv4 as a
+	// uint32_t in host order, passed by pointer). Stops early and returns cb's non-zero value.
+	int (*walk)(const struct fib *f, fib_walk_cb cb, void *arg);
+	uint64_t (*count)(const struct fib *f);	// rules held
+	size_t (*memory)(const struct fib *f);	// bytes allocated for it
+	// Overwrites every byte of the FIB's memory, then frees it. NULL-safe.
+	void (*free_scrub)(struct fib *f);
+};
+
+struct fib_driver {
+	const char *name;	// "lpm", "fib", "reference", ...
+	const char *description;
+	// Whether del (and add) may run while workers call lookup_bulk on the same FIB. When false
+	// the slot machinery never modifies this driver's FIB while it is ACTIVE.
+	bool live_update_safe_v4;
+	bool live_update_safe_v6;
+	const struct fib_ops *v4;
+	const struct fib_ops *v6;
+};
+
+// Drivers register themselves from a constructor (RTE_INIT); no central table.
+void fib_driver_register(const struct fib_driver *d);
+const struct fib_driver *fib_driver_find(const char *name);
+// Iterates registered drivers: pass NULL to get the first.
+const struct fib_driver *fib_driver_next(const struct fib_driver *prev);
