@@ -11,6 +11,8 @@
 
 #define MOLT_MAX_ADDRS_PER_PORT 8
 #define MOLT_MAX_STATIC_NEIGH 1024
+#define MOLT_MAX_SLOT_DRIVERS 8
+#define MOLT_DRIVER_NAME_MAX 32
 
 struct molt_ifaddr {
 	uint8_t addr[16];	// network order; IPv4 in the first 4 bytes
@@ -48,13 +50,15 @@ struct molt_config {
 	uint32_t fib_max_routes_v4;	// fib.max_routes_v4, default 2,000,000
 	uint32_t fib_max_routes_v6;	// fib.max_routes_v6, default 500,000
 	uint32_t fib_tbl8_groups_v4;	// fib.tbl8_groups_v4, default 65,536
-	char driver[32];		// fib.driver (default "lpm")
+	char driver[MOLT_DRIVER_NAME_MAX];	// fib.driver (default "lpm")
 	// metabolism (used by the metabolism issue): slots, interval_ms, drivers
 	uint32_t slots;			// default 3
 	uint32_t interval_ms;		// default 10000
+	uint16_t n_drivers;		// metabolism.drivers, default: one entry, fib.driver
+	char drivers[MOLT_MAX_SLOT_DRIVERS][MOLT_DRIVER_NAME_MAX];
 	uint32_t icmp_rate;		// icmp.rate_per_sec per port per worker, default 100
 	uint32_t icmp_burst;		// icmp.burst, default 10
-	uint32_t neigh_timeout_ms;	// neighbors_reachable_ms, default 30000
+	uint32_t neigh_timeout_ms;	// neighbor_timeout_ms, default 30000
 	uint32_t neigh_hold;		// packets held per unresolved neighbour, default 3
 };
 

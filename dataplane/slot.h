@@ -3,6 +3,7 @@
 // Workers reach the slot in use only through dp->active, loaded once per burst.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataplane/nexthop.h"
@@ -43,3 +44,17 @@ struct slot {
 };
 
 const char *slot_state_name(enum slot_state s);
+
+// Allocates a zeroed slot (state EMPTY) with empty IPv4 and IPv6 FIBs of driver d and a zeroed
+// next-hop table of nh_capacity entries, all in DPDK memory. The FIBs are named from generation
+// (DPDK object names are global), so generation must be unique among live slots.
+// Returns NULL with errno set (EINVAL, ENOMEM, EEXIST).
+struct slot *slot_alloc(const struct fib_driver *d, uint64_t generation, const struct fib_conf *c4,
+			const struct fib_conf *c6, uint32_t nh_capacity);
+
+// Overwrites the FIBs, the next-hop table and the slot itself, then frees them. Only for a
+// slot no worker can reach any more (never published, or past its RCU grace period). NULL-safe.
+void slot_free_scrub(struct slot *s);
+
+// Bytes of DPDK memory the slot holds (FIBs + next-hop table + the struct).
+size_t slot_memory(const struct slot *s);

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Last stage: every packet of the burst is in exactly one sink. Sends the per-port tx buffers
+// (one tx burst per egress port), hands punts to the control thread in one ring enqueue, and
+// frees drops in one call.
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "dataplane/dp_priv.h"
+
+static void tx_flush(struct dp_ctx *c)
+{
+	uint16_t wid = c->w->worker_id;
+	uint32_t dirty = c->ws->tx_dirty;
+	uint64_t forwarded = 0;
+
+	while (dirty != 0) {
+		uint16_t port = (uint16_t)__builtin_ctz(dirty);
+		struct dp_txbuf *b = &c->ws->tx[port];
+		struct port_counters *out = &molt_port_ctr[port][wid];
+		uint64_t bytes = 0;
+		uint16_t sent;
+
+		dirty &= dirty - 1;
+		sent = rte_eth_tx_burst(port, c->w->txq, b->pkts, b->n);
+		for (uint16_t i = 0; i < sent; i++)
+			bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+		out->tx += sent;
+		out->tx_bytes += bytes;
+		forwarded += sent;
+		if (unlikely(sent < b->n)) {
+			c->ctr->drops[MOLT_DROP_TX_FULL] += b->n - sent;
+			rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+		}
+		b->n = 0;
+	}
+	c->ws->tx_dirty = 0;
+	c->ctr->forwarded += forwarded;
+}
+
+static void punt_flush(struct dp_ctx *c)
+{
+	unsigned done = 0;
+
+	if (c->w->punt != NULL)
+		done = rte_ring_enqueue_burst(c->w->punt, (void **)c->punt, c->n_punt, NULL);
+	c->ctr->punted += done;
+	if (unlikely(done < c->n_punt)) {
+		c->ctr->drops[MOLT_DROP_PUNT_RING_FULL] += c->n_punt - done;
+		rte_pktmbuf_free_bulk(&c->punt[done], c->n_punt - done);
+	}
+}
+
+void dp_sinks_flush(struct dp_ctx *c)
+{
+	if (c->ws->tx_dirty != 0)
+		tx_flush(c);
+	if (c->n_punt > 0)
+		punt_flush(c);
+	if (c->n_drop > 0)
+		rte_pktmbuf_free_bulk(c->drop, c->n_drop);
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// IPv4 input: the RFC 1812 section 5.2.2 header checks, then the destination classes a router
+// never looks up (5.3.7), collecting the rest of the burst's destinations for one bulk lookup.
+// Nothing is trimmed: Ethernet padding may make the frame longer than total length.
+#include "dataplane/dp_priv.h"
+
+#define IP4_HDR_MIN sizeof(struct rte_ipv4_hdr)
+
+// One's complement sum over the header, 32 bits at a time (the carries land in the upper half
+// of the 64-bit accumulator and are folded back). A correct header, checksum field included,
+// sums to 0xffff; byte order does not matter since 0xffff is its own swap.
+static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, unsigned ihl)
+{
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < ihl; i++) {
+		uint32_t w;
+
+		memcpy(&w, p + 4 * i, sizeof(w)); // the header is only 2-byte aligned
+		sum += w;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+// RFC 1812 5.3.7 / 4.2.2.11: 0/8, 127/8, multicast and class E (with limited broadcast) are
+// not valid sources.
+static inline bool ip4_bad_source(uint32_t src)
+{
+	uint8_t top = (uint8_t)(src >> 24);
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+void ip4_input(struct dp_ctx *c)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < c->n4; i++) {
+		struct rte_mbuf *m = c->m4[i];
+		const struct rte_ipv4_hdr *ip = dp_ip4(m);
+		uint32_t avail = rte_pktmbuf_data_len(m) - sizeof(struct rte_ether_hdr);
+		uint32_t frame = rte_pktmbuf_pkt_len(m) - sizeof(struct rte_ether_hdr);
+		uint32_t hlen, tlen, dst;
+		uint8_t top;
+
+		// 1. The link layer delivered enough bytes for the smallest header.
+		if (unlikely(avail < IP4_HDR_MIN)) {
+			dp_drop(c, m, MOLT_DROP_IP4_TOO_SHORT);
+			continue;
+		}
+		// 3. Version 4.
+		if (unlikely((ip->version_ihl >> 4) != 4)) {
+			dp_drop(c, m, MOLT_DROP_IP4_BAD_VERSION);
+			continue;
+		}
+		// 4. IHL at least 5 words and within what was received (options are kept as is).
+		hlen = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+		if (unlikely(hlen < IP4_HDR_MIN || hlen > avail)) {
+			dp_drop(c, m, MOLT_DROP_IP4_BAD_IHL);
+			continue;
+		}
+		// 5. Total length covers the header and fits in the frame.
+		tlen = rte_be_to_cpu_16(ip->total_length);
+		if (unlikely(tlen < hlen || tlen > frame)) {
+			dp_drop(c, m, MOLT_DROP_IP4_BAD_TOTAL_LENGTH);
+			continue;
+		}
+		// 2. Header checksum (after the length checks, so it reads only received bytes).
+		if (unlikely(!ip4_cksum_ok(ip, hlen / 4))) {
+			dp_drop(c, m, MOLT_DROP_IP4_BAD_CHECKSUM);
+			continue;
+		}
+		if (unlikely(ip4_bad_source(rte_be_to_cpu_32(ip->src_addr)))) {
+			dp_drop(c, m, MOLT_DROP_IP4_BAD_SOURCE);
+			continue;
+		}
+		dst = rte_be_to_cpu_32(ip->dst_addr);
+		top = (uint8_t)(dst >> 24);
+		if (unlikely(top == 0 || top == 127 || top >= 224)) {
+			// Limited broadcast is for us (e.g. DHCP); multicast routing is not
+			// supported, and 0/8, 127/8 and class E must never be forwarded.
+			if (dst == UINT32_MAX)
+				dp_punt(c, m, PUNT_LOCAL, 4);
+			else
+				dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
+			continue;
+		}
+		c->m4[k] = m;
+		c->dst4[k] = dst;
+		k++;
+	}
+	c->n4 = k;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Acts on each looked-up next hop: forward (TTL / hop limit, rewrite, tx), punt for ICMP
+// errors, resolution or local delivery, drop, or defer on-link destinations to neigh_lookup.
+// Family-neutral: the only per-family work is the TTL test and decrement.
+#include "dataplane/dp_priv.h"
+
+// RFC 1812 5.3.4: a frame received as a link-layer broadcast/multicast is not forwarded, and
+// 4.3.2.7: no ICMP error is sent about it either.
+static inline bool l2_multicast(struct rte_mbuf *m)
+{
+	return rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+}
+
+static inline bool ttl_expires(struct rte_mbuf *m, uint8_t family)
+{
+	if (family == 4)
+		return dp_ip4(m)->time_to_live <= 1;
+	return dp_ip6(m)->hop_limits <= 1;
+}
+
+// An ICMP error is owed about m: hand it to the control thread if the bucket allows. The
+// caller has counted the reason; only the suppression is counted here.
+static void icmp_error(struct dp_ctx *c, struct rte_mbuf *m, enum punt_reason r, uint8_t family)
+{
+	if (l2_multicast(m)) {
+		c->drop[c->n_drop++] = m;
+	} else if (dp_icmp_allow(c)) {
+		dp_punt(c, m, r, family);
+	} else {
+		c->ctr->drops[MOLT_DROP_ICMP_RATE_LIMITED]++;
+		c->drop[c->n_drop++] = m;
+	}
+}
+
+static void punt_resolve_gw(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, uint8_t family)
+{
+	const struct molt_nh *e = &c->s->nh[nh];
+	struct molt_mbuf_priv *p = dp_punt(c, m, PUNT_RESOLVE, family);
+
+	p->nh = nh;
+	p->out_port = e->port;
+	p->slot_generation = c->s->generation;
+	memcpy(p->resolve_ip, e->gateway, sizeof(p->resolve_ip));
+}
+
+static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, uint8_t family,
+			    const void *dst)
+{
+	const struct slot *s = c->s;
+	uint64_t l2;
+
+	// A FIB that has been tampered with must not make us read past the next-hop table.
+	if (unlikely(nh >= s->nh_capacity)) {
+		c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
+		icmp_error(c, m, PUNT_UNREACHABLE, family);
+		return;
+	}
+	l2 = atomic_load_explicit(&s->nh[nh].l2, memory_order_relaxed);
+	switch (nh_l2_kind(l2)) {
+	case NH_FORWARD:
+	case NH_UNRESOLVED:
+	case NH_CONNECTED:
+		break;
+	case NH_LOCAL:
+		dp_punt(c, m, PUNT_LOCAL, family);
+		return;
+	case NH_BLACKHOLE:
+		dp_drop(c, m, MOLT_DROP_BLACKHOLE);
+		return;
+	case NH_DROP:
+	default:
+		dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
+		return;
+	}
+
+	// From here on the packet would leave the router.
+	if (unlikely(l2_multicast(m))) {
+		dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
+		return;
+	}
+	// RFC 4291 2.5.6: a link-local source must not leave its link.
+	if (family == 6 && unlikely(dp_ip6(m)->src_addr[0] == 0xfe &&
+				    (dp_ip6(m)->src_addr[1] & 0xc0) == 0x80)) {
+		dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
+		return;
+	}
+	// Checked before resolution too, so held packets never need it (control decrements).
+	if (unlikely(ttl_expires(m, family))) {
+		c->ctr->drops[MOLT_DROP_TTL_EXCEEDED]++;
+		icmp_error(c, m, PUNT_TTL_EXCEEDED, family);
+		return;
+	}
+
+	switch (nh_l2_kind(l2)) {
+	case NH_FORWARD:
+		dp_forward(c, m, family, l2);
+		break;
+	case NH_UNRESOLVED:
+		punt_resolve_gw(c, m, nh, family);
+		break;
+	default: // NH_CONNECTED: the destination is the neighbour
+		if (family == 4) {
+			c->c4m[c->nc4] = m;
+			c->c4key[c->nc4] = rte_cpu_to_be_32(*(const uint32_t *)dst);
+			c->c4nh[c->nc4++] = nh;
+		} else {
+			c->c6m[c->nc6] = m;
+			c->c6key[c->nc6] = dst;
+			c->c6nh[c->nc6++] = nh;
+		}
+		break;
+	}
+}
+
+void nh_dispatch(struct dp_ctx *c)
+{
+	for (uint16_t i = 0; i < c->n4; i++) {
+		if (unlikely(c->nh4[i] == FIB_NH_MISS)) {
+			c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
+			icmp_error(c, c->m4[i], PUNT_UNREACHABLE, 4);
+			continue;
+		}
+		dispatch(c, c->m4[i], c->nh4[i], 4, &c->dst4[i]);
+	}
+	for (uint16_t i = 0; i < c->n6; i++) {
+		if (unlikely(c->nh6[i] == FIB_NH_MISS)) {
+			c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
+			icmp_error(c, c->m6[i], PUNT_UNREACHABLE, 6);
+			continue;
+		}
+		dispatch(c, c->m6[i], c->nh6[i], 6, c->dst6[i]);
+	}
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Prefix helpers shared by the drivers: every driver keeps its keys canonical (host bits zero)
+// so that the same route always has the same key, whatever the caller passed.
+#pragma once
+
+#include <stdint.h>
+#include <string.h>
+
+#define PREFIX6_LEN 16
+
+static inline uint32_t prefix4_mask(uint8_t plen)
+{
+	// A shift by 32 is undefined, so /0 is a special case.
+	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
+}
+
+// Copies the first plen bits of src into dst and zeroes the rest.
+static inline void prefix6_mask(uint8_t dst[PREFIX6_LEN], const uint8_t *src, uint8_t plen)
+{
+	unsigned full = plen / 8, rem = plen % 8;
+
+	memcpy(dst, src, full);
+	memset(dst + full, 0, PREFIX6_LEN - full);
+	if (rem)
+		dst[full] = src[full] & (uint8_t)(0xff << (8 - rem));
+}

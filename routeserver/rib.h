@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The route server's table: one route per (family, plen, prefix), kept as a dense array (what
+// gets published) indexed by an open-addressing hash table. Single-threaded.
+#pragma once
+
+#include <stdint.h>
+
+#include "common/route.h"
+
+struct rib {
+	struct molt_route *routes; // dense, in insertion order; published as is
+	uint32_t count;
+	uint32_t alloc;
+	uint64_t *slots; // 0 empty, else (hash >> 32) << 32 | (index + 1)
+	uint32_t mask;	 // number of slots - 1 (a power of two)
+	uint32_t count_v4;
+	uint64_t digest; // sum of molt_route_hash() of all routes, kept incrementally
+};
+
+// Sizes the table for about `hint` routes (it grows past that). Returns 0 or -ENOMEM.
+int rib_init(struct rib *rib, uint32_t hint);
+
+void rib_free(struct rib *rib);
+
+// Inserts r, or replaces the route with the same key. Returns 0 when added, 1 when it
+// replaced a route, -ENOMEM, or -E2BIG past 2^32 - 2 routes.
+int rib_add(struct rib *rib, const struct molt_route *r);
+
+// Removes the route with key's (family, plen, prefix). Returns 0 or -ENOENT. The last route
+// moves into the hole, so the order of routes is not stable across deletes.
+int rib_del(struct rib *rib, const struct molt_route *key);
+
+// Returns the route with key's (family, plen, prefix), or NULL.
+const struct molt_route *rib_find(const struct rib *rib, const struct molt_route *key);

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# netns end-to-end: three hosts in their own namespaces and subnets, joined by veth pairs to
+# moltd (af_packet ports) in a router namespace; ARP and ND resolve dynamically (no static
+# neighbours). Checks ping/ping6 between hosts and to the router, a prefix behind a link-local
+# next hop, TTL/hop limit 1 (time exceeded), unrouted (unreachable), blackhole (silence), and
+# runs bounded iperf3 UDP and TCP transfers.
+#
+#   netns_forward.sh [BUILD_DIR]
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 1 ] && { MOLT_BUILD=$1; MOLTD=$1/control/moltd; ROUTESERVER=$1/routeserver/molt-routeserver; }
+
+need_root
+need_bin "$MOLTD" "$ROUTESERVER"
+need_cmd ip ping ethtool iperf3 ss
+e2e_init
+
+SHM="/molt-netns-$$"
+PREFIX="molt-netns-$$"
+PASSED=0
+
+ok() {
+	PASSED=$((PASSED + 1))
+	log "ok $PASSED - $*"
+}
+
+topo_create "$E2E_TMP" "$SHM"
+start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
+defer_dpdk_prefix "$PREFIX"
+# shellcheck disable=SC2046
+start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$E2E_TMP/config.json"
+wait_moltd moltd "$PREFIX"
+
+# ping_ok NS DST: the first packets may wait for ARP/ND; poll (bounded) until one reply comes
+# back, then require 5 of 5.
+ping_ok() {
+	local ns=$1 dst=$2 out
+	wait_for "$ns reaches $dst" 10 0.3 in_ns "$ns" ping -c 1 -W 1 "$dst"
+	out=$(in_ns "$ns" ping -c 5 -i 0.2 -W 2 "$dst" 2>&1)
+	echo "$out" | grep -q ' 5 received' || fail "ping $dst from $ns lost packets: $out"
+	ok "ping $dst from ${ns%-*}"
+}
+
+ping_ok "$NS_H1" 10.0.1.1
+ping_ok "$NS_H1" fd00:1::1
+ping_ok "$NS_H2" 10.0.1.1
+ping_ok "$NS_H1" 10.0.2.2
+ping_ok "$NS_H1" fd00:2::2
+ping_ok "$NS_H1" 10.0.3.2
+ping_ok "$NS_H1" fd00:3::2
+ping_ok "$NS_H2" 10.0.3.2
+ping_ok "$NS_H2" fd00:3::2
+ping_ok "$NS_H3" fd00:1::2
+# Behind gateways: IPv4 via 10.0.3.2, IPv6 via the link-local fe80::3:2 dev p2.
+ping_ok "$NS_H1" 10.99.0.1
+ping_ok "$NS_H1" fd00:99::1
+ping_ok "$NS_H2" fd00:99::1
+
+# expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: one ping that must get an ICMP error whose
+# text matches PATTERN.
+expect_icmp() {
+	local ns=$1 desc=$2 pat=$3 out
+	shift 3
+	out=$(in_ns "$ns" ping -c 1 -W 2 "$@" 2>&1)
+	echo "$out" | grep -Eq "$pat" || fail "$desc: expected /$pat/ in: $out"
+	ok "$desc"
+}
+
+expect_icmp "$NS_H1" "TTL 1 gets time exceeded from 10.0.1.1" \
+	'From 10\.0\.1\.1 .*Time to live exceeded' -t 1 10.0.2.2
+expect_icmp "$NS_H1" "hop limit 1 gets time exceeded from the router" \
+	'From (fd00:1::1|fe80:[0-9a-f:]+).*Time exceeded: Hop limit' -t 1 fd00:2::2
+expect_icmp "$NS_H1" "unrouted IPv4 gets net unreachable from 10.0.1.1" \
+	'From 10\.0\.1\.1 .*Destination Net Unreachable' 100.64.0.1
+expect_icmp "$NS_H1" "unrouted IPv6 gets no-route unreachable from the router" \
+	'From (fd00:1::1|fe80:[0-9a-f:]+).*Destination unreachable: No route' 2001:db8:ffff::1
+
+out=$(in_ns "$NS_H1" ping -c 2 -i 0.2 -W 1 192.0.2.1 2>&1)
+echo "$out" | grep -q ' 0 received' || fail "blackhole answered: $out"
+echo "$out" | grep -q 'From ' && fail "blackhole sent an ICMP error: $out"
+ok "blackhole 192.0.2.1 drops silently"
+
+# A connected host that does not exist: packets wait for ARP/ND (at most 3 held per neighbour),
+# resolution fails after its probes, and every one of them ends up counted as neigh_unresolved
+# on the ingress port.
+unresolved() {
+	telemetry "$PREFIX" /molt/ports | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["p0"]["drop_neigh_unresolved"])'
+}
+before=$(unresolved) || fail "telemetry /molt/ports"
+out=$(in_ns "$NS_H1" ping -c 5 -i 0.2 -W 1 10.0.2.99 2>&1)
+echo "$out" | grep -q ' 0 received' || fail "ping to a missing host got an answer: $out"
+out=$(in_ns "$NS_H1" ping -c 5 -i 0.2 -W 1 fd00:2::99 2>&1)
+echo "$out" | grep -q ' 0 received' || fail "ping6 to a missing host got an answer: $out"
+got=0
+for ((i = 0; i < 50; i++)); do
+	got=$(($(unresolved) - before))
+	[ "$got" -ge 10 ] && break
+	sleep 0.2
+done
+[ "$got" -eq 10 ] || fail "10 packets to unresolvable neighbours, neigh_unresolved grew by $got"
+ok "unresolvable neighbours: 10 packets held, then dropped and counted (neigh_unresolved)"
+
+# iperf_run NAME SERVER_NS SERVER_ADDR PORT CLIENT_NS ARGS...: one bounded iperf3 run; prints
+# the result, fails if the client fails or nothing arrived.
+iperf_run() {
+	local name=$1 sns=$2 saddr=$3 port=$4 cns=$5
+	shift 5
+	start_bg "iperf3-s-$name" ip netns exec "$sns" iperf3 -s -1 -p "$port" -B "$saddr"
+	wait_for "iperf3 server $name listening" 50 0.1 \
+		sh -c "ip netns exec $sns ss -Hltn | grep -q ':$port '"
+	local j="$E2E_TMP/iperf3-$name.json"
+	timeout 30 ip netns exec "$cns" iperf3 -c "$saddr" -p "$port" --json "$@" >"$j" 2>&1 ||
+		{ cat "$j" >&2; fail "iperf3 $name failed"; }
+	"$PY" - "$j" "$name" <<'PY' || fail "iperf3 $name: no data received"
+import json, sys
+r = json.load(open(sys.argv[1]))
+e = r["end"]
+if "lost_packets" in e.get("sum", {}):
+    s = e["sum"]
+    print("iperf3 %s: %.1f Mbit/s, %d packets, %d lost (%.2f%%), jitter %.3f ms" % (
+        sys.argv[2], s["bits_per_second"] / 1e6, s["packets"], s["lost_packets"],
+        s["lost_percent"], s["jitter_ms"]))
+    sys.exit(0 if s["packets"] > s["lost_packets"] else 1)
+if "sum_received" in e:
+    s = e["sum_received"]
+    print("iperf3 %s: %.1f Mbit/s received, %d bytes, retransmits %s" % (
+        sys.argv[2], s["bits_per_second"] / 1e6, s["bytes"],
+        e.get("sum_sent", {}).get("retransmits")))
+    sys.exit(0 if s["bytes"] > 0 else 1)
+s = e["sum"]
+print("iperf3 %s: %.1f Mbit/s, %d packets, %d lost (%.2f%%), jitter %.3f ms" % (
+    sys.argv[2], s["bits_per_second"] / 1e6, s["packets"], s["lost_packets"],
+    s["lost_percent"], s["jitter_ms"]))
+sys.exit(0 if s["packets"] > s["lost_packets"] else 1)
+PY
+	ok "iperf3 $name"
+}
+
+iperf_run udp4 "$NS_H2" 10.0.2.2 5201 "$NS_H1" -u -b 50M -t 3 -l 1200
+iperf_run tcp4 "$NS_H2" 10.0.2.2 5202 "$NS_H1" -t 2
+iperf_run tcp6 "$NS_H3" fd00:3::2 5203 "$NS_H1" -t 2
+
+log "router counters (telemetry /molt/ports):"
+telemetry "$PREFIX" /molt/ports | tee "$E2E_TMP/ports.json" || fail "telemetry /molt/ports"
+telemetry "$PREFIX" /molt/workers || true
+telemetry "$PREFIX" /molt/slots || true
+
+stop_proc moltd TERM
+[ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC after SIGTERM (expected 0)"
+log "moltd exit output (counters):"
+grep -v '^EAL' "$E2E_TMP/moltd.log" | tail -n 40
+stop_proc rs TERM
+[ "$STOP_RC" -eq 0 ] || fail "molt-routeserver exited with status $STOP_RC after SIGTERM"
+log "PASS: $PASSED checks"

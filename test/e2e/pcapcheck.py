@@ -1,0 +1,566 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Checks moltd's net_pcap output against the manifest written by pcapgen.py.
+
+    pcapcheck.py --dir DIR [--counters FILE.json] [--log MOLTD.log] [--duration SECONDS]
+
+Every output frame must be explained: a forwarded packet (right egress port, MACs, TTL/hop
+limit one less, valid IPv4 checksum, everything else byte for byte), an ICMP/ICMPv6 error
+(right type and code, from the ingress port's address to the original source, valid checksums,
+quoting the original), an echo reply, or a neighbour-protocol frame of the router's own. Every
+packet that must be forwarded or answered must come out exactly once, and nothing that must be
+dropped may come out. With --counters, the router's per-port counters (rx, forwarded, drops by
+reason) must match what was sent. Prints `pcap e2e: N checked, W wrong` and exits 1 if W > 0.
+"""
+import argparse
+import collections
+import glob
+import ipaddress
+import json
+import os
+import re
+import struct
+import sys
+
+MAGIC = b'MOLTe2e!'
+# What the router does not forward and must count, per reason (pcapgen's 'drop' field).
+DROP_EXACT = {'eth_too_short', 'ethertype_unknown', 'ip4_too_short', 'ip4_bad_version',
+              'ip4_bad_ihl', 'ip4_bad_total_length', 'ip4_bad_checksum', 'ip4_bad_source',
+              'ip6_too_short', 'ip6_bad_version', 'ip6_bad_payload_length', 'ip6_bad_source',
+              'blackhole', 'ttl_exceeded', 'no_route', 'not_forwardable'}
+# Reasons that must stay 0 in this test (everything is resolvable, nothing overflows).
+DROP_ZERO = {'neigh_unresolved', 'punt_ring_full', 'tx_full', 'no_slot',
+             'local_dropped'}
+ICMP_RATE = 100
+ICMP_BURST = 10
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b'\x00'
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def read_pcap(path):
+    frames = []
+    with open(path, 'rb') as f:
+        hdr = f.read(24)
+        if len(hdr) < 24:
+            raise ValueError('%s: truncated pcap header (%d bytes)' % (path, len(hdr)))
+        magic = struct.unpack('<I', hdr[:4])[0]
+        endian = '<' if magic in (0xa1b2c3d4, 0xa1b23c4d) else '>'
+        while True:
+            rh = f.read(16)
+            if not rh:
+                break
+            if len(rh) < 16:
+                raise ValueError('%s: truncated record header' % path)
+            _, _, incl, _ = struct.unpack(endian + 'IIII', rh)
+            data = f.read(incl)
+            if len(data) < incl:
+                raise ValueError('%s: truncated record' % path)
+            frames.append(data)
+    return frames
+
+
+def mac_str(b):
+    return ':'.join('%02x' % x for x in b)
+
+
+def ip4s(b):
+    return str(ipaddress.IPv4Address(bytes(b)))
+
+
+def ip6s(b):
+    return str(ipaddress.IPv6Address(bytes(b)))
+
+
+def norm6(s):
+    return str(ipaddress.IPv6Address(s))
+
+
+class Checker:
+    def __init__(self, d):
+        with open(os.path.join(d, 'manifest.json')) as f:
+            man = json.load(f)
+        self.dir = d
+        self.ports = man['network']['ports']
+        for p in self.ports:
+            p['v6'] = norm6(p['v6'])
+            p['ll'] = norm6(p['ll'])
+        self.neigh = {}
+        for ip, mac, k in man['network']['neighbors']:
+            self.neigh[(norm6(ip) if ':' in ip else ip, k)] = mac
+        self.recs = {r['id']: r for r in man['packets']}
+        for r in self.recs.values():
+            r['raw'] = bytes.fromhex(r['hex'])
+        self.seen = collections.Counter()
+        self.errors = []
+        self.checked = 0
+        self.control = collections.Counter()
+        self.icmp_err = collections.Counter()  # (ingress port, kind, family) -> n
+        self.out_count = {}
+
+    def wrong(self, where, msg):
+        self.errors.append('%s: %s' % (where, msg))
+
+    # --- per frame ---
+
+    def check_all(self):
+        for k, p in enumerate(self.ports):
+            files = sorted(glob.glob(os.path.join(self.dir, 'out_%s_q*.pcap' % p['name'])))
+            if not files:
+                self.wrong(p['name'], 'no output pcap (out_%s_q*.pcap)' % p['name'])
+            n = 0
+            for fn in files:
+                try:
+                    frames = read_pcap(fn)
+                except (OSError, ValueError) as e:
+                    self.wrong(p['name'], str(e))
+                    continue
+                for i, fr in enumerate(frames):
+                    n += 1
+                    self.checked += 1
+                    self.check_frame(k, '%s#%d' % (os.path.basename(fn), i), fr)
+            self.out_count[p['name']] = n
+        self.check_missing()
+
+    def src_mac_of(self, rec):
+        """The MAC of the host that sent rec (a static neighbour on the ingress port)."""
+        return mac_str(rec['raw'][6:12])
+
+    def check_l2(self, where, k, fr, dmac):
+        if mac_str(fr[6:12]) != self.ports[k]['mac']:
+            self.wrong(where, 'source MAC %s, expected port MAC %s' % (
+                mac_str(fr[6:12]), self.ports[k]['mac']))
+        if dmac is not None and mac_str(fr[0:6]) != dmac:
+            self.wrong(where, 'destination MAC %s, expected %s' % (mac_str(fr[0:6]), dmac))
+
+    def check_frame(self, k, where, fr):
+        if len(fr) < 14:
+            return self.wrong(where, 'runt frame of %d bytes' % len(fr))
+        et = struct.unpack('!H', fr[12:14])[0]
+        if et == 0x0806:
+            self.control['arp'] += 1
+            return None
+        if et == 0x0800:
+            return self.check_v4(k, where, fr)
+        if et == 0x86dd:
+            return self.check_v6(k, where, fr)
+        return self.wrong(where, 'unexpected ethertype 0x%04x' % et)
+
+    def rec_by_magic(self, fr):
+        i = fr.find(MAGIC)
+        if i < 0 or i + 12 > len(fr):
+            return None
+        return self.recs.get(struct.unpack('!I', fr[i + 8:i + 12])[0])
+
+    def check_v4(self, k, where, fr):
+        ip = fr[14:]
+        if len(ip) < 20 or ip[0] >> 4 != 4:
+            return self.wrong(where, 'bad IPv4 header')
+        ihl = (ip[0] & 15) * 4
+        tl = struct.unpack('!H', ip[2:4])[0]
+        if ihl < 20 or tl < ihl or tl > len(ip):
+            return self.wrong(where, 'bad IPv4 lengths ihl=%d tl=%d frame=%d' % (ihl, tl, len(ip)))
+        if csum(ip[:ihl]) != 0:
+            self.wrong(where, 'bad IPv4 header checksum')
+        ip = ip[:tl]
+        if ip[9] == 1 and tl >= ihl + 8:
+            t = ip[ihl]
+            if t in (3, 11):
+                return self.check_icmp_err(k, where, fr, ip, ihl, 4)
+            if t == 0:
+                return self.check_echo_reply(k, where, fr, ip, ihl, 4)
+        rec = self.rec_by_magic(ip)
+        if rec is None:
+            return self.wrong(where, 'unknown IPv4 packet %s -> %s proto %d' % (
+                ip4s(ip[12:16]), ip4s(ip[16:20]), ip[9]))
+        return self.check_forward(k, where, fr, ip, rec, 4)
+
+    def check_v6(self, k, where, fr):
+        ip = fr[14:]
+        if len(ip) < 40 or ip[0] >> 4 != 6:
+            return self.wrong(where, 'bad IPv6 header')
+        pl = struct.unpack('!H', ip[4:6])[0]
+        if 40 + pl > len(ip):
+            return self.wrong(where, 'IPv6 payload length %d beyond frame' % pl)
+        ip = ip[:40 + pl]
+        if ip[6] == 58 and pl >= 8:
+            t = ip[40]
+            if 133 <= t <= 137 or t in (130, 131, 132, 143):
+                self.control['nd/mld type %d' % t] += 1
+                return None
+            if t in (1, 3):
+                return self.check_icmp_err(k, where, fr, ip, 40, 6)
+            if t == 129:
+                return self.check_echo_reply(k, where, fr, ip, 40, 6)
+        rec = self.rec_by_magic(ip)
+        if rec is None:
+            return self.wrong(where, 'unknown IPv6 packet %s -> %s nh %d' % (
+                ip6s(ip[8:24]), ip6s(ip[24:40]), ip[6]))
+        return self.check_forward(k, where, fr, ip, rec, 6)
+
+    def once(self, where, rec, what):
+        self.seen[rec['id']] += 1
+        if self.seen[rec['id']] > 1:
+            self.wrong(where, 'id %d (%s) came out %d times (%s)' % (
+                rec['id'], rec['cat'], self.seen[rec['id']], what))
+            return False
+        return True
+
+    def check_forward(self, k, where, fr, ip, rec, fam):
+        where = '%s id %d %s' % (where, rec['id'], rec['cat'])
+        exp = rec['expect']
+        if exp['what'] != 'forward':
+            return self.wrong(where, 'came out forwarded, expected %s' % exp['what'])
+        if not self.once(where, rec, 'forward'):
+            return None
+        if exp['egress'] != k:
+            self.wrong(where, 'left on %s, expected %s' % (
+                self.ports[k]['name'], self.ports[exp['egress']]['name']))
+        self.check_l2(where, k, fr, exp['dmac'])
+        orig = rec['raw'][14:]
+        if fam == 4:
+            otl = struct.unpack('!H', orig[2:4])[0]
+            orig = orig[:otl]
+            if len(ip) != len(orig):
+                return self.wrong(where, 'length %d, sent %d' % (len(ip), len(orig)))
+            if ip[8] != orig[8] - 1:
+                self.wrong(where, 'TTL %d, sent %d' % (ip[8], orig[8]))
+            a = bytearray(ip)
+            b = bytearray(orig)
+            a[8] = b[8] = 0
+            a[10:12] = b[10:12] = b'\0\0'
+        else:
+            orig = orig[:40 + struct.unpack('!H', orig[4:6])[0]]
+            if len(ip) != len(orig):
+                return self.wrong(where, 'length %d, sent %d' % (len(ip), len(orig)))
+            if ip[7] != orig[7] - 1:
+                self.wrong(where, 'hop limit %d, sent %d' % (ip[7], orig[7]))
+            a = bytearray(ip)
+            b = bytearray(orig)
+            a[7] = b[7] = 0
+        if a != b:
+            diff = [i for i in range(len(a)) if a[i] != b[i]]
+            self.wrong(where, 'packet modified at IP offsets %s' % diff[:8])
+        return None
+
+    def quoted_rec(self, where, quote, fam):
+        """The manifest record an ICMP error quotes (by UDP destination port = id)."""
+        if fam == 4:
+            if len(quote) < 28:
+                return None, 'quote of %d bytes (< IPv4 header + 8)' % len(quote)
+            qihl = (quote[0] & 15) * 4
+            if len(quote) < qihl + 8:
+                return None, 'quote of %d bytes (< IPv4 header + 8)' % len(quote)
+            off, proto = qihl, quote[9]
+        else:
+            if len(quote) < 48:
+                return None, 'quote of %d bytes (< IPv6 header + 8)' % len(quote)
+            off, proto = 40, quote[6]
+        # The id is the UDP/TCP destination port, or the ICMP echo identifier.
+        if proto in (1, 58):
+            dport = struct.unpack('!H', quote[off + 4:off + 6])[0]
+        else:
+            dport = struct.unpack('!H', quote[off + 2:off + 4])[0]
+        rec = self.recs.get(dport)
+        if rec is None:
+            return None, 'quotes an unknown packet (dport %d)' % dport
+        return rec, None
+
+    def check_icmp_err(self, k, where, fr, ip, hl, fam):
+        icmp = ip[hl:]
+        t, code = icmp[0], icmp[1]
+        rec, err = self.quoted_rec(where, icmp[8:], fam)
+        if rec is None:
+            return self.wrong(where, '%s type %d: %s' % ('ICMP' if fam == 4 else 'ICMPv6', t, err))
+        where = '%s id %d %s' % (where, rec['id'], rec['cat'])
+        exp = rec['expect']
+        if exp['what'] != 'icmp_error':
+            return self.wrong(where, 'got an ICMP error (type %d), expected %s' % (
+                t, exp['what']))
+        if not self.once(where, rec, 'icmp error'):
+            return None
+        want = {('unreachable', 4): (3, 0), ('time_exceeded', 4): (11, 0),
+                ('unreachable', 6): (1, 0), ('time_exceeded', 6): (3, 0)}[(exp['kind'], fam)]
+        if (t, code) != want:
+            self.wrong(where, 'type/code %d/%d, expected %d/%d' % (t, code, want[0], want[1]))
+        self.icmp_err[(rec['port'], exp['kind'], fam)] += 1
+        if k != rec['port']:
+            self.wrong(where, 'ICMP error left on %s, expected the ingress port %s' % (
+                self.ports[k]['name'], self.ports[rec['port']]['name']))
+        self.check_l2(where, k, fr, self.src_mac_of(rec))
+        if icmp[4:8] != b'\0\0\0\0':
+            self.wrong(where, 'ICMP unused field not zero: %s' % icmp[4:8].hex())
+        orig = rec['raw'][14:]
+        p = self.ports[rec['port']]
+        if fam == 4:
+            src, dst = ip4s(ip[12:16]), ip4s(ip[16:20])
+            if src != p['v4']:
+                self.wrong(where, 'ICMP error from %s, expected %s' % (src, p['v4']))
+            if dst != ip4s(orig[12:16]):
+                self.wrong(where, 'ICMP error to %s, expected %s' % (dst, ip4s(orig[12:16])))
+            if ip[8] == 0:
+                self.wrong(where, 'ICMP error sent with TTL 0')
+            if len(ip) > 576:
+                self.wrong(where, 'ICMP error of %d bytes (> 576)' % len(ip))
+            if csum(icmp) != 0:
+                self.wrong(where, 'bad ICMP checksum')
+            quote = bytearray(icmp[8:])
+            oq = bytearray(orig[:len(quote)])
+            if len(quote) > len(orig):
+                self.wrong(where, 'quote longer than the original')
+                return None
+            # The quoted header may carry the TTL as received or decremented.
+            if quote[8] not in (oq[8], (oq[8] - 1) & 0xff):
+                self.wrong(where, 'quoted TTL %d, sent %d' % (quote[8], oq[8]))
+            quote[8] = oq[8] = 0
+            quote[10:12] = oq[10:12] = b'\0\0'
+            if quote != oq:
+                self.wrong(where, 'quote differs from the original')
+        else:
+            src, dst = ip6s(ip[8:24]), ip6s(ip[24:40])
+            if src not in (p['v6'], p['ll']):
+                self.wrong(where, 'ICMPv6 error from %s, expected %s or %s' % (
+                    src, p['v6'], p['ll']))
+            if dst != ip6s(orig[8:24]):
+                self.wrong(where, 'ICMPv6 error to %s, expected %s' % (dst, ip6s(orig[8:24])))
+            if ip[7] == 0:
+                self.wrong(where, 'ICMPv6 error sent with hop limit 0')
+            if len(ip) > 1280:
+                self.wrong(where, 'ICMPv6 error of %d bytes (> 1280)' % len(ip))
+            pseudo = ip[8:40] + struct.pack('!IxxxB', len(icmp), 58)
+            if csum(pseudo + icmp) != 0:
+                self.wrong(where, 'bad ICMPv6 checksum')
+            quote = bytearray(icmp[8:])
+            oq = bytearray(orig[:len(quote)])
+            if len(quote) > len(orig):
+                self.wrong(where, 'quote longer than the original')
+                return None
+            if quote[7] not in (oq[7], (oq[7] - 1) & 0xff):
+                self.wrong(where, 'quoted hop limit %d, sent %d' % (quote[7], oq[7]))
+            quote[7] = oq[7] = 0
+            if quote != oq:
+                self.wrong(where, 'quote differs from the original')
+        return None
+
+    def check_echo_reply(self, k, where, fr, ip, hl, fam):
+        icmp = ip[hl:]
+        pid = struct.unpack('!H', icmp[4:6])[0]
+        rec = self.recs.get(pid)
+        if rec is None:
+            return self.wrong(where, 'echo reply with unknown id %d' % pid)
+        where = '%s id %d %s' % (where, rec['id'], rec['cat'])
+        if rec['expect']['what'] != 'echo_reply':
+            return self.wrong(where, 'got an echo reply, expected %s' % rec['expect']['what'])
+        if not self.once(where, rec, 'echo reply'):
+            return None
+        if k != rec['port']:
+            self.wrong(where, 'echo reply left on %s, expected %s' % (
+                self.ports[k]['name'], self.ports[rec['port']]['name']))
+        self.check_l2(where, k, fr, self.src_mac_of(rec))
+        orig = rec['raw'][14:]
+        if icmp[1] != 0:
+            self.wrong(where, 'echo reply code %d' % icmp[1])
+        if fam == 4:
+            oihl = (orig[0] & 15) * 4
+            otl = struct.unpack('!H', orig[2:4])[0]
+            oicmp = orig[oihl:otl]
+            if ip4s(ip[12:16]) != ip4s(orig[16:20]) or ip4s(ip[16:20]) != ip4s(orig[12:16]):
+                self.wrong(where, 'echo reply %s -> %s, request was %s -> %s' % (
+                    ip4s(ip[12:16]), ip4s(ip[16:20]), ip4s(orig[12:16]), ip4s(orig[16:20])))
+            if ip[8] == 0:
+                self.wrong(where, 'echo reply with TTL 0')
+            if csum(icmp) != 0:
+                self.wrong(where, 'bad ICMP checksum')
+        else:
+            oicmp = orig[40:40 + struct.unpack('!H', orig[4:6])[0]]
+            if ip6s(ip[8:24]) != ip6s(orig[24:40]) or ip6s(ip[24:40]) != ip6s(orig[8:24]):
+                self.wrong(where, 'echo reply %s -> %s, request was %s -> %s' % (
+                    ip6s(ip[8:24]), ip6s(ip[24:40]), ip6s(orig[8:24]), ip6s(orig[24:40])))
+            if ip[7] == 0:
+                self.wrong(where, 'echo reply with hop limit 0')
+            pseudo = ip[8:40] + struct.pack('!IxxxB', len(icmp), 58)
+            if csum(pseudo + icmp) != 0:
+                self.wrong(where, 'bad ICMPv6 checksum')
+        if icmp[4:] != oicmp[4:]:
+            self.wrong(where, 'echo reply identifier/sequence/data differ from the request')
+        return None
+
+    def check_missing(self):
+        missing = collections.Counter()
+        examples = {}
+        for r in self.recs.values():
+            if r['expect']['what'] in ('forward', 'echo_reply') and not self.seen[r['id']]:
+                missing[r['cat']] += 1
+                examples.setdefault(r['cat'], r['id'])
+        for cat, n in sorted(missing.items()):
+            self.wrong('missing', '%d %s packet(s) never came out (e.g. id %d)' % (
+                n, cat, examples[cat]))
+
+    def check_icmp_rate(self, duration):
+        kinds = collections.Counter()
+        for (port, kind, fam), n in self.icmp_err.items():
+            kinds[(kind, fam)] += n
+        for kind in ('unreachable', 'time_exceeded'):
+            for fam in (4, 6):
+                if not kinds[(kind, fam)]:
+                    self.wrong('icmp', 'no ICMPv%s %s error came out at all' % (
+                        '' if fam == 4 else '6', kind))
+        if duration is None:
+            return
+        limit = ICMP_BURST + ICMP_RATE * duration + 1
+        per_port = collections.Counter()
+        for (port, kind, fam), n in self.icmp_err.items():
+            per_port[port] += n
+        for port, n in per_port.items():
+            if n > limit:
+                self.wrong('icmp', '%s sent %d ICMP errors in %.1f s (rate limit allows %d)' % (
+                    self.ports[port]['name'], n, duration, limit))
+
+    # --- counters ---
+
+    def expected_counters(self):
+        exp = {}
+        for k, p in enumerate(self.ports):
+            exp[p['name']] = {'rx': 0, 'forwarded': 0, 'drops': collections.Counter()}
+        for r in self.recs.values():
+            e = exp[self.ports[r['port']]['name']]
+            e['rx'] += 1
+            if r['expect']['what'] == 'forward':
+                e['forwarded'] += 1
+            if 'drop' in r['expect']:
+                e['drops'][r['expect']['drop']] += 1
+        return exp
+
+    def check_counters(self, got, source):
+        exp = self.expected_counters()
+        for name, e in exp.items():
+            g = got.get(name)
+            if g is None:
+                self.wrong(source, 'no counters for port %s (have %s)' % (name, sorted(got)))
+                continue
+            if g.get('rx') is not None and g['rx'] != e['rx']:
+                self.wrong(source, '%s rx %d, sent %d' % (name, g['rx'], e['rx']))
+            if g.get('forwarded') is not None and g['forwarded'] != e['forwarded']:
+                self.wrong(source, '%s forwarded %d, expected %d' % (
+                    name, g['forwarded'], e['forwarded']))
+            if g.get('tx') is not None and name in self.out_count and \
+                    g['tx'] != self.out_count[name]:
+                self.wrong(source, '%s tx %d, but its pcaps hold %d frames' % (
+                    name, g['tx'], self.out_count[name]))
+            drops = g.get('drops') or {}
+            for reason in sorted(DROP_EXACT):
+                want = e['drops'].get(reason, 0)
+                have = drops.get(reason)
+                if have is None:
+                    self.wrong(source, '%s has no %s counter' % (name, reason))
+                elif have != want:
+                    self.wrong(source, '%s %s = %d, expected %d' % (name, reason, have, want))
+            for reason in sorted(DROP_ZERO):
+                if drops.get(reason):
+                    self.wrong(source, '%s %s = %d, expected 0' % (name, reason, drops[reason]))
+
+
+# --- counter formats -------------------------------------------------------------------------
+
+COUNTER_KEYS = ('rx', 'tx', 'forwarded', 'punted')
+
+
+def normalize_counters(obj, port_names):
+    """Turns moltd's /molt/ports telemetry answer into {port: {rx, tx, forwarded, drops}}.
+    Accepts {name: {...}}, {"ports": [...]}, or a list of {"name": ...}; drop reasons either
+    under "drops" or as top-level keys."""
+    if isinstance(obj, dict) and 'ports' in obj and isinstance(obj['ports'], (list, dict)):
+        obj = obj['ports']
+    items = []
+    if isinstance(obj, list):
+        for i, v in enumerate(obj):
+            if isinstance(v, dict):
+                items.append((v.get('name', port_names[i] if i < len(port_names) else str(i)), v))
+    elif isinstance(obj, dict):
+        items = [(k, v) for k, v in obj.items() if isinstance(v, dict)]
+    out = {}
+    for name, v in items:
+        c = {k: v.get(k) for k in COUNTER_KEYS}
+        drops = {}
+        d = v.get('drops')
+        if isinstance(d, dict):
+            drops.update({k: int(x) for k, x in d.items() if isinstance(x, (int, float))})
+        for k, x in v.items():
+            if k.startswith('drop_') and isinstance(x, int):
+                drops.setdefault(k[5:], x)
+            elif k not in COUNTER_KEYS and isinstance(x, int) and k in DROP_EXACT | DROP_ZERO:
+                drops.setdefault(k, x)
+        c['drops'] = drops
+        out[str(name)] = c
+    return out
+
+
+def parse_log_counters(text, port_names):
+    """Reads the counters moltd prints at exit (control/stats.c):
+        port p0 (id 0): rx 1601 tx 950 forwarded 1000 punted 80 dropped 500 ...
+          drop ip4_bad_checksum     20
+    Reasons not printed are 0. Also accepts `key: value` and `key=value`."""
+    out = {}
+    cur = None
+    for line in text.splitlines():
+        m = re.match(r'\s*port\s+(\S+)', line)
+        if m and m.group(1) in port_names:
+            cur = m.group(1)
+            out[cur] = {'drops': {r: 0 for r in DROP_EXACT | DROP_ZERO}}
+        elif not line.startswith(' '):
+            cur = None
+        if cur is None:
+            continue
+        for k, v in re.findall(r'([a-z][a-z0-9_]*)(?:\s*[:=]\s*|\s+)(\d+)\b', line):
+            if k in COUNTER_KEYS:
+                out[cur][k] = int(v)
+            elif k in DROP_EXACT | DROP_ZERO or k in ('icmp_rate_limited',):
+                out[cur]['drops'][k] = int(v)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--dir', required=True)
+    ap.add_argument('--counters', help='JSON of the /molt/ports telemetry answer')
+    ap.add_argument('--log', help="moltd's output (counters printed at exit)")
+    ap.add_argument('--duration', type=float, help='seconds moltd ran (ICMP rate bound)')
+    ap.add_argument('--max-report', type=int, default=40)
+    a = ap.parse_args()
+
+    c = Checker(a.dir)
+    c.check_all()
+    c.check_icmp_rate(a.duration)
+    names = [p['name'] for p in c.ports]
+    if a.counters:
+        with open(a.counters) as f:
+            c.check_counters(normalize_counters(json.load(f), names), 'telemetry')
+    if a.log:
+        with open(a.log, errors='replace') as f:
+            got = parse_log_counters(f.read(), names)
+        if not got:
+            c.wrong('exit counters', 'found no per-port counters in %s' % a.log)
+        else:
+            c.check_counters(got, 'exit counters')
+
+    kinds = collections.Counter()
+    for (port, kind, fam), n in c.icmp_err.items():
+        kinds['%s%d' % (kind, fam)] += n
+    print('pcap e2e: outputs per port %s; ICMP errors %s; router control frames %s' % (
+        c.out_count, dict(kinds), dict(c.control) or 0))
+    for e in c.errors[:a.max_report]:
+        print('  WRONG ' + e)
+    if len(c.errors) > a.max_report:
+        print('  ... and %d more' % (len(c.errors) - a.max_report))
+    print('pcap e2e: %d checked, %d wrong' % (c.checked, len(c.errors)))
+    return 1 if c.errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The full test suite: (optionally) installs the Debian packages, configures a fresh build
+# directory with warnings as errors, builds, and runs every meson test (cmocka units and the
+# end-to-end scripts in test/e2e/). Ends with meson's summary; exits non-zero on any failure.
+#
+#   test/run-all.sh [--setup] [--sanitize] [--build DIR] [--suite NAME]
+#
+#   --setup       apt-get the build/test dependencies first (tools/setup-deps.sh; needs root)
+#   --sanitize    also build with ASan/UBSan (-Dsanitize=true) in DIR-san and run the unit suite
+#   --build DIR   build directory (default: build-test; it is wiped and configured afresh)
+#   --suite NAME  run only one meson suite (unit or e2e)
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+
+SETUP=0
+SANITIZE=0
+BUILD=build-test
+SUITE=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--setup) SETUP=1 ;;
+	--sanitize) SANITIZE=1 ;;
+	--build) BUILD=$2; shift ;;
+	--suite) SUITE=(--suite "$2"); shift ;;
+	-h | --help) sed -n '3,13p' "$0"; exit 0 ;;
+	*) echo "run-all: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+if [ "$SETUP" = 1 ]; then
+	step "installing dependencies"
+	tools/setup-deps.sh || { echo "run-all: setup-deps failed" >&2; exit 1; }
+fi
+
+# build_and_test DIR [meson setup options...]: fresh configure, build, test. Returns the status.
+build_and_test() {
+	local dir=$1
+	shift
+	step "configuring $dir ($*)"
+	rm -rf "$dir"
+	meson setup "$dir" --werror "$@" || return 1
+	step "building $dir"
+	ninja -C "$dir" || return 1
+	step "testing $dir"
+	meson test -C "$dir" --print-errorlogs "${SUITE[@]}"
+}
+
+rc=0
+build_and_test "$BUILD" || rc=1
+if [ "$SANITIZE" = 1 ]; then
+	# The sanitized build runs the unit tests only (the e2e scripts run the release build).
+	SUITE=(--suite unit)
+	build_and_test "$BUILD-san" -Dsanitize=true || rc=1
+fi
+
+[ $rc -eq 0 ] || echo "run-all: FAILED (full logs: $BUILD/meson-logs/testlog.txt)" >&2
+exit $rc

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// IPv6 through the worker fast path: fixed-header checks, ND and multicast punts, hop limit,
+// and the next-hop kinds.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dataplane/dp_priv.h"
+#include "test/unit/dataplane/dpt.h"
+
+#define SRC "2001:db8:77::1"
+
+static void expect_drop(struct rte_mbuf *m, enum molt_drop_reason reason)
+{
+	struct rte_mbuf *out[4];
+	struct port_counters c;
+	uint64_t total = 0;
+
+	dpt_run1(m);
+	c = dpt_ctr(0);
+	assert_int_equal(c.rx, 1);
+	assert_int_equal(c.drops[reason], 1);
+	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
+		total += c.drops[r];
+	assert_int_equal(total, 1);
+	for (uint16_t p = 0; p < DPT_PORTS; p++)
+		assert_int_equal(dpt_sent(p, out, 4), 0);
+	assert_int_equal(dpt_punted(out, 4), 0);
+}
+
+static struct rte_mbuf *expect_punt(struct rte_mbuf *m, enum punt_reason reason)
+{
+	struct rte_mbuf *out[4];
+	struct molt_mbuf_priv *p;
+
+	dpt_run1(m);
+	assert_int_equal(dpt_punted(out, 4), 1);
+	assert_ptr_equal(out[0], m);
+	p = molt_mbuf_priv(m);
+	assert_int_equal(p->punt_reason, reason);
+	assert_int_equal(p->in_port, 0);
+	assert_int_equal(p->family, 6);
+	for (uint16_t q = 0; q < DPT_PORTS; q++)
+		assert_int_equal(dpt_sent(q, out, 4), 0);
+	return m;
+}
+
+static struct rte_mbuf *udp6(const char *dst, uint8_t hops)
+{
+	return dpt_mk6(SRC, dst, hops, IPPROTO_UDP, 0, 16);
+}
+
+static void test_forward(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:1::9", 64), *out[4];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint8_t before[256];
+
+	assert_true(rte_pktmbuf_data_len(m) <= sizeof(before));
+	memcpy(before, eth, rte_pktmbuf_data_len(m));
+	dpt_run1(m);
+	assert_int_equal(dpt_sent(2, out, 4), 1);
+	assert_memory_equal(&eth->dst_addr, &dpt_mac_gw6, 6);
+	assert_memory_equal(&eth->src_addr, &molt_dp.ports[2].mac, 6);
+	assert_int_equal(dpt_ip6_hdr(m)->hop_limits, 63);
+	// Only the hop limit changed in the IPv6 header and payload.
+	before[14 + 7] = 63;
+	assert_memory_equal((uint8_t *)eth + 14, before + 14, 40 + 16);
+	assert_int_equal(dpt_ctr(0).forwarded, 1);
+	assert_int_equal(dpt_ctr(2).tx, 1);
+	dpt_free(out, 1);
+}
+
+static void test_too_short(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:1::9", 64);
+
+	assert_int_equal(rte_pktmbuf_trim(m, 16 + 1), 0);
+	expect_drop(m, MOLT_DROP_IP6_TOO_SHORT);
+}
+
+static void test_bad_version(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:1::9", 64);
+
+	dpt_ip6_hdr(m)->vtc_flow = RTE_BE32(4u << 28);
+	expect_drop(m, MOLT_DROP_IP6_BAD_VERSION);
+}
+
+static void test_bad_payload_length(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:1::9", 64), *out[4];
+
+	dpt_ip6_hdr(m)->payload_len = RTE_BE16(17);
+	expect_drop(m, MOLT_DROP_IP6_BAD_PAYLOAD_LENGTH);
+	// Shorter than the frame is padding, fine.
+	dpt_setup(state);
+	m = udp6("2001:db8:1::9", 64);
+	dpt_ip6_hdr(m)->payload_len = RTE_BE16(8);
+	dpt_run1(m);
+	assert_int_equal(dpt_sent(2, out, 4), 1);
+	dpt_free(out, 1);
+}
+
+static void test_bad_source(void **state)
+{
+	const char *bad[] = {"ff02::1", "ff0e::5", "::1"};
+
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		dpt_setup(state);
+		expect_drop(dpt_mk6(bad[i], "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
+			    MOLT_DROP_IP6_BAD_SOURCE);
+	}
+}
+
+static void test_nd_punted(void **state)
+{
+	// RS, RA, NS, NA, Redirect, to multicast and unicast, any hop limit: all for control.
+	for (uint8_t type = 133; type <= 137; type++) {
+		dpt_setup(state);
+		dpt_free1(expect_punt(dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6,
+					      type, 24), PUNT_ND));
+		dpt_setup(state);
+		dpt_free1(expect_punt(dpt_mk6("::", "2001:db8:1::9", 1, IPPROTO_ICMPV6, type, 24),
+				      PUNT_ND));
+	}
+	// Echo request (128) to a routed destination is forwarded, not punted.
+	{
+		struct rte_mbuf *out[4];
+
+		dpt_setup(state);
+		dpt_run1(dpt_mk6(SRC, "2001:db8:1::9", 64, IPPROTO_ICMPV6, 128, 16));
+		assert_int_equal(dpt_sent(2, out, 4), 1);
+		dpt_free(out, 1);
+	}
+}
+
+static void test_multicast_dst(void **state)
+{
+	dpt_free1(expect_punt(dpt_mk6("fe80::2", "ff02::16", 1, 0, 0, 16), PUNT_LOCAL));
+	dpt_setup(state);
+	expect_drop(udp6("::1", 64), MOLT_DROP_NOT_FORWARDABLE);
+	dpt_setup(state);
+	expect_drop(udp6("::", 64), MOLT_DROP_NOT_FORWARDABLE);
+}
+
+static void test_hop_limit(void **state)
+{
+	for (uint8_t h = 0; h <= 1; h++) {
+		struct rte_mbuf *m = udp6("2001:db8:1::9", h);
+
+		dpt_setup(state);
+		expect_punt(m, PUNT_TTL_EXCEEDED);
+		assert_int_equal(dpt_ip6_hdr(m)->hop_limits, h);
+		assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_TTL_EXCEEDED], 1);
+		dpt_free1(m);
+	}
+}
+
+static void test_no_route(void **state)
+{
+	dpt_free1(expect_punt(udp6("2001:db8:abcd::1", 64), PUNT_UNREACHABLE));
+	assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_NO_ROUTE], 1);
+}
+
+static void test_blackhole_local_drop(void **state)
+{
+	struct rte_mbuf *m;
+
+	expect_drop(udp6("2001:db8:9::1", 64), MOLT_DROP_BLACKHOLE);
+	dpt_setup(state);
+	m = expect_punt(udp6("2001:db8::1", 1), PUNT_LOCAL);
+	assert_int_equal(dpt_ip6_hdr(m)->hop_limits, 1);
+	dpt_free1(m);
+	// A link-local destination that is not ours (the control thread routes fe80::/10 to DROP).
+	dpt_setup(state);
+	expect_drop(udp6("fe80::99", 64), MOLT_DROP_NOT_FORWARDABLE);
+}
+
+// RFC 4291 2.5.6: a link-local source is never forwarded off its link.
+static void test_link_local_source(void **state)
+{
+	expect_drop(dpt_mk6("fe80::2", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
+		    MOLT_DROP_NOT_FORWARDABLE);
+}
+
+static void test_unresolved_gateway(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:3::9", 64);
+	struct molt_mbuf_priv *p;
+	uint8_t gw[16];
+
+	expect_punt(m, PUNT_RESOLVE);
+	p = molt_mbuf_priv(m);
+	dpt_ip6("fe80::1", gw);
+	assert_int_equal(p->nh, DPT_NH_UNRES6);
+	assert_int_equal(p->out_port, 1);
+	assert_int_equal(p->slot_generation, 42);
+	assert_memory_equal(p->resolve_ip, gw, 16);
+	assert_int_equal(dpt_ip6_hdr(m)->hop_limits, 64);
+	dpt_free1(m);
+}
+
+static void test_connected(void **state)
+{
+	struct rte_mbuf *m = udp6("2001:db8:2::5", 64), *out[4];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct molt_mbuf_priv *p;
+	uint8_t a[16];
+
+	dpt_run1(m);
+	assert_int_equal(dpt_sent(1, out, 4), 1);
+	assert_memory_equal(&eth->dst_addr, &dpt_mac_n6, 6);
+	assert_memory_equal(&eth->src_addr, &molt_dp.ports[1].mac, 6);
+	assert_int_equal(dpt_ip6_hdr(m)->hop_limits, 63);
+	dpt_free(out, 1);
+
+	dpt_setup(state);
+	m = expect_punt(udp6("2001:db8:2::6", 64), PUNT_RESOLVE);
+	p = molt_mbuf_priv(m);
+	dpt_ip6("2001:db8:2::6", a);
+	assert_int_equal(p->nh, DPT_NH_CONN6);
+	assert_int_equal(p->out_port, 1);
+	assert_memory_equal(p->resolve_ip, a, 16);
+	dpt_free1(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup(f, dpt_setup)
+		T(test_forward),
+		T(test_too_short),
+		T(test_bad_version),
+		T(test_bad_payload_length),
+		T(test_bad_source),
+		T(test_nd_punted),
+		T(test_multicast_dst),
+		T(test_hop_limit),
+		T(test_no_route),
+		T(test_blackhole_local_drop),
+		T(test_link_local_source),
+		T(test_unresolved_gateway),
+		T(test_connected),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, dpt_group_setup, dpt_group_teardown);
+}

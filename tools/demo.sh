@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The molt demo: three hosts in network namespaces on three subnets (IPv4 + IPv6), joined by
+# veth pairs to moltd (af_packet ports) in a router namespace; molt-routeserver feeds it a
+# route file (one prefix behind an IPv4 gateway, one behind a link-local IPv6 next hop).
+# Shows ping, ping6, TTL expiry, an unrouted destination, an iperf3 run and the counters, then
+# cleans everything up (also on Ctrl-C). Takes about a minute. Needs root.
+#
+#   tools/demo.sh [--setup] [--build DIR]
+#
+#   --setup       install the Debian packages and build first (tools/setup-deps.sh, meson, ninja)
+#   --build DIR   build directory (default: build)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SETUP=0
+BUILD_DIR=$ROOT/build
+while [ $# -gt 0 ]; do
+	case $1 in
+	--setup) SETUP=1 ;;
+	--build) BUILD_DIR=$(realpath -m "$2"); shift ;;
+	-h | --help) sed -n '3,12p' "$0"; exit 0 ;;
+	*) echo "demo: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$SETUP" = 1 ]; then
+	"$ROOT/tools/setup-deps.sh" || exit 1
+	if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+		meson setup "$BUILD_DIR" "$ROOT" || exit 1
+	fi
+	ninja -C "$BUILD_DIR" || exit 1
+fi
+
+MOLT_BUILD=$BUILD_DIR
+. "$ROOT/test/e2e/lib.sh"
+MOLTD=$BUILD_DIR/control/moltd
+ROUTESERVER=$BUILD_DIR/routeserver/molt-routeserver
+
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces)" >&2; exit 1; }
+need_bin "$MOLTD" "$ROUTESERVER"
+need_cmd ip ping ethtool iperf3
+e2e_init
+
+SHM="/molt-demo-$$"
+PREFIX="molt-demo-$$"
+
+banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() {
+	printf '\033[2m$ %s\033[0m\n' "$*"
+	"$@"
+}
+
+banner "building the network: h1 (10.0.1.2) h2 (10.0.2.2) h3 (10.0.3.2, 10.99.0.1, fd00:99::1)"
+topo_create "$E2E_TMP" "$SHM"
+echo "route file:"
+sed 's/^/    /' "$E2E_TMP/routes.txt"
+echo "moltd config:"
+sed 's/^/    /' "$E2E_TMP/config.json"
+
+banner "starting molt-routeserver and moltd"
+start_routeserver routeserver "$SHM" "$E2E_TMP/routes.txt"
+defer_dpdk_prefix "$PREFIX"
+# shellcheck disable=SC2046
+start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$E2E_TMP/config.json"
+wait_moltd moltd "$PREFIX"
+grep -E 'slot|port .* up|worker' "$E2E_TMP/moltd.log" | sed 's/^/    /'
+# The first packet to each host waits for ARP/ND; poll (bounded) until the router answers.
+wait_for "h1 reaches the router" 20 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.1.1
+
+banner "ping and ping6 across the router (ARP and ND resolved on the fly)"
+show in_ns "$NS_H1" ping -c 3 -i 0.3 -W 2 10.0.2.2
+show in_ns "$NS_H1" ping -c 3 -i 0.3 -W 2 fd00:3::2
+banner "a prefix behind a gateway (10.99.0.0/24 via 10.0.3.2) and behind a link-local next hop (fd00:99::/64 via fe80::3:2 dev p2)"
+show in_ns "$NS_H2" ping -c 3 -i 0.3 -W 2 10.99.0.1
+show in_ns "$NS_H2" ping -c 3 -i 0.3 -W 2 fd00:99::1
+banner "TTL 1: the router answers time exceeded; no route: destination unreachable"
+show in_ns "$NS_H1" ping -c 1 -W 2 -t 1 10.0.3.2
+show in_ns "$NS_H1" ping -c 1 -W 2 100.64.0.1
+show in_ns "$NS_H1" ping -c 1 -W 2 2001:db8:ffff::1
+
+banner "iperf3: TCP from h1 to h2 for 3 seconds, then UDP at 100 Mbit/s"
+start_bg iperf3-server ip netns exec "$NS_H2" iperf3 -s -p 5201
+wait_for "iperf3 server" 50 0.1 sh -c "ip netns exec $NS_H2 ss -Hltn | grep -q ':5201 '"
+show timeout 30 ip netns exec "$NS_H1" iperf3 -c 10.0.2.2 -p 5201 -t 3 -f m
+show timeout 30 ip netns exec "$NS_H1" iperf3 -c 10.0.2.2 -p 5201 -u -b 100M -l 1200 -t 3 -f m
+
+banner "counters (DPDK telemetry /molt/ports; also: echo /molt/ports | dpdk-telemetry.py -f $PREFIX)"
+telemetry "$PREFIX" /molt/ports >"$E2E_TMP/ports.json" && "$PY" - "$E2E_TMP/ports.json" <<'PY'
+import json, sys
+ports = json.load(open(sys.argv[1]))
+print('%-6s %10s %10s %10s %8s  %s' % ('port', 'rx', 'tx', 'forwarded', 'punted', 'drops'))
+for name, c in sorted(ports.items()):
+    drops = ', '.join('%s %d' % (k[5:], v) for k, v in sorted(c.items())
+                      if k.startswith('drop_') and v)
+    print('%-6s %10d %10d %10d %8d  %s' % (name, c['rx'], c['tx'], c['forwarded'],
+                                           c['punted'], drops or '-'))
+PY
+telemetry "$PREFIX" /molt/slots | sed 's/^/slots: /'
+
+banner "stopping moltd (SIGTERM): it prints its counters and exits 0"
+stop_proc moltd TERM
+grep -E '^(port|  drop|worker)' "$E2E_TMP/moltd.log"
+echo "moltd exit status: $STOP_RC"
+banner "done; removing namespaces, feed and processes"
