@@ -305,7 +305,7 @@ static int copy_buffer(struct feed_reader *r, unsigned b, struct molt_route **ro
 		       uint64_t *alloc, struct feed_snapshot_desc *desc, char *err, size_t errlen)
 {
 	const struct feed_snapshot_desc *d = &r->hdr->snap[b];
-	uint64_t s1, s2, count;
+	uint64_t s1, s2, count, cap, off;
 
 	s1 = atomic_load_explicit(&d->seq, memory_order_acquire);
 	if (s1 == 0)
@@ -313,13 +313,16 @@ static int copy_buffer(struct feed_reader *r, unsigned b, struct molt_route **ro
 	if (s1 & 1)
 		return -EAGAIN;
 	count = d->count;
-	if (count > r->hdr->snap_capacity) {
+	// Capacity was checked at open, but the header is the writer's to change: bound the copy
+	// by this mapping, whatever the header says now.
+	cap = r->hdr->snap_capacity;
+	off = cap <= r->size / sizeof(struct molt_route) ? snap_offset(cap, b) : r->size;
+	if (count > cap || off > r->size || count > (r->size - off) / sizeof(struct molt_route)) {
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&d->seq, memory_order_relaxed) != s1)
 			return -EAGAIN;
 		return ferr(-EBADMSG, err, errlen, "snapshot count %llu exceeds capacity %llu",
-			    (unsigned long long)count,
-			    (unsigned long long)r->hdr->snap_capacity);
+			    (unsigned long long)count, (unsigned long long)cap);
 	}
 	if (count > *alloc || *routes == NULL) {
 		struct molt_route *n = realloc(*routes, (count ? count : 1) * sizeof(**routes));
@@ -330,11 +333,9 @@ static int copy_buffer(struct feed_reader *r, unsigned b, struct molt_route **ro
 		*routes = n;
 		*alloc = count;
 	}
-	// The offset is checked at open and fixed per buffer; use the known value, not one a
-	// writer could have changed since.
-	memcpy(*routes, (const uint8_t *)r->hdr + snap_offset(r->hdr->snap_capacity, b),
-	       count * sizeof(**routes));
-	desc->offset = d->offset;
+	// The buffer's place follows from the capacity; the offset field is not trusted.
+	memcpy(*routes, (const uint8_t *)r->hdr + off, count * sizeof(**routes));
+	desc->offset = off;
 	desc->count = count;
 	desc->covers_seq = d->covers_seq;
 	desc->digest = d->digest;
@@ -382,7 +383,7 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
 		b = atomic_load_explicit(&r->hdr->current, memory_order_acquire);
 		if (b > 1) {
-			ret = ferr(-EBADMSG, err, errlen, "feed current buffer index %u invalid", b);
+			ret = ferr(-EBADMSG, err, errlen, "feed buffer index %u is invalid", b);
 			break;
 		}
 		ret = copy_buffer(r, b, &buf, &alloc, desc, err, errlen);

@@ -158,8 +158,9 @@ static int prefix_parse_n(const struct tok *t, uint8_t *family, uint8_t addr[16]
 	if (slash == NULL) {
 		if (addr_parse_n(t->p, t->n, family, addr) < 0)
 			return fail(err, errlen, t, "invalid prefix: expected ADDRESS/LENGTH");
-		return fail(err, errlen, t, "missing prefix length: write %.*s/%u for a single host",
-			    (int)t->n, t->p, family_bits(*family));
+		return fail(err, errlen, t,
+			    "missing prefix length: write %.*s/%u for a single host", (int)t->n,
+			    t->p, family_bits(*family));
 	}
 	if (addr_parse_n(t->p, (size_t)(slash - t->p), family, addr) < 0)
 		return fail(err, errlen, t, "invalid address in prefix");

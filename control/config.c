@@ -20,7 +20,7 @@ static void set_defaults(struct molt_config *cfg)
 	cfg->fib_max_routes_v4 = 2000000;
 	cfg->fib_max_routes_v6 = 500000;
 	cfg->fib_tbl8_groups_v4 = 65536;
-	snprintf(cfg->driver, sizeof(cfg->driver), "lpm");
+	snprintf(cfg->driver, sizeof(cfg->driver), "fib-lpm6");
 	cfg->slots = 3;
 	cfg->interval_ms = 10000;
 	cfg->icmp_rate = 100;
@@ -74,7 +74,8 @@ static int get_mac(struct cj_ctx *c, const char *path, const json_t *v, struct r
 	if (ret < 0)
 		return ret;
 	if (parse_mac(s, mac) < 0)
-		return cj_fail(c, path, "\"%s\" is not a MAC address (expected xx:xx:xx:xx:xx:xx)", s);
+		return cj_fail(c, path, "\"%s\" is not a MAC address (expected xx:xx:xx:xx:xx:xx)",
+			       s);
 	if (rte_is_zero_ether_addr(mac) || rte_is_multicast_ether_addr(mac))
 		return cj_fail(c, path, "\"%s\" is not a unicast MAC address", s);
 	return 0;
@@ -137,7 +138,8 @@ static int get_addrs(struct cj_ctx *c, struct molt_config *cfg, uint16_t port, c
 							   15) == 0 && addr[15] <= 1)))
 			return cj_fail(c, ip, "\"%s\" is not a unicast host address", s);
 		if (addr_in_use(cfg, port, want, addr, where))
-			return cj_fail(c, ip, "\"%s\": this address is already given at %s", s, where);
+			return cj_fail(c, ip, "\"%s\": this address is already given at %s", s,
+				       where);
 		memcpy(out[*count].addr, addr, 16);
 		out[*count].plen = plen;
 		(*count)++;
@@ -185,8 +187,8 @@ static int get_port(struct cj_ctx *c, struct molt_config *cfg, const json_t *v, 
 			return cj_fail(c, cj_key(kp, path, "name"), "\"%s\" is already the name of "
 				       "ports[%u]", pc->name, i);
 		if (l1 == l2 && memcmp(pc->devargs, cfg->ports[i].devargs, l1) == 0)
-			return cj_fail(c, kp, "device \"%.*s\" is already used by ports[%u] (\"%s\")",
-				       (int)l1, pc->devargs, i, cfg->ports[i].name);
+			return cj_fail(c, kp, "device \"%.*s\" is already used by ports[%u] "
+				       "(\"%s\")", (int)l1, pc->devargs, i, cfg->ports[i].name);
 	}
 
 	if ((e = json_object_get(v, "ipv4")) != NULL &&
@@ -252,8 +254,8 @@ static int get_neighbor(struct cj_ctx *c, struct molt_config *cfg, const json_t 
 
 		if (o->family == nc->family && same_addr(nc->family, o->ip, nc->ip) &&
 		    strcmp(o->port, nc->port) == 0)
-			return cj_fail(c, cj_key(kp, path, "ip"), "\"%s\" on port \"%s\" is already "
-				       "given at neighbors[%u]", s, nc->port, i);
+			return cj_fail(c, cj_key(kp, path, "ip"), "\"%s\" on port \"%s\" is "
+				       "already given at neighbors[%u]", s, nc->port, i);
 	}
 	return 0;
 }
@@ -280,7 +282,7 @@ static int get_driver(struct cj_ctx *c, const char *path, const json_t *v, char 
 
 	if (ret < 0 || fib_driver_find(out) != NULL)
 		return ret;
-	for (const struct fib_driver *d = fib_driver_next(NULL); d != NULL; d = fib_driver_next(d)) {
+	for (const struct fib_driver *d = fib_driver_next(NULL); d; d = fib_driver_next(d)) {
 		int n = snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "",
 				 d->name);
 		if (n < 0 || (size_t)n >= sizeof(known) - used)
@@ -409,7 +411,8 @@ static int get_root(struct cj_ctx *c, struct molt_config *cfg, const json_t *roo
 		return cj_fail(c, "", "missing \"ports\" (at least one port is needed)");
 	if ((ret = get_ports(c, cfg, e)) < 0)
 		return ret;
-	if ((e = json_object_get(root, "neighbors")) != NULL && (ret = get_neighbors(c, cfg, e)) < 0)
+	if ((e = json_object_get(root, "neighbors")) != NULL &&
+	    (ret = get_neighbors(c, cfg, e)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "feed")) == NULL)
 		return cj_fail(c, "", "missing \"feed\" (with \"shm\", the route server's "
@@ -426,7 +429,8 @@ static int get_root(struct cj_ctx *c, struct molt_config *cfg, const json_t *roo
 	if ((e = json_object_get(root, "icmp")) != NULL && (ret = get_icmp(c, cfg, e)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "neighbor_timeout_ms")) != NULL &&
-	    (ret = cj_uint(c, "neighbor_timeout_ms", e, 1000, 86400000, &cfg->neigh_timeout_ms)) < 0)
+	    (ret = cj_uint(c, "neighbor_timeout_ms", e, 1000, 86400000,
+			   &cfg->neigh_timeout_ms)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "neighbor_hold")) != NULL &&
 	    (ret = cj_uint(c, "neighbor_hold", e, 0, 1024, &cfg->neigh_hold)) < 0)

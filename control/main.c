@@ -29,8 +29,10 @@
 #include "dataplane/dataplane.h"
 
 #define PUNT_RING_SIZE 1024
+#define INJECT_RING_SIZE 1024
 #define NEIGH_CAPACITY 65536
-#define IDLE_SLEEP_US 100
+#define IDLE_SLEEP_MIN_US 50
+#define IDLE_SLEEP_MAX_US 1000
 #define FEED_CHECK_NS 1000000000ull
 
 static volatile sig_atomic_t quit;
@@ -147,11 +149,19 @@ static int setup_rings_and_queues(void)
 		char name[RTE_RING_NAMESIZE];
 
 		snprintf(name, sizeof(name), "molt_punt%u", i);
-		w->punt = rte_ring_create(name, PUNT_RING_SIZE, (int)rte_lcore_to_socket_id(w->lcore_id),
+		w->punt = rte_ring_create(name, PUNT_RING_SIZE,
+					  (int)rte_lcore_to_socket_id(w->lcore_id),
 					  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->punt == NULL)
 			return errno_log(ENOMEM, "moltd", "cannot create punt ring %s: %s", name,
 					 rte_strerror(rte_errno));
+		snprintf(name, sizeof(name), "molt_inject%u", i);
+		w->inject = rte_ring_create(name, INJECT_RING_SIZE,
+					    (int)rte_lcore_to_socket_id(w->lcore_id),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->inject == NULL)
+			return errno_log(ENOMEM, "moltd", "cannot create inject ring %s: %s",
+					 name, rte_strerror(rte_errno));
 	}
 	for (uint16_t p = 0; p < cfg.n_ports; p++) {
 		uint16_t id = cfg.ports[p].port_id;
@@ -160,8 +170,9 @@ static int setup_rings_and_queues(void)
 			struct dp_worker *w = &molt_dp.workers[q % molt_dp.nb_workers];
 
 			if (w->n_rxq == MOLT_MAX_RXQ_PER_WORKER)
-				return errno_log(E2BIG, "moltd", "worker %u would poll more than %d "
-						 "queues", w->worker_id, MOLT_MAX_RXQ_PER_WORKER);
+				return errno_log(E2BIG, "moltd", "worker %u would poll more "
+						 "than %d queues", w->worker_id,
+						 MOLT_MAX_RXQ_PER_WORKER);
 			w->rxq[w->n_rxq].port_id = id;
 			w->rxq[w->n_rxq].queue_id = q;
 			w->n_rxq++;
@@ -223,7 +234,8 @@ static int first_slot(void)
 		   feed.generation, desc.count, desc.count_v4, desc.count_v6, desc.covers_seq,
 		   atomic_load(&feed.hdr->alive) ? "alive" : "not running");
 
-	d = fib_driver_find(cfg.drivers[0]);
+	// fib.driver builds the first slot; metabolism.drivers is the rotation that follows.
+	d = fib_driver_find(cfg.driver);
 	active_slot = slot_build(&cfg, d, next_generation++, routes, desc.count, &st, err,
 				 sizeof(err));
 	free(routes);
@@ -236,14 +248,16 @@ static int first_slot(void)
 	active_slot->feed_seq = desc.covers_seq;
 	LOG_NOTICE("slot", "slot %u built (generation %" PRIu64 ", driver %s): %" PRIu64
 		   " IPv4 + %" PRIu64 " IPv6 routes, %" PRIu64 " rejected, %" PRIu64 " shadowed by "
-		   "connected, %u next hops, %.1f ms (plan %.1f, create %.1f, IPv4 adds %.1f, IPv6 adds %.1f), %.1f MiB",
+		   "connected, %u next hops, %.1f ms (plan %.1f, create %.1f, IPv4 adds %.1f, "
+		   "IPv6 adds %.1f), %.1f MiB",
 		   active_slot->id, active_slot->generation, d->name, active_slot->routes4,
 		   active_slot->routes6, active_slot->rejected, st.shadowed, st.nh_count,
-		   active_slot->build_ns / 1e6, st.plan_ns / 1e6, st.alloc_ns / 1e6, st.fib4_ns / 1e6, st.fib6_ns / 1e6,
+		   active_slot->build_ns / 1e6, st.plan_ns / 1e6, st.alloc_ns / 1e6,
+		   st.fib4_ns / 1e6, st.fib6_ns / 1e6,
 		   slot_memory(active_slot) / 1048576.0);
 	if (active_slot->digest != desc.digest && active_slot->rejected == 0 && st.shadowed == 0)
-		LOG_WARN("slot", "slot %u digest %016" PRIx64 " differs from the feed's %016" PRIx64,
-			 active_slot->id, active_slot->digest, desc.digest);
+		LOG_WARN("slot", "slot %u digest %016" PRIx64 " differs from the feed's %016"
+			 PRIx64, active_slot->id, active_slot->digest, desc.digest);
 
 	neigh_slot_attach(active_slot);
 	active_slot->state = SLOT_ACTIVE;
@@ -264,10 +278,11 @@ static int launch_workers(void)
 		int ret = rte_eal_remote_launch(dp_worker_main, w, w->lcore_id);
 
 		if (ret < 0)
-			return errno_log(-ret, "moltd", "cannot launch worker %u on lcore %u: %s", i,
-					 w->lcore_id, strerror(-ret));
+			return errno_log(-ret, "moltd", "cannot launch worker %u on lcore %u: %s",
+					 i, w->lcore_id, strerror(-ret));
 		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
-					 "%s%u (%u rx queues)", i ? ", " : "", w->lcore_id, w->n_rxq);
+					 "%s%u (%u rx queues)", i ? ", " : "", w->lcore_id,
+					 w->n_rxq);
 		if (used >= sizeof(list))
 			used = sizeof(list) - 1;
 	}
@@ -297,6 +312,7 @@ static void control_loop(void)
 {
 	uint32_t alive = atomic_load(&feed.hdr->alive);
 	uint64_t generation = feed.hdr->generation, last_check = now_ns();
+	unsigned idle_us = IDLE_SLEEP_MIN_US;
 
 	while (!quit) {
 		unsigned n = punt_poll();
@@ -307,9 +323,16 @@ static void control_loop(void)
 			check_feed(&alive, &generation);
 			last_check = now;
 		}
-		// Nothing to do: sleep rather than spin, the control lcore may share a core.
-		if (n == 0)
-			rte_delay_us_sleep(IDLE_SLEEP_US);
+		// Nothing to do: sleep rather than spin, the control lcore may share a core with
+		// a worker. Back off while idle (a wake-up costs a context switch); the first
+		// punted packet brings the latency back down.
+		if (n > 0) {
+			idle_us = IDLE_SLEEP_MIN_US;
+			continue;
+		}
+		rte_delay_us_sleep(idle_us);
+		if (idle_us < IDLE_SLEEP_MAX_US)
+			idle_us *= 2;
 	}
 }
 
@@ -340,6 +363,11 @@ static void shutdown_all(bool workers_running)
 			rte_pktmbuf_free(m);
 		rte_ring_free(r);
 		molt_dp.workers[i].punt = NULL;
+		r = molt_dp.workers[i].inject;
+		while (r != NULL && rte_ring_dequeue(r, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(r);
+		molt_dp.workers[i].inject = NULL;
 	}
 	rte_mempool_free(pool);
 	rte_free(molt_dp.qsbr);

@@ -85,10 +85,12 @@ static int grow_index(struct nh_set *set)
 	memset(idx, 0xff, size * sizeof(*idx));
 	for (uint32_t i = 0; i < set->index_size; i++) {
 		uint32_t v = set->index[i], h;
+		const struct molt_nh *n;
 
 		if (v == EMPTY)
 			continue;
-		h = (uint32_t)gw_hash(set->nh[v].family, set->nh[v].gateway, set->nh[v].port) & mask;
+		n = &set->nh[v];
+		h = (uint32_t)gw_hash(n->family, n->gateway, n->port) & mask;
 		while (idx[h] != EMPTY)
 			h = (h + 1) & mask;
 		idx[h] = v;

@@ -16,6 +16,7 @@
 
 #define NB_DESC 1024
 #define POOL_CACHE 256
+#define PRIV_SIZE RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
 
 struct port_state {
 	bool probed, started;
@@ -58,9 +59,10 @@ static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 	snprintf(dev, sizeof(dev), "%.*s", (int)n, pc->devargs);
 	ret = rte_dev_probe(pc->devargs);
 	if (ret < 0) {
-		snprintf(err, errlen, "port %s: cannot create device \"%s\": %s (check the devargs; "
-			 "the EAL log above usually says which argument the driver refused)",
-			 pc->name, pc->devargs, strerror(-ret));
+		// Most PMDs fail probe with a bare -1, which reads as EPERM: say what it means.
+		snprintf(err, errlen, "port %s: cannot create device \"%s\": %s (the EAL log "
+			 "above usually says which argument the driver refused)", pc->name,
+			 pc->devargs, ret == -EPERM ? "the driver refused it" : strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_get_port_by_name(dev, &id);
@@ -71,8 +73,8 @@ static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 	}
 	state[id].probed = true;
 	if (id >= MOLT_MAX_PORTS) {
-		snprintf(err, errlen, "port %s: DPDK port id %u is beyond moltd's limit of %d ports",
-			 pc->name, id, MOLT_MAX_PORTS);
+		snprintf(err, errlen, "port %s: DPDK port id %u is beyond moltd's limit of %d "
+			 "ports", pc->name, id, MOLT_MAX_PORTS);
 		return -ERANGE;
 	}
 	pc->port_id = id;
@@ -107,12 +109,14 @@ static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, 
 		return ret;
 	}
 	ps->nb_rxq = rxq_count(&info, nb_workers);
-	ps->nb_txq = nb_workers + 1;
+	// One tx queue per worker; the control thread's packets go out through a worker (its
+	// inject ring), so a device with a single queue pair works with one worker.
+	ps->nb_txq = nb_workers;
 	if (ps->nb_txq > info.max_tx_queues) {
 		snprintf(err, errlen, "port %s: %s offers %u tx queue%s, moltd needs %u (one per "
-			 "worker and one for the control thread); raise the device's queue count "
-			 "in devargs (qpairs=N for net_af_packet, one tx_pcap=FILE per queue for "
-			 "net_pcap, queue_count=N for net_af_xdp) or use fewer worker lcores",
+			 "worker); raise the device's queue count in devargs (qpairs=N for "
+			 "net_af_packet, one tx_pcap=FILE per queue for net_pcap, queue_count=N "
+			 "for net_af_xdp) or use fewer worker lcores",
 			 pc->name, info.driver_name, info.max_tx_queues,
 			 info.max_tx_queues == 1 ? "" : "s", ps->nb_txq);
 		return -EINVAL;
@@ -125,8 +129,8 @@ static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, 
 	}
 	ret = rte_eth_dev_configure(id, ps->nb_rxq, ps->nb_txq, &conf);
 	if (ret < 0) {
-		snprintf(err, errlen, "port %s: cannot configure %u rx / %u tx queues: %s", pc->name,
-			 ps->nb_rxq, ps->nb_txq, strerror(-ret));
+		snprintf(err, errlen, "port %s: cannot configure %u rx / %u tx queues: %s",
+			 pc->name, ps->nb_rxq, ps->nb_txq, strerror(-ret));
 		return ret;
 	}
 	ps->nb_rxd = NB_DESC;
@@ -160,9 +164,9 @@ static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, 
 		}
 		if (ret < 0 && (rte_eth_macaddr_get(id, &cur) < 0 ||
 				!rte_is_same_ether_addr(&cur, &pc->mac))) {
-			snprintf(err, errlen, "port %s: %s cannot set MAC address %s: %s (remove \"mac\" "
-				 "to use the device's own)", pc->name, info.driver_name, want,
-				 strerror(-ret));
+			snprintf(err, errlen, "port %s: %s cannot set MAC address %s: %s (remove "
+				 "\"mac\" to use the device's own)", pc->name, info.driver_name,
+				 want, strerror(-ret));
 			return ret;
 		}
 	} else {
@@ -236,8 +240,7 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 	}
 
 	n = pool_size(cfg, nb_workers);
-	pool = rte_pktmbuf_pool_create("molt_pkts", n, POOL_CACHE,
-				       RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
+	pool = rte_pktmbuf_pool_create("molt_pkts", n, POOL_CACHE, PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
 		snprintf(err, errlen, "cannot create a pool of %u packet buffers (%u MiB): %s "
@@ -263,7 +266,6 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 	}
 	// Indexed by port id: workers and counters iterate 0..nb_ports-1.
 	molt_dp.nb_ports = max_id;
-	molt_dp.control_txq = nb_workers;
 	return 0;
 }
 
@@ -310,7 +312,8 @@ int ports_start(const struct molt_config *cfg, char *err, size_t errlen)
 		int ret = rte_eth_dev_start(pc->port_id);
 
 		if (ret < 0) {
-			snprintf(err, errlen, "port %s: cannot start: %s", pc->name, strerror(-ret));
+			snprintf(err, errlen, "port %s: cannot start: %s", pc->name,
+				 strerror(-ret));
 			return ret;
 		}
 		state[pc->port_id].started = true;

@@ -35,6 +35,20 @@ void punt_tx(uint16_t port, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (molt_dp.nb_workers > 0) {
+		static uint16_t next;	// round robin over workers: control thread only
+		struct rte_ring *r = molt_dp.workers[next++ % molt_dp.nb_workers].inject;
+
+		m->port = port;
+		if (r != NULL && rte_ring_sp_enqueue(r, m) == 0) {
+			ctl_ctr(port)->tx++;
+			ctl_ctr(port)->tx_bytes += len;
+			return;
+		}
+		rte_pktmbuf_free(m);
+		ctl_ctr(port)->drops[MOLT_DROP_TX_FULL]++;
+		return;
+	}
 	if (rte_eth_tx_burst(port, molt_dp.control_txq, &m, 1) == 1) {
 		ctl_ctr(port)->tx++;
 		ctl_ctr(port)->tx_bytes += len;

@@ -35,7 +35,7 @@ struct builder {
 	uint32_t port_nh[MOLT_MAX_PORTS];	// NH_CONNECTED entry, by config port index
 	struct key keys[MAX_KEYS];		// connected subnets first, then local routes
 	unsigned n_keys, n_subnets;
-	bool plen_used[2][129];			// [family == 6][plen]: fast "could be shadowed"
+	bool plen_used[2][129];			// [family == 6][plen]: "could be shadowed"
 	char last_dev[MOLT_PORT_NAME_MAX];	// one-entry cache for the port name lookup
 	int last_port;
 	uint64_t rej[SLOT_REJECT_MAX];
@@ -329,7 +329,8 @@ static int load_fibs(struct slot *s, const struct builder *b, const struct molt_
 	if (ret < 0)
 		return ret;
 	for (unsigned k = 0; k < b->n_keys && ret == 0; k++)
-		ret = fib_add(s, b->keys[k].family, b->keys[k].prefix, b->keys[k].plen, b->keys[k].nh);
+		ret = fib_add(s, b->keys[k].family, b->keys[k].prefix, b->keys[k].plen,
+			      b->keys[k].nh);
 	if (ret < 0)
 		snprintf(err, errlen, "slot %" PRIu64 ": the %s FIB refused a connected route (%s)",
 			 s->generation, s->driver->name, strerror(-ret));
@@ -395,14 +396,13 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	capacity = b->set.count * 2 > b->set.count + 1024 ? b->set.count * 2 : b->set.count + 1024;
 	if (capacity > FIB_NH_MAX)
 		capacity = FIB_NH_MAX;
-	c6.tbl8_groups = 0;
 	st->alloc_ns = now_ns();
 	s = slot_alloc(d, generation, &c4, &c6, capacity);
 	st->alloc_ns = now_ns() - st->alloc_ns;
 	if (s == NULL) {
 		ret = -errno;
-		snprintf(err, errlen, "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: %s",
-			 generation, d->name, cfg->fib_max_routes_v4, cfg->fib_max_routes_v6,
+		snprintf(err, errlen, "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: "
+			 "%s", generation, d->name, cfg->fib_max_routes_v4, cfg->fib_max_routes_v6,
 			 strerror(errno));
 		goto out;
 	}
@@ -432,9 +432,9 @@ out:
 		if (ret == -ENOMEM && err[0] == '\0')
 			snprintf(err, errlen, "slot %" PRIu64 ": out of memory while building",
 				 generation);
-		else if (ret == -ENOSPC && s == NULL)
-			snprintf(err, errlen, "slot %" PRIu64 ": more than %u next hops", generation,
-				 FIB_NH_MAX);
+		else if (ret == -ENOSPC && err[0] == '\0')
+			snprintf(err, errlen, "slot %" PRIu64 ": more than %u next hops",
+				 generation, FIB_NH_MAX);
 		slot_free_scrub(s);
 		s = NULL;
 		errno = -ret;

@@ -68,6 +68,10 @@ struct dp_worker {
 	uint16_t n_rxq;
 	struct dp_rxq rxq[MOLT_MAX_RXQ_PER_WORKER];
 	struct rte_ring *punt;	// worker: sp enqueue; control: sc dequeue
+	// Packets the control thread built (ARP/ND, echo replies, ICMP errors, flushed held
+	// packets) for this worker to send, mbuf->port = egress port: control: sp enqueue;
+	// worker: sc dequeue. Devices then need no extra tx queue for the control thread.
+	struct rte_ring *inject;
 };
 
 // Neighbour table for on-link destinations (NH_CONNECTED). Lock-free readers, one writer
@@ -85,7 +89,8 @@ struct dataplane {
 	volatile bool stop;		// control: wo; workers: ro
 	uint16_t nb_ports;		// control: wo before launch
 	uint16_t nb_workers;
-	uint16_t control_txq;		// tx queue the control thread uses (== nb_workers)
+	// tx queue the control thread uses directly when no worker runs (unit tests): control only
+	uint16_t control_txq;
 	struct dp_port ports[MOLT_MAX_PORTS];	// indexed by DPDK port id
 	struct dp_worker workers[MOLT_MAX_WORKERS];
 	struct neigh_fast neigh;	// control: wo (rte_hash lock-free); workers: ro

@@ -9,6 +9,36 @@
 
 struct dataplane molt_dp;
 
+// Sends what the control thread handed this worker (mbuf->port = egress port), on this
+// worker's own tx queue, in runs of packets for the same port.
+static void drain_inject(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[MOLT_BURST];
+	unsigned n, i = 0;
+
+	n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, MOLT_BURST, NULL);
+	while (i < n) {
+		uint16_t port = pkts[i]->port;
+		struct port_counters *pc = &molt_port_ctr[port][w->worker_id];
+		unsigned j = i, sent;
+
+		while (j < n && pkts[j]->port == port)
+			j++;
+		if (port >= MOLT_MAX_PORTS) {
+			rte_pktmbuf_free_bulk(&pkts[i], j - i);
+			i = j;
+			continue;
+		}
+		// tx of these was counted by the control thread when it handed them over.
+		sent = rte_eth_tx_burst(port, w->txq, &pkts[i], (uint16_t)(j - i));
+		if (i + sent < j) {
+			pc->drops[MOLT_DROP_TX_FULL] += j - i - sent;
+			rte_pktmbuf_free_bulk(&pkts[i + sent], j - i - sent);
+		}
+		i = j;
+	}
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -49,6 +79,8 @@ int dp_worker_main(void *arg)
 			wc->bursts++;
 			wc->busy_cycles += rte_rdtsc() - start;
 		}
+		if (w->inject != NULL && !rte_ring_empty(w->inject))
+			drain_inject(w);
 		// No slot pointer survives past this point (bursts are flushed inside
 		// dp_process_burst), so every pass is a quiescent state. The report is one
 		// store to this worker's own cache line.

@@ -25,6 +25,7 @@
 
 #include "common/log.h"
 #include "drivers/driver.h"
+#include "drivers/engines.h"
 #include "drivers/prefix.h"
 #include "drivers/shadow.h"
 #include "drivers/util.h"
@@ -346,7 +347,7 @@ static void fib6_free_scrub(struct fib *f)
 	free(w);
 }
 
-static const struct fib_ops fib4_ops = {
+const struct fib_ops molt_fib4_ops = {
 	.family = 4,
 	.create = fib4_create,
 	.add = fib4_add,
@@ -358,7 +359,7 @@ static const struct fib_ops fib4_ops = {
 	.free_scrub = fib4_free_scrub,
 };
 
-static const struct fib_ops fib6_ops = {
+const struct fib_ops molt_fib6_ops = {
 	.family = 6,
 	.create = fib6_create,
 	.add = fib6_add,
@@ -375,8 +376,8 @@ static const struct fib_driver fib_driver = {
 	.description = "rte_fib DIR24_8 for IPv4, rte_fib6 TRIE for IPv6",
 	.live_update_safe_v4 = false,	// see the top of this file
 	.live_update_safe_v6 = false,
-	.v4 = &fib4_ops,
-	.v6 = &fib6_ops,
+	.v4 = &molt_fib4_ops,
+	.v6 = &molt_fib6_ops,
 };
 
 RTE_INIT(fib_driver_init)

@@ -28,6 +28,7 @@
 
 #include "common/log.h"
 #include "drivers/driver.h"
+#include "drivers/engines.h"
 #include "drivers/prefix.h"
 #include "drivers/shadow.h"
 #include "drivers/util.h"
@@ -336,7 +337,7 @@ static void lpm6_free_scrub(struct fib *f)
 	free(w);
 }
 
-static const struct fib_ops lpm4_ops = {
+const struct fib_ops molt_lpm4_ops = {
 	.family = 4,
 	.create = lpm4_create,
 	.add = lpm4_add,
@@ -348,7 +349,7 @@ static const struct fib_ops lpm4_ops = {
 	.free_scrub = lpm4_free_scrub,
 };
 
-static const struct fib_ops lpm6_ops = {
+const struct fib_ops molt_lpm6_ops = {
 	.family = 6,
 	.create = lpm6_create,
 	.add = lpm6_add,
@@ -365,8 +366,8 @@ static const struct fib_driver lpm_driver = {
 	.description = "rte_lpm (DIR-24-8) for IPv4, rte_lpm6 for IPv6",
 	.live_update_safe_v4 = false,	// see the top of this file
 	.live_update_safe_v6 = false,
-	.v4 = &lpm4_ops,
-	.v6 = &lpm6_ops,
+	.v4 = &molt_lpm4_ops,
+	.v6 = &molt_lpm6_ops,
 };
 
 RTE_INIT(lpm_driver_init)

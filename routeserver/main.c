@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"usage: molt-routeserver --shm NAME [--routes FILE] [options]\n"
 		"\n"
 		"  -s, --shm NAME       shared-memory feed to create (moltd's feed.shm)\n"
-		"  -r, --routes FILE    route file (PREFIX via GW [dev PORT] | dev PORT | blackhole)\n"
+		"  -r, --routes FILE    route file of PREFIX via GW | dev PORT | blackhole\n"
 		"  -c, --capacity N     routes per snapshot buffer (default 4000000)\n"
 		"  -j, --journal N      journal ring entries, a power of two or 0 (default 65536)\n"
 		"  -1, --once           load, publish, print timing, remove the feed and exit\n"

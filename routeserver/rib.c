@@ -10,6 +10,8 @@
 // to the 52-byte routes.
 #define MIN_SLOTS 1024u
 #define MAX_ROUTES 0xfffffffeu
+// Routes hashed and prefetched ahead of insertion by rib_add_bulk.
+#define RIB_BULK 16
 
 static uint64_t key_hash(const struct molt_route *r)
 {
@@ -111,16 +113,16 @@ static int grow(struct rib *rib)
 		rib->routes = n;
 		rib->alloc = alloc;
 	}
-	if ((uint64_t)(rib->count + 1) * 2 > (uint64_t)rib->mask + 1 && rib->mask < (1u << 31) - 1) {
+	if ((uint64_t)(rib->count + 1) * 2 > (uint64_t)rib->mask + 1 &&
+	    rib->mask < (1u << 31) - 1) {
 		ret = rehash(rib, (rib->mask + 1) * 2);
 		return ret < 0 ? ret : 1;
 	}
 	return 0;
 }
 
-int rib_add(struct rib *rib, const struct molt_route *r)
+static int add_hashed(struct rib *rib, const struct molt_route *r, uint64_t h)
 {
-	uint64_t h = key_hash(r);
 	struct molt_route *old;
 	uint32_t i;
 	int ret;
@@ -143,6 +145,33 @@ int rib_add(struct rib *rib, const struct molt_route *r)
 	rib->count_v4 += r->family == 4;
 	rib->digest += molt_route_hash(r);
 	return 0;
+}
+
+int rib_add(struct rib *rib, const struct molt_route *r)
+{
+	return add_hashed(rib, r, key_hash(r));
+}
+
+int rib_add_bulk(struct rib *rib, const struct molt_route *routes, uint32_t n)
+{
+	uint64_t h[RIB_BULK];
+	uint32_t i, done, m;
+	int ret, replaced = 0;
+
+	for (done = 0; done < n; done += m) {
+		m = n - done < RIB_BULK ? n - done : RIB_BULK;
+		for (i = 0; i < m; i++) {
+			h[i] = key_hash(&routes[done + i]);
+			__builtin_prefetch(&rib->slots[(uint32_t)h[i] & rib->mask]);
+		}
+		for (i = 0; i < m; i++) {
+			ret = add_hashed(rib, &routes[done + i], h[i]);
+			if (ret < 0)
+				return ret;
+			replaced += ret;
+		}
+	}
+	return replaced;
 }
 
 const struct molt_route *rib_find(const struct rib *rib, const struct molt_route *key)

@@ -26,6 +26,12 @@ void rib_free(struct rib *rib);
 // replaced a route, -ENOMEM, or -E2BIG past 2^32 - 2 routes.
 int rib_add(struct rib *rib, const struct molt_route *r);
 
+// rib_add() on routes[0..n) in order (a later route for a key replaces an earlier one), with
+// the hash slots prefetched first: a bulk load is bound by cache misses on the slot table.
+// Returns the number of replaced routes, or -ENOMEM / -E2BIG (routes before the failing one
+// are in the table).
+int rib_add_bulk(struct rib *rib, const struct molt_route *routes, uint32_t n);
+
 // Removes the route with key's (family, plen, prefix). Returns 0 or -ENOENT. The last route
 // moves into the hole, so the order of routes is not stable across deletes.
 int rib_del(struct rib *rib, const struct molt_route *key);

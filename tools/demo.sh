@@ -31,10 +31,9 @@ if [ "$SETUP" = 1 ]; then
 	ninja -C "$BUILD_DIR" || exit 1
 fi
 
-MOLT_BUILD=$BUILD_DIR
+# shellcheck source=test/e2e/lib.sh
 . "$ROOT/test/e2e/lib.sh"
-MOLTD=$BUILD_DIR/control/moltd
-ROUTESERVER=$BUILD_DIR/routeserver/molt-routeserver
+set_build "$BUILD_DIR"
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces)" >&2; exit 1; }
 need_bin "$MOLTD" "$ROUTESERVER"

@@ -5,8 +5,9 @@
 # that names the problem (checked with grep), and a refused route file must leave no feed.
 #
 #   bad_input.sh [BUILD_DIR]
+# shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -ge 1 ] && { MOLT_BUILD=$1; MOLTD=$1/control/moltd; ROUTESERVER=$1/routeserver/molt-routeserver; GEN_ROUTES=$1/tools/gen-routes; }
+[ $# -ge 1 ] && set_build "$1"
 
 need_root
 need_bin "$MOLTD" "$ROUTESERVER" "$GEN_ROUTES"

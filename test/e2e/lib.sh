@@ -30,6 +30,14 @@ MOLTD=${MOLTD:-$MOLT_BUILD/control/moltd}
 ROUTESERVER=${ROUTESERVER:-$MOLT_BUILD/routeserver/molt-routeserver}
 GEN_ROUTES=${GEN_ROUTES:-$MOLT_BUILD/tools/gen-routes}
 
+# set_build DIR: take the binaries from build directory DIR (scripts get it from meson).
+set_build() {
+	MOLT_BUILD=$(realpath -m "$1")
+	MOLTD=$MOLT_BUILD/control/moltd
+	ROUTESERVER=$MOLT_BUILD/routeserver/molt-routeserver
+	GEN_ROUTES=$MOLT_BUILD/tools/gen-routes
+}
+
 _DEFERRED=()
 _LOGS=()
 declare -A _PIDS=()
@@ -69,9 +77,10 @@ cleanup() {
 	[ "$_CLEANED" = 1 ] && return
 	_CLEANED=1
 	trap - EXIT INT TERM
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-		_FAILED=1
-	fi
+	case $rc in
+	0 | 77 | 130 | 143) ;; # passed, skipped, interrupted (Ctrl-C, SIGTERM)
+	*) _FAILED=1 ;;
+	esac
 	[ "$_FAILED" = 1 ] && dump_logs
 	local i
 	for ((i = ${#_DEFERRED[@]} - 1; i >= 0; i--)); do

@@ -7,8 +7,9 @@
 # runs bounded iperf3 UDP and TCP transfers.
 #
 #   netns_forward.sh [BUILD_DIR]
+# shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -ge 1 ] && { MOLT_BUILD=$1; MOLTD=$1/control/moltd; ROUTESERVER=$1/routeserver/molt-routeserver; }
+[ $# -ge 1 ] && set_build "$1"
 
 need_root
 need_bin "$MOLTD" "$ROUTESERVER"
@@ -56,14 +57,21 @@ ping_ok "$NS_H1" 10.99.0.1
 ping_ok "$NS_H1" fd00:99::1
 ping_ok "$NS_H2" fd00:99::1
 
-# expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: one ping that must get an ICMP error whose
-# text matches PATTERN.
+# expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: a ping that must get an ICMP error whose
+# text matches PATTERN. ICMP errors are best effort (rate-limited), so up to 3 single pings are
+# tried; a retry is reported (seen once under ASan on a loaded machine, see FINDINGS.md F4).
 expect_icmp() {
-	local ns=$1 desc=$2 pat=$3 out
+	local ns=$1 desc=$2 pat=$3 out try
 	shift 3
-	out=$(in_ns "$ns" ping -c 1 -W 2 "$@" 2>&1)
-	echo "$out" | grep -Eq "$pat" || fail "$desc: expected /$pat/ in: $out"
-	ok "$desc"
+	for try in 1 2 3; do
+		out=$(in_ns "$ns" ping -c 1 -W 2 "$@" 2>&1)
+		if echo "$out" | grep -Eq "$pat"; then
+			[ $try -gt 1 ] && warn "$desc: needed $try pings"
+			ok "$desc"
+			return 0
+		fi
+	done
+	fail "$desc: expected /$pat/ in: $out"
 }
 
 expect_icmp "$NS_H1" "TTL 1 gets time exceeded from 10.0.1.1" \

@@ -6,8 +6,9 @@
 # net_pcap ports; pcapcheck.py verifies every output frame and the drop counters.
 #
 #   pcap_forward.sh [BUILD_DIR [FIB_DRIVER]]    (meson passes the build dir; driver: lpm)
+# shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -ge 1 ] && { MOLT_BUILD=$1; MOLTD=$1/control/moltd; ROUTESERVER=$1/routeserver/molt-routeserver; }
+[ $# -ge 1 ] && set_build "$1"
 
 DRIVER=${2:-${MOLT_FIB_DRIVER:-lpm}}
 

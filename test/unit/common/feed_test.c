@@ -170,6 +170,51 @@ static void test_republish_switches_buffers(void **state)
 	free(b);
 }
 
+// A writer republishing as fast as it can (another process, as in production) while the reader
+// copies: every snapshot must be exactly one of the two tables, never a mix.
+static void test_concurrent_republish(void **state)
+{
+	struct molt_route *a = make_routes(20000, 11), *b = make_routes(15000, 12), *got;
+	uint64_t da = digest_of(a, 20000), db = digest_of(b, 15000);
+	struct feed_snapshot_desc desc;
+	struct feed_writer w;
+	struct feed_reader rd;
+	int status, ret, i;
+	char err[256];
+	pid_t pid;
+
+	assert_int_equal(feed_writer_create(&w, name, 20000, 0, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_publish(&w, a, 20000, 0), 0);
+	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (i = 0; i < 2000 && rd.hdr->alive; i++)
+			feed_writer_publish(&w, i % 2 ? a : b, i % 2 ? 20000 : 15000, (uint64_t)i);
+		_exit(0);
+	}
+	for (i = 0; i < 300; i++) {
+		ret = feed_reader_snapshot(&rd, &got, &desc, err, sizeof(err));
+		if (ret == -EAGAIN)
+			continue; // lapped SNAPSHOT_TRIES times: allowed, just retried by the caller
+		if (ret != 0)
+			fail_msg("snapshot %d: %d %s", i, ret, err);
+		if (desc.count == 20000)
+			assert_true(desc.digest == da && memcmp(got, a, 20000 * sizeof(*a)) == 0);
+		else
+			assert_true(desc.count == 15000 && desc.digest == db &&
+				    memcmp(got, b, 15000 * sizeof(*b)) == 0);
+		free(got);
+	}
+	atomic_store(&w.hdr->alive, 0); // stops the child early if it is still running
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	feed_reader_close(&rd);
+	feed_writer_close(&w, 1);
+	free(a);
+	free(b);
+}
+
 static void expect_open_error(int want, const char *msg)
 {
 	struct feed_reader rd;
@@ -331,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_republish_switches_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_republish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_snapshot, setup, teardown),

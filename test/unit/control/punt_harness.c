@@ -101,20 +101,32 @@ void h_setup(void)
 	h_cfg.neigh_hold = 3;
 	h_cfg.icmp_rate = 100;
 	h_cfg.icmp_burst = 10;
-	molt_dp.control_txq = 0;
 	molt_dp.nb_workers = 0;
 	up = true;
+}
+
+// Plays the worker's part for packets the control thread handed over (inject ring).
+static void h_inject_to_ports(void)
+{
+	struct rte_ring *r = molt_dp.workers[0].inject;
+	struct rte_mbuf *m;
+
+	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
+		if (rte_eth_tx_burst(m->port, 0, &m, 1) != 1)
+			rte_pktmbuf_free(m);
 }
 
 struct rte_mbuf *h_sent(int pi)
 {
 	void *m;
 
+	h_inject_to_ports();
 	return rte_ring_dequeue(tx_ring[pi], &m) == 0 ? m : NULL;
 }
 
 unsigned h_sent_count(int pi)
 {
+	h_inject_to_ports();
 	return rte_ring_count(tx_ring[pi]);
 }
 

@@ -36,7 +36,9 @@ static int setup(void **state)
 	assert_non_null(ring);
 	molt_dp.nb_workers = 1;
 	molt_dp.workers[0].punt = ring;
-	molt_dp.control_txq = 0;	// the ring ports have one tx queue
+	molt_dp.workers[0].inject = rte_ring_create("nd_inject", 256, SOCKET_ID_ANY,
+						    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(molt_dp.workers[0].inject);
 	return 0;
 }
 

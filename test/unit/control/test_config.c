@@ -46,27 +46,37 @@ static int load(const char *json, char *err, size_t errlen)
 
 #define PORT0 "{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [\"10.0.1.1/24\"]}"
 #define FEED "\"feed\": {\"shm\": \"/molt\"}"
+// One port p0 with extra keys.
+#define P0(extra) \
+	"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", " extra "}], " FEED "}"
+// A valid config plus extra top-level keys.
+#define WITH(extra) "{\"ports\": [" PORT0 "], " FEED ", " extra "}"
 
 static void test_full(void **state)
 {
 	static const char json[] =
 		"{\n"
 		"  \"ports\": [\n"
-		"    {\"name\": \"p0\", \"devargs\": \"net_af_packet0,iface=veth0\",\n"
-		"     \"ipv4\": [\"10.0.1.1/24\", \"10.0.9.1/30\"], \"ipv6\": [\"2001:db8:1::1/64\"],\n"
+		"    {\"name\": \"p0\",\n"
+		"     \"devargs\": \"net_af_packet0,iface=veth0\",\n"
+		"     \"ipv4\": [\"10.0.1.1/24\", \"10.0.9.1/30\"],\n"
+		"     \"ipv6\": [\"2001:db8:1::1/64\"],\n"
 		"     \"mac\": \"02:00:00:00:01:01\"},\n"
-		"    {\"name\": \"uplink-1.v\", \"devargs\": \"net_pcap0,rx_pcap=in.pcap,tx_pcap=o.pcap\",\n"
+		"    {\"name\": \"uplink-1.v\",\n"
+		"     \"devargs\": \"net_pcap0,rx_pcap=in.pcap,tx_pcap=o.pcap\",\n"
 		"     \"ipv6\": [\"fd00:2::1/64\"]}\n"
 		"  ],\n"
 		"  \"neighbors\": [\n"
 		"    {\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p0\"},\n"
-		"    {\"ip\": \"fe80::1\", \"mac\": \"02:AA:00:00:01:02\", \"port\": \"uplink-1.v\"}\n"
+		"    {\"ip\": \"fe80::1\", \"mac\": \"02:AA:00:00:01:02\",\n"
+		"     \"port\": \"uplink-1.v\"}\n"
 		"  ],\n"
 		"  \"feed\": {\"shm\": \"/molt-x\"},\n"
 		"  \"control\": {\"socket\": \"/tmp/m.sock\"},\n"
 		"  \"fib\": {\"driver\": \"reference\", \"max_routes_v4\": 1000,\n"
 		"          \"max_routes_v6\": 500, \"tbl8_groups_v4\": 256},\n"
-		"  \"metabolism\": {\"slots\": 2, \"interval_ms\": 100, \"drivers\": [\"lpm\", \"reference\"]},\n"
+		"  \"metabolism\": {\"slots\": 2, \"interval_ms\": 100,\n"
+		"                 \"drivers\": [\"lpm\", \"reference\"]},\n"
 		"  \"icmp\": {\"rate_per_sec\": 5, \"burst\": 2},\n"
 		"  \"neighbor_timeout_ms\": 5000,\n"
 		"  \"neighbor_hold\": 7\n"
@@ -118,14 +128,14 @@ static void test_defaults(void **state)
 
 	assert_int_equal(load("{\"ports\": [" PORT0 "], " FEED "}", err, sizeof(err)), 0);
 	assert_string_equal(cfg.control_socket, "/run/molt/moltd.sock");
-	assert_string_equal(cfg.driver, "lpm");
+	assert_string_equal(cfg.driver, "fib-lpm6");
 	assert_int_equal(cfg.fib_max_routes_v4, 2000000);
 	assert_int_equal(cfg.fib_max_routes_v6, 500000);
 	assert_int_equal(cfg.fib_tbl8_groups_v4, 65536);
 	assert_int_equal(cfg.slots, 3);
 	assert_int_equal(cfg.interval_ms, 10000);
 	assert_int_equal(cfg.n_drivers, 1);
-	assert_string_equal(cfg.drivers[0], "lpm");
+	assert_string_equal(cfg.drivers[0], "fib-lpm6");
 	assert_int_equal(cfg.icmp_rate, 100);
 	assert_int_equal(cfg.icmp_burst, 10);
 	assert_int_equal(cfg.neigh_timeout_ms, 30000);
@@ -159,7 +169,8 @@ struct bad {
 
 static const struct bad bad_cases[] = {
 	{"[1]", "config.json: the top level must be a JSON object"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"bogus\": 1}", "config.json: bogus: unknown key"},
+	{WITH("\"bogus\": 1"),
+	 "config.json: bogus: unknown key"},
 	{"{\"ports\": [" PORT0 "], " FEED ", \"feed\": {\"shm\": \"/b\"}}", "duplicate object key"},
 	{"{" FEED "}", "config.json: missing \"ports\""},
 	{"{\"ports\": [], " FEED "}", "config.json: ports: needs at least 1 element"},
@@ -172,7 +183,8 @@ static const struct bad bad_cases[] = {
 	 FEED "}", "config.json: ports[1].speed: unknown key"},
 	{"{\"ports\": [{\"devargs\": \"net_null0\"}], " FEED "}",
 	 "config.json: ports[0]: missing \"name\""},
-	{"{\"ports\": [{\"name\": \"p0\"}], " FEED "}", "config.json: ports[0]: missing \"devargs\""},
+	{"{\"ports\": [{\"name\": \"p0\"}], " FEED "}",
+	 "config.json: ports[0]: missing \"devargs\""},
 	{"{\"ports\": [{\"name\": \"a-very-long-name-x\", \"devargs\": \"net_null0\"}], " FEED "}",
 	 "config.json: ports[0].name: \"a-very-long-name-x\" is too long (at most 15 characters)"},
 	{"{\"ports\": [{\"name\": \"p 0\", \"devargs\": \"net_null0\"}], " FEED "}",
@@ -181,62 +193,63 @@ static const struct bad bad_cases[] = {
 	 "config.json: ports[0].name: must not be empty"},
 	{"{\"ports\": [" PORT0 ", {\"name\": \"p0\", \"devargs\": \"net_null1\"}], " FEED "}",
 	 "config.json: ports[1].name: \"p0\" is already the name of ports[0]"},
-	{"{\"ports\": [" PORT0 ", {\"name\": \"p1\", \"devargs\": \"net_null0,size=64\"}], " FEED "}",
-	 "config.json: ports[1].devargs: device \"net_null0\" is already used by ports[0] (\"p0\")"},
+	{"{\"ports\": [" PORT0 ", {\"name\": \"p1\", \"devargs\": \"net_null0,size=64\"}], "
+	 FEED "}", "config.json: ports[1].devargs: device \"net_null0\" is already used by "
+	 "ports[0] (\"p0\")"},
 	{"{\"ports\": [" PORT0 ", {\"name\": \"p1\", \"devargs\": \"net_null1\", "
 	 "\"ipv4\": [\"10.0.1.300/24\"]}], " FEED "}",
 	 "config.json: ports[1].ipv4[0]: \"10.0.1.300/24\" is not an IPv4 prefix"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [\"fd00::1/64\"]}], "
-	 FEED "}", "config.json: ports[0].ipv4[0]: \"fd00::1/64\" is not an IPv4 prefix"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv6\": [\"10.0.0.1/8\"]}], "
-	 FEED "}", "config.json: ports[0].ipv6[0]: \"10.0.0.1/8\" is not an IPv6 prefix"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [\"10.0.0.1\"]}], "
-	 FEED "}", "config.json: ports[0].ipv4[0]: \"10.0.0.1\" has no prefix length"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [\"10.0.0.1/33\"]}], "
-	 FEED "}", "config.json: ports[0].ipv4[0]: \"10.0.0.1/33\" is not an IPv4 prefix"},
+	{P0("\"ipv4\": [\"fd00::1/64\"]"),
+	 "config.json: ports[0].ipv4[0]: \"fd00::1/64\" is not an IPv4 prefix"},
+	{P0("\"ipv6\": [\"10.0.0.1/8\"]"),
+	 "config.json: ports[0].ipv6[0]: \"10.0.0.1/8\" is not an IPv6 prefix"},
+	{P0("\"ipv4\": [\"10.0.0.1\"]"),
+	 "config.json: ports[0].ipv4[0]: \"10.0.0.1\" has no prefix length"},
+	{P0("\"ipv4\": [\"10.0.0.1/33\"]"),
+	 "config.json: ports[0].ipv4[0]: \"10.0.0.1/33\" is not an IPv4 prefix"},
 	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [24]}], " FEED "}",
 	 "config.json: ports[0].ipv4[0]: 24 is not an IPv4 prefix"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": \"10.0.0.1/8\"}], "
-	 FEED "}", "config.json: ports[0].ipv4: expected an array, got a string"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"ipv4\": [\"224.0.0.1/4\"]}], "
-	 FEED "}", "config.json: ports[0].ipv4[0]: \"224.0.0.1/4\" is not a unicast host address"},
+	{P0("\"ipv4\": \"10.0.0.1/8\""),
+	 "config.json: ports[0].ipv4: expected an array, got a string"},
+	{P0("\"ipv4\": [\"224.0.0.1/4\"]"),
+	 "config.json: ports[0].ipv4[0]: \"224.0.0.1/4\" is not a unicast host address"},
 	{"{\"ports\": [" PORT0 ", {\"name\": \"p1\", \"devargs\": \"net_null1\", "
 	 "\"ipv4\": [\"10.0.1.1/24\"]}], " FEED "}",
 	 "config.json: ports[1].ipv4[0]: \"10.0.1.1/24\": this address is already given at "
 	 "ports[0].ipv4[0]"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"mac\": \"02:00:00:00:01\"}], "
-	 FEED "}", "config.json: ports[0].mac: \"02:00:00:00:01\" is not a MAC address"},
-	{"{\"ports\": [{\"name\": \"p0\", \"devargs\": \"net_null0\", \"mac\": \"01:00:5e:00:00:01\"}], "
-	 FEED "}", "config.json: ports[0].mac: \"01:00:5e:00:00:01\" is not a unicast MAC address"},
+	{P0("\"mac\": \"02:00:00:00:01\""),
+	 "config.json: ports[0].mac: \"02:00:00:00:01\" is not a MAC address"},
+	{P0("\"mac\": \"01:00:5e:00:00:01\""),
+	 "config.json: ports[0].mac: \"01:00:5e:00:00:01\" is not a unicast MAC address"},
 	{"{\"ports\": [" PORT0 "], " FEED ", \"neighbors\": [{\"ip\": \"10.0.1.2\", "
 	 "\"mac\": \"02:00:00:00:00:01\", \"port\": \"p7\"}]}",
 	 "config.json: neighbors[0].port: \"p7\" is not the name of a configured port"},
 	{"{\"ports\": [" PORT0 "], " FEED ", \"neighbors\": [{\"ip\": \"10.0.1.256\", "
 	 "\"mac\": \"02:00:00:00:00:01\", \"port\": \"p0\"}]}",
 	 "config.json: neighbors[0].ip: \"10.0.1.256\" is not an IPv4 or IPv6 address"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"neighbors\": [{\"ip\": \"10.0.1.2\", \"port\": \"p0\"}]}",
+	{WITH("\"neighbors\": [{\"ip\": \"10.0.1.2\", \"port\": \"p0\"}]"),
 	 "config.json: neighbors[0]: missing \"mac\""},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"fib\": {\"driver\": \"trie\"}}",
+	{WITH("\"fib\": {\"driver\": \"trie\"}"),
 	 "config.json: fib.driver: \"trie\" is not a FIB driver (known: "},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"fib\": {\"max_routes_v4\": -5}}",
+	{WITH("\"fib\": {\"max_routes_v4\": -5}"),
 	 "config.json: fib.max_routes_v4: -5 is out of range (16.."},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"fib\": {\"max_routes_v6\": \"lots\"}}",
+	{WITH("\"fib\": {\"max_routes_v6\": \"lots\"}"),
 	 "config.json: fib.max_routes_v6: \"lots\" is not an integer"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"fib\": {\"tbl8_groups_v4\": 1.5}}",
+	{WITH("\"fib\": {\"tbl8_groups_v4\": 1.5}"),
 	 "config.json: fib.tbl8_groups_v4: 1.5 is not an integer"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"metabolism\": {\"slots\": 1}}",
+	{WITH("\"metabolism\": {\"slots\": 1}"),
 	 "config.json: metabolism.slots: 1 is out of range (2..16)"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"metabolism\": {\"drivers\": [\"lpm\", \"x\"]}}",
+	{WITH("\"metabolism\": {\"drivers\": [\"lpm\", \"x\"]}"),
 	 "config.json: metabolism.drivers[1]: \"x\" is not a FIB driver"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"metabolism\": {\"drivers\": []}}",
+	{WITH("\"metabolism\": {\"drivers\": []}"),
 	 "config.json: metabolism.drivers: needs at least 1 element"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"icmp\": {\"rate\": 5}}",
+	{WITH("\"icmp\": {\"rate\": 5}"),
 	 "config.json: icmp.rate: unknown key (known keys here: rate_per_sec, burst)"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"control\": {\"socket\": \"\"}}",
+	{WITH("\"control\": {\"socket\": \"\"}"),
 	 "config.json: control.socket: must not be empty"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"neighbor_timeout_ms\": 10}",
+	{WITH("\"neighbor_timeout_ms\": 10"),
 	 "config.json: neighbor_timeout_ms: 10 is out of range (1000..86400000)"},
-	{"{\"ports\": [" PORT0 "], " FEED ", \"neighbor_hold\": true}",
+	{WITH("\"neighbor_hold\": true"),
 	 "config.json: neighbor_hold: true is not an integer"},
 };
 
