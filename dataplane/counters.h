@@ -14,6 +14,7 @@
 // them.
 #define MOLT_DROP_REASONS(X) \
 	X(ETH_TOO_SHORT, "eth_too_short") \
+	X(L2_NOT_FOR_US, "l2_not_for_us") \
 	X(ETHERTYPE_UNKNOWN, "ethertype_unknown") \
 	X(IP4_TOO_SHORT, "ip4_too_short") \
 	X(IP4_BAD_VERSION, "ip4_bad_version") \

@@ -152,11 +152,24 @@ log "router counters (telemetry /molt/ports):"
 telemetry "$PREFIX" /molt/ports | tee "$E2E_TMP/ports.json" || fail "telemetry /molt/ports"
 telemetry "$PREFIX" /molt/workers || true
 telemetry "$PREFIX" /molt/slots || true
+# The README's way of reading them: DPDK's own client, non-interactively.
+out=$(echo /molt/ports | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$PREFIX" 2>&1)
+echo "$out" | grep -q '"/molt/ports": {"p0"' || fail "dpdk-telemetry.py /molt/ports: $out"
+ok "dpdk-telemetry.py -f $PREFIX answers /molt/ports"
 
-stop_proc moltd TERM
-[ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC after SIGTERM (expected 0)"
-log "moltd exit output (counters):"
-grep -v '^EAL' "$E2E_TMP/moltd.log" | tail -n 40
+# The route server goes away (and removes its feed): moltd keeps forwarding with what it has.
 stop_proc rs TERM
 [ "$STOP_RC" -eq 0 ] || fail "molt-routeserver exited with status $STOP_RC after SIGTERM"
+[ -e "$(shm_path "$SHM")" ] && fail "molt-routeserver left $(shm_path "$SHM") behind"
+ping_ok "$NS_H1" 10.99.0.1
+ping_ok "$NS_H1" fd00:99::1
+ok "forwarding goes on without the route server"
+
+# SIGINT stops moltd as cleanly as SIGTERM (pcap_forward.sh uses SIGTERM).
+stop_proc moltd INT
+[ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC after SIGINT (expected 0)"
+grep -q '^port p0 (id 0): rx [1-9]' "$E2E_TMP/moltd.log" || fail "moltd printed no counters at exit"
+ok "moltd exits 0 on SIGINT and prints its counters"
+log "moltd exit output (counters):"
+grep -E '^(port|  drop|worker)' "$E2E_TMP/moltd.log"
 log "PASS: $PASSED checks"
