@@ -26,6 +26,14 @@ ok() {
 }
 
 topo_create "$E2E_TMP" "$SHM"
+# Neighbours age after 1 s here (the minimum), so the steady pings below cross several
+# re-probes: a refresh must not lose packets.
+"$PY" - "$E2E_TMP/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["neighbor_timeout_ms"] = 1000
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
 defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046
@@ -56,6 +64,12 @@ ping_ok "$NS_H3" fd00:1::2
 ping_ok "$NS_H1" 10.99.0.1
 ping_ok "$NS_H1" fd00:99::1
 ping_ok "$NS_H2" fd00:99::1
+
+out=$(in_ns "$NS_H1" ping -c 25 -i 0.2 -W 2 10.0.2.2 2>&1)
+echo "$out" | grep -q ' 25 received' || fail "steady ping across neighbour refreshes lost packets: $out"
+out=$(in_ns "$NS_H1" ping -c 25 -i 0.2 -W 2 fd00:99::1 2>&1)
+echo "$out" | grep -q ' 25 received' || fail "steady ping6 across neighbour refreshes lost packets: $out"
+ok "5 s of pings across 1 s neighbour ageing (ARP and ND re-probed): no loss"
 
 # expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: a ping that must get an ICMP error whose
 # text matches PATTERN. ICMP errors are best effort (rate-limited), so up to 3 single pings are
