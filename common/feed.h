@@ -12,6 +12,7 @@ struct feed_writer {
 	int fd;
 	struct feed_header *hdr;
 	size_t size;
+	uint64_t next_seq;	// sequence number the next appended entry gets
 	char name[256];
 };
 
@@ -26,6 +27,13 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 // the journal sequence the table includes. Returns 0, or -ENOSPC when count > snap_capacity.
 int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, uint64_t count,
 			uint64_t covers_seq);
+
+// Appends one update to the journal ring and returns its sequence number. Never waits for
+// readers (the feed is one way): a reader that is lapped notices and resyncs. Entries become
+// visible to readers at the next feed_writer_commit, so a batch is published with one store.
+// Returns UINT64_MAX when the feed has no journal.
+uint64_t feed_writer_append(struct feed_writer *w, enum feed_op op, const struct molt_route *r);
+void feed_writer_commit(struct feed_writer *w);
 
 // Unmaps; when unlink is set also removes the object (clean shutdown marks alive = 0 first).
 void feed_writer_close(struct feed_writer *w, int unlink);
@@ -53,6 +61,15 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 			 struct feed_snapshot_desc *desc, char *err, size_t errlen);
 
 void feed_reader_close(struct feed_reader *r);
+
+// The sequence number the route server will write next: entries [.., head) exist.
+uint64_t feed_reader_head(const struct feed_reader *r);
+
+// Copies journal entry `seq` into *e and validates its route. Returns 0; -EAGAIN when seq has
+// not been committed yet; -ERANGE when the producer lapped the reader (the entry was
+// overwritten: resync from the snapshot); -EBADMSG for a corrupt entry (message in err).
+int feed_reader_entry(const struct feed_reader *r, uint64_t seq, struct feed_journal_entry *e,
+		      char *err, size_t errlen);
 
 // Checks a route read from the feed or a file: family, plen range, host bits zero, type,
 // NUL-terminated dev. Returns 0 or -EINVAL with a reason in err.

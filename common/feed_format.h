@@ -47,7 +47,7 @@ struct feed_journal_entry {
 	_Atomic uint64_t seq;	// sequence number of the update held; written last
 	uint32_t op;		// enum feed_op
 	uint32_t reserved;
-	struct molt_route route; // for DEL only the key (family, plen, prefix) matters
+	struct molt_route route; // for DEL the route as it was, so readers can update digests
 };
 
 struct feed_header {

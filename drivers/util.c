@@ -36,16 +36,16 @@ int drv_create_errno(void)
 // prefixes: 3 when it shares none of them, ceil((plen - 24) / 8) in general, 13 for a /128.
 // Small tables share little, so they get the worst case for routes up to /48 (3 a route).
 // In large Internet-like tables the /24 and /32 levels are shared by many routes and the
-// deepest level dominates: about one group per route, plus a quarter and 64k groups for the
-// shared levels (a 183k-route synthetic table needs 161k). So: min(3n, 1.25n + 65536).
-// A group is 1 KiB plus 16 bytes of bookkeeping: 200k routes cost ~330 MiB on top of the
-// 64 MiB tbl24. A table that needs more makes add fail with -ENOSPC and leaves the FIB
+// deepest level dominates, but /56 and /64 routes need 4 and 5 groups: tools/gen-routes'
+// 200k-route table (53% /48, 37% /32-/44, 3% /64) ran out at 150k routes with 1.25n + 64k
+// groups. So: min(3n, 2n + 65536). A group is 1 KiB plus 16 bytes of bookkeeping: 200k routes
+// cost ~470 MiB on top of the 64 MiB tbl24. A table that needs more makes add fail with -ENOSPC and leaves the FIB
 // unchanged (rte_lpm6 checks before changing anything); if the memory is not there, create
 // fails with ENOMEM.
 uint32_t drv_v6_tbl8_groups(uint32_t max_routes)
 {
 	uint64_t worst = (uint64_t)max_routes * 3 + 256;
-	uint64_t shared = (uint64_t)max_routes + max_routes / 4 + 65536;
+	uint64_t shared = (uint64_t)max_routes * 2 + 65536;
 	uint64_t g = worst < shared ? worst : shared;
 
 	return g > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)g;
