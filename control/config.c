@@ -309,15 +309,20 @@ static int get_feed(struct cj_ctx *c, struct molt_config *cfg, const json_t *v)
 
 static int get_control(struct cj_ctx *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"socket", NULL};
+	static const char *const keys[] = {"socket", "group", NULL};
 	const json_t *e;
 	int ret;
 
 	if ((ret = cj_object(c, "control", v, keys)) < 0)
 		return ret;
-	if ((e = json_object_get(v, "socket")) != NULL)
-		return cj_string(c, "control.socket", e, cfg->control_socket,
-				 sizeof(cfg->control_socket));
+	if ((e = json_object_get(v, "socket")) != NULL &&
+	    (ret = cj_string(c, "control.socket", e, cfg->control_socket,
+			     sizeof(cfg->control_socket))) < 0)
+		return ret;
+	// Whether the group exists is checked when the socket is created, where it matters.
+	if ((e = json_object_get(v, "group")) != NULL)
+		return cj_string(c, "control.group", e, cfg->control_group,
+				 sizeof(cfg->control_group));
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct molt_config {
 	struct molt_neigh_conf neigh[MOLT_MAX_STATIC_NEIGH];
 	char feed_shm[256];		// feed.shm (required)
 	char control_socket[256];	// control.socket (default /run/molt/moltd.sock)
+	char control_group[64];		// control.group owning the socket (default: ours)
 	// fib: sizing with defaults that hold a full Internet table
 	uint32_t fib_max_routes_v4;	// fib.max_routes_v4, default 2,000,000
 	uint32_t fib_max_routes_v6;	// fib.max_routes_v6, default 500,000

@@ -23,6 +23,8 @@
 #include "control/neigh.h"
 #include "control/ports.h"
 #include "control/punt.h"
+#include "control/rpc.h"
+#include "control/rpc_moltd.h"
 #include "control/slot_build.h"
 #include "control/stats.h"
 #include "control/telemetry.h"
@@ -32,7 +34,7 @@
 #define INJECT_RING_SIZE 1024
 #define NEIGH_CAPACITY 65536
 #define IDLE_SLEEP_MIN_US 50
-#define IDLE_SLEEP_MAX_US 1000
+#define IDLE_SLEEP_MAX_US 1000 // also the control socket's poll timeout once idle
 #define FEED_CHECK_NS 1000000000ull
 
 static volatile sig_atomic_t quit;
@@ -42,6 +44,7 @@ static struct rte_mempool *pool;
 static struct slot *active_slot;
 static uint64_t next_generation = 1;
 static bool neigh_up;
+static struct rpc_server *rpc_srv;
 
 static void on_signal(int sig)
 {
@@ -181,6 +184,29 @@ static int setup_rings_and_queues(void)
 	return 0;
 }
 
+// Created before anything else so a second moltd on the same socket stops here, before it
+// probes ports another process owns. Serviced only from the control loop.
+static int open_control(void)
+{
+	struct rpc_server_conf rc = {
+		.path = cfg.control_socket,
+		.group = cfg.control_group[0] != '\0' ? cfg.control_group : NULL,
+	};
+	char err[512] = "";
+
+	moltd_rpc.cfg = &cfg;
+	moltd_rpc.slots = &active_slot;
+	moltd_rpc.n_slots = 1;
+	rpc_srv = rpc_server_create(&rc, err, sizeof(err));
+	if (rpc_srv == NULL) {
+		fprintf(stderr, "moltd: control socket %s: %s\n", cfg.control_socket, err);
+		return -EINVAL;
+	}
+	LOG_NOTICE("moltd", "control socket %s%s%s", cfg.control_socket,
+		   rc.group != NULL ? ", group " : "", rc.group != NULL ? rc.group : "");
+	return 0;
+}
+
 static int open_feed(void)
 {
 	char err[512];
@@ -196,6 +222,7 @@ static int open_feed(void)
 		fprintf(stderr, "moltd: feed %s: %s\n", cfg.feed_shm, err);
 		return ret;
 	}
+	moltd_rpc.feed = &feed;
 	return 0;
 }
 
@@ -308,6 +335,24 @@ static void check_feed(uint32_t *alive, uint64_t *generation)
 	*generation = g;
 }
 
+// Services the control socket for at most timeout_ms; returns the requests handled. A fatal
+// poll error is logged once and turns this into a plain sleep: forwarding goes on regardless.
+static unsigned control_poll(int timeout_ms)
+{
+	static bool reported;
+	int r = rpc_server_poll(rpc_srv, timeout_ms);
+
+	if (r >= 0 || r == -EINTR)
+		return r > 0 ? (unsigned)r : 0;
+	if (!reported)
+		LOG_ERR("moltd", "control socket %s: %s; still forwarding, but not answering",
+			cfg.control_socket, strerror(-r));
+	reported = true;
+	if (timeout_ms > 0)
+		rte_delay_us_sleep((unsigned)timeout_ms * 1000);
+	return 0;
+}
+
 static void control_loop(void)
 {
 	uint32_t alive = atomic_load(&feed.hdr->alive);
@@ -318,6 +363,7 @@ static void control_loop(void)
 		unsigned n = punt_poll();
 		uint64_t now = now_ns();
 
+		n += control_poll(0);
 		neigh_poll(now);
 		if (now - last_check > FEED_CHECK_NS) {
 			check_feed(&alive, &generation);
@@ -325,19 +371,31 @@ static void control_loop(void)
 		}
 		// Nothing to do: sleep rather than spin, the control lcore may share a core with
 		// a worker. Back off while idle (a wake-up costs a context switch); the first
-		// punted packet brings the latency back down.
+		// punted packet or request brings the latency back down. Fully idle, the sleep
+		// is the socket's poll, so a request is answered at once rather than after it.
 		if (n > 0) {
 			idle_us = IDLE_SLEEP_MIN_US;
 			continue;
 		}
+		if (idle_us >= IDLE_SLEEP_MAX_US) {
+			if (control_poll(IDLE_SLEEP_MAX_US / 1000) > 0)
+				idle_us = IDLE_SLEEP_MIN_US;
+			continue;
+		}
 		rte_delay_us_sleep(idle_us);
-		if (idle_us < IDLE_SLEEP_MAX_US)
-			idle_us *= 2;
+		idle_us *= 2;
 	}
 }
 
 static void shutdown_all(bool workers_running)
 {
+	// First: no request may look at a slot or a port being torn down.
+	if (rpc_srv != NULL)
+		rpc_server_destroy(rpc_srv);
+	rpc_srv = NULL;
+	moltd_rpc.slots = NULL;
+	moltd_rpc.n_slots = 0;
+	moltd_rpc.feed = NULL;
 	molt_dp.stop = true;
 	if (workers_running)
 		rte_eal_mp_wait_lcore();
@@ -383,6 +441,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	moltd_rpc.start_ns = now_ns();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "moltd: cannot initialise DPDK: %s\n", rte_strerror(rte_errno));
@@ -403,7 +462,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if ((ret = open_feed()) < 0 || (ret = setup_workers()) < 0 || (ret = setup_qsbr()) < 0)
+	if ((ret = open_control()) < 0 || (ret = open_feed()) < 0 ||
+	    (ret = setup_workers()) < 0 || (ret = setup_qsbr()) < 0)
 		goto out;
 	molt_dp.icmp_tokens_per_sec = cfg.icmp_rate;
 	molt_dp.icmp_burst = cfg.icmp_burst;

@@ -16,6 +16,7 @@
 #include "control/load_order.h"
 #include "control/nh_set.h"
 #include "control/slot_build.h"
+#include "control/slot_verify.h"
 
 #define SKIP UINT32_MAX
 #define MAX_KEYS (MOLT_MAX_PORTS * (MOLT_MAX_ADDRS_PER_PORT * 4 + 1) + 8)
@@ -28,7 +29,7 @@ struct key {
 	uint8_t prefix[16];	// host bits zero
 };
 
-struct builder {
+struct slot_planner {
 	const struct molt_config *cfg;
 	struct nh_set set;
 	uint32_t nh_drop, nh_local, nh_blackhole;
@@ -85,7 +86,7 @@ static bool contains(const struct key *k, const uint8_t *addr)
 	return memcmp(m, k->prefix, alen(k->family)) == 0;
 }
 
-static int add_key(struct builder *b, uint8_t family, const uint8_t *addr, uint8_t plen,
+static int add_key(struct slot_planner *b, uint8_t family, const uint8_t *addr, uint8_t plen,
 		   uint32_t nh, uint16_t port_id)
 {
 	struct key *k;
@@ -110,7 +111,7 @@ static int64_t check(int64_t v, int *err)
 }
 
 // Connected subnets (the egress for on-link destinations) and the router's own addresses.
-static int collect_keys(struct builder *b)
+static int collect_keys(struct slot_planner *b)
 {
 	static const uint8_t bcast[16] = {255, 255, 255, 255};
 	static const uint8_t ll[16] = {0xfe, 0x80};
@@ -157,7 +158,7 @@ static int collect_keys(struct builder *b)
 	return err;
 }
 
-static bool shadowed(const struct builder *b, const struct molt_route *r)
+static bool shadowed(const struct slot_planner *b, const struct molt_route *r)
 {
 	if (!b->plen_used[r->family == 6][r->plen])
 		return false;
@@ -172,7 +173,7 @@ static bool shadowed(const struct builder *b, const struct molt_route *r)
 }
 
 // Config port index for a route's dev, or -1.
-static int port_by_name(struct builder *b, const char *dev)
+static int port_by_name(struct slot_planner *b, const char *dev)
 {
 	if (b->last_port >= 0 && strncmp(b->last_dev, dev, MOLT_PORT_NAME_MAX) == 0)
 		return b->last_port;
@@ -187,7 +188,7 @@ static int port_by_name(struct builder *b, const char *dev)
 }
 
 // Longest match of gw over the connected subnets; the config index of the port, or -1.
-static int onlink_port(const struct builder *b, uint8_t family, const uint8_t *gw)
+static int onlink_port(const struct slot_planner *b, uint8_t family, const uint8_t *gw)
 {
 	int best = -1, best_plen = -1;
 
@@ -216,40 +217,83 @@ static bool unicast(uint8_t family, const uint8_t *a)
 	return a[0] != 0xff && memcmp(a, zero, 16) != 0;
 }
 
-static uint32_t reject(struct builder *b, const struct molt_route *r, enum slot_reject why)
+static enum slot_reject reject(struct slot_planner *b, const struct molt_route *r,
+				enum slot_reject why)
 {
 	if (b->rej[why]++ == 0)
 		b->rej_example[why] = *r;
-	return SKIP;
+	return why;
+}
+
+void slot_plan_route(struct slot_planner *b, const struct molt_route *r, struct slot_plan *p)
+{
+	int port = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (shadowed(b, r)) {
+		p->kind = SLOT_PLAN_SHADOWED;
+		return;
+	}
+	if (r->type == MOLT_RT_BLACKHOLE) {
+		p->kind = SLOT_PLAN_BLACKHOLE;
+		return;
+	}
+	p->kind = SLOT_PLAN_REJECTED;
+	if (r->dev[0] != '\0') {
+		port = port_by_name(b, r->dev);
+		if (port < 0) {
+			p->why = reject(b, r, SLOT_REJECT_DEV);
+			return;
+		}
+	}
+	if (r->type == MOLT_RT_DEV) {
+		if (port < 0) {
+			p->why = reject(b, r, SLOT_REJECT_DEV);
+			return;
+		}
+		p->kind = SLOT_PLAN_DEV;
+		p->port_index = (uint16_t)port;
+		p->port_id = b->cfg->ports[port].port_id;
+		return;
+	}
+	memcpy(p->gateway, r->gateway, alen(r->family));
+	if (!unicast(r->family, p->gateway)) {
+		p->why = reject(b, r, SLOT_REJECT_GATEWAY);
+		return;
+	}
+	if (port < 0) {
+		if (r->family == 6 && p->gateway[0] == 0xfe && (p->gateway[1] & 0xc0) == 0x80) {
+			p->why = reject(b, r, SLOT_REJECT_LINKLOCAL);
+			return;
+		}
+		port = onlink_port(b, r->family, p->gateway);
+		if (port < 0) {
+			p->why = reject(b, r, SLOT_REJECT_OFFLINK);
+			return;
+		}
+	}
+	p->kind = SLOT_PLAN_GATEWAY;
+	p->port_index = (uint16_t)port;
+	p->port_id = b->cfg->ports[port].port_id;
 }
 
 // Decides a feed route's next-hop index (SKIP when not installed); <0 on allocation failure.
-static int64_t route_nh(struct builder *b, const struct molt_route *r)
+static int64_t route_nh(struct slot_planner *b, const struct molt_route *r, bool *is_shadowed)
 {
-	uint8_t gw[16] = {0};
-	int port = -1;
+	struct slot_plan p;
 
-	if (r->type == MOLT_RT_BLACKHOLE)
+	slot_plan_route(b, r, &p);
+	*is_shadowed = p.kind == SLOT_PLAN_SHADOWED;
+	switch (p.kind) {
+	case SLOT_PLAN_BLACKHOLE:
 		return b->nh_blackhole;
-	if (r->dev[0] != '\0') {
-		port = port_by_name(b, r->dev);
-		if (port < 0)
-			return reject(b, r, SLOT_REJECT_DEV);
+	case SLOT_PLAN_DEV:
+		return b->port_nh[p.port_index];
+	case SLOT_PLAN_GATEWAY:
+		return nh_set_gateway(&b->set, r->family, p.gateway, p.port_id);
+	default:
+		return SKIP;
 	}
-	if (r->type == MOLT_RT_DEV)
-		return port < 0 ? reject(b, r, SLOT_REJECT_DEV) : b->port_nh[port];
-
-	memcpy(gw, r->gateway, alen(r->family));
-	if (!unicast(r->family, gw))
-		return reject(b, r, SLOT_REJECT_GATEWAY);
-	if (port < 0) {
-		if (r->family == 6 && gw[0] == 0xfe && (gw[1] & 0xc0) == 0x80)
-			return reject(b, r, SLOT_REJECT_LINKLOCAL);
-		port = onlink_port(b, r->family, gw);
-		if (port < 0)
-			return reject(b, r, SLOT_REJECT_OFFLINK);
-	}
-	return nh_set_gateway(&b->set, r->family, gw, b->cfg->ports[port].port_id);
 }
 
 static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_t plen,
@@ -265,7 +309,7 @@ static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_
 	return s->ops6->add(s->fib6, prefix, plen, nh);
 }
 
-static void log_rejects(const struct builder *b)
+static void log_rejects(const struct slot_planner *b)
 {
 	char ex[160];
 
@@ -311,7 +355,7 @@ static int load_family(struct slot *s, uint8_t family, const struct molt_route *
 	return ret;
 }
 
-static int load_fibs(struct slot *s, const struct builder *b, const struct molt_route *routes,
+static int load_fibs(struct slot *s, const struct slot_planner *b, const struct molt_route *routes,
 		     uint64_t n, const uint32_t *nhs, struct slot_build_stats *st, char *err,
 		     size_t errlen)
 {
@@ -337,6 +381,46 @@ static int load_fibs(struct slot *s, const struct builder *b, const struct molt_
 	return ret;
 }
 
+struct slot_planner *slot_planner_create(const struct molt_config *cfg)
+{
+	struct slot_planner *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (b == NULL || nh_set_init(&b->set) < 0) {
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->cfg = cfg;
+	b->last_port = -1;
+	if ((ret = collect_keys(b)) < 0) {
+		slot_planner_destroy(b);
+		errno = -ret;
+		return NULL;
+	}
+	return b;
+}
+
+void slot_planner_destroy(struct slot_planner *b)
+{
+	if (b == NULL)
+		return;
+	nh_set_fini(&b->set);
+	free(b);
+}
+
+// The connected and local rules every slot holds, with the digest slot_verify expects of them.
+static void keys_digest(const struct slot_planner *b, struct slot_build_stats *st)
+{
+	for (unsigned k = 0; k < b->n_keys; k++) {
+		const struct key *key = &b->keys[k];
+
+		st->rules_digest += slot_rule_hash(key->family, key->prefix, key->plen,
+						   &b->set.nh[key->nh]);
+		st->rules++;
+	}
+}
+
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen)
@@ -348,34 +432,28 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	};
 	struct fib_conf c6 = {.max_routes = cfg->fib_max_routes_v6, .socket_id = -1};
 	uint64_t t0 = now_ns(), routes4 = 0, routes6 = 0, digest = 0;
-	struct builder *b = calloc(1, sizeof(*b));
+	struct slot_planner *b = slot_planner_create(cfg);
 	uint32_t *nhs = malloc((n_routes ? n_routes : 1) * sizeof(*nhs));
 	struct slot *s = NULL;
 	uint32_t capacity;
-	int ret;
+	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (errlen > 0)
 		err[0] = '\0';
-	if (b == NULL || nhs == NULL || (ret = nh_set_init(&b->set)) < 0) {
-		ret = -ENOMEM;
+	if (b == NULL || nhs == NULL) {
+		ret = b == NULL ? -errno : -ENOMEM;
 		goto out;
 	}
-	b->cfg = cfg;
-	b->last_port = -1;
-	if ((ret = collect_keys(b)) < 0)
-		goto out;
 
 	for (uint64_t i = 0; i < n_routes; i++) {
 		const struct molt_route *r = &routes[i];
+		bool is_shadowed;
 		int64_t nh;
 
-		if (shadowed(b, r)) {
+		nh = route_nh(b, r, &is_shadowed);
+		if (is_shadowed)
 			st->shadowed++;
-			nhs[i] = SKIP;
-			continue;
-		}
-		nh = route_nh(b, r);
 		if (nh < 0) {
 			ret = (int)nh;
 			goto out;
@@ -385,6 +463,8 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 			continue;
 		b->set.nh[nh].refs++;
 		digest += molt_route_hash(r);
+		st->rules_digest += slot_rule_hash(r->family, r->prefix, r->plen, &b->set.nh[nh]);
+		st->rules++;
 		if (r->family == 4)
 			routes4++;
 		else
@@ -421,6 +501,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	}
 	log_rejects(b);
 	st->connected = b->n_keys;
+	keys_digest(b, st);
 	st->nh_count = b->set.count;
 	s->routes4 = routes4;
 	s->routes6 = routes6;
@@ -439,9 +520,7 @@ out:
 		s = NULL;
 		errno = -ret;
 	}
-	if (b != NULL)
-		nh_set_fini(&b->set);
-	free(b);
+	slot_planner_destroy(b);
 	free(nhs);
 	return s;
 }

@@ -27,6 +27,10 @@ struct slot_build_stats {
 	uint64_t fib4_ns;	// time spent in the driver's IPv4 add (the usual bottleneck)
 	uint64_t fib6_ns;	// and in its IPv6 add
 	uint32_t nh_count;	// next-hop entries used
+	// What slot_verify must find when it walks the FIBs: every rule installed, feed and
+	// connected/local, each hashed with its next hop (slot_rule_hash).
+	uint64_t rules;
+	uint64_t rules_digest;
 };
 
 // Builds a complete slot with driver d. The port conf must be filled by ports_init (port_id,
@@ -40,3 +44,30 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 			struct slot_build_stats *st, char *err, size_t errlen);
 
 const char *slot_reject_reason(enum slot_reject r);
+
+// Per-route planning, the rules slot_build applies and live updates (slot_update.c) reuse:
+// connected/local prefixes shadow feed routes, gateways resolve to a port through the
+// connected subnets (longest match) unless a dev is given, some routes are rejected.
+struct slot_planner;
+
+// Collects cfg's connected subnets and local addresses. NULL with errno (ENOMEM).
+struct slot_planner *slot_planner_create(const struct molt_config *cfg);
+void slot_planner_destroy(struct slot_planner *p); // NULL-safe
+
+enum slot_plan_kind {
+	SLOT_PLAN_SHADOWED,	// a connected/local route has this prefix: not installed
+	SLOT_PLAN_REJECTED,	// not installable: why says so
+	SLOT_PLAN_BLACKHOLE,
+	SLOT_PLAN_DEV,		// on-link through port_id
+	SLOT_PLAN_GATEWAY,	// via gateway out of port_id
+};
+
+struct slot_plan {
+	enum slot_plan_kind kind;
+	enum slot_reject why;	// REJECTED
+	uint16_t port_index;	// DEV, GATEWAY: config index of the egress port
+	uint16_t port_id;	// and its DPDK port id
+	uint8_t gateway[16];	// GATEWAY, network order
+};
+
+void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out);

@@ -36,6 +36,32 @@ static inline bool ip4_bad_source(uint32_t src)
 	return top == 0 || top == 127 || top >= 224;
 }
 
+// The same first-octet classes, 0, 127 and 224..255, as one bit test (addr in network order,
+// so its first byte is the top octet). A destination in them is never looked up (5.3.7).
+static inline uint64_t ip4_odd_class(rte_be32_t addr)
+{
+	static const uint64_t odd[4] = {UINT64_C(1), UINT64_C(1) << 63, 0,
+					UINT64_C(0xffffffff00000000)};
+	uint8_t top = ((const uint8_t *)&addr)[0];
+
+	return (odd[top >> 6] >> (top & 63)) & 1;
+}
+
+// The common packet in one pass with few branches: a 20-byte header, lengths that fit, a
+// correct checksum, and addresses outside the odd classes. Anything else goes through the
+// ordered checks below, which decide the drop reason; so this changes speed, not behaviour.
+static inline bool ip4_plain(const struct rte_ipv4_hdr *ip, uint32_t avail, uint32_t frame)
+{
+	uint32_t tlen;
+
+	if (unlikely(avail < IP4_HDR_MIN))
+		return false;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	return (ip->version_ihl == 0x45) & (tlen >= IP4_HDR_MIN) & (tlen <= frame) &
+	       ((ip4_odd_class(ip->src_addr) | ip4_odd_class(ip->dst_addr)) == 0) &
+	       ip4_cksum_ok(ip, IP4_HDR_MIN / 4);
+}
+
 void ip4_input(struct dp_ctx *c)
 {
 	uint16_t k = 0;
@@ -48,6 +74,12 @@ void ip4_input(struct dp_ctx *c)
 		uint32_t hlen, tlen, dst;
 		uint8_t top;
 
+		if (likely(ip4_plain(ip, avail, frame))) {
+			c->m4[k] = m;
+			c->dst4[k] = rte_be_to_cpu_32(ip->dst_addr);
+			k++;
+			continue;
+		}
 		// 1. The link layer delivered enough bytes for the smallest header.
 		if (unlikely(avail < IP4_HDR_MIN)) {
 			dp_drop(c, m, MOLT_DROP_IP4_TOO_SHORT);

@@ -112,20 +112,60 @@ static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 	}
 }
 
+// The common case, decided with one test per condition and no switch: a resolved next hop,
+// a unicast frame, a TTL / hop limit that survives and (IPv6) a source that may leave its
+// link. Returns false for anything else, which dispatch() then handles (and whose checks
+// this merely repeats in a cheaper order: same outcome either way).
+static inline bool forward_plain(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh,
+				 uint8_t family)
+{
+	const struct slot *s = c->s;
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t l2;
+	bool ok;
+
+	// FIB_NH_MISS (UINT32_MAX) is never below nh_capacity (at most FIB_NH_MAX).
+	if (unlikely(nh >= s->nh_capacity))
+		return false;
+	l2 = atomic_load_explicit(&s->nh[nh].l2, memory_order_relaxed);
+	ok = (nh_l2_kind(l2) == NH_FORWARD) & (nh_l2_port(l2) < MOLT_MAX_PORTS) &
+	     ((frame[0] & 1) == 0); // I/G bit of the destination MAC
+	if (family == 4) {
+		ok &= dp_ip4(m)->time_to_live > 1;
+	} else {
+		const struct rte_ipv6_hdr *ip6 = dp_ip6(m);
+
+		ok &= (ip6->hop_limits > 1) &
+		      !(ip6->src_addr[0] == 0xfe && (ip6->src_addr[1] & 0xc0) == 0x80);
+	}
+	if (unlikely(!ok))
+		return false;
+	dp_forward(c, m, family, l2);
+	return true;
+}
+
+static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t family)
+{
+	c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
+	icmp_error(c, m, PUNT_UNREACHABLE, family);
+}
+
 void nh_dispatch(struct dp_ctx *c)
 {
 	for (uint16_t i = 0; i < c->n4; i++) {
+		if (likely(forward_plain(c, c->m4[i], c->nh4[i], 4)))
+			continue;
 		if (unlikely(c->nh4[i] == FIB_NH_MISS)) {
-			c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
-			icmp_error(c, c->m4[i], PUNT_UNREACHABLE, 4);
+			dispatch_miss(c, c->m4[i], 4);
 			continue;
 		}
 		dispatch(c, c->m4[i], c->nh4[i], 4, &c->dst4[i]);
 	}
 	for (uint16_t i = 0; i < c->n6; i++) {
+		if (likely(forward_plain(c, c->m6[i], c->nh6[i], 6)))
+			continue;
 		if (unlikely(c->nh6[i] == FIB_NH_MISS)) {
-			c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
-			icmp_error(c, c->m6[i], PUNT_UNREACHABLE, 6);
+			dispatch_miss(c, c->m6[i], 6);
 			continue;
 		}
 		dispatch(c, c->m6[i], c->nh6[i], 6, c->dst6[i]);

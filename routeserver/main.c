@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// molt-routeserver: loads a route file, publishes it into the shared-memory feed, keeps the
-// feed's heartbeat until SIGINT/SIGTERM, reloads on SIGHUP.
+// molt-routeserver: loads a route file, publishes it into the shared-memory feed, serves the
+// JSON-RPC control socket (methods in rpc_*.c) and keeps the feed's heartbeat until
+// SIGINT/SIGTERM, reloads on SIGHUP.
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,11 +15,12 @@
 
 #include "common/feed.h"
 #include "common/log.h"
-#include "routeserver/rib.h"
-#include "routeserver/route_file.h"
+#include "control/rpc.h"
+#include "routeserver/table.h"
 
 #define SUB "routeserver"
 #define HEARTBEAT_MS 100
+#define DEFAULT_SOCKET "/run/molt/routeserver.sock"
 
 struct options {
 	const char *shm;
@@ -26,6 +28,9 @@ struct options {
 	uint64_t capacity;
 	uint64_t journal;
 	bool once;
+	const char *socket;	// NULL: no control socket
+	bool socket_given;	// --socket on the command line (else the default path)
+	const char *socket_group;
 };
 
 static void usage(FILE *f)
@@ -38,7 +43,10 @@ static void usage(FILE *f)
 		"  -c, --capacity N     routes per snapshot buffer (default 4000000)\n"
 		"  -j, --journal N      journal ring entries, a power of two or 0 (default 65536)\n"
 		"  -1, --once           load, publish, print timing, remove the feed and exit\n"
-		"      --socket PATH    JSON-RPC control socket (not implemented yet: ignored)\n"
+		"      --socket PATH    JSON-RPC control socket (default " DEFAULT_SOCKET ";\n"
+		"                       'none': no socket). A live socket at an explicit PATH is\n"
+		"                       an error; at the default path only a warning\n"
+		"      --socket-group G group owning the socket (mode 0660)\n"
 		"  -v, --verbose        more log output (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"\n"
@@ -71,6 +79,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "journal", required_argument, NULL, 'j' },
 		{ "once", no_argument, NULL, '1' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "socket-group", required_argument, NULL, 'G' },
 		{ "fpm", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -78,7 +87,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){ .capacity = 4000000, .journal = 65536 };
+	*o = (struct options){ .capacity = 4000000, .journal = 65536, .socket = DEFAULT_SOCKET };
 	while ((c = getopt_long(argc, argv, "s:r:c:j:1vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -107,8 +116,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->once = true;
 			break;
 		case 'S':
-			LOG_NOTICE(SUB, "--socket %s: the control socket is not implemented yet, "
-					"ignoring it", optarg);
+			o->socket = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			o->socket_given = true;
+			break;
+		case 'G':
+			o->socket_group = optarg;
 			break;
 		case 'F':
 			fprintf(stderr, "--fpm: FPM input is not implemented yet\n");
@@ -145,35 +157,24 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-// Loads the route file into a fresh rib; on error the rib is freed and nothing changes.
+// Loads the route file into a fresh rib; on error nothing is kept and the reason is logged.
 static int load(const struct options *o, struct rib *rib)
 {
 	struct route_file_stats st = { 0 };
 	struct timespec t0;
-	struct stat sb;
 	char err[512];
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = rib_init(rib, o->routes && stat(o->routes, &sb) == 0 ?
-				    route_file_size_hint((uint64_t)sb.st_size) : 0);
-	if (ret < 0)
-		return errno_log(-ret, SUB, "no memory for the route table");
-	if (o->routes == NULL) {
-		LOG_NOTICE(SUB, "no --routes file: publishing an empty table");
-		return 0;
-	}
-	ret = route_file_load(o->routes, rib, &st, err, sizeof(err));
-	if (ret == 0 && rib->count > o->capacity) {
-		snprintf(err, sizeof(err), "%s: %u routes exceed --capacity %llu", o->routes,
-			 rib->count, (unsigned long long)o->capacity);
-		ret = -ENOSPC;
-	}
+	ret = rs_table_load(o->routes, o->capacity, rib, &st, err, sizeof(err));
 	if (ret < 0) {
-		rib_free(rib);
 		LOG_ERR(SUB, "%s", err);
 		LOG_ERR(SUB, "route file refused, nothing loaded");
 		return ret;
+	}
+	if (o->routes == NULL) {
+		LOG_NOTICE(SUB, "no --routes file: publishing an empty table");
+		return 0;
 	}
 	LOG_NOTICE(SUB, "loaded %s: %u routes from %llu lines (%llu replaced) in %.1f ms",
 		   o->routes, rib->count, (unsigned long long)st.lines,
@@ -181,22 +182,11 @@ static int load(const struct options *o, struct rib *rib)
 	return 0;
 }
 
-static int publish(struct feed_writer *w, const struct rib *rib)
+static void log_published(const struct rs_table *t, const struct timespec *t0)
 {
-	const struct feed_header *h = w->hdr;
-	struct timespec t0;
-	int ret;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = feed_writer_publish(w, rib->routes, rib->count,
-				  atomic_load_explicit(&h->journal_head, memory_order_relaxed));
-	if (ret < 0)
-		return errno_log(-ret, SUB, "publishing %u routes into %s: %s", rib->count,
-				 w->name, strerror(-ret));
 	LOG_NOTICE(SUB, "published %u routes (v4 %u, v6 %u) in %.1f ms, generation %016llx",
-		   rib->count, rib->count_v4, rib->count - rib->count_v4, elapsed_ms(&t0),
-		   (unsigned long long)h->generation);
-	return 0;
+		   t->rib.count, t->rib.count_v4, t->rib.count - t->rib.count_v4, elapsed_ms(t0),
+		   (unsigned long long)t->feed.hdr->generation);
 }
 
 static void report_cpu(void)
@@ -210,21 +200,24 @@ static void report_cpu(void)
 		   ru.ru_maxrss / 1024);
 }
 
-static void reload(const struct options *o, struct feed_writer *w, struct rib *rib)
+static void reload(const struct options *o, struct rs_table *t)
 {
+	struct timespec t0;
 	struct rib fresh;
+	char err[512];
 
 	LOG_NOTICE(SUB, "SIGHUP: reloading %s", o->routes ? o->routes : "(no file)");
 	if (load(o, &fresh) < 0) {
-		LOG_WARN(SUB, "keeping the current table of %u routes", rib->count);
+		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
 		return;
 	}
-	if (publish(w, &fresh) < 0) {
-		rib_free(&fresh);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rs_table_replace(t, &fresh, err, sizeof(err)) < 0) {
+		LOG_ERR(SUB, "%s", err);
+		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
 		return;
 	}
-	rib_free(rib);
-	*rib = fresh;
+	log_published(t, &t0);
 }
 
 static void heartbeat(struct feed_writer *w)
@@ -237,31 +230,85 @@ static void heartbeat(struct feed_writer *w)
 			      memory_order_release);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 // Signals are blocked from the start and taken synchronously here, so the heartbeat, a
-// reload and shutdown all run in one thread with no async-signal-safety concerns.
-static void serve(const struct options *o, struct feed_writer *w, struct rib *rib,
+// reload, RPC methods and shutdown all run in one thread with no async-signal-safety concerns.
+// rpc_server_poll is the idle wait: requests are answered at once, the heartbeat is refreshed
+// at least every HEARTBEAT_MS, and a signal waits at most that long.
+static void serve(const struct options *o, struct rs_table *t, struct rpc_server *rpc,
 		  const sigset_t *set)
 {
+	static const struct timespec zero = { 0, 0 };
 	struct timespec tick = { 0, HEARTBEAT_MS * 1000000L };
-	int sig;
+	uint64_t next_beat = 0, now;
+	int sig, ret;
 
 	for (;;) {
-		heartbeat(w);
-		sig = sigtimedwait(set, NULL, &tick);
-		if (sig == SIGHUP)
-			reload(o, w, rib);
-		else if (sig == SIGINT || sig == SIGTERM) {
+		now = now_ms();
+		if (now >= next_beat) {
+			heartbeat(&t->feed);
+			next_beat = now + HEARTBEAT_MS;
+		}
+		if (rpc != NULL) {
+			ret = rpc_server_poll(rpc, (int)(next_beat - now));
+			if (ret < 0) {
+				LOG_ERR(SUB, "control socket: %s; serving without it",
+					strerror(-ret));
+				rpc_server_destroy(rpc);
+				rpc = NULL;
+			}
+			sig = sigtimedwait(set, NULL, &zero);
+		} else {
+			sig = sigtimedwait(set, NULL, &tick);
+		}
+		if (sig == SIGHUP) {
+			reload(o, t);
+		} else if (sig == SIGINT || sig == SIGTERM) {
 			LOG_NOTICE(SUB, "%s: shutting down", strsignal(sig));
-			return;
+			break;
 		}
 	}
+	if (rpc != NULL)
+		rpc_server_destroy(rpc);
+}
+
+// The control socket. A failure is fatal for an explicit --socket; at the default path (often
+// not writable, or held by another route server on a test machine) the feed is the job, so it
+// runs without a socket and says so.
+static int open_socket(const struct options *o, struct rpc_server **out)
+{
+	struct rpc_server_conf conf = { .path = o->socket, .group = o->socket_group };
+	char err[512];
+
+	*out = NULL;
+	if (o->once || o->socket == NULL)
+		return 0;
+	*out = rpc_server_create(&conf, err, sizeof(err));
+	if (*out != NULL) {
+		LOG_NOTICE(SUB, "control socket %s", o->socket);
+		return 0;
+	}
+	if (o->socket_given) {
+		LOG_ERR(SUB, "control socket: %s", err);
+		return -1;
+	}
+	LOG_WARN(SUB, "control socket: %s; running without one (give --socket PATH)", err);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct feed_writer w;
+	struct rs_table *t = &rs_table;
+	struct rpc_server *rpc;
+	struct timespec t0;
 	struct options o;
-	struct rib rib;
 	char err[512];
 	sigset_t set;
 	int ret;
@@ -275,26 +322,36 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	// A client that disconnects while its reply is being written must not kill the server.
+	signal(SIGPIPE, SIG_IGN);
 
 	// The file is checked before the feed exists: a bad file leaves no object behind.
-	if (load(&o, &rib) < 0)
+	t->capacity = o.capacity;
+	if (load(&o, &t->rib) < 0)
 		return 1;
-	ret = feed_writer_create(&w, o.shm, o.capacity, o.journal, err, sizeof(err));
+	ret = feed_writer_create(&t->feed, o.shm, o.capacity, o.journal, err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
-		rib_free(&rib);
+		rib_free(&t->rib);
 		return 1;
 	}
-	if (publish(&w, &rib) < 0) {
-		feed_writer_close(&w, 1);
-		rib_free(&rib);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rs_table_publish(t, err, sizeof(err)) < 0) {
+		LOG_ERR(SUB, "%s", err);
+		feed_writer_close(&t->feed, 1);
+		rib_free(&t->rib);
 		return 1;
 	}
-	if (o.once)
+	log_published(t, &t0);
+	ret = 0;
+	if (o.once) {
 		report_cpu();
-	else
-		serve(&o, &w, &rib, &set);
-	feed_writer_close(&w, 1);
-	rib_free(&rib);
-	return 0;
+	} else if (open_socket(&o, &rpc) < 0) {
+		ret = 1;
+	} else {
+		serve(&o, t, rpc, &set);
+	}
+	feed_writer_close(&t->feed, 1);
+	rib_free(&t->rib);
+	return ret;
 }

@@ -43,9 +43,11 @@ e2e_init
 SHM="/molt-demo-$$"
 PREFIX="molt-demo-$$"
 
-banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold titles and dim commands on a terminal only.
+if [ -t 1 ]; then B=$'\033[1m' D=$'\033[2m' N=$'\033[0m'; else B='' D='' N=''; fi
+banner() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 show() {
-	printf '\033[2m$ %s\033[0m\n' "$*"
+	printf '%s$ %s%s\n' "$D" "$*" "$N"
 	"$@"
 }
 

@@ -15,6 +15,8 @@ PACKAGES=(
 	util-linux coreutils kmod
 	# fuzzers, sanitizers, profiling
 	clang valgrind
+	# molt-bench --plot
+	python3-matplotlib
 )
 
 if [ "$(id -u)" -ne 0 ]; then

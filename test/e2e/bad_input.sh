@@ -189,4 +189,28 @@ rc=$?
 [ $rc -eq 0 ] || fail "route server refused gen-routes output (exit $rc): $out"
 ok "gen-routes 20k+4k is deterministic and loads: $(echo "$out" | grep -m1 loaded | cut -c1-120)"
 
+# SIGHUP reloads the route file; a bad file keeps the published table.
+feed_count() {
+	"$PY" "$E2E_DIR/feedinfo.py" "$(shm_path "$1")" |
+		"$PY" -c 'import json,sys; h=json.load(sys.stdin); print(h["snap"][h["current"] & 1]["count"])'
+}
+feed_count_is() { [ "$(feed_count "$1")" = "$2" ]; }
+SHM_HUP="/molt-hup-$$"
+cp "$E2E_TMP/routes-good.txt" "$E2E_TMP/routes-hup.txt"
+start_routeserver rs-hup "$SHM_HUP" "$E2E_TMP/routes-hup.txt"
+[ "$(feed_count "$SHM_HUP")" = 10 ] || fail "SIGHUP: feed holds $(feed_count "$SHM_HUP") routes, expected 10"
+echo "10.9.0.0/33 via 10.0.1.2" >>"$E2E_TMP/routes-hup.txt"
+kill -HUP "$(pid_of rs-hup)"
+wait_for "route server refuses the bad reload" 50 0.1 grep -q 'routes-hup.txt:14:' "$E2E_TMP/rs-hup.log"
+[ "$(feed_count "$SHM_HUP")" = 10 ] || fail "SIGHUP with a bad file changed the feed"
+ok "SIGHUP with a bad file: refused at routes-hup.txt:14, feed keeps its 10 routes"
+printf '10.7.0.0/16 via 10.0.1.2\nfd00:7::/48 blackhole\n' >"$E2E_TMP/routes-hup.txt"
+kill -HUP "$(pid_of rs-hup)"
+wait_for "route server publishes the reloaded file" 50 0.1 feed_count_is "$SHM_HUP" 2
+ok "SIGHUP with a good file: feed now holds its 2 routes"
+stop_proc rs-hup TERM
+[ "$STOP_RC" -eq 0 ] || fail "molt-routeserver exited with status $STOP_RC after SIGTERM"
+[ -e "$(shm_path "$SHM_HUP")" ] && fail "molt-routeserver left $(shm_path "$SHM_HUP") behind"
+ok "molt-routeserver exits 0 on SIGTERM and removes its feed"
+
 log "PASS: $PASSED checks"

@@ -31,11 +31,12 @@ ROUTESERVER=${ROUTESERVER:-$MOLT_BUILD/routeserver/molt-routeserver}
 GEN_ROUTES=${GEN_ROUTES:-$MOLT_BUILD/tools/gen-routes}
 
 # set_build DIR: take the binaries from build directory DIR (scripts get it from meson).
+# MOLT_MOLTD, MOLT_ROUTESERVER, MOLT_GEN_ROUTES override single binaries.
 set_build() {
 	MOLT_BUILD=$(realpath -m "$1")
-	MOLTD=$MOLT_BUILD/control/moltd
-	ROUTESERVER=$MOLT_BUILD/routeserver/molt-routeserver
-	GEN_ROUTES=$MOLT_BUILD/tools/gen-routes
+	MOLTD=${MOLT_MOLTD:-$MOLT_BUILD/control/moltd}
+	ROUTESERVER=${MOLT_ROUTESERVER:-$MOLT_BUILD/routeserver/molt-routeserver}
+	GEN_ROUTES=${MOLT_GEN_ROUTES:-$MOLT_BUILD/tools/gen-routes}
 }
 
 _DEFERRED=()
@@ -106,6 +107,14 @@ e2e_init() {
 
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, raw sockets)"
+}
+
+# need_netns: skip (77) where network namespaces cannot be made (a container without
+# CAP_SYS_ADMIN), instead of failing on the environment.
+need_netns() {
+	local probe="molt-probe-$$"
+	ip netns add "$probe" >/dev/null 2>&1 || skip "cannot create network namespaces here"
+	ip netns del "$probe" >/dev/null 2>&1
 }
 
 need_bin() {
@@ -218,13 +227,15 @@ feed_published() {
 	"$PY" "$E2E_DIR/feedinfo.py" --check "$(shm_path "$1")"
 }
 
-# start_routeserver NAME SHM ROUTES [extra args]: starts molt-routeserver and waits until the
-# feed is published.
+# start_routeserver NAME SHM ROUTES [extra args]: starts molt-routeserver (control socket
+# $E2E_TMP/NAME.sock) and waits until the feed is published.
 start_routeserver() {
 	local name=$1 shm=$2 routes=$3
 	shift 3
 	defer "rm -f $(shm_path "$shm")"
-	start_bg "$name" "$ROUTESERVER" --shm "$shm" --routes "$routes" "$@"
+	# Its own control socket, so that runs side by side do not fight over the default path.
+	start_bg "$name" "$ROUTESERVER" --shm "$shm" --routes "$routes" \
+		--socket "$E2E_TMP/$name.sock" "$@"
 	local i
 	for ((i = 0; i < 100; i++)); do
 		alive "$name" || fail "$name exited early"
@@ -337,7 +348,7 @@ topo_create() {
 		ip -n "$hns" route add default via "10.0.$x.1"
 		ip -n "$hns" -6 route add default via "fd00:$x::1"
 		[ -n "$ports_json" ] && ports_json+=","
-		ports_json+="{\"name\":\"p$((x - 1))\",\"devargs\":\"net_af_packet$((x - 1)),iface=r$((x - 1)),qpairs=2\","
+		ports_json+="{\"name\":\"p$((x - 1))\",\"devargs\":\"net_af_packet$((x - 1)),iface=r$((x - 1))\","
 		ports_json+="\"ipv4\":[\"10.0.$x.1/24\"],\"ipv6\":[\"fd00:$x::1/64\"],\"mac\":\"$mac\"}"
 	done
 	ip -n "$NS_H3" addr add fe80::3:2/64 dev eth0 nodad

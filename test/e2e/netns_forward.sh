@@ -14,6 +14,7 @@
 need_root
 need_bin "$MOLTD" "$ROUTESERVER"
 need_cmd ip ping ethtool iperf3 ss
+need_netns
 e2e_init
 
 SHM="/molt-netns-$$"

@@ -5,12 +5,12 @@
 # to the router; blackhole; every kind of malformed header; bad sources) go through moltd on
 # net_pcap ports; pcapcheck.py verifies every output frame and the drop counters.
 #
-#   pcap_forward.sh [BUILD_DIR [FIB_DRIVER]]    (meson passes the build dir; driver: lpm)
+#   pcap_forward.sh [BUILD_DIR [FIB_DRIVER]]    (meson passes the build dir; default driver fib-lpm6)
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
 
-DRIVER=${2:-${MOLT_FIB_DRIVER:-lpm}}
+DRIVER=${2:-${MOLT_FIB_DRIVER:-fib-lpm6}}
 
 need_root
 need_bin "$MOLTD" "$ROUTESERVER"

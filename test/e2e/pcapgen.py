@@ -319,7 +319,8 @@ class Gen:
             self.add(port, pid, 'l2_broadcast', self.pad(pkt),
                      {'what': 'drop', 'drop': 'not_forwardable'})
         else:
-            self.add(port, pid, 'l2_other_host', self.pad(pkt), {'what': 'drop'})
+            self.add(port, pid, 'l2_other_host', self.pad(pkt),
+                     {'what': 'drop', 'drop': 'l2_not_for_us'})
 
     def options4(self, port):
         """IPv4 with options (IHL 6-8): forwarded with the options untouched."""
@@ -502,10 +503,11 @@ def main():
     ap.add_argument('--shm', required=True)
     ap.add_argument('--per-port', type=int, default=1600)
     ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--driver', default='lpm', help='fib.driver for moltd (lpm, fib, ...)')
-    ap.add_argument('--txq', type=int, default=2,
+    ap.add_argument('--driver', default='fib-lpm6',
+                    help='fib.driver for moltd (fib-lpm6, lpm, fib, reference)')
+    ap.add_argument('--txq', type=int, default=1,
                     help='tx_pcap files per port (net_pcap has one tx queue per file; moltd '
-                         'uses one per worker plus one for the control thread)')
+                         'uses one per worker)')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     g = build(a.per_port, a.seed)

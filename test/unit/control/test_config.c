@@ -72,7 +72,7 @@ static void test_full(void **state)
 		"     \"port\": \"uplink-1.v\"}\n"
 		"  ],\n"
 		"  \"feed\": {\"shm\": \"/molt-x\"},\n"
-		"  \"control\": {\"socket\": \"/tmp/m.sock\"},\n"
+		"  \"control\": {\"socket\": \"/tmp/m.sock\", \"group\": \"molt\"},\n"
 		"  \"fib\": {\"driver\": \"reference\", \"max_routes_v4\": 1000,\n"
 		"          \"max_routes_v6\": 500, \"tbl8_groups_v4\": 256},\n"
 		"  \"metabolism\": {\"slots\": 2, \"interval_ms\": 100,\n"
@@ -106,6 +106,7 @@ static void test_full(void **state)
 	assert_int_equal(cfg.neigh[1].mac.addr_bytes[1], 0xaa);
 	assert_string_equal(cfg.feed_shm, "/molt-x");
 	assert_string_equal(cfg.control_socket, "/tmp/m.sock");
+	assert_string_equal(cfg.control_group, "molt");
 	assert_string_equal(cfg.driver, "reference");
 	assert_int_equal(cfg.fib_max_routes_v4, 1000);
 	assert_int_equal(cfg.fib_max_routes_v6, 500);
@@ -128,6 +129,7 @@ static void test_defaults(void **state)
 
 	assert_int_equal(load("{\"ports\": [" PORT0 "], " FEED "}", err, sizeof(err)), 0);
 	assert_string_equal(cfg.control_socket, "/run/molt/moltd.sock");
+	assert_string_equal(cfg.control_group, "");
 	assert_string_equal(cfg.driver, "fib-lpm6");
 	assert_int_equal(cfg.fib_max_routes_v4, 2000000);
 	assert_int_equal(cfg.fib_max_routes_v6, 500000);
@@ -247,6 +249,10 @@ static const struct bad bad_cases[] = {
 	 "config.json: icmp.rate: unknown key (known keys here: rate_per_sec, burst)"},
 	{WITH("\"control\": {\"socket\": \"\"}"),
 	 "config.json: control.socket: must not be empty"},
+	{WITH("\"control\": {\"group\": 0}"),
+	 "config.json: control.group: expected a string"},
+	{WITH("\"control\": {\"user\": \"molt\"}"),
+	 "config.json: control.user: unknown key (known keys here: socket, group)"},
 	{WITH("\"neighbor_timeout_ms\": 10"),
 	 "config.json: neighbor_timeout_ms: 10 is out of range (1000..86400000)"},
 	{WITH("\"neighbor_hold\": true"),

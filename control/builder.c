@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Builder thread. Hand-off: the control thread stores the job under the mutex and signals; the
+// builder runs it and publishes completion with one release store of `done`, which the control
+// thread polls with an acquire load (no lock on the polling path).
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "common/log.h"
+#include "control/builder.h"
+#include "control/slot_verify.h"
+
+static pthread_t thread;
+static bool started;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static struct builder_job *job;		// control: wo under lock when idle; builder: ro
+static bool quit;			// control: wo under lock
+static atomic_bool done;		// builder: wo (release); control: ro (acquire)
+static bool submitted;			// control only
+
+static void *builder_main(void *arg)
+{
+	(void)arg;
+	// A registered non-EAL thread gets an lcore id, so DPDK's per-lcore caches and
+	// rte_malloc statistics work here as on an EAL thread.
+	if (rte_thread_register() != 0)
+		LOG_WARN("metabolism", "builder thread not registered with DPDK (%s): builds may "
+			 "fail", rte_strerror(rte_errno));
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct builder_job *j;
+
+		while (job == NULL && !quit)
+			pthread_cond_wait(&cond, &lock);
+		if (job == NULL)
+			break;
+		j = job;
+		pthread_mutex_unlock(&lock);
+		j->slot = slot_build(j->cfg, j->driver, j->generation, j->routes, j->n_routes,
+				     &j->stats, j->err, sizeof(j->err));
+		j->ret = j->slot != NULL ? 0 : -errno;
+		if (j->slot != NULL && j->verify &&
+		    (j->ret = slot_verify(j->slot, j->stats.rules, j->stats.rules_digest, NULL,
+					  j->err, sizeof(j->err))) < 0) {
+			slot_free_scrub(j->slot);
+			j->slot = NULL;
+		}
+		free(j->routes);
+		j->routes = NULL;
+		pthread_mutex_lock(&lock);
+		job = NULL;
+		atomic_store_explicit(&done, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&lock);
+	rte_thread_unregister();
+	return NULL;
+}
+
+int builder_start(void)
+{
+	int ret;
+
+	if (started)
+		return 0;
+	quit = false;
+	ret = pthread_create(&thread, NULL, builder_main, NULL);
+	if (ret != 0)
+		return errno_log(ret, "metabolism", "cannot start the builder thread: %s",
+				 strerror(ret));
+	pthread_setname_np(thread, "molt-builder");
+	started = true;
+	return 0;
+}
+
+static struct builder_job *current;	// control only: submitted, not yet collected
+
+int builder_submit(struct builder_job *j)
+{
+	if (!started)
+		return -ENOTCONN;
+	if (submitted)
+		return -EBUSY;
+	atomic_store_explicit(&done, false, memory_order_relaxed);
+	pthread_mutex_lock(&lock);
+	job = j;
+	current = j;
+	submitted = true;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+bool builder_busy(void)
+{
+	return submitted;
+}
+
+bool builder_idle(void)
+{
+	return !submitted || atomic_load_explicit(&done, memory_order_acquire);
+}
+
+struct builder_job *builder_collect(void)
+{
+	struct builder_job *j;
+
+	if (!submitted || !atomic_load_explicit(&done, memory_order_acquire))
+		return NULL;
+	j = current;
+	current = NULL;
+	submitted = false;
+	return j;
+}
+
+struct builder_job *builder_stop(void)
+{
+	struct builder_job *j = NULL;
+
+	if (!started)
+		return NULL;
+	pthread_mutex_lock(&lock);
+	quit = true;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	// The thread finishes a running build before it sees quit: join waits for it.
+	pthread_join(thread, NULL);
+	started = false;
+	if (submitted) {
+		j = current;
+		current = NULL;
+		submitted = false;
+	}
+	return j;
+}

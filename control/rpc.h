@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// JSON-RPC 2.0 over a UNIX stream socket, one JSON object per line (SPDK rpc.py convention).
+// One implementation, used by moltd and molt-routeserver; no DPDK in it. Methods register
+// themselves from constructors (RPC_METHOD), so each binary serves exactly the methods of the
+// files it links. Single-threaded: every call below runs on the thread that owns the server.
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+// JSON-RPC 2.0 error codes.
+#define RPC_PARSE_ERROR -32700
+#define RPC_INVALID_REQUEST -32600
+#define RPC_METHOD_NOT_FOUND -32601
+#define RPC_INVALID_PARAMS -32602
+#define RPC_INTERNAL_ERROR -32603
+// Application errors (JSON-RPC reserves -32000..-32099 for server errors).
+#define RPC_ERR_FAILED -32000	// the operation was valid but could not be done (message says why)
+#define RPC_ERR_BUSY -32001	// try again later (e.g. a build already running)
+
+struct rpc_error {
+	int code;
+	char message[512];
+	json_t *data;		// optional, owned by the error (new reference)
+};
+
+// Sets err and returns NULL, for `return rpc_fail(err, RPC_INVALID_PARAMS, "...")`.
+json_t *rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+struct rpc_call;	// one request being answered
+
+// A method: params is the request's params (NULL when absent; object or array). Returns the
+// result (a new reference, any JSON value) or NULL with err set. A method that cannot answer
+// at once calls rpc_defer(call) and returns NULL without setting err; it later answers with
+// rpc_complete. Replies on one connection still go out in request order.
+typedef json_t *(*rpc_handler)(struct rpc_call *call, const json_t *params, struct rpc_error *err);
+
+struct rpc_method {
+	const char *name;	// "noun.verb"
+	rpc_handler fn;
+	const char *params;	// one-line synopsis of params, for rpc.list and moltctl --help
+	const char *help;	// one line
+	struct rpc_method *next;
+};
+
+void rpc_method_register(struct rpc_method *m);
+const struct rpc_method *rpc_method_find(const char *name);
+const struct rpc_method *rpc_method_first(void);
+
+#define RPC_METHOD(NAME, FN, PARAMS, HELP) \
+	static struct rpc_method rpc_method_##FN = { NAME, FN, PARAMS, HELP, NULL }; \
+	__attribute__((constructor)) static void rpc_register_##FN(void) \
+	{ \
+		rpc_method_register(&rpc_method_##FN); \
+	}
+
+// Deferred answers. rpc_defer returns a handle valid until rpc_complete/rpc_complete_error is
+// called on it exactly once (or the client disconnects: then completing is a harmless no-op).
+struct rpc_pending;
+struct rpc_pending *rpc_defer(struct rpc_call *call);
+void rpc_complete(struct rpc_pending *p, json_t *result);	// steals result
+void rpc_complete_error(struct rpc_pending *p, int code, const char *message);
+
+struct rpc_server_conf {
+	const char *path;	// socket path; parent directory created (0755) if missing
+	const char *group;	// group owning the socket (mode 0660), NULL: the process's group
+	size_t max_request;	// bytes per request line, default 1 MiB
+	size_t max_output;	// bytes queued to one client before it is dropped, default 64 MiB
+	unsigned max_clients;	// default 64
+};
+
+struct rpc_server;
+
+// Creates the listening socket. A stale socket file (nobody listening) is replaced; a live one
+// is refused (-EADDRINUSE, "another process is serving PATH"). Returns NULL with a message.
+struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *err,
+				     size_t errlen);
+
+// Services the listener and every client: accepts, reads, answers complete requests, writes
+// what the sockets take. Never blocks longer than timeout_ms (0: not at all), so it doubles as
+// the idle sleep of an event loop. Handles a bounded number of requests per call. Returns the
+// number of requests handled, or -errno on a fatal poll error.
+int rpc_server_poll(struct rpc_server *s, int timeout_ms);
+
+// Closes every client and the listener and removes the socket file.
+void rpc_server_destroy(struct rpc_server *s);
+
+// Handles one request line outside any socket (unit tests, fuzzers): returns the reply line
+// (malloc'ed, caller frees, no newline) or NULL for a notification. Deferred methods are
+// answered with an error here.
+char *rpc_handle_line(const char *line, size_t len);

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// route.list: the table in a stable order (family, prefix, plen), paged and filtered. The RIB
+// array is in insertion order and deletes reorder it, so a sorted index is kept and rebuilt
+// only when the table changed since the last listing (paging through a large table sorts once).
+#include <stdlib.h>
+#include <string.h>
+
+#include "routeserver/table.h"
+#include "control/rpc.h"
+
+#define LIST_DEFAULT 1000
+#define LIST_MAX 100000
+
+static struct {
+	uint32_t *idx;		// rib indices in sorted order
+	uint32_t n;
+	uint64_t version;	// rs_table.version the index was built for
+	bool valid;
+} sorted;
+
+static int route_cmp(const struct molt_route *a, const struct molt_route *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->prefix, b->prefix, sizeof(a->prefix));
+	if (c != 0)
+		return c;
+	return (int)a->plen - (int)b->plen;
+}
+
+static int idx_cmp(const void *a, const void *b)
+{
+	const struct molt_route *r = rs_table.rib.routes;
+
+	return route_cmp(&r[*(const uint32_t *)a], &r[*(const uint32_t *)b]);
+}
+
+static int sorted_refresh(void)
+{
+	uint32_t i, n = rs_table.rib.count;
+	uint32_t *idx;
+
+	if (sorted.valid && sorted.version == rs_table.version)
+		return 0;
+	idx = realloc(sorted.idx, (n > 0 ? n : 1) * sizeof(*idx));
+	if (idx == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	sorted.idx = idx;
+	qsort(idx, n, sizeof(*idx), idx_cmp);
+	sorted.n = n;
+	sorted.version = rs_table.version;
+	sorted.valid = true;
+	return 0;
+}
+
+// First position whose route is not before key.
+static uint32_t lower_bound(const struct molt_route *key)
+{
+	uint32_t lo = 0, hi = sorted.n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (route_cmp(&rs_table.rib.routes[sorted.idx[mid]], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+// True when r equals or lies inside the filter prefix f (f->plen bits of r match).
+static bool inside(const struct molt_route *r, const struct molt_route *f)
+{
+	unsigned full = f->plen / 8, rest = f->plen % 8;
+
+	if (r->family != f->family || r->plen < f->plen)
+		return false;
+	if (memcmp(r->prefix, f->prefix, full) != 0)
+		return false;
+	return rest == 0 || ((r->prefix[full] ^ f->prefix[full]) & (0xff00 >> rest)) == 0;
+}
+
+struct list_args {
+	struct molt_route filter;
+	bool has_prefix;
+	uint8_t family;		// 0: both
+	uint64_t offset, limit;
+};
+
+static int get_uint(const json_t *params, const char *key, uint64_t max, uint64_t *v,
+		    struct rpc_error *err)
+{
+	const json_t *j = json_object_get(params, key);
+
+	if (j == NULL)
+		return 0;
+	if (!json_is_integer(j) || json_integer_value(j) < 0 ||
+	    (uint64_t)json_integer_value(j) > max) {
+		rpc_fail(err, RPC_INVALID_PARAMS, "'%s' must be an integer 0-%llu", key,
+			 (unsigned long long)max);
+		return -1;
+	}
+	*v = (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+static int list_args_parse(const json_t *params, struct list_args *a, struct rpc_error *err)
+{
+	static const char *const known[] = { "prefix", "family", "offset", "limit" };
+	const json_t *v;
+	const char *key;
+	uint64_t fam = 0;
+	char why[256];
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->limit = LIST_DEFAULT;
+	if (params == NULL || (json_is_array(params) && json_array_size(params) == 0))
+		return 0;
+	if (!json_is_object(params)) {
+		rpc_fail(err, RPC_INVALID_PARAMS, "params must be an object");
+		return -1;
+	}
+	json_object_foreach((json_t *)params, key, v) {
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			rpc_fail(err, RPC_INVALID_PARAMS, "unknown parameter '%.64s' (expected "
+				 "prefix, family, offset or limit)", key);
+			return -1;
+		}
+	}
+	if (get_uint(params, "offset", UINT32_MAX, &a->offset, err) < 0 ||
+	    get_uint(params, "limit", LIST_MAX, &a->limit, err) < 0 ||
+	    get_uint(params, "family", 6, &fam, err) < 0)
+		return -1;
+	if (json_object_get(params, "family") != NULL && fam != 4 && fam != 6) {
+		rpc_fail(err, RPC_INVALID_PARAMS, "'family' must be 4 or 6");
+		return -1;
+	}
+	a->family = (uint8_t)fam;
+	v = json_object_get(params, "prefix");
+	if (v != NULL) {
+		if (!json_is_string(v) ||
+		    molt_prefix_parse(json_string_value(v), &a->filter.family, a->filter.prefix,
+				      &a->filter.plen, false, why, sizeof(why)) < 0) {
+			rpc_fail(err, RPC_INVALID_PARAMS, "'prefix': %s",
+				 json_is_string(v) ? why : "expected a string like 10.0.0.0/8");
+			return -1;
+		}
+		if (a->family != 0 && a->family != a->filter.family) {
+			rpc_fail(err, RPC_INVALID_PARAMS, "'prefix' is IPv%u but 'family' is %u",
+				 a->filter.family, a->family);
+			return -1;
+		}
+		a->has_prefix = true;
+	}
+	return 0;
+}
+
+static json_t *route_list(struct rpc_call *call, const json_t *params, struct rpc_error *err)
+{
+	const struct molt_route *r;
+	struct molt_route start;
+	struct list_args a;
+	uint64_t total = 0;
+	json_t *list, *res;
+	char text[128];
+	uint32_t i;
+
+	if (list_args_parse(params, &a, err) < 0)
+		return NULL;
+	if (sorted_refresh() < 0)
+		return rpc_fail(err, RPC_INTERNAL_ERROR, "no memory to sort %u routes",
+				rs_table.rib.count);
+	list = json_array();
+	// Matching routes are contiguous in the sorted order: start at the first candidate
+	// and stop at the first route past the filter.
+	memset(&start, 0, sizeof(start));
+	if (a.has_prefix)
+		start = a.filter;
+	else
+		start.family = a.family;
+	for (i = lower_bound(&start); i < sorted.n; i++) {
+		r = &rs_table.rib.routes[sorted.idx[i]];
+		if (a.has_prefix ? !inside(r, &a.filter) : (a.family != 0 && r->family != a.family))
+			break;
+		if (total >= a.offset && total < a.offset + a.limit) {
+			molt_route_format(r, text, sizeof(text));
+			json_array_append_new(list, json_string(text));
+		}
+		total++;
+	}
+	res = json_pack("{s:I,s:I,s:o}", "total", (json_int_t)total, "offset",
+			(json_int_t)a.offset, "routes", list);
+	return res;
+}
+RPC_METHOD("route.list", route_list,
+	   "{\"prefix\"?: PREFIX, \"family\"?: 4|6, \"offset\"?: N, \"limit\"?: N (1000, max "
+	   "100000)}",
+	   "routes equal to or inside PREFIX, sorted by family, prefix, length; paged")
