@@ -28,6 +28,7 @@
 
 struct metabolism_stats {
 	uint64_t builds_ok, builds_failed;
+	uint64_t builds_stale;		// discarded: the mirror was resynced while they ran
 	uint64_t flips;			// every flip: metabolic and update
 	uint64_t update_flips;		// flips made to carry updates past an unsafe ACTIVE slot
 	uint64_t erased;
@@ -35,7 +36,8 @@ struct metabolism_stats {
 	uint64_t last_error_ns;
 	uint64_t build_ns_last, build_ns_sum;
 	uint64_t updates_applied;	// journal entries that reached every live slot
-	uint64_t update_rate;		// of those, per second over the last full second
+	uint64_t update_rate;		// of those, per second over the last 100 ms window
+	uint64_t update_rate_peak;	// highest update_rate seen
 	uint64_t slot_update_errors;	// a slot refused an update (it is retired and rebuilt)
 	struct latency flip_ns;		// flip decided -> every worker quiescent after it
 	struct latency update_ns;	// entry read by control -> in every live slot
@@ -51,8 +53,8 @@ typedef void (*metabolism_done_cb)(void *arg, int ret, const char *err, const st
 int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen);
 
 // Runs everything that is due: journal entries, grace periods, a finished build, flips, the
-// timer. Returns > 0 while it waits on something it should be polled again soon for (a grace
-// period, a running build), 0 when idle.
+// timer. Returns > 0 while a grace period runs (poll again soon: it bounds flip latency), else
+// 0; a running build is collected at whatever pace the caller polls.
 int metabolism_poll(uint64_t now_ns);
 
 // Stops the builder (waiting for a running build), scrubs and frees every slot and closes the

@@ -378,6 +378,18 @@ void neigh_slot_attach(struct slot *s)
 	slots[free_i] = s;
 }
 
+void neigh_slot_refresh(struct slot *s)
+{
+	for (unsigned i = 0; i < NEIGH_MAX_SLOTS; i++) {
+		if (slots[i] == s) {
+			// Entries already resolved are rewritten with the same value: harmless.
+			neigh_foreach(attach_one, s);
+			return;
+		}
+	}
+	neigh_slot_attach(s);
+}
+
 void neigh_slot_detach(struct slot *s)
 {
 	for (unsigned i = 0; i < NEIGH_MAX_SLOTS; i++)

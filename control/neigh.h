@@ -24,6 +24,9 @@ int neigh_del_static(uint8_t family, const uint8_t ip[16], uint16_t port);
 // resolved, else UNRESOLVED) and keep it updated from now on. detach before the slot is freed.
 void neigh_slot_attach(struct slot *s);
 void neigh_slot_detach(struct slot *s);
+// Next hops were added to an attached slot (live updates): fill them from what is known. Not
+// attached yet: same as neigh_slot_attach.
+void neigh_slot_refresh(struct slot *s);
 
 // Handles a punted ARP packet or ND (NS/NA) packet received on in_port. Consumes m.
 void neigh_input_arp(struct rte_mbuf *m, uint16_t in_port);

@@ -78,14 +78,14 @@ static json_t *stats_json(const struct molt_port_conf *pc)
 {
 	struct port_counters c;
 	json_t *drops = json_object();
-	uint64_t dropped = 0;
+	uint64_t dropped;
 
 	molt_port_counters_sum(pc->port_id, &c);
+	dropped = molt_port_drops_total(&c);
 	// Every reason, zero or not: scripts and tables rely on a fixed set of keys.
 	for (unsigned r = 0; r < MOLT_DROP_MAX; r++) {
 		json_object_set_new(drops, molt_drop_names[r],
 				    json_integer((json_int_t)c.drops[r]));
-		dropped += c.drops[r];
 	}
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			 "name", pc->name, "id", (json_int_t)pc->port_id,

@@ -11,11 +11,10 @@
 static void print_port(FILE *f, const struct molt_port_conf *pc)
 {
 	struct port_counters c;
-	uint64_t dropped = 0;
+	uint64_t dropped;
 
 	molt_port_counters_sum(pc->port_id, &c);
-	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
-		dropped += c.drops[r];
+	dropped = molt_port_drops_total(&c);
 	fprintf(f, "port %s (id %u): rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64
 		" punted %" PRIu64 " dropped %" PRIu64 " rx_bytes %" PRIu64 " tx_bytes %" PRIu64
 		"\n", pc->name, pc->port_id, c.rx, c.tx, c.forwarded, c.punted, dropped,

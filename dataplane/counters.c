@@ -41,3 +41,13 @@ void molt_port_counters_reset(uint16_t port)
 	for (unsigned w = 0; w < MOLT_MAX_WORKERS + 1; w++)
 		memset(&molt_port_ctr[port][w], 0, sizeof(molt_port_ctr[port][w]));
 }
+
+uint64_t molt_port_drops_total(const struct port_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
+		if (r != MOLT_DROP_ICMP_RATE_LIMITED)
+			n += c->drops[r];
+	return n;
+}

@@ -69,5 +69,8 @@ extern struct worker_counters molt_worker_ctr[MOLT_MAX_WORKERS + 1];
 
 // Sums a port's counters over all columns into *out.
 void molt_port_counters_sum(uint16_t port, struct port_counters *out);
+// Packets dropped, over all reasons but icmp_rate_limited, which is a sub-count of
+// ttl_exceeded / no_route (the ICMP error those drops owed was suppressed), not a drop of its own.
+uint64_t molt_port_drops_total(const struct port_counters *c);
 // Zeroes a port's counters (racy against workers by design: a reset is best effort).
 void molt_port_counters_reset(uint16_t port);

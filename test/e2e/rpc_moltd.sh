@@ -60,7 +60,7 @@ cat >"$CONFIG" <<JSON
 }
 JSON
 
-start_routeserver rs "$SHM" "$ROUTES" --socket "$E2E_TMP/routeserver.sock"
+start_routeserver rs "$SHM" "$ROUTES"
 
 defer_dpdk_prefix "$PREFIX"
 defer "rm -f $SOCK"
@@ -94,6 +94,15 @@ status_ok || fail "moltd did not answer molt.status within 30 s"
 mode=$(stat -c %a "$SOCK")
 [ "$mode" = 660 ] || fail "control socket mode $mode, want 660"
 [ "$(stat -c %G "$SOCK")" = "$(id -gn)" ] || fail "control socket group $(stat -c %G "$SOCK")"
+
+# A second moltd on the same socket must stop before it touches ports or the first one's socket.
+defer_dpdk_prefix "$PREFIX-2"
+# shellcheck disable=SC2046
+timeout 30 "$MOLTD" $(eal_args "$PREFIX-2") -- -c "$CONFIG" >"$E2E_TMP/second.log" 2>&1 &&
+	fail "a second moltd started on a live socket"
+grep -q "control socket $SOCK" "$E2E_TMP/second.log" ||
+	fail "second moltd: no control socket message: $(tail -n 3 "$E2E_TMP/second.log")"
+status_ok || fail "the first moltd stopped answering after a second one tried its socket"
 
 log "driving every method"
 "$PY" "$E2E_DIR/rpc_moltd.py" --socket "$SOCK" --config "$CONFIG" --routes "$ROUTES" \

@@ -17,7 +17,7 @@ def timeline(r, path):
         if b['flips']:
             ax.axvline(b['t'], color='red', ls='--', lw=0.8, label='slot flip' if first else None)
             first = False
-    ax.set_xlabel('seconds (bins of %.2f s)' % (t[0] if t else 0))
+    ax.set_xlabel('seconds (bins of %.2f s)' % (t[1] - t[0] if len(t) > 1 else 0))
     ax.set_ylabel('Mpps')
     ax.set_ylim(bottom=0)
     ax.set_title('%s, metabolism %s' % (r['label'], '%d ms' % r['metabolism']['interval_ms']

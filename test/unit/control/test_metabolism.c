@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The slot manager end to end in one process: a feed writer (the route server's side), the
+// builder thread, and a fake worker thread that loads molt_dp.active and reports QSBR quiescent
+// states like dp_worker_main. Covers an on-demand metabolic replacement, live updates through
+// update flips, a build that fails, the journal overrun -> resync path, and a route server
+// restart with a new table.
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "common/feed.h"
+#include "control/metabolism.h"
+#include "control/slot_lifecycle.h"
+#include "dataplane/dataplane.h"
+#include "routeserver/rib.h"
+
+
+
+static struct molt_config cfg;
+static struct feed_writer w;
+static struct rib table;	// what the writer publishes
+static char shm[64];
+static volatile bool worker_stop;
+static pthread_t worker;
+static uint64_t worker_flips;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *fake_worker(void *arg)
+{
+	const struct slot *last = NULL;
+
+	(void)arg;
+	rte_rcu_qsbr_thread_register(molt_dp.qsbr, 0);
+	rte_rcu_qsbr_thread_online(molt_dp.qsbr, 0);
+	while (!worker_stop) {
+		const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_acquire);
+
+		// A burst would read the slot here: it must never be one being scrubbed.
+		if (s != NULL && s != last) {
+			assert_true(s->state == SLOT_ACTIVE || s->state == SLOT_DRAINING);
+			worker_flips++;
+		}
+		last = s;
+		rte_rcu_qsbr_quiescent(molt_dp.qsbr, 0);
+		usleep(20);
+	}
+	rte_rcu_qsbr_thread_offline(molt_dp.qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(molt_dp.qsbr, 0);
+	return NULL;
+}
+
+static struct molt_route mkroute(unsigned i)
+{
+	struct molt_route r;
+
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.plen = 24;
+	r.type = MOLT_RT_VIA;
+	r.prefix[0] = (uint8_t)(20 + i / 65536);
+	r.prefix[1] = (uint8_t)(i / 256);
+	r.prefix[2] = (uint8_t)i;
+	r.gateway[0] = 10;
+	r.gateway[2] = 2;
+	r.gateway[3] = (uint8_t)(2 + i % 5);
+	return r;
+}
+
+static void writer_add(unsigned i)
+{
+	struct molt_route r = mkroute(i);
+
+	assert_true(rib_add(&table, &r) >= 0);
+	feed_writer_append(&w, FEED_OP_ADD, &r);
+}
+
+static void writer_del(unsigned i)
+{
+	struct molt_route r = mkroute(i);
+
+	assert_int_equal(rib_del(&table, &r), 0);
+	feed_writer_append(&w, FEED_OP_DEL, &r);
+}
+
+static void writer_open(unsigned n, uint64_t journal)
+{
+	char err[256];
+
+	assert_int_equal(feed_writer_create(&w, shm, 100000, journal, err, sizeof(err)), 0);
+	rib_free(&table);
+	assert_int_equal(rib_init(&table, n), 0);
+	for (unsigned i = 0; i < n; i++)
+		writer_add(i);
+	// A fresh feed starts with an empty journal; the snapshot covers everything.
+	assert_int_equal(feed_writer_publish(&w, table.routes, table.count, w.next_seq), 0);
+	feed_writer_commit(&w);
+}
+
+static void beat(void)
+{
+	if (w.hdr != NULL)
+		atomic_store(&w.hdr->heartbeat_ns, now_ns());
+}
+
+static int done_ret = 1;
+static void on_done(void *arg, int ret, const char *err, const struct slot *s)
+{
+	done_ret = ret;
+	if (ret != 0)
+		printf("build failed as asked: %s\n", err);
+}
+
+// Polls for up to 10 s until cond holds.
+#define POLL_UNTIL(cond) do { \
+	uint64_t deadline_ = now_ns() + 10000000000ull; \
+	while (!(cond) && now_ns() < deadline_) { \
+		beat(); \
+		metabolism_poll(now_ns()); \
+		usleep(50); \
+	} \
+	if (!(cond)) \
+		fail_msg("timed out waiting for %s", #cond); \
+} while (0)
+
+static const struct slot *active(void)
+{
+	return atomic_load(&molt_dp.active);
+}
+
+// Whether the route for i is in slot s (lookup of its first address).
+static bool has(const struct slot *s, unsigned i)
+{
+	struct molt_route r = mkroute(i);
+	uint32_t ip = (uint32_t)r.prefix[0] << 24 | r.prefix[1] << 16 | r.prefix[2] << 8 | 1;
+	uint32_t nh;
+
+	s->ops4->lookup_bulk(s->fib4, &ip, &nh, 1);
+	return nh != FIB_NH_MISS;
+}
+
+static void each_live_has(unsigned i, bool want)
+{
+	unsigned n;
+	struct slot *const *sl = metabolism_slots(&n);
+
+	for (unsigned k = 0; k < n; k++)
+		if (sl[k] != NULL && (sl[k]->state == SLOT_READY || sl[k]->state == SLOT_ACTIVE))
+			assert_int_equal(has(sl[k], i), want);
+}
+
+static int setup(void **state)
+{
+	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+			"--file-prefix", "molt-test-metabolism", "--log-level", "lib.*:error",
+			"-l", "0"};
+	size_t sz;
+
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+		return -1;
+	sz = rte_rcu_qsbr_get_memsize(1);
+	molt_dp.qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(molt_dp.qsbr, 1);
+	snprintf(shm, sizeof(shm), "/molt-test-metab-%d", getpid());
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_ports = 1;
+	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
+	cfg.ports[0].n_v4 = 1;
+	molt_addr_parse("10.0.2.1", &(uint8_t){0}, cfg.ports[0].v4[0].addr);
+	cfg.ports[0].v4[0].plen = 24;
+	snprintf(cfg.feed_shm, sizeof(cfg.feed_shm), "%s", shm);
+	cfg.fib_max_routes_v4 = 100000;
+	cfg.fib_max_routes_v6 = 1000;
+	cfg.fib_tbl8_groups_v4 = 256;
+	snprintf(cfg.driver, sizeof(cfg.driver), "fib-lpm6");
+	cfg.n_drivers = 2;
+	snprintf(cfg.drivers[0], MOLT_DRIVER_NAME_MAX, "lpm");
+	snprintf(cfg.drivers[1], MOLT_DRIVER_NAME_MAX, "reference");
+	cfg.slots = 3;
+	cfg.interval_ms = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	rte_free(molt_dp.qsbr);
+	rib_free(&table);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static void test_metabolism(void **state)
+{
+	const struct metabolism_stats *st;
+	const struct slot *first;
+	char err[512];
+
+	writer_open(2000, 1024);
+	assert_int_equal(metabolism_init(&cfg, err, sizeof(err)), 0);
+	st = metabolism_stats();
+	first = active();
+	assert_non_null(first);
+	assert_int_equal(first->routes4, 2000);
+	assert_int_equal(pthread_create(&worker, NULL, fake_worker, NULL), 0);
+
+	// On demand: a second slot is built, verified and flipped in; the first stays standby.
+	done_ret = 1;
+	assert_int_equal(metabolism_request(NULL, on_done, NULL), 0);
+	POLL_UNTIL(done_ret != 1);
+	assert_int_equal(done_ret, 0);
+	assert_ptr_not_equal(active(), first);
+	assert_string_equal(active()->driver->name, "lpm");
+	POLL_UNTIL(first->state == SLOT_READY);
+	assert_int_equal(st->flips, 2);
+	assert_true(st->flip_ns.n >= 1);
+
+	// Live updates: every live slot gets them, through an update flip (no driver is safe).
+	writer_add(5000);
+	writer_del(7);
+	feed_writer_commit(&w);
+	POLL_UNTIL(st->updates_applied >= 2);
+	assert_true(st->update_flips >= 1);
+	each_live_has(5000, true);
+	each_live_has(7, false);
+	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
+
+	// A third build retires the oldest slot (scrubbed and freed after its grace period).
+	done_ret = 1;
+	assert_int_equal(metabolism_request("reference", on_done, NULL), 0);
+	POLL_UNTIL(done_ret != 1);
+	assert_int_equal(done_ret, 0);
+	assert_string_equal(active()->driver->name, "reference");
+	POLL_UNTIL(slot_edge_count(SLOT_DRAINING, SLOT_ERASED) +
+		   slot_edge_count(SLOT_READY, SLOT_ERASED) >= 1);
+	each_live_has(5000, true);
+
+	// A build that cannot fit the table fails, is reported, and leaves the active slot.
+	first = active();
+	cfg.fib_max_routes_v4 = 100;
+	done_ret = 1;
+	assert_int_equal(metabolism_request("lpm", on_done, NULL), 0);
+	POLL_UNTIL(done_ret != 1);
+	assert_true(done_ret < 0);
+	assert_int_equal(st->builds_failed, 1);
+	assert_ptr_equal(active(), first);
+	assert_non_null(strstr(st->last_error, "fib.max_routes"));
+	cfg.fib_max_routes_v4 = 100000;
+
+	// Overrun: more entries than the ring holds before moltd looks, and a snapshot covering
+	// them. The mirror resyncs from it and a fresh slot is flipped in.
+	for (unsigned i = 0; i < 3000; i++)
+		writer_add(10000 + i);
+	assert_int_equal(feed_writer_publish(&w, table.routes, table.count, w.next_seq), 0);
+	feed_writer_commit(&w);
+	done_ret = 1;
+	assert_int_equal(metabolism_request(NULL, on_done, NULL), 0); // retry backoff skipped
+	POLL_UNTIL(metabolism_feed()->resyncs >= 1 && done_ret == 0 &&
+		   active()->routes4 == table.count);
+	assert_true(metabolism_feed()->overruns >= 1);
+	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
+	each_live_has(12999, true);
+
+	// Route server restart with another table: a new object, a new generation.
+	feed_writer_close(&w, 1);
+	writer_open(1500, 1024);
+	POLL_UNTIL(metabolism_feed()->generation == w.hdr->generation &&
+		   active()->feed_generation == w.hdr->generation && !metabolism_building());
+	assert_int_equal(active()->routes4, 1500);
+	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
+	each_live_has(1600, false);
+
+	worker_stop = true;
+	pthread_join(worker, NULL);
+	printf("flips %" PRIu64 " (worker saw %" PRIu64 "), flip latency p50 %.3f ms max %.3f ms,"
+	       " update latency p50 %.3f ms\n", st->flips, worker_flips,
+	       latency_pct(&st->flip_ns, 50) / 1e6, st->flip_ns.max / 1e6,
+	       latency_pct(&st->update_ns, 50) / 1e6);
+	metabolism_fini();
+	assert_null(active());
+	feed_writer_close(&w, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metabolism),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The slot lifecycle table; live updates (slot_update_apply) against a fresh build of the final
+// table; verification catching a slot changed behind its back; memory scrubbed before it is
+// freed (rte_free and rte_lpm_free are wrapped to look at the memory first).
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_lpm.h>
+#include <rte_malloc.h>
+
+#include "control/slot_build.h"
+#include "control/slot_lifecycle.h"
+#include "control/slot_update.h"
+#include "control/slot_verify.h"
+
+static struct molt_config cfg;
+
+// --- scrub hooks ---------------------------------------------------------------------------
+
+void __real_rte_free(void *p);
+void __wrap_rte_free(void *p);
+void __real_rte_lpm_free(struct rte_lpm *lpm);
+void __wrap_rte_lpm_free(struct rte_lpm *lpm);
+
+static bool scrub_watch;
+static unsigned scrub_frees, scrub_dirty, lpm_frees, lpm_dirty;
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+void __wrap_rte_free(void *p)
+{
+	size_t sz;
+
+	if (scrub_watch && p != NULL && rte_malloc_validate(p, &sz) == 0) {
+		scrub_frees++;
+		if (!all_zero(p, sz))
+			scrub_dirty++;
+	}
+	__real_rte_free(p);
+}
+
+void __wrap_rte_lpm_free(struct rte_lpm *lpm)
+{
+	if (scrub_watch && lpm != NULL) {
+		lpm_frees++;
+		if (!all_zero(lpm->tbl24, sizeof(lpm->tbl24)) ||
+		    !all_zero(lpm->tbl8, (size_t)cfg.fib_tbl8_groups_v4 *
+			      RTE_LPM_TBL8_GROUP_NUM_ENTRIES * sizeof(*lpm->tbl8)))
+			lpm_dirty++;
+	}
+	__real_rte_lpm_free(lpm);
+}
+
+// --- setup ---------------------------------------------------------------------------------
+
+static void addr(const char *s, uint8_t out[16])
+{
+	uint8_t fam;
+
+	assert_int_equal(molt_addr_parse(s, &fam, out), 0);
+}
+
+static void ifaddr(struct molt_ifaddr *a, const char *s, uint8_t plen)
+{
+	addr(s, a->addr);
+	a->plen = plen;
+}
+
+static int setup(void **state)
+{
+	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+			"--file-prefix", "molt-test-slot-update", "--log-level", "lib.*:error",
+			"-l", "0"};
+
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+		return -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_ports = 2;
+	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
+	snprintf(cfg.ports[1].name, MOLT_PORT_NAME_MAX, "p1");
+	cfg.ports[0].port_id = 3;
+	cfg.ports[1].port_id = 5;
+	cfg.ports[0].n_v4 = 1;
+	ifaddr(&cfg.ports[0].v4[0], "10.0.1.1", 24);
+	cfg.ports[0].n_v6 = 1;
+	ifaddr(&cfg.ports[0].v6[0], "fd00:1::1", 64);
+	cfg.ports[1].n_v4 = 1;
+	ifaddr(&cfg.ports[1].v4[0], "10.0.2.1", 24);
+	cfg.fib_max_routes_v4 = 4096;
+	cfg.fib_max_routes_v6 = 4096;
+	cfg.fib_tbl8_groups_v4 = 256;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	rte_eal_cleanup();
+	return 0;
+}
+
+// --- lifecycle -----------------------------------------------------------------------------
+
+static void test_lifecycle_table(void **state)
+{
+	static const int legal[][2] = {
+		{SLOT_EMPTY, SLOT_BUILDING}, {SLOT_BUILDING, SLOT_READY},
+		{SLOT_BUILDING, SLOT_ERASED}, {SLOT_READY, SLOT_ACTIVE},
+		{SLOT_READY, SLOT_ERASED}, {SLOT_ACTIVE, SLOT_DRAINING},
+		{SLOT_DRAINING, SLOT_ERASED}, {SLOT_DRAINING, SLOT_READY},
+		{SLOT_ERASED, SLOT_EMPTY},
+	};
+	enum slot_state st = SLOT_EMPTY;
+	unsigned n_legal = 0;
+
+	for (int f = -1; f <= SLOT_STATE_MAX; f++) {
+		for (int t = -1; t <= SLOT_STATE_MAX; t++) {
+			bool want = false;
+
+			for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++)
+				want |= legal[i][0] == f && legal[i][1] == t;
+			if (slot_edge_legal((enum slot_state)f, (enum slot_state)t) != want)
+				fail_msg("edge %d -> %d: expected %s", f, t,
+					 want ? "legal" : "refused");
+			n_legal += want;
+		}
+	}
+	assert_int_equal(n_legal, 9);
+	// Every state refuses itself and skipping ahead, e.g. EMPTY -> ACTIVE, BUILDING -> ACTIVE.
+	assert_false(slot_edge_legal(SLOT_EMPTY, SLOT_ACTIVE));
+	assert_false(slot_edge_legal(SLOT_BUILDING, SLOT_ACTIVE));
+	assert_false(slot_edge_legal(SLOT_ACTIVE, SLOT_ERASED));
+	assert_false(slot_edge_legal(SLOT_ACTIVE, SLOT_READY));
+	// A whole cycle through slot_transition is counted edge by edge.
+	slot_transition(&st, NULL, 0, SLOT_BUILDING);
+	slot_transition(&st, NULL, 0, SLOT_READY);
+	slot_transition(&st, NULL, 0, SLOT_ACTIVE);
+	slot_transition(&st, NULL, 0, SLOT_DRAINING);
+	slot_transition(&st, NULL, 0, SLOT_READY);
+	slot_transition(&st, NULL, 0, SLOT_ERASED);
+	slot_transition(&st, NULL, 0, SLOT_EMPTY);
+	assert_int_equal(st, SLOT_EMPTY);
+	assert_int_equal(slot_edge_count(SLOT_READY, SLOT_ACTIVE), 1);
+	assert_int_equal(slot_edge_count(SLOT_DRAINING, SLOT_READY), 1);
+	assert_int_equal(slot_edge_count(SLOT_EMPTY, SLOT_ACTIVE), 0);
+}
+
+// --- updates vs a fresh build --------------------------------------------------------------
+
+#define KEYS 400
+
+struct table {
+	struct molt_route r[KEYS];
+	bool present[KEYS];
+};
+
+static struct molt_route key_route(unsigned k)
+{
+	struct molt_route r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = MOLT_RT_VIA;
+	if (k < KEYS / 2) {
+		r.family = 4;
+		r.plen = (uint8_t)(16 + k % 17);
+		r.prefix[0] = (uint8_t)(20 + k % 7);
+		r.prefix[1] = (uint8_t)k;
+		r.prefix[2] = (uint8_t)(k * 7);
+		r.prefix[3] = (uint8_t)(k * 13);
+		if (k == 0) { // a connected subnet: shadowed
+			r.plen = 24;
+			addr("10.0.1.0", r.prefix);
+		}
+	} else {
+		r.family = 6;
+		r.plen = (uint8_t)(40 + k % 25); // byte 4 (k) always inside: keys unique
+		addr("2001:db8::", r.prefix);
+		r.prefix[4] = (uint8_t)k;
+		r.prefix[5] = (uint8_t)(k * 3);
+		r.prefix[6] = (uint8_t)(k * 11);
+		r.prefix[7] = (uint8_t)(k * 17);
+	}
+	// Clear host bits.
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = r.plen > i * 8 ? r.plen - i * 8 : 0;
+
+		r.prefix[i] = bits >= 8 ? r.prefix[i] : (uint8_t)(r.prefix[i] & (0xff00 >> bits));
+	}
+	return r;
+}
+
+static const char *const gw4[] = {"10.0.1.7", "10.0.2.9", "10.0.2.10", "10.9.9.9"};
+static const char *const gw6[] = {"fd00:1::2", "fd00:1::3", "fd00:9::9"};
+
+static struct molt_route random_route(unsigned k)
+{
+	struct molt_route r = key_route(k);
+	unsigned c = (unsigned)rand() % 10;
+
+	if (c == 0) {
+		r.type = MOLT_RT_BLACKHOLE;
+	} else if (c == 1) {
+		r.type = MOLT_RT_DEV;
+		snprintf(r.dev, sizeof(r.dev), "p%u", (unsigned)rand() % 3); // p2: rejected
+	} else if (r.family == 4) {
+		addr(gw4[(unsigned)rand() % 4], r.gateway);	// 10.9.9.9: off-link, rejected
+		if (c == 2)
+			snprintf(r.dev, sizeof(r.dev), "p1");
+	} else {
+		addr(gw6[(unsigned)rand() % 3], r.gateway);
+	}
+	return r;
+}
+
+static void check_same(const struct slot *a, const struct slot_books *ba, const struct slot *b,
+		       const struct slot_build_stats *sb)
+{
+	char err[256];
+
+	assert_int_equal(a->routes4, b->routes4);
+	assert_int_equal(a->routes6, b->routes6);
+	assert_int_equal(a->rejected, b->rejected);
+	assert_int_equal(ba->shadowed, sb->shadowed);
+	assert_int_equal(a->digest, b->digest);
+	assert_int_equal(ba->rules, sb->rules);
+	assert_true(ba->rules_digest == sb->rules_digest);
+	if (slot_verify(a, ba->rules, ba->rules_digest, NULL, err, sizeof(err)) != 0)
+		fail_msg("updated slot: %s", err);
+	if (slot_verify(b, sb->rules, sb->rules_digest, NULL, err, sizeof(err)) != 0)
+		fail_msg("fresh slot: %s", err);
+}
+
+static void run_updates(const char *driver)
+{
+	const struct fib_driver *d = fib_driver_find(driver);
+	struct slot_planner *p = slot_planner_create(&cfg);
+	struct table *t = calloc(1, sizeof(*t));
+	struct molt_route *final = calloc(KEYS, sizeof(*final));
+	struct slot_build_stats st, st2;
+	struct slot_books books;
+	struct slot *s, *fresh;
+	char err[256] = "";
+	unsigned n = 0;
+	bool added;
+
+	assert_non_null(d);
+	assert_non_null(p);
+	srand(7);
+	// Start from half the keys.
+	for (unsigned k = 0; k < KEYS; k += 2) {
+		t->r[k] = random_route(k);
+		t->present[k] = true;
+		final[n++] = t->r[k];
+	}
+	s = slot_build(&cfg, d, 100, final, n, &st, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	slot_books_init(&books, &st);
+	for (unsigned i = 0; i < 5000; i++) {
+		unsigned k = (unsigned)rand() % KEYS;
+		struct molt_route nr = random_route(k);
+		int ret;
+
+		if (t->present[k] && rand() % 3 == 0) { // delete
+			ret = slot_update_apply(s, &books, p, &t->r[k], NULL, &added);
+			t->present[k] = false;
+		} else { // add or replace
+			ret = slot_update_apply(s, &books, p, t->present[k] ? &t->r[k] : NULL, &nr,
+						&added);
+			t->r[k] = nr;
+			t->present[k] = true;
+		}
+		assert_int_equal(ret, 0);
+	}
+	n = 0;
+	for (unsigned k = 0; k < KEYS; k++)
+		if (t->present[k])
+			final[n++] = t->r[k];
+	assert_int_equal(slot_books_routes(s, &books), n);
+	fresh = slot_build(&cfg, d, 101, final, n, &st2, err, sizeof(err));
+	if (fresh == NULL)
+		fail_msg("%s", err);
+	check_same(s, &books, fresh, &st2);
+	slot_free_scrub(s);
+	slot_free_scrub(fresh);
+	slot_planner_destroy(p);
+	free(final);
+	free(t);
+}
+
+static void test_updates_reference(void **state)
+{
+	run_updates("reference");
+}
+
+static void test_updates_lpm(void **state)
+{
+	run_updates("lpm");
+}
+
+static void test_updates_fib_lpm6(void **state)
+{
+	run_updates("fib-lpm6");
+}
+
+// Deleting a route whose rule was removed behind the slot's back: the slot says it diverged.
+static void test_update_diverged(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("reference");
+	struct slot_planner *p = slot_planner_create(&cfg);
+	struct molt_route r = key_route(5);
+	struct slot_build_stats st;
+	struct slot_books books;
+	char err[256];
+	uint32_t ip;
+	bool added;
+	struct slot *s;
+
+	addr("10.0.2.9", r.gateway);
+	s = slot_build(&cfg, d, 102, &r, 1, &st, err, sizeof(err));
+	assert_non_null(s);
+	slot_books_init(&books, &st);
+	memcpy(&ip, r.prefix, 4);
+	ip = __builtin_bswap32(ip);
+	assert_int_equal(s->ops4->del(s->fib4, &ip, r.plen), 0);
+	assert_int_equal(slot_update_apply(s, &books, p, &r, NULL, &added), -ENOENT);
+	slot_free_scrub(s);
+	slot_planner_destroy(p);
+}
+
+// --- verification --------------------------------------------------------------------------
+
+static void test_verify_tamper(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("lpm");
+	struct molt_route r[3];
+	struct slot_build_stats st;
+	struct slot_verify_result vr;
+	char err[256];
+	struct slot *s;
+	uint8_t p6[16];
+	uint32_t ip = 0xc6336400; // 198.51.100.0
+
+	for (unsigned i = 0; i < 3; i++) {
+		r[i] = key_route(10 + i);
+		addr("10.0.2.9", r[i].gateway);
+	}
+	s = slot_build(&cfg, d, 103, r, 3, &st, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, &vr, err, sizeof(err)), 0);
+	assert_int_equal(vr.rules, st.rules);
+
+	// A rule nobody asked for.
+	assert_int_equal(s->ops4->add(s->fib4, &ip, 24, 0), 0);
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, &vr, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "expected"));
+	assert_int_equal(s->ops4->del(s->fib4, &ip, 24), 0);
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, NULL, err, sizeof(err)), 0);
+
+	// Same count, one rule re-pointed to another next hop (the drop entry).
+	memcpy(&ip, r[0].prefix, 4);
+	ip = __builtin_bswap32(ip);
+	assert_int_equal(s->ops4->add(s->fib4, &ip, r[0].plen, 0), 0);
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, NULL, err, sizeof(err)),
+			 -EBADMSG);
+	slot_free_scrub(s);
+
+	// A next hop's gateway changed under its rules.
+	s = slot_build(&cfg, d, 104, r, 3, &st, err, sizeof(err));
+	assert_non_null(s);
+	for (uint32_t i = 0; i < s->nh_count; i++)
+		if (s->nh[i].kind == NH_UNRESOLVED)
+			s->nh[i].gateway[3] ^= 1;
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, NULL, err, sizeof(err)),
+			 -EBADMSG);
+	// And an IPv6 rule out of range of the next-hop table.
+	addr("2001:db8:ffff::", p6);
+	assert_int_equal(s->ops6->add(s->fib6, p6, 48, s->nh_count + 1), 0);
+	assert_int_equal(slot_verify(s, st.rules, st.rules_digest, NULL, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "point past"));
+	slot_free_scrub(s);
+}
+
+// --- scrubbing -----------------------------------------------------------------------------
+
+static void test_scrub(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("lpm");
+	struct molt_route r[40];
+	struct slot_build_stats st;
+	char err[256];
+	struct slot *s;
+
+	for (unsigned i = 0; i < 40; i++) {
+		r[i] = key_route(1 + i);
+		addr(i % 2 ? "10.0.2.9" : "10.0.1.7", r[i].gateway);
+	}
+	s = slot_build(&cfg, d, 105, r, 40, &st, err, sizeof(err));
+	assert_non_null(s);
+	assert_true(s->nh_count > 3);
+	scrub_frees = scrub_dirty = lpm_frees = lpm_dirty = 0;
+	scrub_watch = true;
+	slot_free_scrub(s);
+	scrub_watch = false;
+	// The next-hop table and the slot struct (rte_free), and the IPv4 rte_lpm.
+	assert_true(scrub_frees >= 2);
+	assert_int_equal(scrub_dirty, 0);
+	assert_int_equal(lpm_frees, 1);
+	assert_int_equal(lpm_dirty, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lifecycle_table),
+		cmocka_unit_test(test_updates_reference),
+		cmocka_unit_test(test_updates_lpm),
+		cmocka_unit_test(test_updates_fib_lpm6),
+		cmocka_unit_test(test_update_diverged),
+		cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_scrub),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
