@@ -430,9 +430,12 @@ int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 		return ferr(-EINVAL, err, errlen, "reserved byte is not zero");
 	// Canonical form: a byte-exact representation keeps the content digest meaningful.
 	memcpy(masked, r->prefix, sizeof(masked));
-	for (i = r->plen / 8; i < 16; i++)
-		masked[i] &= i == r->plen / 8 && r->plen % 8 ? (uint8_t)(0xff << (8 - r->plen % 8))
-							     : 0;
+	for (i = 0; i < 16; i++) {
+		unsigned keep = r->plen > 8 * i ? r->plen - 8 * i : 0; // bits of byte i kept
+
+		if (keep < 8)
+			masked[i] &= (uint8_t)(0xff00 >> keep);
+	}
 	if (memcmp(masked, r->prefix, sizeof(masked)) != 0)
 		return ferr(-EINVAL, err, errlen, "prefix has host bits set beyond /%u", r->plen);
 	devlen = strnlen(r->dev, sizeof(r->dev));
