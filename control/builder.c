@@ -23,6 +23,24 @@ static struct builder_job *job;		// control: wo under lock when idle; builder: r
 static bool quit;			// control: wo under lock
 static atomic_bool done;		// builder: wo (release); control: ro (acquire)
 static bool submitted;			// control only
+// Retired slots to scrub and free (control: push under lock; builder: pop under lock).
+// Scrubbing a full slot overwrites hundreds of MB: off the control thread, it does not delay
+// grace-period checks or requests.
+#define MAX_FREE 64
+static struct slot *to_free[MAX_FREE];
+static unsigned n_free;
+
+// Called with the lock held; returns with it held.
+static void drain_frees(void)
+{
+	while (n_free > 0) {
+		struct slot *s = to_free[--n_free];
+
+		pthread_mutex_unlock(&lock);
+		slot_free_scrub(s);
+		pthread_mutex_lock(&lock);
+	}
+}
 
 static void *builder_main(void *arg)
 {
@@ -36,10 +54,14 @@ static void *builder_main(void *arg)
 	for (;;) {
 		struct builder_job *j;
 
-		while (job == NULL && !quit)
+		while (job == NULL && n_free == 0 && !quit)
 			pthread_cond_wait(&cond, &lock);
-		if (job == NULL)
-			break;
+		drain_frees();
+		if (job == NULL) {
+			if (quit)
+				break;
+			continue;
+		}
 		j = job;
 		pthread_mutex_unlock(&lock);
 		j->slot = slot_build(j->cfg, j->driver, j->generation, j->routes, j->n_routes,
@@ -118,6 +140,21 @@ struct builder_job *builder_collect(void)
 	return j;
 }
 
+void builder_free(struct slot *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	if (started && n_free < MAX_FREE) {
+		to_free[n_free++] = s;
+		pthread_cond_signal(&cond);
+		s = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	// No thread, or a backlog: do it here.
+	slot_free_scrub(s);
+}
+
 struct builder_job *builder_stop(void)
 {
 	struct builder_job *j = NULL;
@@ -130,7 +167,10 @@ struct builder_job *builder_stop(void)
 	pthread_mutex_unlock(&lock);
 	// The thread finishes a running build before it sees quit: join waits for it.
 	pthread_join(thread, NULL);
+	pthread_mutex_lock(&lock);
 	started = false;
+	drain_frees();
+	pthread_mutex_unlock(&lock);
 	if (submitted) {
 		j = current;
 		current = NULL;

@@ -40,6 +40,10 @@ bool builder_busy(void);
 // Returns the finished job (and frees the builder for the next) or NULL while it runs.
 struct builder_job *builder_collect(void);
 
+// Scrubs and frees s on the builder thread (at once on this one when the builder does not
+// run). s must be unreachable: past its grace period or never published, and detached.
+void builder_free(struct slot *s);
+
 // Waits for a running job to end, then stops and joins the thread. A finished job that was not
 // collected is returned so the caller can free its slot (NULL otherwise).
 struct builder_job *builder_stop(void);

@@ -59,7 +59,7 @@ void metab_erase(struct mslot *m)
 	if (s != NULL) {
 		publish_list(s);
 		neigh_slot_detach(s);
-		slot_free_scrub(s);
+		builder_free(s);
 		m->s = NULL;
 	}
 	upd_free(&m->pend);

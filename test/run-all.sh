@@ -52,11 +52,41 @@ build_and_test() {
 
 rc=0
 build_and_test "$BUILD" || rc=1
+# A bounded libFuzzer run of the JSON-RPC request parser (clang; a finding fails the suite and
+# leaves its input in build-fuzz/fuzz-artifacts/). Long runs: test/fuzz/run-fuzz.sh -t 3600.
+step "fuzzing the JSON-RPC parser (30 s)"
+fuzz_ok=1
+test/fuzz/run-fuzz.sh -t 30 || { rc=1; fuzz_ok=0; }
 if [ "$SANITIZE" = 1 ]; then
 	# The same tests again on an ASan/UBSan build: the e2e scripts then run a sanitized moltd
 	# and route server on real traffic (a sanitizer report makes them exit non-zero).
 	build_and_test "$BUILD-san" -Dsanitize=true || rc=1
 fi
 
+# One closing line over everything that ran: meson's tests (every build dir) and the fuzz run.
+step "summary"
+dirs=("$BUILD")
+[ "$SANITIZE" = 1 ] && dirs+=("$BUILD-san")
+python3 - "$fuzz_ok" "${dirs[@]}" <<'PY'
+import json, os, sys
+passed, failed, skipped = 0, 0, 0
+for d in sys.argv[2:]:
+    log = os.path.join(d, 'meson-logs', 'testlog.json')
+    if not os.path.exists(log):
+        continue
+    for line in open(log):
+        r = json.loads(line).get('result')
+        if r in ('OK', 'EXPECTEDFAIL'):
+            passed += 1
+        elif r == 'SKIP':
+            skipped += 1
+        else:
+            failed += 1
+if sys.argv[1] == '1':
+    passed += 1
+else:
+    failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
 [ $rc -eq 0 ] || echo "run-all: FAILED (full logs: $BUILD/meson-logs/testlog.txt)" >&2
 exit $rc

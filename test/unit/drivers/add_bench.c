@@ -85,6 +85,7 @@ static void bench(const struct fib_driver *d, int family, const struct harness_r
 		sink += nh[0];
 	}
 	double t3 = harness_now();
+	(void)sink;
 	printf("%-10s IPv%d %7u routes: create %.3f s, add %.2f s (%.0f k/s), %u failed%s%s, "
 		"lookup %.1f M/s (bursts of %u), memory %zu MiB\n",
 		d->name, family, n, t1 - t0, t2 - t1, n / (t2 - t1) / 1e3, fails,
