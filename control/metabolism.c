@@ -457,7 +457,7 @@ void metabolism_fini(void)
 {
 	struct builder_job *j = builder_stop();
 
-	if (metab.n > 0)
+	if (metab.planner != NULL) // once: metabolism_init's failure path may have run it
 		LOG_NOTICE(SUB, "%" PRIu64 " flips (%" PRIu64 " for updates), %" PRIu64 " builds, %"
 			   PRIu64 " failed, %" PRIu64 " resyncs, %" PRIu64 " updates applied; flip "
 			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms", metab.st.flips,

@@ -17,6 +17,7 @@
 #define RPC_DEFAULT_MAX_CLIENTS 64u
 // Requests handled per rpc_server_poll call (a batch counts as its number of elements).
 #define RPC_POLL_BUDGET 64u
+#define RPC_POLL_TIME_NS UINT64_C(2000000)	// stop taking requests after 2 ms in one poll
 // Reply units queued behind a deferred one before the connection stops reading requests.
 #define RPC_MAX_QUEUED 256u
 

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -346,9 +348,18 @@ static void sweep(struct rpc_server *s)
 	}
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 {
 	unsigned n = s->nclients, handled = 0;
+	uint64_t start;
 	bool busy = false;
 
 	s->pfds[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
@@ -369,6 +380,7 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 	}
 	if (poll(s->pfds, n + 1, busy ? 0 : timeout_ms) < 0)
 		return errno == EINTR ? 0 : -errno;
+	start = mono_ns();
 
 	for (unsigned k = 0; k < n; k++) {
 		unsigned i = (s->rr + k) % n;
@@ -376,8 +388,15 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 
 		if (s->pfds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
 			client_read(c);
-		if (handled < RPC_POLL_BUDGET)
-			handled += rpc_conn_process(&c->conn, RPC_POLL_BUDGET - handled);
+		// One request at a time against a time budget as well as a count: a request can
+		// be heavy (10,000 lookups), and the caller has packets to handle too.
+		while (handled < RPC_POLL_BUDGET && mono_ns() - start < RPC_POLL_TIME_NS) {
+			unsigned h = rpc_conn_process(&c->conn, 1);
+
+			if (h == 0)
+				break;
+			handled += h;
+		}
 		client_write(c);
 	}
 	s->rr++;
