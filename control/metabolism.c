@@ -302,6 +302,14 @@ static void update_flip(uint64_t now)
 	struct mslot *a;
 	int standby = -1;
 
+	// A standby that refused an update holds unknown contents: gone, and a build replaces it.
+	for (unsigned i = 0; i < metab.n; i++) {
+		if (metab.m[i].state == SLOT_READY && metab.m[i].broken) {
+			metab_erase(&metab.m[i]);
+			metab.want_build = true;
+		}
+	}
+
 	if (metab.active < 0)
 		return;
 	a = &metab.m[metab.active];

@@ -418,7 +418,9 @@ void neigh_walk(void (*cb)(const struct neigh_info *n, void *arg), void *arg)
 		n.mac = e->mac;
 		n.port = e->port;
 		n.state = state_names[e->state];
-		n.age_ms = (clock_ns - RTE_MIN(e->state_ns, clock_ns)) / 1000000;
+		// Static entries never age; their state_ns may predate the first clock tick.
+		n.age_ms = e->state == NEIGH_STATIC ? 0 :
+			   (clock_ns - RTE_MIN(e->state_ns, clock_ns)) / 1000000;
 		n.held = e->n_held;
 		cb(&n, arg);
 	}

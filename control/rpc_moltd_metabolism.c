@@ -112,7 +112,7 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 	if (mrpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	return mrpc_result(json_pack(
-		"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:o, "
+		"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
 		"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:I, s:I, s:I}}",
 		"interval_ms", (json_int_t)metabolism_interval_ms(),
 		"paused", metabolism_paused(),
@@ -124,6 +124,8 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 		"avg_ms", ms(built ? st->build_ns_sum / built : 0),
 		"flips", (json_int_t)st->flips,
 		"update_flips", (json_int_t)st->update_flips,
+		"resyncs", (json_int_t)metabolism_feed()->resyncs,
+		"overruns", (json_int_t)metabolism_feed()->overruns,
 		"erased", (json_int_t)st->erased,
 		"transitions", transitions_json(),
 		"flip_latency", "samples", (json_int_t)st->flip_ns.n,
