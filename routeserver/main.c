@@ -254,6 +254,7 @@ static void serve(const struct options *o, struct rs_table *t, struct rpc_server
 		now = now_ms();
 		if (now >= next_beat) {
 			heartbeat(&t->feed);
+			rs_table_flush(t, now);
 			next_beat = now + HEARTBEAT_MS;
 		}
 		if (rpc != NULL) {

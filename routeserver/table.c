@@ -4,10 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+
+#include "common/log.h"
 
 #include "routeserver/table.h"
 
 struct rs_table rs_table;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 int rs_table_load(const char *path, uint64_t capacity, struct rib *out,
 		  struct route_file_stats *st, char *err, size_t errlen)
@@ -41,25 +52,62 @@ void rs_table_journal(struct rs_table *t, enum feed_op op, const struct molt_rou
 	feed_writer_append(&t->feed, op, r);
 }
 
-int rs_table_publish(struct rs_table *t, char *err, size_t errlen)
+static int publish_snapshot(struct rs_table *t, char *err, size_t errlen)
 {
-	const struct feed_header *h = t->feed.hdr;
-	int ret;
+	int ret = feed_writer_publish(&t->feed, t->rib.routes, t->rib.count, t->feed.next_seq);
 
-	t->version++;
-	// The snapshot claims every entry recorded so far, before they are committed: a reader
-	// that builds from it waits for them; one replaying the journal sees them at the commit.
-	ret = feed_writer_publish(&t->feed, t->rib.routes, t->rib.count, t->feed.next_seq);
 	if (ret < 0) {
-		t->feed.next_seq = atomic_load_explicit(&h->journal_head, memory_order_relaxed);
 		snprintf(err, errlen, "publishing %u routes into %s: %s", t->rib.count,
 			 t->feed.name, ret == -ENOSPC ? "over the snapshot capacity" :
 			 strerror(-ret));
 		return ret;
 	}
-	feed_writer_commit(&t->feed);
+	t->snap_seq = t->feed.next_seq;
+	t->snap_ms = mono_ms();
+	t->dirty = false;
 	t->publishes++;
 	return 0;
+}
+
+int rs_table_publish(struct rs_table *t, char *err, size_t errlen)
+{
+	const struct feed_header *h = t->feed.hdr;
+	int ret = 0;
+
+	t->version++;
+	if (t->rib.count > t->capacity) {
+		snprintf(err, errlen, "%u routes exceed the capacity of %llu (--capacity)",
+			 t->rib.count, (unsigned long long)t->capacity);
+		ret = -ENOSPC;
+	} else if (t->publishes == 0 || h->journal_size == 0 ||
+		   t->feed.next_seq - t->snap_seq > h->journal_size / 2) {
+		// The snapshot claims every entry recorded so far, before they are committed: a
+		// reader that builds from it waits for them; one replaying the journal sees them at
+		// the commit.
+		ret = publish_snapshot(t, err, errlen);
+	} else {
+		t->dirty = true;
+	}
+	if (ret < 0) {
+		t->feed.next_seq = atomic_load_explicit(&h->journal_head, memory_order_relaxed);
+		return ret;
+	}
+	feed_writer_commit(&t->feed);
+	return 0;
+}
+
+void rs_table_flush(struct rs_table *t, uint64_t now_ms)
+{
+	const struct feed_header *h = t->feed.hdr;
+	char err[512];
+
+	if (!t->dirty || (now_ms - t->snap_ms < 1000 &&
+			  t->feed.next_seq - t->snap_seq < h->journal_size / 4))
+		return;
+	if (publish_snapshot(t, err, sizeof(err)) < 0) {
+		t->snap_ms = now_ms; // retry in a second, not in a tight loop
+		LOG_ERR("routeserver", "%s (retrying)", err);
+	}
 }
 
 // Journals what turns old into fresh: deletes of routes gone, adds of routes new or changed.

@@ -17,6 +17,9 @@ struct rs_table {
 	uint64_t capacity;	// routes per snapshot buffer (--capacity): the table's limit
 	uint64_t version;	// bumped on every change; route.list's sorted view follows it
 	uint64_t publishes;	// snapshots published since start
+	uint64_t snap_seq;	// journal sequence the last published snapshot covers
+	uint64_t snap_ms;	// when it was published (monotonic ms)
+	bool dirty;		// committed changes the snapshot does not hold yet
 };
 
 extern struct rs_table rs_table;
@@ -31,11 +34,20 @@ int rs_table_load(const char *path, uint64_t capacity, struct rib *out,
 // Entries become visible to readers with the next rs_table_publish, all at once.
 void rs_table_journal(struct rs_table *t, enum feed_op op, const struct molt_route *r);
 
-// Publishes the current rib as the feed's snapshot (covering the journal entries recorded so
-// far), then commits those entries, and bumps version. Returns 0 or -errno with a message in
-// err; then the entries recorded since the last publish are dropped, so a caller that rolls
-// its rib back leaves the feed exactly as it was.
+// Makes the changes recorded so far visible and bumps version. Normally that is one store: the
+// journal entries are committed and the snapshot is republished later (rs_table_flush), so an
+// update reaches readers without waiting for a full-table copy. When the journal would no
+// longer hold every entry since the last snapshot (a reader resyncing from it could not catch
+// up) or the feed has no journal, the snapshot is published first, then the entries committed.
+// Returns 0 or -errno with a message in err (table over capacity, /dev/shm full); then the
+// entries recorded since the last commit are dropped, so a caller that rolls its rib back
+// leaves the feed exactly as it was.
 int rs_table_publish(struct rs_table *t, char *err, size_t errlen);
+
+// Republishes the snapshot if changes are pending and it is due: 1 s after the last one, or at
+// once when a quarter of the journal has gone by since. Called from the main loop; now_ms is
+// CLOCK_MONOTONIC. A failure is logged and retried at the next call.
+void rs_table_flush(struct rs_table *t, uint64_t now_ms);
 
 // Publishes fresh; on success it becomes the table (the old one is freed) and the journal gets
 // the difference between the two, on failure fresh is freed and the table stays as it was.

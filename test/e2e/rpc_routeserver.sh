@@ -47,13 +47,22 @@ count_is() {
 	[ "$got" = "$1 $2 $3" ] || fail "route count is '$got', expected '$1 $2 $3'"
 }
 feed() { "$PY" "$E2E_DIR/feedinfo.py" "$(shm_path "$SHM")"; }
-# The feed's current snapshot (what moltd would read) must match the server's answers.
+# The feed's current snapshot (what moltd would read) must match the server's answers. The
+# journal carries each change at once; the snapshot is republished within about a second
+# (rs_table_flush), so wait, bounded, until it covers the whole journal.
+snapshot_current() {
+	ctl --json feed status | jpy "r['snapshot']['covers_seq'] == r['sequence']"
+}
 feed_matches() {
-	local st fi
+	local st fi n tries=0
+	until [ "$(snapshot_current)" = True ]; do
+		tries=$((tries + 1))
+		[ $tries -le 50 ] || fail "the snapshot was not republished within 5 s of a change"
+		sleep 0.1
+	done
 	st=$(ctl --json feed status | jpy "r['snapshot']['count'], r['snapshot']['digest'], int(r['generation'], 16), r['sequence']")
 	fi=$(feed | jpy "r['snap'][r['current'] & 1]['count'], '%016x' % r['snap'][r['current'] & 1]['digest'], r['generation'], r['journal_head']")
 	[ "$st" = "$fi" ] || fail "feed.status ($st) and the shm feed ($fi) disagree"
-	local n
 	n=$(ctl --json route count | jpy "r['total']")
 	[ "${st%% *}" = "$n" ] || fail "snapshot has ${st%% *} routes, the table $n"
 }
