@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -42,6 +43,14 @@ static void drain_frees(void)
 	}
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void *builder_main(void *arg)
 {
 	(void)arg;
@@ -64,6 +73,12 @@ static void *builder_main(void *arg)
 		}
 		j = job;
 		pthread_mutex_unlock(&lock);
+		j->run_ns = now_ns();
+		if (j->audit != NULL) {
+			j->ret = slot_verify(j->audit, j->audit_rules, j->audit_digest, NULL,
+					     j->err, sizeof(j->err));
+			goto done;
+		}
 		j->slot = slot_build(j->cfg, j->driver, j->generation, j->routes, j->n_routes,
 				     &j->stats, j->err, sizeof(j->err));
 		j->ret = j->slot != NULL ? 0 : -errno;
@@ -75,6 +90,8 @@ static void *builder_main(void *arg)
 		}
 		free(j->routes);
 		j->routes = NULL;
+done:
+		j->run_ns = now_ns() - j->run_ns;
 		pthread_mutex_lock(&lock);
 		job = NULL;
 		atomic_store_explicit(&done, true, memory_order_release);

@@ -11,6 +11,10 @@
 
 struct builder_job {
 	// in (control: wo before submit; builder: ro)
+	// audit: instead of building, walk `audit` (a live slot the control thread does not modify
+	// meanwhile) and compare with audit_rules / audit_digest; ret says the outcome.
+	struct slot *audit;
+	uint64_t audit_rules, audit_digest;
 	const struct molt_config *cfg;
 	const struct fib_driver *driver;
 	uint64_t generation;
@@ -22,6 +26,7 @@ struct builder_job {
 	int ret;			// 0 or -errno
 	struct slot_build_stats stats;
 	char err[512];
+	uint64_t run_ns;		// how long the job took
 };
 
 // Starts the thread. Returns 0 or -errno.

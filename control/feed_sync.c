@@ -173,9 +173,12 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 	}
 	if (fs->lost && now >= fs->next_try_ns)
 		reopen(fs, now);
+	// After a resync the caller must see *resynced before any entry of the new table: the
+	// entries follow on the next call.
 	if (fs->need_resync) {
-		if (now < fs->next_try_ns || resync(fs, now, resynced) < 0 || fs->need_resync)
-			return 0;
+		if (now >= fs->next_try_ns)
+			resync(fs, now, resynced);
+		return 0;
 	}
 	while ((unsigned)n < max) {
 		ret = feed_reader_entry(&fs->rd, fs->next_seq, &e, err, sizeof(err));

@@ -12,7 +12,7 @@
 #include "common/feed.h"
 #include "routeserver/rib.h"
 
-#define FEED_SYNC_DEAD_NS 1000000000ull		// heartbeat older than this: route server gone
+#define FEED_SYNC_DEAD_NS 1000000000ull		// heartbeat older: route server gone
 #define FEED_SYNC_REOPEN_NS 500000000ull	// how often to look for it again
 #define FEED_SYNC_RETRY_NS 100000000ull		// snapshot retry while resyncing
 

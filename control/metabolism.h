@@ -25,12 +25,17 @@
 #define METABOLISM_BATCH 4096		// journal entries applied per poll
 #define METABOLISM_BACKOFF_MIN_NS 1000000000ull
 #define METABOLISM_BACKOFF_MAX_NS 60000000000ull
+// The ACTIVE slot is walked and compared with what it should hold (slot_verify) on the builder
+// thread this often, and never using more than 1/AUDIT_DUTY of that thread's time.
+#define METABOLISM_AUDIT_NS 1000000000ull
+#define METABOLISM_AUDIT_DUTY 20
+#define METABOLISM_INLINE_VERIFY_MAX 100000	// rules walked on the control thread at most
 
 struct metabolism_stats {
 	uint64_t builds_ok, builds_failed;
 	uint64_t builds_stale;		// discarded: the mirror was resynced while they ran
 	uint64_t flips;			// every flip: metabolic and update
-	uint64_t update_flips;		// flips made to carry updates past an unsafe ACTIVE slot
+	uint64_t update_flips;		// flips carrying updates past an unsafe ACTIVE slot
 	uint64_t erased;
 	char last_error[512];		// why the last build failed ("" if none yet)
 	uint64_t last_error_ns;
@@ -39,6 +44,7 @@ struct metabolism_stats {
 	uint64_t update_rate;		// of those, per second over the last 100 ms window
 	uint64_t update_rate_peak;	// highest update_rate seen
 	uint64_t slot_update_errors;	// a slot refused an update (it is retired and rebuilt)
+	uint64_t audits, audits_failed;	// integrity walks of the ACTIVE slot (failed: replaced)
 	struct latency flip_ns;		// flip decided -> every worker quiescent after it
 	struct latency update_ns;	// entry read by control -> in every live slot
 };

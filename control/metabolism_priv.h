@@ -29,7 +29,7 @@ struct mslot {
 	struct upd_list pend;
 	uint64_t token;		// DRAINING: QSBR token taken at the flip
 	uint64_t flip_ns;	// DRAINING: when the flip away from it was decided
-	bool retire;		// DRAINING: erase after the grace period instead of returning READY
+	bool retire;		// DRAINING: erase after the grace period, not back to READY
 	bool stale;		// built from a mirror since replaced (resync): never make live
 	bool broken;		// an update failed: its contents are unknown, never make live
 };
@@ -41,6 +41,7 @@ struct metab_req {
 
 #define METAB_MAX_REQ 64
 #define METAB_SEEN (1u << 18)
+#define UPD_MAX (1u << 20)	// entries one slot may wait for (about 120 MB)
 
 struct metab {
 	const struct molt_config *cfg;
@@ -63,6 +64,9 @@ struct metab {
 	uint64_t retry_ns;		// 0: no failed build to retry, else not before this
 	uint64_t backoff_ns;
 	bool want_build;		// resync, broken active, or updates waiting with no standby
+	// integrity audits of the ACTIVE slot on the builder thread
+	int auditing;			// index of the slot being walked, -1 when none
+	uint64_t next_audit_ns;
 	struct metab_req req[METAB_MAX_REQ];
 	unsigned n_req;
 	// update propagation: entries [done_seq, feed.next_seq) are not in every live slot yet;
@@ -79,6 +83,10 @@ extern struct metab metab;
 uint64_t metab_now(void);
 
 // metabolism.c
+unsigned metab_idx(const struct mslot *m);
+// Hands the current slots to telemetry and slot.list, without `leaving` (about to be freed).
+void metab_publish_list(const struct slot *leaving);
+void metab_complete_requests(int ret, const char *err, const struct slot *s);
 void metab_erase(struct mslot *m);
 void metab_flip(int to, uint64_t decided_ns, bool update_flip);
 

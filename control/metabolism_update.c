@@ -26,7 +26,10 @@ int upd_push(struct upd_list *l, const struct molt_route *old, const struct molt
 
 	if (l->n == l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 256;
-		struct upd *v = cap > l->cap ? realloc(l->v, (size_t)cap * sizeof(*v)) : NULL;
+		// Bounded: a slot that falls this far behind (builds failing with two slots) is
+		// cheaper to rebuild than to catch up.
+		struct upd *v = cap > l->cap && cap <= UPD_MAX ?
+			realloc(l->v, (size_t)cap * sizeof(*v)) : NULL;
 
 		if (v == NULL) {
 			// The slot can no longer be brought up to date: it will be retired.
@@ -115,7 +118,8 @@ static void on_entry(void *arg, const struct molt_route *old, const struct molt_
 			apply_one(m, old, new_);
 			break;
 		case SLOT_ACTIVE:
-			if (live_safe(m->s) && m->pend.n == 0)
+			// Never under the builder's audit walk, live-safe driver or not.
+			if (live_safe(m->s) && m->pend.n == 0 && (int)i != metab.auditing)
 				apply_one(m, old, new_);
 			else
 				upd_push(&m->pend, old, new_, seq);
@@ -211,11 +215,13 @@ unsigned metab_drain_poll(uint64_t now)
 	for (unsigned i = 0; i < metab.n; i++) {
 		struct mslot *m = &metab.m[i];
 
-		if (m->state != SLOT_DRAINING)
+		// A slot the builder is walking stays as it is until the walk is collected.
+		if (m->state != SLOT_DRAINING || (int)i == metab.auditing)
 			continue;
 		// Never blocks: a worker that has not passed a quiescent point yet is waited for
 		// on a later poll.
-		if (molt_dp.qsbr != NULL && rte_rcu_qsbr_check(molt_dp.qsbr, m->token, false) != 1) {
+		if (molt_dp.qsbr != NULL &&
+		    rte_rcu_qsbr_check(molt_dp.qsbr, m->token, false) != 1) {
 			still++;
 			continue;
 		}

@@ -55,9 +55,9 @@ static json_t *slot_metabolize(struct rpc_call *call, const json_t *params, stru
 					"such as \"fib-lpm6\", \"fib\", \"lpm\" or \"reference\"");
 		driver = json_string_value(v);
 		if (fib_driver_find(driver) == NULL)
-			return rpc_fail(err, RPC_INVALID_PARAMS, "driver: \"%s\" is not a known "
-					"driver (try \"fib-lpm6\", \"fib\", \"lpm\", \"reference\")",
-					driver);
+			return rpc_fail(err, RPC_INVALID_PARAMS, "driver: \"%s\" is not a "
+					"known driver (try \"fib-lpm6\", \"fib\", \"lpm\", "
+					"\"reference\")", driver);
 	}
 	if (!wait) {
 		ret = metabolism_request(driver, metabolize_ignore, NULL);
@@ -96,7 +96,8 @@ static json_t *transitions_json(void)
 				continue;
 			snprintf(name, sizeof(name), "%s->%s", slot_state_name(f),
 				 slot_state_name(t));
-			json_object_set_new(o, name, json_integer((json_int_t)slot_edge_count(f, t)));
+			json_object_set_new(o, name,
+					    json_integer((json_int_t)slot_edge_count(f, t)));
 		}
 	}
 	return o;
@@ -113,7 +114,8 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 		return NULL;
 	return mrpc_result(json_pack(
 		"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
-		"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:I, s:I, s:I}}",
+		"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:I, s:I, s:I}, "
+		"s:{s:I, s:I}}",
 		"interval_ms", (json_int_t)metabolism_interval_ms(),
 		"paused", metabolism_paused(),
 		"building", metabolism_building(),
@@ -137,7 +139,9 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 		"updates", "applied", (json_int_t)st->updates_applied,
 		"per_second", (json_int_t)st->update_rate,
 		"peak_per_second", (json_int_t)st->update_rate_peak,
-		"slot_errors", (json_int_t)st->slot_update_errors), err);
+		"slot_errors", (json_int_t)st->slot_update_errors,
+		"audits", "ok", (json_int_t)(st->audits - st->audits_failed),
+		"failed", (json_int_t)st->audits_failed), err);
 }
 RPC_METHOD("metabolism.status", metabolism_status, "",
 	   "interval, builds, flips, transitions, flip and update latency, update rate")

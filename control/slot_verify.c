@@ -102,8 +102,8 @@ int slot_verify(const struct slot *s, uint64_t rules, uint64_t digest,
 	}
 	if (w.res->rules != rules || w.res->digest != digest) {
 		snprintf(err, errlen, "slot %u (generation %" PRIu64 ", driver %s): the FIBs hold "
-			 "%" PRIu64 " rules with digest %016" PRIx64 ", expected %" PRIu64 " with %016"
-			 PRIx64, s->id, s->generation, s->driver->name, w.res->rules,
+			 "%" PRIu64 " rules with digest %016" PRIx64 ", expected %" PRIu64
+			 " with %016" PRIx64, s->id, s->generation, s->driver->name, w.res->rules,
 			 w.res->digest, rules, digest);
 		return -EBADMSG;
 	}

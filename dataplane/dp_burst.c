@@ -7,11 +7,15 @@ struct dp_wstate dp_wstate[MOLT_MAX_WORKERS];
 static void process_chunk(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct slot *s = c->s;
+	uint16_t fast;
 
-	c->n4 = c->n6 = c->nc4 = c->nc6 = c->n_punt = c->n_drop = 0;
-	eth_input(c, pkts, n);
-	if (c->n4 > 0)
-		ip4_input(c);
+	c->n6 = c->nc4 = c->nc6 = c->n_punt = c->n_drop = 0;
+	fast = ip4_fast_input(c, pkts, n);
+	if (unlikely(fast < n)) {
+		eth_input(c, pkts + fast, n - fast);
+		if (c->n4 > fast)
+			ip4_input(c, fast);
+	}
 	if (c->n6 > 0)
 		ip6_input(c);
 	// One bulk lookup per family per burst, so the FIB engine can prefetch across it.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Internals of the worker fast path, shared by its stage files (eth_input.c, ip4_input.c,
-// ip6_input.c, nh_dispatch.c, neigh_lookup.c, tx.c). Not for control: use dataplane.h.
+// Internals of the worker fast path, shared by its stage files (ip4_fast.c, eth_input.c,
+// ip4_input.c, ip6_input.c, nh_dispatch.c, neigh_lookup.c, dp_sinks.c). Not for control: use
+// dataplane.h.
 //
 // A burst is processed as a chain of stages over arrays, each stage one loop over the packets
-// it was handed (so every call is per burst, not per packet): eth_input sorts packets by
+// it was handed (so every call is per burst, not per packet): ip4_fast_input takes the common
+// plain IPv4 frames in one pass, eth_input sorts the rest (if any) by
 // ethertype, ip4/ip6_input validate and collect destinations, one bulk FIB lookup per family,
 // nh_dispatch acts on each next hop, neigh_lookup resolves on-link destinations in bulk, and
 // the sinks (tx, punt ring, free) are flushed once at the end. Every packet ends in exactly one
@@ -80,9 +82,11 @@ struct dp_ctx {
 	struct rte_mbuf *drop[MOLT_BURST];
 };
 
-// Stages, in order.
+// Stages, in order. ip4_fast_input takes the burst's leading run of plain IPv4 frames (sets n4,
+// returns how many); eth_input sorts the rest, appending; ip4_input checks m4[from..n4).
+uint16_t ip4_fast_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 void eth_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
-void ip4_input(struct dp_ctx *c);
+void ip4_input(struct dp_ctx *c, uint16_t from);
 void ip6_input(struct dp_ctx *c);
 void nh_dispatch(struct dp_ctx *c);
 void neigh_lookup(struct dp_ctx *c);

@@ -64,11 +64,11 @@ static inline bool ip4_plain(const struct rte_ipv4_hdr *ip, uint32_t avail, uint
 		(unsigned)ip4_cksum_ok(ip, IP4_HDR_MIN / 4)) != 0;
 }
 
-void ip4_input(struct dp_ctx *c)
+void ip4_input(struct dp_ctx *c, uint16_t from)
 {
-	uint16_t k = 0;
+	uint16_t k = from;
 
-	for (uint16_t i = 0; i < c->n4; i++) {
+	for (uint16_t i = from; i < c->n4; i++) {
 		struct rte_mbuf *m = c->m4[i];
 		const struct rte_ipv4_hdr *ip = dp_ip4(m);
 		uint32_t avail = rte_pktmbuf_data_len(m) - sizeof(struct rte_ether_hdr);

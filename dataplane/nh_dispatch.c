@@ -151,17 +151,57 @@ static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t f
 	icmp_error(c, m, PUNT_UNREACHABLE, family);
 }
 
-void nh_dispatch(struct dp_ctx *c)
+// IPv4's common case with everything it reads per packet hoisted out of the loop: stores into
+// packet data may alias any memory as far as the compiler knows, so fields read through c or s
+// would be reloaded after every rewrite. The test is forward_plain's; the tx port mask is
+// kept in a register and stored once.
+static void nh_dispatch4(struct dp_ctx *c)
 {
-	for (uint16_t i = 0; i < c->n4; i++) {
-		if (likely(forward_plain(c, c->m4[i], c->nh4[i], 4)))
-			continue;
-		if (unlikely(c->nh4[i] == FIB_NH_MISS)) {
-			dispatch_miss(c, c->m4[i], 4);
+	const struct molt_nh *nht = c->s->nh;
+	const uint32_t cap = c->s->nh_capacity;
+	struct dp_txbuf *tx = c->ws->tx;
+	struct rte_mbuf **m4 = c->m4;
+	const uint32_t *nh4 = c->nh4;
+	const uint16_t n4 = c->n4;
+	uint32_t dirty = 0;
+
+	for (uint16_t i = 0; i < n4; i++) {
+		struct rte_mbuf *m = m4[i];
+		uint32_t nh = nh4[i];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+
+		// FIB_NH_MISS (UINT32_MAX) is never below nh_capacity (at most FIB_NH_MAX).
+		if (likely(nh < cap)) {
+			uint64_t l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
+			uint16_t out = nh_l2_port(l2);
+			unsigned ok = (unsigned)(nh_l2_kind(l2) == NH_FORWARD) &
+				      (unsigned)(out < MOLT_MAX_PORTS) & (unsigned)((frame[0] & 1) == 0) &
+				      (unsigned)(ip->time_to_live > 1);
+
+			if (likely(ok)) {
+				struct dp_txbuf *b = &tx[out];
+
+				ip4_ttl_decrement(ip);
+				eth_rewrite_l2(m, l2, &molt_dp.ports[out].mac);
+				b->pkts[b->n++] = m;
+				dirty |= UINT32_C(1) << out;
+				continue;
+			}
+		}
+		if (unlikely(nh == FIB_NH_MISS)) {
+			dispatch_miss(c, m, 4);
 			continue;
 		}
-		dispatch(c, c->m4[i], c->nh4[i], 4, &c->dst4[i]);
+		dispatch(c, m, nh, 4, &c->dst4[i]);
 	}
+	c->ws->tx_dirty |= dirty;
+}
+
+void nh_dispatch(struct dp_ctx *c)
+{
+	if (c->n4 > 0)
+		nh_dispatch4(c);
 	for (uint16_t i = 0; i < c->n6; i++) {
 		if (likely(forward_plain(c, c->m6[i], c->nh6[i], 6)))
 			continue;

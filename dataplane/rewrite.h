@@ -43,18 +43,24 @@ static inline void eth_rewrite(struct rte_mbuf *m, const struct rte_ether_addr *
 }
 
 // The same with the destination taken from a next-hop l2 word (dataplane/nexthop.h): the
-// low 48 bits are the MAC in memory order, so a little-endian CPU stores it with two writes.
+// low 48 bits are the MAC in memory order, so a little-endian CPU writes both addresses, 12
+// bytes, with one 8-byte and one 4-byte store.
 static inline void eth_rewrite_l2(struct rte_mbuf *m, uint64_t l2, const struct rte_ether_addr *src)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint32_t lo = (uint32_t)l2;
-	uint16_t hi = (uint16_t)(l2 >> 32);
+	uint16_t s01;
+	uint32_t s25;
+	uint64_t lo;
 
-	memcpy(&eth->dst_addr.addr_bytes[0], &lo, sizeof(lo));
-	memcpy(&eth->dst_addr.addr_bytes[4], &hi, sizeof(hi));
+	memcpy(&s01, &src->addr_bytes[0], sizeof(s01));
+	memcpy(&s25, &src->addr_bytes[2], sizeof(s25));
+	lo = (l2 & NH_L2_MAC_MASK) | (uint64_t)s01 << 48;
+	// Through a byte pointer: the 8-byte store spans dst_addr and half of src_addr.
+	memcpy((uint8_t *)eth, &lo, sizeof(lo));
+	memcpy((uint8_t *)eth + 8, &s25, sizeof(s25));
 #else
 	nh_l2_mac(l2, &eth->dst_addr);
-#endif
 	rte_ether_addr_copy(src, &eth->src_addr);
+#endif
 }

@@ -144,8 +144,13 @@ static void fib4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *n
 
 		// The prototype lacks const but the lookup only reads the addresses.
 		rte_fib_lookup_bulk(w->fib, (uint32_t *)(uintptr_t)&a[i], buf, (int)c);
-		for (unsigned k = 0; k < c; k++)
-			nh[i + k] = nh_out(buf[k]);
+		// rte_fib writes 64-bit next hops, our callers take 32: a copy is unavoidable, so it
+		// is one branch-free narrowing the compiler vectorizes.
+		for (unsigned k = 0; k < c; k++) {
+			uint32_t v = (uint32_t)buf[k];
+
+			nh[i + k] = v | (uint32_t)-(int32_t)(v == FIB_DEFAULT_NH);
+		}
 	}
 }
 

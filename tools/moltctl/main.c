@@ -19,6 +19,7 @@ static const struct {
 	{ "route", noun_route, "count, lookup (moltd); add, del, list, load (route server)" },
 	{ "slot", noun_slot, "forwarding slots (moltd)" },
 	{ "feed", noun_feed, "the shared-memory route feed (route server)" },
+	{ "metabolism", noun_metabolism, "slot replacement: status, interval, pause (moltd)" },
 	{ "rpc", noun_rpc, "methods the daemon serves" },
 	{ "call", noun_call, "raw call: moltctl call METHOD [JSON-PARAMS]" },
 };

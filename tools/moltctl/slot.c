@@ -13,6 +13,8 @@ int noun_slot(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_verb verbs[] = {
 		{ "list", slot_list, "", "id, state, driver, routes, memory, generation" },
+		{ "metabolize", ctl_slot_metabolize, "[--no-wait] [--driver NAME]",
+		  "build a fresh slot and flip to it; waits until it is ACTIVE" },
 		{ 0 },
 	};
 

@@ -3,12 +3,15 @@
 // the reader lapped by the producer (overrun -> resync from the snapshot), a stalled heartbeat,
 // and the route server restarting as a new object with another table. No EAL needed.
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -161,10 +164,41 @@ static void test_feed_sync(void **state)
 	rib_free(&table);
 }
 
+// moltd's mapping cannot be written: the object is opened O_RDONLY and mapped PROT_READ, so a
+// store through it faults (tried in a child, which must die of SIGSEGV).
+static void test_mapping_read_only(void **state)
+{
+	struct feed_sync fs;
+	char err[256];
+	int status;
+	pid_t pid;
+
+	snprintf(shm, sizeof(shm), "/molt-test-fsro-%d", getpid());
+	memset(&fs, 0, sizeof(fs));
+	writer(10);
+	assert_int_equal(feed_sync_open(&fs, shm, err, sizeof(err)), 0);
+	assert_int_equal(fcntl(fs.rd.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		*(volatile uint64_t *)&fs.rd.hdr->journal_head = 42;
+		_exit(0); // reached only if the store went through
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_true(WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS);
+	assert_true(atomic_load(&w.hdr->journal_head) != 42);
+	feed_sync_close(&fs);
+	feed_writer_close(&w, 1);
+	rib_free(&table);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feed_sync),
+		cmocka_unit_test(test_mapping_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
