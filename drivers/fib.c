@@ -146,10 +146,12 @@ static void fib4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *n
 		rte_fib_lookup_bulk(w->fib, (uint32_t *)(uintptr_t)&a[i], buf, (int)c);
 		// rte_fib writes 64-bit next hops, our callers take 32: a copy is unavoidable, so it
 		// is one branch-free narrowing the compiler vectorizes.
+		uint32_t *restrict out = nh + i;
+
 		for (unsigned k = 0; k < c; k++) {
 			uint32_t v = (uint32_t)buf[k];
 
-			nh[i + k] = v | (uint32_t)-(int32_t)(v == FIB_DEFAULT_NH);
+			out[k] = v | (uint32_t)-(int32_t)(v == FIB_DEFAULT_NH);
 		}
 	}
 }
