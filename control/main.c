@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// moltd: EAL, config, route feed, the first slot, ports, workers, and the control loop. The
+// moltd: EAL, config, the slot manager (feed, slots), ports, workers, and the control loop. The
 // main lcore is the control thread; every other enabled lcore runs a worker.
 #include <errno.h>
 #include <getopt.h>
@@ -20,12 +20,12 @@
 #include "common/feed.h"
 #include "common/log.h"
 #include "control/config.h"
+#include "control/metabolism.h"
 #include "control/neigh.h"
 #include "control/ports.h"
 #include "control/punt.h"
 #include "control/rpc.h"
 #include "control/rpc_moltd.h"
-#include "control/slot_build.h"
 #include "control/stats.h"
 #include "control/telemetry.h"
 #include "dataplane/dataplane.h"
@@ -35,14 +35,10 @@
 #define NEIGH_CAPACITY 65536
 #define IDLE_SLEEP_MIN_US 50
 #define IDLE_SLEEP_MAX_US 1000 // also the control socket's poll timeout once idle
-#define FEED_CHECK_NS 1000000000ull
 
 static volatile sig_atomic_t quit;
 static struct molt_config cfg; // large (static neighbours): not on the stack
-static struct feed_reader feed;
 static struct rte_mempool *pool;
-static struct slot *active_slot;
-static uint64_t next_generation = 1;
 static bool neigh_up;
 static struct rpc_server *rpc_srv;
 
@@ -195,8 +191,6 @@ static int open_control(void)
 	char err[512] = "";
 
 	moltd_rpc.cfg = &cfg;
-	moltd_rpc.slots = &active_slot;
-	moltd_rpc.n_slots = 1;
 	rpc_srv = rpc_server_create(&rc, err, sizeof(err));
 	if (rpc_srv == NULL) {
 		fprintf(stderr, "moltd: control socket %s: %s\n", cfg.control_socket, err);
@@ -207,91 +201,19 @@ static int open_control(void)
 	return 0;
 }
 
-static int open_feed(void)
+// The feed, the mirror of the route server's table and every slot belong to the slot manager
+// (control/metabolism.h). It builds and activates the first slot before ports start.
+static int start_metabolism(void)
 {
 	char err[512];
-	int ret = feed_reader_open(&feed, cfg.feed_shm, err, sizeof(err));
+	int ret = metabolism_init(&cfg, err, sizeof(err));
 
-	if (ret == -ENOENT) {
-		fprintf(stderr, "moltd: feed %s: no such shared memory object (is molt-routeserver "
-			"running with --shm %s?)\n", feed.name[0] ? feed.name : cfg.feed_shm,
-			cfg.feed_shm);
-		return ret;
-	}
 	if (ret < 0) {
-		fprintf(stderr, "moltd: feed %s: %s\n", cfg.feed_shm, err);
-		return ret;
-	}
-	moltd_rpc.feed = &feed;
-	return 0;
-}
-
-// The route server may have created the feed but not yet published its first table.
-static int snapshot(struct molt_route **routes, struct feed_snapshot_desc *desc)
-{
-	char err[512];
-	int ret;
-
-	for (int tries = 0;; tries++) {
-		ret = feed_reader_snapshot(&feed, routes, desc, err, sizeof(err));
-		if (ret != -EAGAIN || tries == 100 || quit)
-			break;
-		if (tries == 0)
-			LOG_NOTICE("feed", "%s has no table yet, waiting up to 10 s", feed.name);
-		rte_delay_us_sleep(100000);
-	}
-	if (ret < 0)
-		fprintf(stderr, "moltd: feed %s: %s\n", feed.name, err);
-	return ret;
-}
-
-static int first_slot(void)
-{
-	struct feed_snapshot_desc desc;
-	struct slot_build_stats st;
-	struct molt_route *routes = NULL;
-	const struct fib_driver *d;
-	char err[512];
-	int ret;
-
-	if ((ret = snapshot(&routes, &desc)) < 0)
-		return ret;
-	LOG_NOTICE("feed", "%s opened: generation %016" PRIx64 ", %" PRIu64 " routes (%" PRIu64
-		   " IPv4, %" PRIu64 " IPv6), sequence %" PRIu64 ", route server %s", feed.name,
-		   feed.generation, desc.count, desc.count_v4, desc.count_v6, desc.covers_seq,
-		   atomic_load(&feed.hdr->alive) ? "alive" : "not running");
-
-	// fib.driver builds the first slot; metabolism.drivers is the rotation that follows.
-	d = fib_driver_find(cfg.driver);
-	active_slot = slot_build(&cfg, d, next_generation++, routes, desc.count, &st, err,
-				 sizeof(err));
-	free(routes);
-	if (active_slot == NULL) {
 		fprintf(stderr, "moltd: %s\n", err);
-		return -errno;
+		return ret;
 	}
-	active_slot->id = 0;
-	active_slot->feed_generation = feed.generation;
-	active_slot->feed_seq = desc.covers_seq;
-	LOG_NOTICE("slot", "slot %u built (generation %" PRIu64 ", driver %s): %" PRIu64
-		   " IPv4 + %" PRIu64 " IPv6 routes, %" PRIu64 " rejected, %" PRIu64 " shadowed by "
-		   "connected, %u next hops, %.1f ms (plan %.1f, create %.1f, IPv4 adds %.1f, "
-		   "IPv6 adds %.1f), %.1f MiB",
-		   active_slot->id, active_slot->generation, d->name, active_slot->routes4,
-		   active_slot->routes6, active_slot->rejected, st.shadowed, st.nh_count,
-		   active_slot->build_ns / 1e6, st.plan_ns / 1e6, st.alloc_ns / 1e6,
-		   st.fib4_ns / 1e6, st.fib6_ns / 1e6,
-		   slot_memory(active_slot) / 1048576.0);
-	if (active_slot->digest != desc.digest && active_slot->rejected == 0 && st.shadowed == 0)
-		LOG_WARN("slot", "slot %u digest %016" PRIx64 " differs from the feed's %016"
-			 PRIx64, active_slot->id, active_slot->digest, desc.digest);
-
-	neigh_slot_attach(active_slot);
-	active_slot->state = SLOT_ACTIVE;
-	active_slot->activated_ns = now_ns();
-	// Release: a worker that sees the pointer sees the whole slot and its next hops.
-	atomic_store_explicit(&molt_dp.active, active_slot, memory_order_release);
-	telemetry_set_slots(&active_slot, 1);
+	moltd_rpc.feed = &metabolism_feed()->rd;
+	moltd_rpc.slots = metabolism_slots(&moltd_rpc.n_slots);
 	return 0;
 }
 
@@ -319,22 +241,6 @@ static int launch_workers(void)
 	return 0;
 }
 
-// Live updates arrive with the metabolism issue; for now, say what the route server does.
-static void check_feed(uint32_t *alive, uint64_t *generation)
-{
-	uint32_t a = atomic_load_explicit(&feed.hdr->alive, memory_order_acquire);
-	uint64_t g = feed.hdr->generation;
-
-	if (a != *alive)
-		LOG_NOTICE("feed", "route server %s; forwarding continues with slot %u",
-			   a ? "is back" : "has exited", active_slot->id);
-	if (g != *generation)
-		LOG_NOTICE("feed", "feed %s has a new generation %016" PRIx64 " (route server "
-			   "restarted); this moltd does not reload yet", feed.name, g);
-	*alive = a;
-	*generation = g;
-}
-
 // Services the control socket for at most timeout_ms; returns the requests handled. A fatal
 // poll error is logged once and turns this into a plain sleep: forwarding goes on regardless.
 static unsigned control_poll(int timeout_ms)
@@ -355,26 +261,29 @@ static unsigned control_poll(int timeout_ms)
 
 static void control_loop(void)
 {
-	uint32_t alive = atomic_load(&feed.hdr->alive);
-	uint64_t generation = feed.hdr->generation, last_check = now_ns();
 	unsigned idle_us = IDLE_SLEEP_MIN_US;
 
 	while (!quit) {
 		unsigned n = punt_poll();
+		bool busy;
 		uint64_t now = now_ns();
 
 		n += control_poll(0);
 		neigh_poll(now);
-		if (now - last_check > FEED_CHECK_NS) {
-			check_feed(&alive, &generation);
-			last_check = now;
-		}
+		// Journal entries, builds, flips; > 0 while a grace period runs, whose end is
+		// worth noticing within tens of microseconds (it bounds flip latency).
+		busy = metabolism_poll(now) > 0;
 		// Nothing to do: sleep rather than spin, the control lcore may share a core with
 		// a worker. Back off while idle (a wake-up costs a context switch); the first
 		// punted packet or request brings the latency back down. Fully idle, the sleep
 		// is the socket's poll, so a request is answered at once rather than after it.
 		if (n > 0) {
 			idle_us = IDLE_SLEEP_MIN_US;
+			continue;
+		}
+		if (busy) {
+			idle_us = IDLE_SLEEP_MIN_US;
+			rte_delay_us_sleep(idle_us);
 			continue;
 		}
 		if (idle_us >= IDLE_SLEEP_MAX_US) {
@@ -402,14 +311,8 @@ static void shutdown_all(bool workers_running)
 	ports_fini();
 	if (workers_running)
 		stats_print(stdout, &cfg);
-	telemetry_set_slots(NULL, 0);
-	atomic_store_explicit(&molt_dp.active, NULL, memory_order_release);
-	if (active_slot != NULL) {
-		if (neigh_up)
-			neigh_slot_detach(active_slot);
-		slot_free_scrub(active_slot);
-		active_slot = NULL;
-	}
+	// Workers are stopped: every slot can be scrubbed and freed, the builder joined.
+	metabolism_fini();
 	if (neigh_up)
 		neigh_fini();
 	neigh_up = false;
@@ -430,8 +333,6 @@ static void shutdown_all(bool workers_running)
 	rte_mempool_free(pool);
 	rte_free(molt_dp.qsbr);
 	molt_dp.qsbr = NULL;
-	if (feed.hdr != NULL)
-		feed_reader_close(&feed);
 }
 
 int main(int argc, char **argv)
@@ -462,8 +363,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if ((ret = open_control()) < 0 || (ret = open_feed()) < 0 ||
-	    (ret = setup_workers()) < 0 || (ret = setup_qsbr()) < 0)
+	if ((ret = open_control()) < 0 || (ret = setup_workers()) < 0 ||
+	    (ret = setup_qsbr()) < 0)
 		goto out;
 	molt_dp.icmp_tokens_per_sec = cfg.icmp_rate;
 	molt_dp.icmp_burst = cfg.icmp_burst;
@@ -485,7 +386,7 @@ int main(int argc, char **argv)
 	}
 	if ((ret = telemetry_init(&cfg)) < 0)
 		LOG_WARN("moltd", "telemetry commands not registered: %s", strerror(-ret));
-	if ((ret = first_slot()) < 0 || quit)
+	if ((ret = start_metabolism()) < 0 || quit)
 		goto out;
 	// Ports start only now: no packet arrives before a slot can forward it.
 	ret = ports_start(&cfg, err, sizeof(err));

@@ -16,7 +16,7 @@
 struct rte_hash;
 
 #define MOLT_MAX_RXQ_PER_WORKER 64
-#define MOLT_BURST 32
+#define MOLT_BURST 64
 
 // Per-port state the fast path needs (control: wo before workers start; workers: ro).
 struct dp_port {

@@ -11,7 +11,11 @@ static void process_chunk(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 
 	c->n6 = c->nc4 = c->nc6 = c->n_punt = c->n_drop = 0;
 	fast = ip4_fast_input(c, pkts, n);
+	c->m4 = pkts;
 	if (unlikely(fast < n)) {
+		// eth_input appends behind the fast frames: give them an array of their own.
+		memcpy(c->m4buf, pkts, fast * sizeof(*pkts));
+		c->m4 = c->m4buf;
 		eth_input(c, pkts + fast, n - fast);
 		if (c->n4 > fast)
 			ip4_input(c, fast);
@@ -19,8 +23,13 @@ static void process_chunk(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	if (c->n6 > 0)
 		ip6_input(c);
 	// One bulk lookup per family per burst, so the FIB engine can prefetch across it.
-	if (c->n4 > 0)
-		s->ops4->lookup_bulk(s->fib4, c->dst4, c->nh4, c->n4);
+	c->nh4_wide = s->ops4->lookup_bulk64 != NULL;
+	if (c->n4 > 0) {
+		if (c->nh4_wide)
+			s->ops4->lookup_bulk64(s->fib4, c->dst4, c->nh4w, c->n4);
+		else
+			s->ops4->lookup_bulk(s->fib4, c->dst4, c->nh4, c->n4);
+	}
 	if (c->n6 > 0)
 		s->ops6->lookup_bulk(s->fib6, c->dst6, c->nh6, c->n6);
 	nh_dispatch(c);

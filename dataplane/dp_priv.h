@@ -35,6 +35,9 @@ static_assert(MOLT_BURST <= RTE_HASH_LOOKUP_BULK_MAX, "one bulk hash lookup per 
 
 struct dp_txbuf {
 	uint16_t n;
+	// pkt_len of pkts[0..n), summed as they are queued (the mbuf header is in cache then), so
+	// a flush that sends everything need not walk the mbufs again for tx_bytes.
+	uint32_t bytes;
 	struct rte_mbuf *pkts[MOLT_BURST];
 };
 
@@ -62,10 +65,15 @@ struct dp_ctx {
 	struct port_counters *ctr;	// ingress port, this worker's column
 	uint16_t in_port;
 	uint16_t n4, n6, nc4, nc6, n_punt, n_drop;
-	// IPv4 packets to look up, their destinations (host order) and next hops.
-	struct rte_mbuf *m4[MOLT_BURST];
+	// IPv4 packets to look up, their destinations (host order) and next hops. m4 is the rx
+	// burst itself while every frame took ip4_fast_input (no copy), else m4buf.
+	struct rte_mbuf **m4;
 	uint32_t dst4[MOLT_BURST];
+	// Next hops: nh4w when the driver has lookup_bulk64 (nh4_wide), else nh4.
+	bool nh4_wide;
 	uint32_t nh4[MOLT_BURST];
+	uint64_t nh4w[MOLT_BURST];
+	struct rte_mbuf *m4buf[MOLT_BURST];
 	// IPv6 likewise (destinations network order, as the drivers take them).
 	struct rte_mbuf *m6[MOLT_BURST];
 	uint8_t dst6[MOLT_BURST][16];
@@ -83,7 +91,8 @@ struct dp_ctx {
 };
 
 // Stages, in order. ip4_fast_input takes the burst's leading run of plain IPv4 frames (sets n4,
-// returns how many); eth_input sorts the rest, appending; ip4_input checks m4[from..n4).
+// returns how many, leaves them in pkts[0..n4) for the caller to point m4 at); eth_input sorts
+// the rest, appending to m4; ip4_input checks m4[from..n4).
 uint16_t ip4_fast_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 void eth_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 void ip4_input(struct dp_ctx *c, uint16_t from);
@@ -123,6 +132,7 @@ static inline void dp_tx(struct dp_ctx *c, struct rte_mbuf *m, uint16_t out)
 	struct dp_txbuf *b = &c->ws->tx[out];
 
 	b->pkts[b->n++] = m;
+	b->bytes += rte_pktmbuf_pkt_len(m);
 	c->ws->tx_dirty |= UINT32_C(1) << out;
 }
 

@@ -17,13 +17,15 @@ static void tx_flush(struct dp_ctx *c)
 		uint16_t port = (uint16_t)__builtin_ctz(dirty);
 		struct dp_txbuf *b = &c->ws->tx[port];
 		struct port_counters *out = &molt_port_ctr[port][wid];
-		uint64_t bytes = 0;
+		uint64_t bytes = b->bytes;
 		uint16_t sent;
 
 		dirty &= dirty - 1;
 		sent = rte_eth_tx_burst(port, c->w->txq, b->pkts, b->n);
-		for (uint16_t i = 0; i < sent; i++)
-			bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+		// Only what left counts. The unsent mbufs are still ours to read; the sent ones may
+		// already be back in the pool.
+		for (uint16_t i = sent; i < b->n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		out->tx += sent;
 		out->tx_bytes += bytes;
 		forwarded += sent;
@@ -32,6 +34,7 @@ static void tx_flush(struct dp_ctx *c)
 			rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
 		}
 		b->n = 0;
+		b->bytes = 0;
 	}
 	c->ws->tx_dirty = 0;
 	c->ctr->forwarded += forwarded;

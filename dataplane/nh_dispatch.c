@@ -154,48 +154,68 @@ static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t f
 // IPv4's common case with everything it reads per packet hoisted out of the loop: stores into
 // packet data may alias any memory as far as the compiler knows, so fields read through c or s
 // would be reloaded after every rewrite. The test is forward_plain's; the tx port mask is
-// kept in a register and stored once.
-static void nh_dispatch4(struct dp_ctx *c)
+// kept in a register and stored once. `wide`: next hops are lookup_bulk64's uint64_t words
+// (read as the engine wrote them) rather than uint32_t; a compile-time constant at each call.
+static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *nhv, bool wide)
 {
 	const struct molt_nh *nht = c->s->nh;
-	const uint32_t cap = c->s->nh_capacity;
+	const uint64_t cap = c->s->nh_capacity;
+	const struct dp_port *ports = molt_dp.ports;
 	struct dp_txbuf *tx = c->ws->tx;
 	struct rte_mbuf **m4 = c->m4;
-	const uint32_t *nh4 = c->nh4;
 	const uint16_t n4 = c->n4;
 	uint32_t dirty = 0;
 
 	for (uint16_t i = 0; i < n4; i++) {
 		struct rte_mbuf *m = m4[i];
-		uint32_t nh = nh4[i];
+		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+		struct rte_ipv4_hdr *ip =
+			(struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+		uint32_t nh32;
 
-		// FIB_NH_MISS (UINT32_MAX) is never below nh_capacity (at most FIB_NH_MAX).
+		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
+		// FIB_NH_MAX).
 		if (likely(nh < cap)) {
 			uint64_t l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
 			uint16_t out = nh_l2_port(l2);
-			unsigned ok = (unsigned)(nh_l2_kind(l2) == NH_FORWARD) &
-				      (unsigned)(out < MOLT_MAX_PORTS) & (unsigned)((frame[0] & 1) == 0) &
+			// Resolved and out < MOLT_MAX_PORTS (32 = 1 << 5) in one test.
+			unsigned ok = (unsigned)nh_l2_forward_below(l2, 5) &
+				      (unsigned)((frame[0] & 1) == 0) &
 				      (unsigned)(ip->time_to_live > 1);
 
+			static_assert(MOLT_MAX_PORTS == 1 << 5, "nh_l2_forward_below(l2, 5)");
 			if (likely(ok)) {
 				struct dp_txbuf *b = &tx[out];
 
 				ip4_ttl_decrement(ip);
-				eth_rewrite_l2(m, l2, &molt_dp.ports[out].mac);
+				eth_rewrite_l2_at(frame, l2, &ports[out].mac);
 				b->pkts[b->n++] = m;
+				b->bytes += rte_pktmbuf_pkt_len(m);
 				dirty |= UINT32_C(1) << out;
 				continue;
 			}
 		}
-		if (unlikely(nh == FIB_NH_MISS)) {
+		// dispatch() takes the 32-bit form: a wide miss becomes FIB_NH_MISS, and anything
+		// else out of range stays out of range.
+		nh32 = (uint32_t)nh;
+		if (wide && unlikely(nh >= FIB_NH_MAX))
+			nh32 = nh == FIB_NH_MISS64 ? FIB_NH_MISS : FIB_NH_MAX;
+		if (unlikely(nh32 == FIB_NH_MISS)) {
 			dispatch_miss(c, m, 4);
 			continue;
 		}
-		dispatch(c, m, nh, 4, &c->dst4[i]);
+		dispatch(c, m, nh32, 4, &c->dst4[i]);
 	}
 	c->ws->tx_dirty |= dirty;
+}
+
+static void nh_dispatch4(struct dp_ctx *c)
+{
+	if (c->nh4_wide)
+		nh_dispatch4_body(c, c->nh4w, true);
+	else
+		nh_dispatch4_body(c, c->nh4, false);
 }
 
 void nh_dispatch(struct dp_ctx *c)

@@ -3,9 +3,11 @@
 // packets when their neighbour resolves). Callers have already checked TTL / hop limit > 1.
 #pragma once
 
+#include <assert.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -17,14 +19,31 @@
 // (RFC 1141) this never yields 0xffff where a full recomputation gives 0x0000.
 static inline void ip4_ttl_decrement(struct rte_ipv4_hdr *ip)
 {
+	uint8_t *p = (uint8_t *)&ip->time_to_live;
+	uint32_t w;
+
+	// TTL, protocol and checksum are 4 adjacent bytes: one load and one store for all three.
+	static_assert(offsetof(struct rte_ipv4_hdr, hdr_checksum) ==
+		      offsetof(struct rte_ipv4_hdr, time_to_live) + 2, "ttl, proto, cksum");
+	memcpy(&w, p, sizeof(w));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	// w = TTL | protocol << 8 | HC << 16, HC read raw (network order). Adding the swapped
+	// constant 0xfffe to ~HC and folding the carry works out to HC + 1, plus 1 more when HC
+	// is 0xfffe or 0xffff (the end-around carry that keeps 0xffff out), modulo 2^16. So the
+	// whole update is w - 1 + 0x10000 (+ 0x10000 in that case), overflow dropped: the TTL
+	// is at least 1 here, so the decrement never borrows from the protocol byte.
+	// test_rewrite.c compares it with a full recomputation for every checksum value.
+	w = w + 0xffffu + ((uint32_t)(w >= UINT32_C(0xfffe0000)) << 16);
+	memcpy(p, &w, sizeof(w));
+#else
 	uint32_t sum;
 
+	(void)w;
 	ip->time_to_live--;
-	// One's complement sums commute with byte swapping, so adding the swapped constant to
-	// the raw (network order) field is the same as working in network order.
 	sum = (uint16_t)~ip->hdr_checksum + (uint32_t)rte_cpu_to_be_16(0xfeff);
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->hdr_checksum = (uint16_t)~sum;
+#endif
 }
 
 static inline void ip6_hop_decrement(struct rte_ipv6_hdr *ip6)
@@ -42,12 +61,13 @@ static inline void eth_rewrite(struct rte_mbuf *m, const struct rte_ether_addr *
 	rte_ether_addr_copy(src, &eth->src_addr);
 }
 
-// The same with the destination taken from a next-hop l2 word (dataplane/nexthop.h): the
-// low 48 bits are the MAC in memory order, so a little-endian CPU writes both addresses, 12
-// bytes, with one 8-byte and one 4-byte store.
-static inline void eth_rewrite_l2(struct rte_mbuf *m, uint64_t l2, const struct rte_ether_addr *src)
+// The same with the destination taken from a next-hop l2 word (dataplane/nexthop.h), on the
+// frame at `frame` (so a caller that has the data pointer need not reload it from the mbuf
+// after its own stores): the low 48 bits are the MAC in memory order, so a little-endian CPU
+// writes both addresses, 12 bytes, with one 8-byte and one 4-byte store.
+static inline void eth_rewrite_l2_at(void *frame, uint64_t l2, const struct rte_ether_addr *src)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ether_hdr *eth = frame;
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
 	uint16_t s01;
 	uint32_t s25;
@@ -63,4 +83,10 @@ static inline void eth_rewrite_l2(struct rte_mbuf *m, uint64_t l2, const struct 
 	nh_l2_mac(l2, &eth->dst_addr);
 	rte_ether_addr_copy(src, &eth->src_addr);
 #endif
+}
+
+// The same on an mbuf whose data starts with the Ethernet header.
+static inline void eth_rewrite_l2(struct rte_mbuf *m, uint64_t l2, const struct rte_ether_addr *src)
+{
+	eth_rewrite_l2_at(rte_pktmbuf_mtod(m, void *), l2, src);
 }

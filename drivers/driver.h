@@ -13,6 +13,7 @@
 
 #define FIB_NH_MAX (1u << 20)	// fits rte_lpm (24 bits) and rte_lpm6 (21 bits)
 #define FIB_NH_MISS UINT32_MAX
+#define FIB_NH_MISS64 ((uint64_t)FIB_NH_MAX)	// lookup_bulk64's miss: never a valid next hop
 
 struct fib_conf {
 	uint32_t max_routes;	// rules the FIB must hold
@@ -37,6 +38,10 @@ struct fib_ops {
 	// Looks up n addresses (uint32_t host order array for IPv4; uint8_t[n][16] for IPv6)
 	// writing nh[i] or FIB_NH_MISS. Safe to call from any number of workers at once.
 	void (*lookup_bulk)(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n);
+	// Optional (NULL if absent): lookup_bulk into 64-bit next hops, for an engine that
+	// produces them (rte_fib), so the worker reads its output without a narrowing copy.
+	// Writes nh[i] < FIB_NH_MAX, or FIB_NH_MISS64 on a miss. Same thread safety.
+	void (*lookup_bulk64)(const struct fib *f, const void *addrs, uint64_t *nh, unsigned n);
 	// Visits every rule exactly once, in no particular order; prefix as for add (IPv4 as a
 	// uint32_t in host order, passed by pointer). Stops early and returns cb's non-zero value.
 	int (*walk)(const struct fib *f, fib_walk_cb cb, void *arg);

@@ -13,6 +13,7 @@
 // Next hops: the 4-byte entries hold values below 2^31; FIB_NH_MAX is never a valid next hop,
 // so it serves as rte_fib's default value and reads back as FIB_NH_MISS.
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,14 @@ static void fib4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *n
 			out[k] = v | (uint32_t)-(int32_t)(v == FIB_DEFAULT_NH);
 		}
 	}
+}
+
+// rte_fib's own output: its miss value is FIB_DEFAULT_NH, which is FIB_NH_MISS64 by design.
+static void fib4_lookup_bulk64(const struct fib *f, const void *addrs, uint64_t *nh, unsigned n)
+{
+	static_assert(FIB_DEFAULT_NH == FIB_NH_MISS64, "rte_fib's miss must be lookup_bulk64's");
+	// The prototype lacks const but the lookup only reads the addresses.
+	rte_fib_lookup_bulk(cf4(f)->fib, (uint32_t *)(uintptr_t)addrs, nh, (int)n);
 }
 
 static int fib4_walk(const struct fib *f, fib_walk_cb cb, void *arg)
@@ -360,6 +369,7 @@ const struct fib_ops molt_fib4_ops = {
 	.add = fib4_add,
 	.del = fib4_del,
 	.lookup_bulk = fib4_lookup_bulk,
+	.lookup_bulk64 = fib4_lookup_bulk64,
 	.walk = fib4_walk,
 	.count = fib4_count,
 	.memory = fib4_memory,

@@ -96,13 +96,18 @@ static void test_tx_full(void **state)
 {
 	struct rte_mbuf *m[5], *out[8];
 
+	uint32_t len;
+
 	for (unsigned i = 0; i < 5; i++)
 		m[i] = dpt_mk4("192.0.2.1", "10.7.0.1", 64, 8);
+	len = rte_pktmbuf_pkt_len(m[0]);
 	dpt_run(m, 5);
 	assert_int_equal(dpt_sent(3, out, 8), DPT_SMALL_TX_RING - 1);
 	dpt_free(out, DPT_SMALL_TX_RING - 1);
 	assert_int_equal(dpt_ctr(0).forwarded, 3);
 	assert_int_equal(dpt_ctr(3).tx, 3);
+	// tx_bytes counts the 3 that left, not the 2 the full ring refused.
+	assert_int_equal(dpt_ctr(3).tx_bytes, 3 * len);
 	assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_TX_FULL], 2);
 	assert_int_equal(rte_mempool_in_use_count(dpt_pool), 0);
 }

@@ -44,6 +44,33 @@ static void add_all(struct table *t, unsigned nt, const struct harness_route *r,
 		}
 }
 
+// The optional 64-bit lookup must give the same answers: nh < FIB_NH_MAX, or FIB_NH_MISS64
+// where lookup_bulk says FIB_NH_MISS. Bursts of 1..64 as below.
+static void compare64(const struct table *t, const void *addrs, const uint32_t *want,
+	uint64_t *seed)
+{
+	size_t asz = family == 4 ? 4 : 16;
+	uint64_t nh[64];
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < N_ADDRS;) {
+		unsigned b = 1 + (unsigned)(harness_rand(seed) % 64);
+
+		if (b > N_ADDRS - i)
+			b = N_ADDRS - i;
+		t->ops->lookup_bulk64(t->f, (const uint8_t *)addrs + i * asz, nh, b);
+		for (unsigned j = 0; j < b; j++) {
+			uint64_t exp = want[i + j] == FIB_NH_MISS ? FIB_NH_MISS64 : want[i + j];
+
+			if (nh[j] != exp && bad++ < 5)
+				print_error("lookup_bulk64 addr #%u: got %llu want %llu\n", i + j,
+					(unsigned long long)nh[j], (unsigned long long)exp);
+		}
+		i += b;
+	}
+	assert_int_equal(bad, 0);
+}
+
 // Looks up in bursts of varying size (1..64, like the workers) so the x4 paths and their
 // tails are both exercised; compares each table with table 0, the reference.
 static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *want,
@@ -78,6 +105,8 @@ static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *w
 					want[i]);
 		assert_int_equal(bad, 0);
 		assert_int_equal(t[k].ops->count(t[k].f), t[0].ops->count(t[0].f));
+		if (t[k].ops->lookup_bulk64 != NULL)
+			compare64(&t[k], addrs, want, seed);
 	}
 }
 
