@@ -17,8 +17,16 @@ static const char *num(const json_t *o, const char *key, char *buf, size_t len)
 static void print_status(const json_t *r)
 {
 	const json_t *s = json_object_get(r, "snapshot");
-	struct table *t = table_new(2, NULL);
+	struct table *t;
 	char a[32], b[32], c[32];
+
+	// moltd answers feed.status too, as the reader of the feed (sequence applied, lag,
+	// overruns, resyncs): a different shape, printed as it comes.
+	if (json_object_get(r, "entries_applied") != NULL) {
+		ctl_print_generic(r);
+		return;
+	}
+	t = table_new(2, NULL);
 
 	table_add(t, "shm");
 	table_add(t, str(r, "shm"));
