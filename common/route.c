@@ -350,7 +350,7 @@ static uint64_t load64(const uint8_t *p)
 }
 
 // Two rounds of xor-shift-multiply: every input bit reaches every output bit.
-static uint64_t mix64(uint64_t x)
+uint64_t molt_mix64(uint64_t x)
 {
 	x ^= x >> 32;
 	x *= 0xd6e8feb86659fd93ULL;
@@ -370,7 +370,7 @@ uint64_t molt_route_hash(const struct molt_route *r)
 	// Chained, not xor-ed word by word: swapping two words changes the hash, so a route and
 	// its byte-shuffled twin do not cancel out in the table digest.
 	for (i = 0; i + 8 <= sizeof(*r); i += 8)
-		h = mix64(h ^ load64(p + i)) + i;
+		h = molt_mix64(h ^ load64(p + i)) + i;
 	memcpy(&tail, p + i, sizeof(tail));
-	return mix64(h ^ tail);
+	return molt_mix64(h ^ tail);
 }

@@ -58,3 +58,7 @@ bool molt_route_same_key(const struct molt_route *a, const struct molt_route *b)
 // sum (mod 2^64) of the hashes of its routes: independent of order, and updated incrementally
 // by adding on insert and subtracting on delete.
 uint64_t molt_route_hash(const struct molt_route *r);
+
+// The 64-bit finaliser behind molt_route_hash, for other digests that are sums of hashes
+// (slot_verify's rule digest): every input bit reaches every output bit.
+uint64_t molt_mix64(uint64_t x);

@@ -15,18 +15,8 @@
 
 #include <rte_byteorder.h>
 
+#include "common/route.h"
 #include "control/slot_verify.h"
-
-static uint64_t mix64(uint64_t x)
-{
-	// splitmix64 finaliser: spreads every input bit over the word, so sums do not cancel.
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
 
 uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 			const struct molt_nh *nh)
@@ -51,7 +41,7 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 		h ^= buf[i];
 		h *= 0x100000001b3ull;
 	}
-	return mix64(h);
+	return molt_mix64(h);
 }
 
 struct walk {
