@@ -19,7 +19,9 @@
 #define PRIV_SIZE RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
 
 struct port_state {
-	bool probed, started;
+	bool probed;	// created by moltd's rte_dev_probe: moltd closes it
+	bool adopted;	// existed before: moltd stops it, its creator closes it
+	bool started;
 	uint16_t nb_rxq, nb_txq;
 	uint16_t nb_rxd, nb_txd;
 };
@@ -49,6 +51,27 @@ static void eui64_ll6(const struct rte_ether_addr *m, uint8_t ll6[16])
 	ll6[15] = m->addr_bytes[5];
 }
 
+// A device that exists before moltd probes it (made by a harness with rte_eth_from_rings, or
+// by --vdev) is used as it is. Its creator owns it: moltd stops it but leaves it open.
+static int adopt(struct molt_port_conf *pc, const char *dev, uint16_t id, char *err,
+		 size_t errlen)
+{
+	if (strcmp(dev, pc->devargs) != 0) {
+		snprintf(err, errlen, "port %s: device \"%s\" already exists, so the arguments in "
+			 "\"%s\" cannot be applied (name only the device, or let moltd create it)",
+			 pc->name, dev, pc->devargs);
+		return -EEXIST;
+	}
+	if (state[id].probed || state[id].adopted) {
+		snprintf(err, errlen, "port %s: device \"%s\" is already used by another port",
+			 pc->name, dev);
+		return -EEXIST;
+	}
+	LOG_INFO("ports", "port %s: using existing device %s (port id %u)", pc->name, dev, id);
+	state[id].adopted = true;
+	return 0;
+}
+
 static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 {
 	char dev[RTE_ETH_NAME_MAX_LEN];
@@ -57,21 +80,28 @@ static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 	int ret;
 
 	snprintf(dev, sizeof(dev), "%.*s", (int)n, pc->devargs);
-	ret = rte_dev_probe(pc->devargs);
-	if (ret < 0) {
-		// Most PMDs fail probe with a bare -1, which reads as EPERM: say what it means.
-		snprintf(err, errlen, "port %s: cannot create device \"%s\": %s (the EAL log "
-			 "above usually says which argument the driver refused)", pc->name,
-			 pc->devargs, ret == -EPERM ? "the driver refused it" : strerror(-ret));
-		return ret;
+	if (rte_eth_dev_get_port_by_name(dev, &id) == 0) {
+		if ((ret = adopt(pc, dev, id, err, errlen)) < 0)
+			return ret;
+	} else {
+		ret = rte_dev_probe(pc->devargs);
+		if (ret < 0) {
+			// Most PMDs fail probe with a bare -1, which reads as EPERM: say what it
+			// means.
+			snprintf(err, errlen, "port %s: cannot create device \"%s\": %s (the EAL "
+				 "log above usually says which argument the driver refused)",
+				 pc->name, pc->devargs,
+				 ret == -EPERM ? "the driver refused it" : strerror(-ret));
+			return ret;
+		}
+		ret = rte_eth_dev_get_port_by_name(dev, &id);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: device \"%s\" was created but is not an "
+				 "ethernet port", pc->name, dev);
+			return -ENODEV;
+		}
+		state[id].probed = true;
 	}
-	ret = rte_eth_dev_get_port_by_name(dev, &id);
-	if (ret < 0) {
-		snprintf(err, errlen, "port %s: device \"%s\" was created but is not an ethernet "
-			 "port", pc->name, dev);
-		return -ENODEV;
-	}
-	state[id].probed = true;
 	if (id >= MOLT_MAX_PORTS) {
 		snprintf(err, errlen, "port %s: DPDK port id %u is beyond moltd's limit of %d "
 			 "ports", pc->name, id, MOLT_MAX_PORTS);
@@ -271,7 +301,8 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 
 uint16_t ports_nb_rxq(uint16_t port_id)
 {
-	return port_id < RTE_MAX_ETHPORTS && state[port_id].probed ? state[port_id].nb_rxq : 0;
+	return port_id < RTE_MAX_ETHPORTS && (state[port_id].probed || state[port_id].adopted) ?
+		state[port_id].nb_rxq : 0;
 }
 
 static void log_port(const struct molt_port_conf *pc)

@@ -8,7 +8,8 @@
 
 #include "control/config.h"
 
-// Probes every configured port, configures nb_workers rx queues (more when the PMD spreads
+// Probes every configured port (a device of the devargs' name that already exists is used as
+// it is, if the devargs are only that name), configures nb_workers rx queues (more when the PMD spreads
 // traffic over all of its queues anyway) and nb_workers + 1 tx queues (the last is the control
 // thread's), sets the MAC, creates the packet pool (*mp) and sets up the queues. Fills each
 // port conf's port_id, mac and ll6, and molt_dp.ports / nb_ports / control_txq. Ports are left
@@ -22,6 +23,7 @@ uint16_t ports_nb_rxq(uint16_t port_id);
 // Starts every port; logs each one (name, id, MAC, addresses, link). 0 or -errno with err.
 int ports_start(const struct molt_config *cfg, char *err, size_t errlen);
 
-// Stops and closes every port probed so far (net_pcap writes its output file on stop), then
-// frees the pool. Safe to call after a partial ports_init.
+// Stops every port and closes those probed so far (net_pcap writes its output file on stop;
+// a device that existed before ports_init is left open for its creator), then frees the pool.
+// Safe to call after a partial ports_init.
 void ports_fini(void);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # molt-bench works: a short run on a small table (metabolism off, and every 100 ms when this
 # moltd has the metabolism) writes valid JSON with the expected fields, every packet moltd
-# received is counted forwarded, punted or dropped by reason, and a short --verify run passes.
-# Rates are printed, never asserted.
+# received is counted forwarded, punted or dropped by reason, a short --latency run (metabolism
+# off and every 100 ms) loses and duplicates nothing, and a short --verify run passes. Rates and
+# latencies are printed, never asserted.
 #
 #   test/e2e/bench_smoke.sh BUILD_DIR
 set -euo pipefail
@@ -58,13 +59,59 @@ echo "== run, metabolism off"
 check "$T/off.json"
 [ -s "$T/off.png" ] || { echo "no plot written"; exit 1; }
 
-if nm "$BUILD/control/moltd" | grep -q metabolism_poll; then
+# grep -c reads all of nm's output: with grep -q, nm could die of SIGPIPE and pipefail would
+# take the metabolism for absent.
+has_metabolism=$(nm "$BUILD/control/moltd" | grep -c metabolism_poll || true)
+
+if [ "$has_metabolism" -gt 0 ]; then
 	echo "== run, metabolism every 100 ms"
 	"$BENCH" "${common[@]}" --duration 2 --metabolism 100 --compare testpmd \
 		--json "$T/on.json"
 	check "$T/on.json" 100
 else
 	echo "== metabolism not in this moltd: the metabolism run is skipped"
+fi
+
+# check_latency JSON [METABOLISM_MS]: latency and loss fields present, every frame sent came
+# back exactly once (molt's promise, flips or not), every mbuf back in the generator's pool.
+check_latency() {
+	/usr/bin/python3 - "$1" "${2:-0}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+want_flips = int(sys.argv[2])
+r = d['results'][0]
+lu, lo = r['latency_us'], r['loss']
+for k in ('p50', 'p90', 'p99', 'p999', 'max'):
+    assert isinstance(lu.get(k), (int, float)), 'latency_us.%s missing: %s' % (k, lu)
+for k in ('sent', 'received', 'lost', 'duplicated', 'reordered'):
+    assert isinstance(lo.get(k), int), 'loss.%s missing: %s' % (k, lo)
+assert lo['sent'] > 0, 'nothing sent'
+assert lo['sent'] == lo['received'] + lo['lost'], 'sent != received + lost: %s' % lo
+assert lo['lost'] == 0, '%d frames lost: %s' % (lo['lost'], lo)
+assert lo['duplicated'] == 0, '%d frames duplicated: %s' % (lo['duplicated'], lo)
+assert r['mbufs']['missing'] == 0, 'generator mbufs not returned: %s' % r['mbufs']
+assert r['unaccounted'] == 0, 'moltd counters do not add up: %s' % r['totals']
+assert r['bins'], 'no time series'
+if want_flips:
+    assert r['metabolism']['flips'] > 0, 'metabolism every %d ms but no flip' % want_flips
+print('ok: latency p50 %.2f p99 %.2f max %.2f us, %d sent, %d lost, %d flips' % (
+    lu['p50'], lu['p99'], lu['max'], lo['sent'], lo['lost'], r['metabolism']['flips']))
+PY
+}
+
+if [ -x "$BUILD/tools/bench/molt-bench-lat" ]; then
+	lat=(--build "$BUILD" --latency --v4 1000 --v6 200 --v6-share 0.2 --rate 100k
+		--duration 1 --warmup 0.2 --bin 0.1 --frames 1024)
+	echo "== latency, metabolism off"
+	"$BENCH" "${lat[@]}" --json "$T/lat_off.json"
+	check_latency "$T/lat_off.json"
+	if [ "$has_metabolism" -gt 0 ]; then
+		echo "== latency, metabolism every 100 ms"
+		"$BENCH" "${lat[@]}" --metabolism 100 --json "$T/lat_on.json"
+		check_latency "$T/lat_on.json" 100
+	fi
+else
+	echo "== molt-bench-lat not built (no net_ring PMD library): latency runs skipped"
 fi
 
 echo "== verify"

@@ -28,6 +28,33 @@ def timeline(r, path):
     plt.close(fig)
 
 
+def latency(r, path):
+    """--latency: p50 / p99 / max latency per bin (log scale), flips as dashed lines, frames
+    lost per bin (by send time) as red marks."""
+    bins = r['bins']
+    t = [b['t'] for b in bins]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for key, name in (('max_us', 'max'), ('p99_us', 'p99'), ('p50_us', 'p50')):
+        ax.step(t, [b[key] or float('nan') for b in bins], where='post', label=name)
+    first = True
+    for b in bins:
+        if b['flips']:
+            ax.axvline(b['t'], color='red', ls='--', lw=0.8, label='slot flip' if first else None)
+            first = False
+    lost = [(b['t'], b['lost']) for b in bins if b['lost']]
+    if lost:
+        ax.plot([x for x, _ in lost], [1] * len(lost), 'rx', label='frames lost in bin')
+    ax.set_yscale('log')
+    ax.set_xlabel('seconds (bins of %.2f s, by send time)' % (t[1] - t[0] if len(t) > 1 else 0))
+    ax.set_ylabel('latency (us)')
+    m = r['metabolism']['interval_ms']
+    ax.set_title('%s, metabolism %s' % (r['label'], '%d ms' % m if m else 'off'))
+    ax.legend(loc='upper right')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def sweep(res, path):
     """Left: Mpps against table size, one line per traffic locality. Right: Mpps against flip
     interval on the largest table."""
