@@ -16,7 +16,6 @@
 
 #define NB_DESC 1024
 #define POOL_CACHE 256
-#define PRIV_SIZE RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
 
 struct port_state {
 	bool probed;	// created by moltd's rte_dev_probe: moltd closes it
@@ -270,7 +269,7 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 	}
 
 	n = pool_size(cfg, nb_workers);
-	pool = rte_pktmbuf_pool_create("molt_pkts", n, POOL_CACHE, PRIV_SIZE,
+	pool = rte_pktmbuf_pool_create("molt_pkts", n, POOL_CACHE, MOLT_MBUF_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
 		snprintf(err, errlen, "cannot create a pool of %u packet buffers (%u MiB): %s "

@@ -41,8 +41,8 @@ enum punt_reason {
 	PUNT_UNREACHABLE,	// no route: ICMP destination unreachable (rate-limited by the worker)
 };
 
-// mbuf private area (the mempool is created with priv_size = sizeof(struct molt_mbuf_priv)
-// rounded to RTE_MBUF_PRIV_ALIGN). Filled by the worker only on punted packets.
+// mbuf private area (every pool whose mbufs reach moltd is created with priv_size =
+// MOLT_MBUF_PRIV_SIZE). Filled by the worker only on punted packets.
 struct molt_mbuf_priv {
 	uint32_t punt_reason;	// enum punt_reason
 	uint32_t nh;		// next-hop index in `slot` for PUNT_RESOLVE of a gateway
@@ -54,6 +54,12 @@ struct molt_mbuf_priv {
 	uint64_t slot_generation; // slot the nh index belongs to
 	uint8_t resolve_ip[16];	// PUNT_RESOLVE: the neighbour address to resolve (network order)
 };
+
+// The private area rounded up to a whole cache line, not just to RTE_MBUF_PRIV_ALIGN: the
+// packet data starts at mbuf + 128 + priv + 128 (headroom), so a 40-byte priv put every frame
+// at offset 40 of a line and a 64-byte frame across two lines, for the PMD's copy in and the
+// worker's header reads alike. Whole lines keep the frame's headers in one.
+#define MOLT_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_CACHE_LINE_SIZE)
 
 static inline struct molt_mbuf_priv *molt_mbuf_priv(struct rte_mbuf *m)
 {

@@ -56,8 +56,8 @@ def latency(r, path):
 
 
 def sweep(res, path):
-    """Left: Mpps against table size, one line per traffic locality. Right: Mpps against flip
-    interval on the largest table."""
+    """Left: Mpps against table size, one line per traffic locality. Right: Mpps against
+    the metabolism interval asked for, one bar per table, with the flips per second achieved."""
     pts = res['points']
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for pat in sorted({p['traffic'] for p in pts if p['axis'] == 'table'}):
@@ -72,13 +72,31 @@ def sweep(res, path):
     a1.legend()
     a1.set_title('table size and traffic locality')
     m = [p for p in pts if p['axis'] == 'metabolism']
-    labels = [('%d ms' % p['metabolism_ms']) if p['metabolism_ms'] else 'off' for p in m]
-    a2.bar(labels, [p['mpps'] for p in m])
-    for i, p in enumerate(m):
-        a2.text(i, p['mpps'], '%d flips' % p['flips'], ha='center', va='bottom', fontsize=8)
+    sizes = sorted({p['routes'] for p in m})
+    intervals = []
+    for p in m:
+        if p['metabolism_ms'] not in intervals:
+            intervals.append(p['metabolism_ms'])
+    width = 0.8 / max(1, len(sizes))
+    for k, n in enumerate(sizes):
+        xs, ys, fl = [], [], []
+        for i, ms in enumerate(intervals):
+            for p in m:
+                if p['routes'] == n and p['metabolism_ms'] == ms:
+                    xs.append(i + (k - (len(sizes) - 1) / 2) * width)
+                    ys.append(p['mpps'])
+                    fl.append(p.get('flips_per_s', 0))
+        a2.bar(xs, ys, width, label='%d routes' % n)
+        for x, y, f in zip(xs, ys, fl):
+            a2.text(x, y, '%.1f/s' % f, ha='center', va='bottom', fontsize=7)
+    a2.set_xticks(range(len(intervals)))
+    a2.set_xticklabels([('%d ms' % ms) if ms else 'off' for ms in intervals])
+    a2.set_ylim(0, 1.3 * max([p['mpps'] for p in m] + [1]))
+    a2.legend(loc='upper right', title='flips per second above each bar', fontsize=8,
+              title_fontsize=8, ncol=2)
     a2.set_xlabel('metabolism interval')
     a2.set_ylabel('Mpps')
-    a2.set_title('flip rate (%d routes, uniform)' % (m[0]['routes'] if m else 0))
+    a2.set_title('metabolism (uniform traffic)')
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -85,9 +85,7 @@ void h_setup(void)
 	snprintf(prefix, sizeof(prefix), "molt-nd-test-%d", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
 		die("rte_eal_init");
-	h_pool = rte_pktmbuf_pool_create("nd_pool", 4095, 0,
-					 RTE_ALIGN(sizeof(struct molt_mbuf_priv),
-						   RTE_MBUF_PRIV_ALIGN),
+	h_pool = rte_pktmbuf_pool_create("nd_pool", 4095, 0, MOLT_MBUF_PRIV_SIZE,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (h_pool == NULL)
 		die("pool");

@@ -265,8 +265,7 @@ int dpt_group_setup(void **state)
 	snprintf(prefix, sizeof(prefix), "molt-dp-test-%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
 		return -1;
-	dpt_pool = rte_pktmbuf_pool_create("dpt_pool", 2047, 0,
-		RTE_ALIGN(sizeof(struct molt_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
+	dpt_pool = rte_pktmbuf_pool_create("dpt_pool", 2047, 0, MOLT_MBUF_PRIV_SIZE,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (dpt_pool == NULL)
 		return -1;
