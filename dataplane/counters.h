@@ -60,7 +60,7 @@ struct worker_counters {
 	uint64_t bursts;	// non-empty rx bursts
 	uint64_t idle_polls;	// rx polls that returned nothing
 	uint64_t flips_seen;	// times this worker saw a new active slot
-	uint64_t busy_cycles;	// rte_rdtsc cycles spent on non-empty bursts
+	uint64_t busy_cycles;	// TSC cycles of polling passes that received packets (rx included)
 } __rte_cache_aligned;
 
 // [port][worker], plus one extra "worker" column for the control thread's own tx/drops.
