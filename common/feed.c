@@ -177,7 +177,8 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 		digest += molt_route_hash(&routes[i]);
 		v4 += routes[i].family == 4;
 	}
-	memcpy(dst, routes, count * sizeof(*routes));
+	if (count > 0)	// an empty table may come as routes == NULL
+		memcpy(dst, routes, count * sizeof(*routes));
 	d->count = count;
 	d->covers_seq = covers_seq;
 	d->digest = digest;
