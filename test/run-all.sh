@@ -4,10 +4,11 @@
 # directory with warnings as errors, builds, and runs every meson test (cmocka units and the
 # end-to-end scripts in test/e2e/). Ends with meson's summary; exits non-zero on any failure.
 #
-#   test/run-all.sh [--setup] [--sanitize] [--build DIR] [--suite NAME]
+#   test/run-all.sh [--setup] [--no-sanitize] [--build DIR] [--suite NAME]
 #
 #   --setup       apt-get the build/test dependencies first (tools/setup-deps.sh; needs root)
-#   --sanitize    also build with ASan/UBSan (-Dsanitize=true) in DIR-san and run the tests there
+#   --no-sanitize skip the second pass: the same tests on an ASan/UBSan build (-Dsanitize=true)
+#                 in DIR-san, which runs by default (a quick local run; CI always runs it)
 #   --build DIR   build directory (default: build-test; it is wiped and configured afresh)
 #   --suite NAME  run only one meson suite (unit or e2e)
 set -uo pipefail
@@ -15,16 +16,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 SETUP=0
-SANITIZE=0
+SANITIZE=1
 BUILD=build-test
 SUITE=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--setup) SETUP=1 ;;
-	--sanitize) SANITIZE=1 ;;
+	--sanitize) SANITIZE=1 ;;	# the default; kept for old command lines
+	--no-sanitize) SANITIZE=0 ;;
 	--build) BUILD=$2; shift ;;
 	--suite) SUITE=(--suite "$2"); shift ;;
-	-h | --help) sed -n '3,13p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,14p' "$0"; exit 0 ;;
 	*) echo "run-all: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
