@@ -3,8 +3,10 @@
 # The molt demo: three hosts in network namespaces on three subnets (IPv4 + IPv6), joined by
 # veth pairs to moltd (af_packet ports) in a router namespace; molt-routeserver feeds it a
 # route file (one prefix behind an IPv4 gateway, one behind a link-local IPv6 next hop).
-# Shows ping, ping6, TTL expiry, an unrouted destination, an iperf3 run and the counters, then
-# cleans everything up (also on Ctrl-C). Takes about a minute. Needs root.
+# Shows ping, ping6, TTL expiry, an unrouted destination, iperf3 runs, then the metabolism live:
+# slots rebuilt, verified and flipped every 250 ms under a UDP stream that loses nothing, and a
+# route added at the route server reaching the forwarding slots without a restart; then the
+# counters, and cleans everything up (also on Ctrl-C). Takes about a minute. Needs root.
 #
 #   tools/demo.sh [--setup] [--build DIR]
 #
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--setup) SETUP=1 ;;
 	--build) BUILD_DIR=$(realpath -m "$2"); shift ;;
-	-h | --help) sed -n '3,12p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,14p' "$0"; exit 0 ;;
 	*) echo "demo: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -36,7 +38,7 @@ fi
 set_build "$BUILD_DIR"
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces)" >&2; exit 1; }
-need_bin "$MOLTD" "$ROUTESERVER"
+need_bin "$MOLTD" "$ROUTESERVER" "$MOLT_BUILD/tools/moltctl"
 need_cmd ip ping ethtool iperf3
 e2e_init
 
@@ -53,6 +55,16 @@ show() {
 
 banner "building the network: h1 (10.0.1.2) h2 (10.0.2.2) h3 (10.0.3.2, 10.99.0.1, fd00:99::1)"
 topo_create "$E2E_TMP" "$SHM"
+# The metabolism: a fresh slot built from the feed, verified and flipped in every 250 ms.
+"$PY" - "$E2E_TMP/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["metabolism"] = {"interval_ms": 250, "slots": 2}
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+# h3 also owns 10.98.0.1, which no route reaches until the live update below adds one.
+ip -n "$NS_H3" addr add 10.98.0.1/32 dev lo
+CTL="$MOLT_BUILD/tools/moltctl"
 echo "route file:"
 sed 's/^/    /' "$E2E_TMP/routes.txt"
 echo "moltd config:"
@@ -62,9 +74,12 @@ banner "starting molt-routeserver and moltd"
 start_routeserver routeserver "$SHM" "$E2E_TMP/routes.txt"
 defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046
-start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$E2E_TMP/config.json"
+start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX" | sed 's/-m 512/-m 1024/') \
+	-- -c "$E2E_TMP/config.json"
 wait_moltd moltd "$PREFIX"
-grep -E 'slot|port .* up|worker' "$E2E_TMP/moltd.log" | sed 's/^/    /'
+grep -E 'slot 0|port .* up|worker' "$E2E_TMP/moltd.log" | sed 's/^/    /'
+M="$CTL -s $E2E_TMP/moltd.sock"
+RS="$CTL -s $E2E_TMP/routeserver.sock"
 # The first packet to each host waits for ARP/ND; poll (bounded) until the router answers.
 wait_for "h1 reaches the router" 20 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.1.1
 
@@ -84,6 +99,27 @@ start_bg iperf3-server ip netns exec "$NS_H2" iperf3 -s -p 5201
 wait_for "iperf3 server" 50 0.1 sh -c "ip netns exec $NS_H2 ss -Hltn | grep -q ':5201 '"
 show timeout 30 ip netns exec "$NS_H1" iperf3 -c 10.0.2.2 -p 5201 -t 3 -f m
 show timeout 30 ip netns exec "$NS_H1" iperf3 -c 10.0.2.2 -p 5201 -u -b 100M -l 1200 -t 3 -f m
+
+banner "the metabolism, live: slots rebuilt from the route server, verified and flipped every 250 ms"
+show $M slot list
+banner "a UDP stream h1 -> h2 across the flips: iperf3 counts every datagram lost"
+flips() { $M metabolism status | awk '$1 == "flips" { gsub(",", "", $2); print $2 }'; }
+F0=$(flips)
+show timeout 30 ip netns exec "$NS_H1" iperf3 -c 10.0.2.2 -p 5201 -u -b 50M -l 1200 -t 5 -f m
+F1=$(flips)
+echo "${B}slot flips while the stream ran: $((F1 - F0))${N}"
+banner "a live route change: 10.98.0.1 (on h3) has no route, then the route server adds one"
+show in_ns "$NS_H1" ping -c 1 -W 2 10.98.0.1
+show $RS route add 10.98.0.0/24 via 10.0.3.2
+# The journal entry reaches every live slot within milliseconds; poll (bounded) for it.
+wait_for "10.98.0.0/24 in moltd's active slot" 50 0.1 \
+	sh -c "$M route lookup 10.98.0.1 | grep -q forward"
+show $M route lookup 10.98.0.1
+show in_ns "$NS_H1" ping -c 3 -i 0.3 -W 2 10.98.0.1
+printf '%s$ %s%s\n' "$D" "$M metabolism status | grep ..." "$N"
+$M metabolism status |
+	grep -E '^(interval_ms|builds\.(ok|failed|avg_ms)|flips|update_flips|erased|flip_latency\.p[0-9]+_ms|updates\.applied) '
+show $M slot list
 
 banner "counters (DPDK telemetry /molt/ports; also: echo /molt/ports | dpdk-telemetry.py -f $PREFIX)"
 telemetry "$PREFIX" /molt/ports >"$E2E_TMP/ports.json" && "$PY" - "$E2E_TMP/ports.json" <<'PY'
