@@ -4,7 +4,6 @@
 # rate run, and its result in molt-bench's result format. See docs/bench.md.
 import json
 import os
-import socket
 import sys
 import time
 
@@ -20,16 +19,7 @@ def forwardable(table, frames, ports, neighbors):
     """The frames the table forwards to a configured neighbour. A random host in a prefix can
     fall in a more specific blackhole; moltd drops those, rightly, and a latency run must count
     only moltd's own losses."""
-    connected = []
-    for name, v4, v6, _ in ports:
-        for pfx in (v4, v6):
-            addr, plen = pfx.split('/')
-            fam, bits = (6, 128) if ':' in addr else (4, 32)
-            net = int.from_bytes(socket.inet_pton(socket.AF_INET6 if fam == 6 else
-                                                  socket.AF_INET, addr), 'big')
-            plen = int(plen)
-            connected.append((fam, net & (((1 << plen) - 1) << (bits - plen)), plen, name))
-    ref = bench_verify.Reference(table.v4, table.v6, connected)
+    ref = bench_verify.Reference(table.v4, table.v6, bench_verify.connected_prefixes(ports))
     gateways = {ip for ip, _, _ in neighbors}
     keep = []
     for fr in frames:

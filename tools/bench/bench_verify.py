@@ -4,9 +4,25 @@
 # out of its forwarding ports: the right port, both MACs rewritten, TTL / hop limit one less,
 # the IPv4 checksum still valid, every other byte unchanged. Every frame the reference says is
 # forwarded must come out exactly once; every other frame must not come out at all.
+import socket
 import struct
 
 from bench_traffic import MAGIC, csum
+
+
+def connected_prefixes(ports):
+    """The ports' own subnets as Reference takes them: (family, masked network, plen, port
+    name) from molt-bench's (name, IPv4/len, IPv6/len, MAC) port rows."""
+    connected = []
+    for name, v4, v6, _ in ports:
+        for pfx, fam in ((v4, 4), (v6, 6)):
+            addr, plen = pfx.split('/')
+            plen, bits = int(plen), 32 if fam == 4 else 128
+            af = socket.AF_INET if fam == 4 else socket.AF_INET6
+            net = int.from_bytes(socket.inet_pton(af, addr), 'big')
+            net &= ((1 << plen) - 1) << (bits - plen)
+            connected.append((fam, net, plen, name))
+    return connected
 
 
 def read_pcap(path):

@@ -19,7 +19,6 @@
 #include "lat_stamp.h"
 
 #define POOL_CACHE 256
-// moltd's punt path writes its private area into any mbuf it punts, ours included.
 
 // Every ring full at once, plus what moltd may hold (a burst per worker, tx buffers, the
 // neighbour hold queues) and the lcore caches.
@@ -60,6 +59,7 @@ int lat_gen_init(struct lat_gen *g, const struct lat_gen_conf *c, struct lat_por
 		return -ENOMEM;
 	}
 	n = pool_size(ports, c->burst);
+	// moltd's punt path writes its private area into any mbuf it punts, ours included.
 	g->pool = rte_pktmbuf_pool_create("lat_pkts", n, POOL_CACHE, MOLT_MBUF_PRIV_SIZE,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (g->pool == NULL) {
