@@ -15,26 +15,27 @@ static void tx_flush(struct dp_ctx *c)
 
 	while (dirty != 0) {
 		uint16_t port = (uint16_t)__builtin_ctz(dirty);
-		struct dp_txbuf *b = &c->ws->tx[port];
+		struct rte_mbuf **pkts = c->ws->tx_pkts[port];
 		struct port_counters *out = &molt_port_ctr[port][wid];
-		uint64_t bytes = b->bytes;
+		uint16_t n = c->ws->tx_n[port];
+		uint64_t bytes = c->ws->tx_bytes[port];
 		uint16_t sent;
 
 		dirty &= dirty - 1;
-		sent = rte_eth_tx_burst(port, c->w->txq, b->pkts, b->n);
+		sent = rte_eth_tx_burst(port, c->w->txq, pkts, n);
 		// Only what left counts. The unsent mbufs are still ours to read; the sent ones may
 		// already be back in the pool.
-		for (uint16_t i = sent; i < b->n; i++)
-			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
 		out->tx += sent;
 		out->tx_bytes += bytes;
 		forwarded += sent;
-		if (unlikely(sent < b->n)) {
-			c->ctr->drops[MOLT_DROP_TX_FULL] += b->n - sent;
-			rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+		if (unlikely(sent < n)) {
+			c->ctr->drops[MOLT_DROP_TX_FULL] += n - sent;
+			rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 		}
-		b->n = 0;
-		b->bytes = 0;
+		c->ws->tx_n[port] = 0;
+		c->ws->tx_bytes[port] = 0;
 	}
 	c->ws->tx_dirty = 0;
 	c->ctr->forwarded += forwarded;

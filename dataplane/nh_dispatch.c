@@ -151,63 +151,89 @@ static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t f
 	icmp_error(c, m, PUNT_UNREACHABLE, family);
 }
 
+// IPv4 next hops not taken by nh_dispatch4_body's common case: misses, punts, drops and
+// on-link destinations. None of these is forwarded before neigh_lookup, so handling them after
+// the loop reorders nothing that leaves the router.
+static __rte_noinline void nh_dispatch4_rest(struct dp_ctx *c, const void *nhv, bool wide,
+					     const uint8_t *idx, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = idx[j];
+		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
+		// dispatch() takes the 32-bit form: a wide miss becomes FIB_NH_MISS, and anything
+		// else out of range stays out of range.
+		uint32_t nh32 = (uint32_t)nh;
+
+		if (wide && unlikely(nh >= FIB_NH_MAX))
+			nh32 = nh == FIB_NH_MISS64 ? FIB_NH_MISS : FIB_NH_MAX;
+		if (nh32 == FIB_NH_MISS)
+			dispatch_miss(c, c->m4[i], 4);
+		else
+			dispatch(c, c->m4[i], nh32, 4, &c->dst4[i]);
+	}
+}
+
 // IPv4's common case with everything it reads per packet hoisted out of the loop: stores into
 // packet data may alias any memory as far as the compiler knows, so fields read through c or s
-// would be reloaded after every rewrite. The test is forward_plain's; the tx port mask is
-// kept in a register and stored once. `wide`: next hops are lookup_bulk64's uint64_t words
-// (read as the engine wrote them) rather than uint32_t; a compile-time constant at each call.
+// would be reloaded after every rewrite. The test is forward_plain's, folded into one word that
+// is zero only when every condition holds (one branch); anything else is noted and left to
+// nh_dispatch4_rest, which keeps this loop small enough to live in registers. `wide`: next hops
+// are lookup_bulk64's uint64_t words (read as the engine wrote them) rather than uint32_t; a
+// compile-time constant at each call.
 static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *nhv, bool wide)
 {
 	const struct molt_nh *nht = c->s->nh;
 	const uint64_t cap = c->s->nh_capacity;
 	const struct dp_port *ports = molt_dp.ports;
-	struct dp_txbuf *tx = c->ws->tx;
+	struct dp_wstate *ws = c->ws;
 	struct rte_mbuf **m4 = c->m4;
-	const uint16_t n4 = c->n4;
+	const unsigned n4 = c->n4;
+	uint8_t rest[MOLT_BURST];
+	unsigned n_rest = 0;
 	uint32_t dirty = 0;
 
-	for (uint16_t i = 0; i < n4; i++) {
+	static_assert(sizeof(struct dp_port) == 32, "ports[] indexed by a shift");
+	static_assert(MOLT_MAX_PORTS == 1 << 5, "the port test below");
+	static_assert(MOLT_BURST <= 256, "rest[] holds uint8_t indices");
+	for (unsigned i = 0; i < n4; i++) {
 		struct rte_mbuf *m = m4[i];
 		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ipv4_hdr *ip =
 			(struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
-		uint32_t nh32;
+		uint64_t l2;
+		uint32_t top, bad, out;
+		uint16_t k;
 
 		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
 		// FIB_NH_MAX).
-		if (likely(nh < cap)) {
-			uint64_t l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-			uint16_t out = nh_l2_port(l2);
-			// Resolved and out < MOLT_MAX_PORTS (32 = 1 << 5) in one test.
-			unsigned ok = (unsigned)nh_l2_forward_below(l2, 5) &
-				      (unsigned)((frame[0] & 1) == 0) &
-				      (unsigned)(ip->time_to_live > 1);
-
-			static_assert(MOLT_MAX_PORTS == 1 << 5, "nh_l2_forward_below(l2, 5)");
-			if (likely(ok)) {
-				struct dp_txbuf *b = &tx[out];
-
-				ip4_ttl_decrement(ip);
-				eth_rewrite_l2_at(frame, l2, &ports[out].mac);
-				b->pkts[b->n++] = m;
-				b->bytes += rte_pktmbuf_pkt_len(m);
-				dirty |= UINT32_C(1) << out;
-				continue;
-			}
-		}
-		// dispatch() takes the 32-bit form: a wide miss becomes FIB_NH_MISS, and anything
-		// else out of range stays out of range.
-		nh32 = (uint32_t)nh;
-		if (wide && unlikely(nh >= FIB_NH_MAX))
-			nh32 = nh == FIB_NH_MISS64 ? FIB_NH_MISS : FIB_NH_MAX;
-		if (unlikely(nh32 == FIB_NH_MISS)) {
-			dispatch_miss(c, m, 4);
+		if (unlikely(nh >= cap)) {
+			rest[n_rest++] = (uint8_t)i;
 			continue;
 		}
-		dispatch(c, m, nh32, 4, &c->dst4[i]);
+		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
+		top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);	// kind, port
+		// Zero only for: resolved with a port below MOLT_MAX_PORTS, a unicast destination
+		// MAC (I/G bit clear) and a TTL above 1 (ttl - 2 is negative for 0 and 1 only).
+		bad = ((top & ~(uint32_t)(MOLT_MAX_PORTS - 1)) ^
+		       ((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT))) |
+		      (uint32_t)(frame[0] & 1) | (((uint32_t)ip->time_to_live - 2) >> 31);
+		if (unlikely(bad != 0)) {
+			rest[n_rest++] = (uint8_t)i;
+			continue;
+		}
+		out = top & (MOLT_MAX_PORTS - 1);
+		ip4_ttl_decrement(ip);
+		eth_rewrite_l2_at(frame, l2, &ports[out].mac);
+		k = ws->tx_n[out];
+		ws->tx_pkts[out][k] = m;
+		ws->tx_n[out] = (uint16_t)(k + 1);
+		ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
+		dirty |= UINT32_C(1) << out;
 	}
-	c->ws->tx_dirty |= dirty;
+	ws->tx_dirty |= dirty;
+	if (unlikely(n_rest > 0))
+		nh_dispatch4_rest(c, nhv, wide, rest, n_rest);
 }
 
 static void nh_dispatch4(struct dp_ctx *c)
