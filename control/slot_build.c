@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_prefetch.h>
 
 #include "common/log.h"
 #include "control/load_order.h"
@@ -18,6 +19,11 @@
 #include "control/slot_verify.h"
 
 #define SKIP UINT32_MAX
+// How many adds ahead load_family prefetches a route's feed entry and next hop, and (once that
+// entry is in cache) what the driver's add will read first. An add takes a few hundred ns, so a
+// handful of routes ahead hides a cache miss.
+#define PREFETCH_FEED 16
+#define PREFETCH_FIB 8
 
 static uint64_t now_ns(void)
 {
@@ -59,6 +65,38 @@ static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_
 	return s->ops6->add(s->fib6, prefix, plen, nh);
 }
 
+static void fib_prefetch(const struct slot *s, uint8_t family, const struct molt_route *r)
+{
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, r->prefix, 4);
+		ip = rte_be_to_cpu_32(ip);
+		s->ops4->prefetch(s->fib4, &ip, r->plen);
+	} else {
+		s->ops6->prefetch(s->fib6, r->prefix, r->plen);
+	}
+}
+
+// The load order is sorted by prefix, so it visits the feed (and the drivers' rule hashes) in
+// random order: without prefetching, a full IPv4 table's load spent more time waiting for those
+// cache misses (~350 ms a million routes) than in rte_fib_add itself (~150 ms).
+static void prefetch_ahead(const struct slot *s, uint8_t family, const struct molt_route *routes,
+			   const uint32_t *nhs, const uint32_t *order, uint64_t k, uint64_t m)
+{
+	const struct fib_ops *ops = family == 4 ? s->ops4 : s->ops6;
+
+	if (k + PREFETCH_FEED < m) {
+		const struct molt_route *r = &routes[order[k + PREFETCH_FEED]];
+
+		rte_prefetch0(r);
+		rte_prefetch0(&r->prefix[15]);	// a route may straddle two lines
+		rte_prefetch0(&nhs[order[k + PREFETCH_FEED]]);
+	}
+	if (k + PREFETCH_FIB < m && ops->prefetch != NULL)
+		fib_prefetch(s, family, &routes[order[k + PREFETCH_FIB]]);
+}
+
 static void log_rejects(const struct slot_planner *b)
 {
 	char ex[160];
@@ -76,13 +114,20 @@ static void log_rejects(const struct slot_planner *b)
 static int load_family(struct slot *s, uint8_t family, const struct molt_route *routes,
 		       uint64_t n, const uint32_t *nhs, uint64_t *done, char *err, size_t errlen)
 {
+	const struct fib_ops *ops = family == 4 ? s->ops4 : s->ops6;
 	uint64_t m = n, k, i = 0;
 	uint32_t *order = load_order(routes, n, nhs, family, &m);
 	int ret = 0;
 
 	if (order == NULL)
 		m = n;
+	// Only a hint, so that the driver sizes its rule table once: if it fails, the adds grow the
+	// table as they go and report a real shortage themselves.
+	else if (ops->reserve != NULL)
+		(void)ops->reserve(family == 4 ? s->fib4 : s->fib6, m);
 	for (k = 0; k < m; k++) {
+		if (order != NULL)
+			prefetch_ahead(s, family, routes, nhs, order, k, m);
 		i = order != NULL ? order[k] : k;
 		if (nhs[i] == SKIP || routes[i].family != family)
 			continue;

@@ -19,6 +19,15 @@ struct key {
 	uint8_t prefix[16];	// host bits zero
 };
 
+#define GW_MEMO_SIZE 64	// power of two
+
+// One remembered onlink_port answer (slot_plan.c).
+struct gw_memo {
+	uint8_t family;		// 0: empty
+	uint8_t gw[16];
+	int port;
+};
+
 struct slot_planner {
 	const struct molt_config *cfg;
 	struct nh_set set;
@@ -29,6 +38,7 @@ struct slot_planner {
 	bool plen_used[2][129];			// [family == 6][plen]: "could be shadowed"
 	char last_dev[MOLT_PORT_NAME_MAX];	// one-entry cache for the port name lookup
 	int last_port;
+	struct gw_memo gw_memo[GW_MEMO_SIZE];	// by gateway hash: a feed has few gateways
 	uint64_t rej[SLOT_REJECT_MAX];
 	struct molt_route rej_example[SLOT_REJECT_MAX];
 };

@@ -37,9 +37,14 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 	}
 	if (nh->kind == NH_UNRESOLVED)
 		memcpy(buf + 24, nh->gateway, 16);
-	for (unsigned i = 0; i < sizeof(buf); i++) {
-		h ^= buf[i];
-		h *= 0x100000001b3ull;
+	// A word at a time: this runs twice per route of every build (the expected digest, then the
+	// walk), and byte-wise FNV cost ~30 ms per million routes each time.
+	for (unsigned i = 0; i < sizeof(buf); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, buf + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
 	}
 	return molt_mix64(h);
 }

@@ -47,6 +47,13 @@ struct fib_ops {
 	int (*walk)(const struct fib *f, fib_walk_cb cb, void *arg);
 	uint64_t (*count)(const struct fib *f);	// rules held
 	size_t (*memory)(const struct fib *f);	// bytes allocated for it
+	// Optional (NULL if absent), for bulk loads; neither changes which rules the FIB holds.
+	// reserve: about n more rules are coming, so size the driver's own bookkeeping once rather
+	// than grow it add by add. -ENOMEM leaves the FIB as it was (adds still work).
+	int (*reserve)(struct fib *f, uint64_t n);
+	// prefetch: prefix/plen (as for add) is about to be added or deleted; start loading what
+	// that op reads first, so a caller walking a long list can overlap the cache misses.
+	void (*prefetch)(const struct fib *f, const void *prefix, uint8_t plen);
 	// Frees the FIB and leaves none of its memory holding routes: every byte is overwritten,
 	// by the driver or by the allocator that takes it back (DPDK's heap clears what it frees:
 	// drivers/fib.c, checked by the drivers-scrub unit test). NULL-safe.

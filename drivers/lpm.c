@@ -135,6 +135,21 @@ static int lpm4_del(struct fib *f, const void *prefix, uint8_t plen)
 	return 0;
 }
 
+static int lpm4_reserve(struct fib *f, uint64_t n)
+{
+	return shadow_reserve_n(&l4(f)->rules, l4(f)->max_routes, n);
+}
+
+static void lpm4_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
+{
+	uint32_t key;
+
+	if (prefix == NULL || plen > 32)
+		return;
+	key = *(const uint32_t *)prefix & prefix4_mask(plen);
+	shadow_prefetch(&cl4(f)->rules, &key, plen);
+}
+
 static void lpm4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
 {
 	const struct lpm4_fib *w = cl4(f);
@@ -286,6 +301,21 @@ static int lpm6_del(struct fib *f, const void *prefix, uint8_t plen)
 	return 0;
 }
 
+static int lpm6_reserve(struct fib *f, uint64_t n)
+{
+	return shadow_reserve_n(&l6(f)->rules, l6(f)->max_routes, n);
+}
+
+static void lpm6_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
+{
+	uint8_t key[PREFIX6_LEN];
+
+	if (prefix == NULL || plen > 128)
+		return;
+	prefix6_mask(key, prefix, plen);
+	shadow_prefetch(&cl6(f)->rules, key, plen);
+}
+
 static void lpm6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
 {
 	const struct lpm6_fib *w = cl6(f);
@@ -346,6 +376,8 @@ const struct fib_ops molt_lpm4_ops = {
 	.walk = lpm4_walk,
 	.count = lpm4_count,
 	.memory = lpm4_memory,
+	.reserve = lpm4_reserve,
+	.prefetch = lpm4_prefetch,
 	.free_scrub = lpm4_free_scrub,
 };
 
@@ -358,6 +390,8 @@ const struct fib_ops molt_lpm6_ops = {
 	.walk = lpm6_walk,
 	.count = lpm6_count,
 	.memory = lpm6_memory,
+	.reserve = lpm6_reserve,
+	.prefetch = lpm6_prefetch,
 	.free_scrub = lpm6_free_scrub,
 };
 

@@ -92,9 +92,9 @@ bool shadow_get(const struct shadow *s, const void *key, uint8_t plen, uint32_t 
 	return true;
 }
 
-static int grow(struct shadow *s)
+// Rehashes into a table of cap slots (a power of two that holds every rule).
+static int grow(struct shadow *s, uint32_t cap)
 {
-	uint32_t cap = s->capacity ? s->capacity * 2 : SHADOW_MIN_CAPACITY;
 	struct shadow n = *s;
 
 	if (cap == 0)
@@ -118,11 +118,36 @@ static int grow(struct shadow *s)
 	return 0;
 }
 
+static bool fits(uint64_t rules, uint64_t capacity)
+{
+	return rules * SHADOW_LOAD_DEN <= capacity * SHADOW_LOAD_NUM;
+}
+
 int shadow_reserve(struct shadow *s)
 {
-	if ((uint64_t)(s->count + 1) * SHADOW_LOAD_DEN <= (uint64_t)s->capacity * SHADOW_LOAD_NUM)
+	if (fits((uint64_t)s->count + 1, s->capacity))
 		return 0;
-	return grow(s);
+	return grow(s, s->capacity ? s->capacity * 2 : SHADOW_MIN_CAPACITY);
+}
+
+int shadow_reserve_n(struct shadow *s, uint32_t max_routes, uint64_t n)
+{
+	uint64_t room = s->count < max_routes ? max_routes - s->count : 0;
+	uint64_t want = s->count + (n < room ? n : room);
+	uint64_t cap = s->capacity ? s->capacity : SHADOW_MIN_CAPACITY;
+
+	if (fits(want, s->capacity))
+		return 0;
+	while (!fits(want, cap))
+		cap *= 2;
+	// A capacity is a uint32_t power of two.
+	return cap > (1u << 31) ? -ENOMEM : grow(s, (uint32_t)cap);
+}
+
+void shadow_prefetch(const struct shadow *s, const void *key, uint8_t plen)
+{
+	if (s->capacity != 0)
+		__builtin_prefetch(slot_at(s, hash_key(s, key, plen) & (s->capacity - 1)));
 }
 
 int shadow_admit(struct shadow *s, uint32_t max_routes, const void *key, uint8_t plen)

@@ -213,6 +213,60 @@ static void test_fib_full(void **state)
 	assert_non_null(strstr(err, "raise fib.max_routes_v4"));
 }
 
+// Gateway to port answers are memoised by gateway (slot_plan.c): hundreds of gateways, more than
+// the memo holds, asked in shifting orders must always get the longest-match answer.
+static void test_gateway_memo(void **state)
+{
+	struct slot_planner *p = slot_planner_create(&cfg);
+	char line[96];
+
+	assert_non_null(p);
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned k = 0; k < 500; k++) {
+			unsigned i = (k * (2 * round + 1) + round * 37) % 500, x = i / 5 + 2;
+			struct slot_plan pl;
+			struct molt_route r;
+			int want;
+
+			switch (i % 5) {
+			case 0:	// p0's /24 is longer than p1's /16
+				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.1.%u", x);
+				want = 3;
+				break;
+			case 1:
+				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.2.%u", x);
+				want = 5;
+				break;
+			case 2:	// only p1's /16
+				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.%u.1", 77 + x);
+				want = 5;
+				break;
+			case 3:	// off-link: rejected every time, not only the first
+				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.9.%u.1", x);
+				want = -1;
+				break;
+			default: // IPv6: on p0's /64, or off-link with case 0's first 4 bytes
+				if (x % 2 == 0)
+					snprintf(line, sizeof(line), "2001:db8::/48 via fd00:1::%x", x);
+				else
+					snprintf(line, sizeof(line), "2001:db8::/48 via a00:1%02x::", x);
+				want = x % 2 == 0 ? 3 : -1;
+				break;
+			}
+			r = route(line);
+			slot_plan_route(p, &r, &pl);
+			if (want < 0) {
+				assert_int_equal(pl.kind, SLOT_PLAN_REJECTED);
+				assert_int_equal(pl.why, SLOT_REJECT_OFFLINK);
+			} else {
+				assert_int_equal(pl.kind, SLOT_PLAN_GATEWAY);
+				assert_int_equal(pl.port_id, want);
+			}
+		}
+	}
+	slot_planner_destroy(p);
+}
+
 static void test_state_names(void **state)
 {
 	assert_string_equal(slot_state_name(SLOT_ACTIVE), "active");
@@ -227,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_fib_full),
+		cmocka_unit_test(test_gateway_memo),
 		cmocka_unit_test(test_state_names),
 	};
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Times bulk add (and bulk lookup) of realistic tables for each driver. Not a test: numbers are
-// printed, never asserted. Usage:
+// Times bulk add (and bulk lookup) of realistic tables for each driver, in random order and in
+// a slot build's load order (with and without the reserve and prefetch hints). Not a test:
+// numbers are printed, never asserted. Usage:
 //   drivers-add-bench [DRIVER...]        (default: every driver but "reference")
 // Environment: MOLT_BENCH_V4 (routes, default 1000000), MOLT_BENCH_V6 (default 200000),
 // MOLT_BENCH_MEM (EAL --no-huge memory in MB, default 2048), MOLT_BENCH_TBL8 (IPv4 tbl8
@@ -51,6 +52,55 @@ static unsigned long lpm6_groups_needed(const struct harness_route *r, unsigned 
 	}
 	free(k);
 	return total;
+}
+
+static int sort_family;
+
+// Address, then length: the order a slot build loads in (control/load_order.c).
+static int load_cmp(const void *x, const void *y)
+{
+	const struct harness_route *a = x, *b = y;
+	int c = sort_family == 4 ? (a->v4 > b->v4) - (a->v4 < b->v4) : memcmp(a->v6, b->v6, 16);
+
+	return c != 0 ? c : a->plen - b->plen;
+}
+
+// A slot build's load: sorted, with (hints) the driver's optional reserve and prefetch.
+static void bench_bulk(const struct fib_driver *d, int family, const struct harness_route *r,
+	unsigned n, uint32_t tbl8, bool hints)
+{
+	const struct fib_ops *ops = family == 4 ? d->v4 : d->v6;
+	struct fib_conf conf = {.max_routes = n + n / 8, .tbl8_groups = tbl8, .socket_id = -1};
+	struct harness_route *s = malloc((size_t)n * sizeof(*s));
+	unsigned fails = 0;
+	char name[16];
+
+	memcpy(s, r, (size_t)n * sizeof(*s));
+	sort_family = family;
+	qsort(s, n, sizeof(*s), load_cmp);
+	snprintf(name, sizeof(name), "B%s", d->name);
+	struct fib *f = ops->create(name, &conf);
+	if (f == NULL) {
+		printf("%-10s IPv%d create: %s\n", d->name, family, strerror(errno));
+		free(s);
+		return;
+	}
+	double t0 = harness_now();
+	if (hints && ops->reserve != NULL)
+		ops->reserve(f, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct harness_route *a = &s[i + 8 < n ? i + 8 : i];
+
+		if (hints && ops->prefetch != NULL)
+			ops->prefetch(f, family == 4 ? (const void *)&a->v4 : a->v6, a->plen);
+		fails += ops->add(f, family == 4 ? (const void *)&s[i].v4 : s[i].v6, s[i].plen,
+			s[i].nh) < 0;
+	}
+	printf("%-10s IPv%d %7u routes: sorted add%s %.3f s, %u failed\n", d->name, family, n,
+		hints && ops->reserve != NULL ? " with reserve+prefetch" : "", harness_now() - t0,
+		fails);
+	ops->free_scrub(f);
+	free(s);
 }
 
 static void bench(const struct fib_driver *d, int family, const struct harness_route *r,
@@ -121,10 +171,16 @@ int main(int argc, char **argv)
 			chosen |= strcmp(argv[i], d->name) == 0;
 		if (!chosen)
 			continue;
-		if (n4)
+		if (n4) {
 			bench(d, 4, r4, n4, env_u("MOLT_BENCH_TBL8", 65536), a4);
-		if (n6)
+			for (int h = 0; h < 2; h++)
+				bench_bulk(d, 4, r4, n4, env_u("MOLT_BENCH_TBL8", 65536), h);
+		}
+		if (n6) {
 			bench(d, 6, r6, n6, 0, a6);
+			for (int h = 0; h < 2; h++)
+				bench_bulk(d, 6, r6, n6, 0, h);
+		}
 	}
 	free(r4);
 	free(r6);

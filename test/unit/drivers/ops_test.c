@@ -259,6 +259,61 @@ static void test_table_full(void **state)
 	}
 }
 
+// The bulk-load hints: reserve sizes the driver's bookkeeping but never lifts max_routes,
+// prefetch changes nothing, and both take what add takes (or ignore what it refuses).
+static void test_reserve_prefetch(void **state)
+{
+	(void)state;
+	FOR_EACH_OPS(d, ops) {
+		int fam = ops->family;
+		struct pfx p = P(fam, 0x0a00, 0);
+
+		if (ops->reserve == NULL && ops->prefetch == NULL)
+			continue;
+		assert_non_null(ops->reserve);
+		assert_non_null(ops->prefetch);
+
+		struct fib *f = make(ops, 8, 16);
+		ops->prefetch(f, &p, L(fam, 16));	// before anything was allocated
+		ops->prefetch(f, NULL, L(fam, 16));
+		ops->prefetch(f, &p, fam == 4 ? 33 : 129);
+		assert_int_equal(ops->reserve(f, 1000000), 0);	// capped at max_routes
+		assert_int_equal(ops->count(f), 0);
+		for (uint32_t i = 0; i < 8; i++) {
+			p = P(fam, 0x0a00 + i, 0);
+			ops->prefetch(f, &p, L(fam, 16));
+			assert_int_equal(ops->add(f, &p, L(fam, 16), i), 0);
+		}
+		struct pfx extra = P(fam, 0x0b00, 0);
+		assert_int_equal(ops->reserve(f, 1), 0);
+		assert_int_equal(ops->add(f, &extra, L(fam, 16), 1), -ENOSPC);
+		assert_int_equal(ops->count(f), 8);
+		for (uint32_t i = 0; i < 8; i++)
+			assert_int_equal(lookup1(ops, f, P(fam, 0x0a00 + i, 7)), i);
+		ops->free_scrub(f);
+
+		// Reserved room is enough: the adds leave the footprint where reserve put it. Past
+		// the reservation, adds grow the tables as usual.
+		struct harness_route r[2000];
+		uint64_t seed = 11;
+		unsigned n = harness_gen_routes(fam, r, 2000, 3, &seed);
+		f = make(ops, 4000, 1024);
+		assert_int_equal(ops->reserve(f, n / 2), 0);
+		size_t reserved = ops->memory(f);
+		for (unsigned i = 0; i < n; i++) {
+			const void *k = fam == 4 ? (const void *)&r[i].v4 : r[i].v6;
+
+			if (i == n / 2)
+				assert_int_equal(ops->memory(f), reserved);
+			ops->prefetch(f, k, r[i].plen);
+			assert_int_equal(ops->add(f, k, r[i].plen, r[i].nh), 0);
+		}
+		assert_true(ops->memory(f) > reserved);
+		assert_int_equal(ops->count(f), n);
+		ops->free_scrub(f);
+	}
+}
+
 struct walk_ctx {
 	int family;
 	unsigned seen;
@@ -416,6 +471,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_same_nh_as_parent),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_reserve_prefetch),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_lpm_specifics),
 	};
