@@ -112,6 +112,6 @@ extern struct dataplane molt_dp;
 int dp_worker_main(void *arg);
 
 // Processes one received burst on worker w against slot s (NULL: drop all as no_slot).
-// Exposed for unit tests and molt-bench; dp_worker_main calls it.
+// Exposed for unit tests and molt-bench; dp_worker_main calls it. pkts[] is scratch afterwards.
 void dp_process_burst(struct dp_worker *w, const struct slot *s, uint16_t in_port,
 		      struct rte_mbuf **pkts, uint16_t n);

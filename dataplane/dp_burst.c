@@ -7,16 +7,17 @@ struct dp_wstate dp_wstate[MOLT_MAX_WORKERS];
 static void process_chunk(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct slot *s = c->s;
-	uint16_t fast;
+	uint16_t used, fast;
 
 	c->n6 = c->nc4 = c->nc6 = c->n_punt = c->n_drop = 0;
-	fast = ip4_fast_input(c, pkts, n);
+	used = ip4_fast_input(c, pkts, n);
+	fast = c->n4;
 	c->m4 = pkts;
-	if (unlikely(fast < n)) {
+	if (unlikely(used < n)) {
 		// eth_input appends behind the fast frames: give them an array of their own.
 		memcpy(c->m4buf, pkts, fast * sizeof(*pkts));
 		c->m4 = c->m4buf;
-		eth_input(c, pkts + fast, n - fast);
+		eth_input(c, pkts + used, n - used);
 		if (c->n4 > fast)
 			ip4_input(c, fast);
 	}

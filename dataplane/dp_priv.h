@@ -66,7 +66,7 @@ struct dp_ctx {
 	uint16_t in_port;
 	uint16_t n4, n6, nc4, nc6, n_punt, n_drop;
 	// IPv4 packets to look up, their destinations (host order) and next hops. m4 is the rx
-	// burst itself while every frame took ip4_fast_input (no copy), else m4buf.
+	// burst itself while ip4_fast_input consumed every frame (no copy), else m4buf.
 	struct rte_mbuf **m4;
 	uint32_t dst4[MOLT_BURST];
 	// Next hops: nh4w when the driver has lookup_bulk64 (nh4_wide), else nh4.
@@ -90,9 +90,10 @@ struct dp_ctx {
 	struct rte_mbuf *drop[MOLT_BURST];
 };
 
-// Stages, in order. ip4_fast_input takes the burst's leading run of plain IPv4 frames (sets n4,
-// returns how many, leaves them in pkts[0..n4) for the caller to point m4 at); eth_input sorts
-// the rest, appending to m4; ip4_input checks m4[from..n4).
+// Stages, in order. ip4_fast_input takes the burst's leading run of plain IPv4 frames, and
+// IPv6 frames among them (into m6, unchecked): it leaves the IPv4 ones in pkts[0..n4) for the
+// caller to point m4 at, sets n4 and n6, and returns how many frames of pkts it consumed;
+// eth_input sorts the rest, appending to m4 and m6; ip4_input checks m4[from..n4).
 uint16_t ip4_fast_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 void eth_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 void ip4_input(struct dp_ctx *c, uint16_t from);

@@ -79,6 +79,55 @@ static void test_mixed_large_burst(void **state)
 	assert_int_equal(rte_mempool_in_use_count(dpt_pool), 0);
 }
 
+// IPv4 and IPv6 interleaved (the fast pass takes both), then a frame only the staged path
+// handles (bad checksum) and one for another host's MAC: every frame has its outcome, and the
+// frames of each family leave in the order they came (ids carried in the IPv4 id / the first
+// IPv6 payload byte).
+static void test_mixed_families_keep_order(void **state)
+{
+	enum { N = 48, BAD_CKSUM = 21, OTHER_MAC = 30 };
+	struct rte_mbuf *m[N], *out[N];
+	uint8_t seq4 = 0, seq6 = 0;
+	unsigned n1, n2, want4 = 0, want6 = 0;
+	struct port_counters c;
+
+	for (unsigned i = 0; i < N; i++) {
+		if (i == BAD_CKSUM) {
+			m[i] = dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8);
+			dpt_ip4_hdr(m[i])->hdr_checksum ^= RTE_BE16(0x0001);
+		} else if (i == OTHER_MAC) {
+			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, 0, 8);
+			rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *)->dst_addr.addr_bytes[5] ^= 0x40;
+		} else if (i % 3 == 1) {
+			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, (uint8_t)want6++, 8);
+		} else {
+			m[i] = dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8);
+			dpt_ip4_hdr(m[i])->packet_id = rte_cpu_to_be_16((uint16_t)want4++);
+			dpt_ip4_fix_cksum(m[i]);
+		}
+	}
+	dpt_run(m, N);
+	n1 = dpt_sent(1, out, N);
+	assert_int_equal(n1, want4);
+	for (unsigned i = 0; i < n1; i++)
+		assert_int_equal(rte_be_to_cpu_16(dpt_ip4_hdr(out[i])->packet_id), seq4++);
+	dpt_free(out, n1);
+	n2 = dpt_sent(2, out, N);
+	assert_int_equal(n2, want6);
+	for (unsigned i = 0; i < n2; i++) {
+		const uint8_t *pl = (const uint8_t *)(dpt_ip6_hdr(out[i]) + 1);
+
+		assert_int_equal(pl[0], seq6++);
+	}
+	dpt_free(out, n2);
+	c = dpt_ctr(0);
+	assert_int_equal(c.rx, N);
+	assert_int_equal(c.forwarded, want4 + want6);
+	assert_int_equal(c.drops[MOLT_DROP_IP4_BAD_CHECKSUM], 1);
+	assert_int_equal(c.drops[MOLT_DROP_L2_NOT_FOR_US], 1);
+	assert_int_equal(rte_mempool_in_use_count(dpt_pool), 0);
+}
+
 static void test_no_slot(void **state)
 {
 	struct rte_mbuf *m[3];
@@ -217,6 +266,7 @@ int main(void)
 		T(test_drop_names),
 		T(test_counters_sum_reset),
 		T(test_mixed_large_burst),
+		T(test_mixed_families_keep_order),
 		T(test_no_slot),
 		T(test_tx_full),
 		T(test_punt_ring_full),
