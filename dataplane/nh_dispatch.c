@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Acts on each looked-up next hop: forward (TTL / hop limit, rewrite, tx), punt for ICMP
 // errors, resolution or local delivery, drop, or defer on-link destinations to neigh_lookup.
-// Family-neutral: the only per-family work is the TTL test and decrement.
+// dispatch() is family-neutral (the only per-family work is the TTL test and decrement); each
+// family's common case has a loop of its own (nh_dispatch4_body, nh_dispatch6).
 #include "dataplane/dp_priv.h"
 
 // RFC 1812 5.3.4: a frame received as a link-layer broadcast/multicast is not forwarded, and
@@ -112,43 +113,43 @@ static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 	}
 }
 
-// The common case, decided with one test per condition and no switch: a resolved next hop,
-// a unicast frame, a TTL / hop limit that survives and (IPv6) a source that may leave its
-// link. Returns false for anything else, which dispatch() then handles (and whose checks
-// this merely repeats in a cheaper order: same outcome either way).
-static inline bool forward_plain(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh,
-				 uint8_t family)
-{
-	const struct slot *s = c->s;
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint64_t l2;
-	bool ok;
-
-	// FIB_NH_MISS (UINT32_MAX) is never below nh_capacity (at most FIB_NH_MAX).
-	if (unlikely(nh >= s->nh_capacity))
-		return false;
-	l2 = atomic_load_explicit(&s->nh[nh].l2, memory_order_relaxed);
-	// Bitwise & on 0/1 values on purpose: fewer branches on the common path.
-	ok = (unsigned)(nh_l2_kind(l2) == NH_FORWARD) & (unsigned)(nh_l2_port(l2) < MOLT_MAX_PORTS) &
-	     (unsigned)((frame[0] & 1) == 0); // I/G bit of the destination MAC
-	if (family == 4) {
-		ok &= dp_ip4(m)->time_to_live > 1;
-	} else {
-		const struct rte_ipv6_hdr *ip6 = dp_ip6(m);
-
-		ok &= (unsigned)(ip6->hop_limits > 1) &
-		      (unsigned)!(ip6->src_addr[0] == 0xfe && (ip6->src_addr[1] & 0xc0) == 0x80);
-	}
-	if (unlikely(!ok))
-		return false;
-	dp_forward(c, m, family, l2);
-	return true;
-}
-
 static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t family)
 {
 	c->ctr->drops[MOLT_DROP_NO_ROUTE]++;
 	icmp_error(c, m, PUNT_UNREACHABLE, family);
+}
+
+// The part of the common-case test both families share: zero only for a resolved next hop
+// (top = l2 >> NH_L2_PORT_SHIFT: kind and port) with a port below MOLT_MAX_PORTS, sent to a
+// unicast destination MAC (I/G bit clear).
+static __rte_always_inline uint32_t l2_not_plain(uint32_t top, const uint8_t *frame)
+{
+	static_assert(MOLT_MAX_PORTS == 1 << 5, "the port test below");
+	return ((top & ~(uint32_t)(MOLT_MAX_PORTS - 1)) ^
+		((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT))) |
+	       (uint32_t)(frame[0] & 1);
+}
+
+// Non-zero when a TTL / hop limit does not survive forwarding (ttl - 2 is negative for 0, 1).
+static __rte_always_inline uint32_t ttl_expires_bit(uint8_t ttl)
+{
+	return ((uint32_t)ttl - 2) >> 31;
+}
+
+// Rewrites the MACs of a frame that passed l2_not_plain (TTL already decremented) and queues it
+// on its port's tx buffer; the caller keeps the port mask in a register.
+static __rte_always_inline void queue_plain(struct dp_wstate *ws, const struct dp_port *ports,
+					    struct rte_mbuf *m, uint8_t *frame, uint64_t l2,
+					    uint32_t top, uint32_t *dirty)
+{
+	uint32_t out = top & (MOLT_MAX_PORTS - 1);
+	uint16_t k = ws->tx_n[out];
+
+	eth_rewrite_l2_at(frame, l2, &ports[out].mac);
+	ws->tx_pkts[out][k] = m;
+	ws->tx_n[out] = (uint16_t)(k + 1);
+	ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
+	*dirty |= UINT32_C(1) << out;
 }
 
 // IPv4 next hops not taken by nh_dispatch4_body's common case: misses, punts, drops and
@@ -175,11 +176,11 @@ static __rte_noinline void nh_dispatch4_rest(struct dp_ctx *c, const void *nhv, 
 
 // IPv4's common case with everything it reads per packet hoisted out of the loop: stores into
 // packet data may alias any memory as far as the compiler knows, so fields read through c or s
-// would be reloaded after every rewrite. The test is forward_plain's, folded into one word that
-// is zero only when every condition holds (one branch); anything else is noted and left to
-// nh_dispatch4_rest, which keeps this loop small enough to live in registers. `wide`: next hops
-// are lookup_bulk64's uint64_t words (read as the engine wrote them) rather than uint32_t; a
-// compile-time constant at each call.
+// would be reloaded after every rewrite. The test is dispatch()'s path to dp_forward, folded into
+// one word that is zero only when every condition holds (one branch); anything else is noted
+// and left to nh_dispatch4_rest, which keeps this loop small enough to live in registers.
+// `wide`: next hops are lookup_bulk64's uint64_t words (read as the engine wrote them) rather
+// than uint32_t; a compile-time constant at each call.
 static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *nhv, bool wide)
 {
 	const struct molt_nh *nht = c->s->nh;
@@ -193,7 +194,6 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 	uint32_t dirty = 0;
 
 	static_assert(sizeof(struct dp_port) == 32, "ports[] indexed by a shift");
-	static_assert(MOLT_MAX_PORTS == 1 << 5, "the port test below");
 	static_assert(MOLT_BURST <= 256, "rest[] holds uint8_t indices");
 	for (unsigned i = 0; i < n4; i++) {
 		struct rte_mbuf *m = m4[i];
@@ -202,8 +202,7 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 		struct rte_ipv4_hdr *ip =
 			(struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
 		uint64_t l2;
-		uint32_t top, bad, out;
-		uint16_t k;
+		uint32_t top;
 
 		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
 		// FIB_NH_MAX).
@@ -213,23 +212,12 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 		}
 		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
 		top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);	// kind, port
-		// Zero only for: resolved with a port below MOLT_MAX_PORTS, a unicast destination
-		// MAC (I/G bit clear) and a TTL above 1 (ttl - 2 is negative for 0 and 1 only).
-		bad = ((top & ~(uint32_t)(MOLT_MAX_PORTS - 1)) ^
-		       ((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT))) |
-		      (uint32_t)(frame[0] & 1) | (((uint32_t)ip->time_to_live - 2) >> 31);
-		if (unlikely(bad != 0)) {
+		if (unlikely((l2_not_plain(top, frame) | ttl_expires_bit(ip->time_to_live)) != 0)) {
 			rest[n_rest++] = (uint8_t)i;
 			continue;
 		}
-		out = top & (MOLT_MAX_PORTS - 1);
 		ip4_ttl_decrement(ip);
-		eth_rewrite_l2_at(frame, l2, &ports[out].mac);
-		k = ws->tx_n[out];
-		ws->tx_pkts[out][k] = m;
-		ws->tx_n[out] = (uint16_t)(k + 1);
-		ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
-		dirty |= UINT32_C(1) << out;
+		queue_plain(ws, ports, m, frame, l2, top, &dirty);
 	}
 	ws->tx_dirty |= dirty;
 	if (unlikely(n_rest > 0))
@@ -244,17 +232,79 @@ static void nh_dispatch4(struct dp_ctx *c)
 		nh_dispatch4_body(c, c->nh4, false);
 }
 
+// IPv6 next hops not taken by nh_dispatch6's common case, in burst order. As for IPv4, none of
+// them is forwarded before neigh_lookup (dispatch() drops, punts or defers to c6m), so leaving
+// them to after the loop reorders nothing that leaves the router.
+static __rte_noinline void nh_dispatch6_rest(struct dp_ctx *c, const uint8_t *idx, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = idx[j];
+
+		if (c->nh6[i] == FIB_NH_MISS)
+			dispatch_miss(c, c->m6[i], 6);
+		else
+			dispatch(c, c->m6[i], c->nh6[i], 6, c->dst6[i]);
+	}
+}
+
+// Whether a big-endian 16-bit word starts fe80::/10 (RFC 4291 2.5.6: never leaves its link).
+static inline uint32_t ip6_link_local16(uint16_t be)
+{
+	return (uint32_t)((rte_be_to_cpu_16(be) & 0xffc0) == 0xfe80);
+}
+
+// nh_dispatch4_body for IPv6, same shape and reasons (hoisted constants, one folded test, the
+// rest deferred). The test word is zero only for a resolved next hop with a port below
+// MOLT_MAX_PORTS, a unicast destination MAC, a hop limit above 1 and a source outside
+// fe80::/10: dispatch()'s path to dp_forward.
+static void nh_dispatch6(struct dp_ctx *c)
+{
+	const struct molt_nh *nht = c->s->nh;
+	const uint32_t cap = c->s->nh_capacity;
+	const struct dp_port *ports = molt_dp.ports;
+	struct dp_wstate *ws = c->ws;
+	struct rte_mbuf **m6 = c->m6;
+	const uint32_t *nh6 = c->nh6;
+	const unsigned n6 = c->n6;
+	uint8_t rest[MOLT_BURST];
+	unsigned n_rest = 0;
+	uint32_t dirty = 0;
+
+	for (unsigned i = 0; i < n6; i++) {
+		struct rte_mbuf *m = m6[i];
+		uint32_t nh = nh6[i];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv6_hdr *ip6 =
+			(struct rte_ipv6_hdr *)(frame + sizeof(struct rte_ether_hdr));
+		uint64_t l2;
+		uint32_t top;
+		uint16_t src16;
+
+		// FIB_NH_MISS is at least nh_capacity (at most FIB_NH_MAX).
+		if (unlikely(nh >= cap)) {
+			rest[n_rest++] = (uint8_t)i;
+			continue;
+		}
+		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
+		top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);	// kind, port
+		memcpy(&src16, ip6->src_addr, sizeof(src16));
+		if (unlikely((l2_not_plain(top, frame) | ttl_expires_bit(ip6->hop_limits) |
+			      ip6_link_local16(src16)) != 0)) {
+			rest[n_rest++] = (uint8_t)i;
+			continue;
+		}
+		ip6_hop_decrement(ip6);
+		queue_plain(ws, ports, m, frame, l2, top, &dirty);
+	}
+	ws->tx_dirty |= dirty;
+	if (unlikely(n_rest > 0))
+		nh_dispatch6_rest(c, rest, n_rest);
+}
+
 void nh_dispatch(struct dp_ctx *c)
 {
 	if (c->n4 > 0)
 		nh_dispatch4(c);
-	for (uint16_t i = 0; i < c->n6; i++) {
-		if (likely(forward_plain(c, c->m6[i], c->nh6[i], 6)))
-			continue;
-		if (unlikely(c->nh6[i] == FIB_NH_MISS)) {
-			dispatch_miss(c, c->m6[i], 6);
-			continue;
-		}
-		dispatch(c, c->m6[i], c->nh6[i], 6, c->dst6[i]);
-	}
+	if (c->n6 > 0)
+		nh_dispatch6(c);
 }

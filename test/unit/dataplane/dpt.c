@@ -171,6 +171,7 @@ static void slot_init(void)
 	route("2001:db8::1", 128, DPT_NH_LOCAL);
 	route("2001:db8:9::", 48, DPT_NH_BLACKHOLE);
 	route("fe80::", 10, DPT_NH_DROP);
+	route("2001:db8:8::", 48, 12345); // as 10.8.0.0/16
 
 	dpt_slot.fib4 = (struct fib *)&tfib4;
 	dpt_slot.fib6 = (struct fib *)&tfib6;

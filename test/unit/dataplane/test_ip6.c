@@ -229,6 +229,166 @@ static void test_connected(void **state)
 	dpt_free1(m);
 }
 
+// Where one frame of a burst must end.
+enum dest { TO_TX, TO_PUNT, TO_DROP };
+
+struct burst_case {
+	struct rte_mbuf *m;
+	uint8_t family;
+	enum dest to;
+	unsigned why;	// egress port, punt reason or drop reason
+};
+
+static uint8_t frame_family(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
+			       RTE_BE16(RTE_ETHER_TYPE_IPV4) ? 4 : 6;
+}
+
+static unsigned add_case(struct burst_case *c, unsigned n, struct rte_mbuf *m, enum dest to,
+			 unsigned why)
+{
+	c[n] = (struct burst_case){m, frame_family(m), to, why};
+	return n + 1;
+}
+
+// Forwardable IPv6 interleaved with every kind of IPv6 frame the common case leaves to the
+// exact checks (ip6_input's and dispatch()'s), IPv4 in between, then a frame that sends the
+// rest of the burst down the staged path: every frame ends where it would alone, frames sent
+// on a port leave in burst order per family, and every counter is as per frame.
+static void test_burst_mixed_outcomes(void **state)
+{
+	struct burst_case c[48];
+	struct rte_mbuf *pkts[48], *out[48], *m;
+	uint64_t want_drops[MOLT_DROP_MAX] = {0};
+	unsigned n = 0, n_tx = 0, n_punt = 0, got;
+	struct port_counters ctr;
+	uint8_t seq = 0;
+
+	(void)state;
+#define FWD6() dpt_mk6(SRC, "2001:db8:1::9", 64, IPPROTO_UDP, seq++, 16)
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8), TO_TX, 1);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, udp6("2001:db8:1::9", 1), TO_PUNT, PUNT_TTL_EXCEEDED);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, dpt_mk6("fe80::2", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16), TO_DROP,
+		     MOLT_DROP_NOT_FORWARDABLE);
+	n = add_case(c, n, dpt_mk4("192.0.2.1", "10.1.0.2", 64, 8), TO_TX, 1);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, dpt_mk6("fe80::2", "ff02::16", 1, 0, 0, 16), TO_PUNT, PUNT_LOCAL);
+	n = add_case(c, n, dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6, 135, 24),
+		     TO_PUNT, PUNT_ND);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, udp6("2001:db8:abcd::1", 64), TO_PUNT, PUNT_UNREACHABLE);
+	n = add_case(c, n, udp6("2001:db8:3::9", 64), TO_PUNT, PUNT_RESOLVE);
+	n = add_case(c, n, udp6("2001:db8:2::5", 64), TO_TX, 1);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, udp6("2001:db8:2::6", 64), TO_PUNT, PUNT_RESOLVE);
+	n = add_case(c, n, udp6("2001:db8:9::1", 64), TO_DROP, MOLT_DROP_BLACKHOLE);
+	n = add_case(c, n, udp6("2001:db8::1", 64), TO_PUNT, PUNT_LOCAL);
+	// ICMPv6 that is not ND takes the exact checks and is forwarded in its place.
+	n = add_case(c, n, dpt_mk6(SRC, "2001:db8:1::9", 64, IPPROTO_ICMPV6, 128, 16), TO_TX, 2);
+	n = add_case(c, n, udp6("::1", 64), TO_DROP, MOLT_DROP_NOT_FORWARDABLE);
+	n = add_case(c, n, udp6("::", 64), TO_DROP, MOLT_DROP_NOT_FORWARDABLE);
+	// ::/64 but neither :: nor ::1: no route.
+	n = add_case(c, n, udp6("::2", 64), TO_PUNT, PUNT_UNREACHABLE);
+	m = udp6("2001:db8:1::9", 64);
+	dpt_ip6_hdr(m)->vtc_flow = RTE_BE32(4u << 28);
+	n = add_case(c, n, m, TO_DROP, MOLT_DROP_IP6_BAD_VERSION);
+	m = udp6("2001:db8:1::9", 64);
+	dpt_ip6_hdr(m)->payload_len = RTE_BE16(17);
+	n = add_case(c, n, m, TO_DROP, MOLT_DROP_IP6_BAD_PAYLOAD_LENGTH);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, dpt_mk6("ff02::1", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16), TO_DROP,
+		     MOLT_DROP_IP6_BAD_SOURCE);
+	n = add_case(c, n, dpt_mk6("::1", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16), TO_DROP,
+		     MOLT_DROP_IP6_BAD_SOURCE);
+	n = add_case(c, n, udp6("2001:db8:8::1", 64), TO_PUNT, PUNT_UNREACHABLE);
+	m = FWD6();
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes[0] = 0x33;
+	n = add_case(c, n, m, TO_DROP, MOLT_DROP_NOT_FORWARDABLE);
+	n = add_case(c, n, udp6("2001:db8:1::9", 2), TO_TX, 2);
+	// From here on the staged path (eth_input) takes the burst.
+	m = dpt_mk4("192.0.2.1", "10.1.0.3", 64, 8);
+	dpt_ip4_hdr(m)->hdr_checksum ^= RTE_BE16(0x0001);
+	n = add_case(c, n, m, TO_DROP, MOLT_DROP_IP4_BAD_CHECKSUM);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, udp6("2001:db8:1::9", 0), TO_PUNT, PUNT_TTL_EXCEEDED);
+	n = add_case(c, n, dpt_mk4("192.0.2.1", "10.1.0.4", 64, 8), TO_TX, 1);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+	n = add_case(c, n, dpt_mk6("fe80::2", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16), TO_DROP,
+		     MOLT_DROP_NOT_FORWARDABLE);
+	n = add_case(c, n, udp6("2001:db8:2::5", 64), TO_TX, 1);
+	m = FWD6();
+	assert_int_equal(rte_pktmbuf_trim(m, 16 + 1), 0);
+	n = add_case(c, n, m, TO_DROP, MOLT_DROP_IP6_TOO_SHORT);
+	n = add_case(c, n, FWD6(), TO_TX, 2);
+#undef FWD6
+	assert_true(n <= RTE_DIM(c));
+
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i] = c[i].m;
+		if (c[i].to == TO_TX)
+			n_tx++;
+		else if (c[i].to == TO_PUNT)
+			n_punt++;
+		else
+			want_drops[c[i].why]++;
+		// ICMP errors are owed for these, and counted as drops.
+		if (c[i].to == TO_PUNT && c[i].why == PUNT_UNREACHABLE)
+			want_drops[MOLT_DROP_NO_ROUTE]++;
+		if (c[i].to == TO_PUNT && c[i].why == PUNT_TTL_EXCEEDED)
+			want_drops[MOLT_DROP_TTL_EXCEEDED]++;
+	}
+	dpt_run(pkts, (uint16_t)n);
+
+	// Each port: exactly its frames, in burst order within each family.
+	for (uint16_t p = 0; p < DPT_PORTS; p++) {
+		unsigned want = 0;
+
+		got = dpt_sent(p, out, RTE_DIM(out));
+		for (uint8_t fam = 4; fam <= 6; fam += 2) {
+			unsigned j = 0;
+
+			for (unsigned i = 0; i < n; i++) {
+				if (c[i].to != TO_TX || c[i].why != p || c[i].family != fam)
+					continue;
+				while (j < got && frame_family(out[j]) != fam)
+					j++;
+				assert_true(j < got);
+				assert_ptr_equal(out[j], c[i].m);
+				j++;
+				want++;
+			}
+		}
+		assert_int_equal(got, want);
+		dpt_free(out, got);
+	}
+	// Punts: each punted frame once, for its reason.
+	got = dpt_punted(out, RTE_DIM(out));
+	assert_int_equal(got, n_punt);
+	for (unsigned j = 0; j < got; j++) {
+		unsigned i = 0;
+
+		while (i < n && c[i].m != out[j])
+			i++;
+		assert_true(i < n);
+		assert_int_equal(c[i].to, TO_PUNT);
+		assert_int_equal(molt_mbuf_priv(out[j])->punt_reason, c[i].why);
+		assert_int_equal(molt_mbuf_priv(out[j])->family, c[i].family);
+		c[i].to = TO_DROP + 1;	// seen
+	}
+	dpt_free(out, got);
+
+	ctr = dpt_ctr(0);
+	assert_int_equal(ctr.rx, n);
+	assert_int_equal(ctr.forwarded, n_tx);
+	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
+		assert_int_equal(ctr.drops[r], want_drops[r]);
+	assert_int_equal(rte_mempool_in_use_count(dpt_pool), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +406,7 @@ int main(void)
 		T(test_link_local_source),
 		T(test_unresolved_gateway),
 		T(test_connected),
+		T(test_burst_mixed_outcomes),
 #undef T
 	};
 
