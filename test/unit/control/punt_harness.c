@@ -14,6 +14,7 @@
 
 #include "dataplane/dataplane.h"
 #include "test/unit/control/punt_harness.h"
+#include "test/unit/eal_tidy.h"
 
 uint16_t h_port[2];
 struct rte_mempool *h_pool;
@@ -85,6 +86,7 @@ void h_setup(void)
 	snprintf(prefix, sizeof(prefix), "molt-nd-test-%d", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
 		die("rte_eal_init");
+	eal_tidy_at_exit();
 	h_pool = rte_pktmbuf_pool_create("nd_pool", 4095, 0, MOLT_MBUF_PRIV_SIZE,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (h_pool == NULL)

@@ -26,6 +26,7 @@
 #include "control/slot_lifecycle.h"
 #include "dataplane/dataplane.h"
 #include "routeserver/rib.h"
+#include "test/unit/eal_tidy.h"
 
 
 
@@ -178,6 +179,7 @@ static int setup(void **state)
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
 		return -1;
+	eal_tidy_at_exit();
 	sz = rte_rcu_qsbr_get_memsize(1);
 	molt_dp.qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
 	rte_rcu_qsbr_init(molt_dp.qsbr, 1);

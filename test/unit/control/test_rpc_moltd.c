@@ -18,6 +18,7 @@
 #include "control/rpc_moltd.h"
 #include "control/slot_build.h"
 #include "dataplane/dataplane.h"
+#include "test/unit/eal_tidy.h"
 
 static struct molt_config cfg;
 static struct slot *slot;
@@ -61,6 +62,7 @@ static int setup(void **state)
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
 		return -1;
+	eal_tidy_at_exit();
 	cfg.n_ports = 2;
 	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
 	snprintf(cfg.ports[1].name, MOLT_PORT_NAME_MAX, "p1");

@@ -13,6 +13,7 @@
 #include <rte_eal.h>
 
 #include "control/slot_build.h"
+#include "test/unit/eal_tidy.h"
 
 static struct molt_config cfg;
 
@@ -37,6 +38,7 @@ static int setup(void **state)
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
 		return -1;
+	eal_tidy_at_exit();
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_ports = 2;
 	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");

@@ -19,6 +19,7 @@
 #include "control/slot_lifecycle.h"
 #include "control/slot_update.h"
 #include "control/slot_verify.h"
+#include "test/unit/eal_tidy.h"
 
 static struct molt_config cfg;
 
@@ -89,6 +90,7 @@ static int setup(void **state)
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
 		return -1;
+	eal_tidy_at_exit();
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_ports = 2;
 	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");

@@ -18,6 +18,7 @@
 
 #include "dataplane/dp_priv.h"
 #include "test/unit/dataplane/dpt.h"
+#include "test/unit/eal_tidy.h"
 
 struct rte_mempool *dpt_pool;
 struct slot dpt_slot;
@@ -266,6 +267,7 @@ int dpt_group_setup(void **state)
 	snprintf(prefix, sizeof(prefix), "molt-dp-test-%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
 		return -1;
+	eal_tidy_at_exit();
 	dpt_pool = rte_pktmbuf_pool_create("dpt_pool", 2047, 0, MOLT_MBUF_PRIV_SIZE,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (dpt_pool == NULL)

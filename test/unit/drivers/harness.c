@@ -11,6 +11,7 @@
 
 #include "drivers/prefix.h"
 #include "harness.h"
+#include "test/unit/eal_tidy.h"
 
 void harness_eal_init(const char *prog, unsigned mem_mb)
 {
@@ -27,6 +28,7 @@ void harness_eal_init(const char *prog, unsigned mem_mb)
 		fprintf(stderr, "%s: rte_eal_init failed\n", prog);
 		exit(1);
 	}
+	eal_tidy_at_exit();
 }
 
 uint64_t harness_rand(uint64_t *state)
