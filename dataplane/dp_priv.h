@@ -127,14 +127,21 @@ static inline struct molt_mbuf_priv *dp_punt(struct dp_ctx *c, struct rte_mbuf *
 	return p;
 }
 
+// Appends m to port out's tx buffer; the caller marks the port in tx_dirty.
+static inline void dp_txbuf_add(struct dp_wstate *ws, uint16_t out, struct rte_mbuf *m)
+{
+	uint16_t k = ws->tx_n[out];
+
+	ws->tx_pkts[out][k] = m;
+	ws->tx_n[out] = (uint16_t)(k + 1);
+	ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
+}
+
 // Sends m on port out after the burst (rewrite already done).
 static inline void dp_tx(struct dp_ctx *c, struct rte_mbuf *m, uint16_t out)
 {
-	struct dp_wstate *ws = c->ws;
-
-	ws->tx_pkts[out][ws->tx_n[out]++] = m;
-	ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
-	ws->tx_dirty |= UINT32_C(1) << out;
+	dp_txbuf_add(c->ws, out, m);
+	c->ws->tx_dirty |= UINT32_C(1) << out;
 }
 
 static inline struct rte_ipv4_hdr *dp_ip4(struct rte_mbuf *m)

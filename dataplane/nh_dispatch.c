@@ -120,14 +120,11 @@ static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t f
 }
 
 // The part of the common-case test both families share: zero only for a resolved next hop
-// (top = l2 >> NH_L2_PORT_SHIFT: kind and port) with a port below MOLT_MAX_PORTS, sent to a
-// unicast destination MAC (I/G bit clear).
-static __rte_always_inline uint32_t l2_not_plain(uint32_t top, const uint8_t *frame)
+// with a port below MOLT_MAX_PORTS, sent to a unicast destination MAC (I/G bit clear).
+static __rte_always_inline uint32_t l2_not_plain(uint64_t l2, const uint8_t *frame)
 {
-	static_assert(MOLT_MAX_PORTS == 1 << 5, "the port test below");
-	return ((top & ~(uint32_t)(MOLT_MAX_PORTS - 1)) ^
-		((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT))) |
-	       (uint32_t)(frame[0] & 1);
+	static_assert(MOLT_MAX_PORTS == 1 << 5, "nh_l2_not_forward_below(l2, 5)");
+	return nh_l2_not_forward_below(l2, 5) | (uint32_t)(frame[0] & 1);
 }
 
 // Non-zero when a TTL / hop limit does not survive forwarding (ttl - 2 is negative for 0, 1).
@@ -140,15 +137,12 @@ static __rte_always_inline uint32_t ttl_expires_bit(uint8_t ttl)
 // on its port's tx buffer; the caller keeps the port mask in a register.
 static __rte_always_inline void queue_plain(struct dp_wstate *ws, const struct dp_port *ports,
 					    struct rte_mbuf *m, uint8_t *frame, uint64_t l2,
-					    uint32_t top, uint32_t *dirty)
+					    uint32_t *dirty)
 {
-	uint32_t out = top & (MOLT_MAX_PORTS - 1);
-	uint16_t k = ws->tx_n[out];
+	uint16_t out = nh_l2_port(l2);
 
 	eth_rewrite_l2_at(frame, l2, &ports[out].mac);
-	ws->tx_pkts[out][k] = m;
-	ws->tx_n[out] = (uint16_t)(k + 1);
-	ws->tx_bytes[out] += rte_pktmbuf_pkt_len(m);
+	dp_txbuf_add(ws, out, m);
 	*dirty |= UINT32_C(1) << out;
 }
 
@@ -202,7 +196,6 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 		struct rte_ipv4_hdr *ip =
 			(struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
 		uint64_t l2;
-		uint32_t top;
 
 		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
 		// FIB_NH_MAX).
@@ -211,13 +204,12 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 			continue;
 		}
 		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-		top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);	// kind, port
-		if (unlikely((l2_not_plain(top, frame) | ttl_expires_bit(ip->time_to_live)) != 0)) {
+		if (unlikely((l2_not_plain(l2, frame) | ttl_expires_bit(ip->time_to_live)) != 0)) {
 			rest[n_rest++] = (uint8_t)i;
 			continue;
 		}
 		ip4_ttl_decrement(ip);
-		queue_plain(ws, ports, m, frame, l2, top, &dirty);
+		queue_plain(ws, ports, m, frame, l2, &dirty);
 	}
 	ws->tx_dirty |= dirty;
 	if (unlikely(n_rest > 0))
@@ -277,7 +269,6 @@ static void nh_dispatch6(struct dp_ctx *c)
 		struct rte_ipv6_hdr *ip6 =
 			(struct rte_ipv6_hdr *)(frame + sizeof(struct rte_ether_hdr));
 		uint64_t l2;
-		uint32_t top;
 		uint16_t src16;
 
 		// FIB_NH_MISS is at least nh_capacity (at most FIB_NH_MAX).
@@ -286,15 +277,14 @@ static void nh_dispatch6(struct dp_ctx *c)
 			continue;
 		}
 		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-		top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);	// kind, port
 		memcpy(&src16, ip6->src_addr, sizeof(src16));
-		if (unlikely((l2_not_plain(top, frame) | ttl_expires_bit(ip6->hop_limits) |
+		if (unlikely((l2_not_plain(l2, frame) | ttl_expires_bit(ip6->hop_limits) |
 			      ip6_link_local16(src16)) != 0)) {
 			rest[n_rest++] = (uint8_t)i;
 			continue;
 		}
 		ip6_hop_decrement(ip6);
-		queue_plain(ws, ports, m, frame, l2, top, &dirty);
+		queue_plain(ws, ports, m, frame, l2, &dirty);
 	}
 	ws->tx_dirty |= dirty;
 	if (unlikely(n_rest > 0))
