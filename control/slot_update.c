@@ -5,10 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
-
 #include "control/slot_update.h"
 #include "control/slot_verify.h"
+#include "drivers/prefix.h"
 
 void slot_books_init(struct slot_books *b, const struct slot_build_stats *st)
 {
@@ -69,16 +68,13 @@ static int64_t new_gateway(struct slot *s, const struct molt_route *r, const str
 
 static int fib_set(struct slot *s, const struct molt_route *r, uint32_t nh, bool add)
 {
-	if (r->family == 4) {
-		uint32_t ip;
+	uint32_t ip4;
+	const void *key = prefix_driver_key(r->family, r->prefix, &ip4);
 
-		memcpy(&ip, r->prefix, 4);
-		ip = rte_be_to_cpu_32(ip);
-		return add ? s->ops4->add(s->fib4, &ip, r->plen, nh) :
-			s->ops4->del(s->fib4, &ip, r->plen);
-	}
-	return add ? s->ops6->add(s->fib6, r->prefix, r->plen, nh) :
-		s->ops6->del(s->fib6, r->prefix, r->plen);
+	if (r->family == 4)
+		return add ? s->ops4->add(s->fib4, key, r->plen, nh) :
+			     s->ops4->del(s->fib4, key, r->plen);
+	return add ? s->ops6->add(s->fib6, key, r->plen, nh) : s->ops6->del(s->fib6, key, r->plen);
 }
 
 static bool installs(const struct slot_plan *p)

@@ -145,12 +145,7 @@ static int fib4_reserve(struct fib *f, uint64_t n)
 // The add reads the shadow slot first: on a full table it is a cache miss per add.
 static void fib4_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
 {
-	uint32_t key;
-
-	if (prefix == NULL || plen > 32)
-		return;
-	key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	shadow_prefetch(&cf4(f)->rules, &key, plen);
+	shadow_prefetch(&cf4(f)->rules, prefix, plen);
 }
 
 static void fib4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
@@ -327,12 +322,7 @@ static int fib6_reserve(struct fib *f, uint64_t n)
 
 static void fib6_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
 {
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128)
-		return;
-	prefix6_mask(key, prefix, plen);
-	shadow_prefetch(&cf6(f)->rules, key, plen);
+	shadow_prefetch(&cf6(f)->rules, prefix, plen);
 }
 
 static void fib6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)

@@ -142,12 +142,7 @@ static int lpm4_reserve(struct fib *f, uint64_t n)
 
 static void lpm4_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
 {
-	uint32_t key;
-
-	if (prefix == NULL || plen > 32)
-		return;
-	key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	shadow_prefetch(&cl4(f)->rules, &key, plen);
+	shadow_prefetch(&cl4(f)->rules, prefix, plen);
 }
 
 static void lpm4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
@@ -308,12 +303,7 @@ static int lpm6_reserve(struct fib *f, uint64_t n)
 
 static void lpm6_prefetch(const struct fib *f, const void *prefix, uint8_t plen)
 {
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128)
-		return;
-	prefix6_mask(key, prefix, plen);
-	shadow_prefetch(&cl6(f)->rules, key, plen);
+	shadow_prefetch(&cl6(f)->rules, prefix, plen);
 }
 
 static void lpm6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)

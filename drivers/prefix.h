@@ -3,6 +3,7 @@
 // so that the same route always has the same key, whatever the caller passed.
 #pragma once
 
+#include <endian.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -23,4 +24,15 @@ static inline void prefix6_mask(uint8_t dst[PREFIX6_LEN], const uint8_t *src, ui
 	memset(dst + full, 0, PREFIX6_LEN - full);
 	if (rem)
 		dst[full] = src[full] & (uint8_t)(0xff << (8 - rem));
+}
+
+// A prefix in network order (as the feed carries it) as the drivers' add and del take it: IPv4
+// as a host-order uint32_t, written to *ip4; IPv6 unchanged.
+static inline const void *prefix_driver_key(uint8_t family, const uint8_t *prefix, uint32_t *ip4)
+{
+	if (family != 4)
+		return prefix;
+	memcpy(ip4, prefix, sizeof(*ip4));
+	*ip4 = be32toh(*ip4);
+	return ip4;
 }

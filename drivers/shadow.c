@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/prefix.h"
 #include "drivers/shadow.h"
 
 #define SHADOW_MIN_CAPACITY 1024u
@@ -144,10 +145,20 @@ int shadow_reserve_n(struct shadow *s, uint32_t max_routes, uint64_t n)
 	return cap > (1u << 31) ? -ENOMEM : grow(s, (uint32_t)cap);
 }
 
-void shadow_prefetch(const struct shadow *s, const void *key, uint8_t plen)
+void shadow_prefetch(const struct shadow *s, const void *prefix, uint8_t plen)
 {
-	if (s->capacity != 0)
-		__builtin_prefetch(slot_at(s, hash_key(s, key, plen) & (s->capacity - 1)));
+	uint8_t key[PREFIX6_LEN];
+
+	if (s->capacity == 0 || prefix == NULL || plen > s->key_len * 8)
+		return;
+	if (s->key_len == 4) {
+		uint32_t k = *(const uint32_t *)prefix & prefix4_mask(plen);
+
+		memcpy(key, &k, sizeof(k));
+	} else {
+		prefix6_mask(key, prefix, plen);
+	}
+	__builtin_prefetch(slot_at(s, hash_key(s, key, plen) & (s->capacity - 1)));
 }
 
 int shadow_admit(struct shadow *s, uint32_t max_routes, const void *key, uint8_t plen)

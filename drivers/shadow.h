@@ -28,8 +28,9 @@ int shadow_reserve(struct shadow *s);
 // Makes room for n more rules (at most max_routes in all) at once, so that those adds need not
 // grow and rehash the table step by step. -ENOMEM leaves the shadow as it was.
 int shadow_reserve_n(struct shadow *s, uint32_t max_routes, uint64_t n);
-// Prefetches the slot where key/plen would be looked up first.
-void shadow_prefetch(const struct shadow *s, const void *key, uint8_t plen);
+// Prefetches the slot where prefix/plen would be looked up first. prefix is as a driver's add
+// takes it (host bits need not be zero); an invalid plen is ignored.
+void shadow_prefetch(const struct shadow *s, const void *prefix, uint8_t plen);
 // Inserts or replaces. A new key needs a successful shadow_reserve first.
 void shadow_set(struct shadow *s, const void *key, uint8_t plen, uint32_t nh);
 // The add path of a driver with a shadow: 0 when key/plen is present or may be added (room
