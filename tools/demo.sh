@@ -77,6 +77,8 @@ defer_dpdk_prefix "$PREFIX"
 start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX" | sed 's/-m 512/-m 1024/') \
 	-- -c "$E2E_TMP/config.json"
 wait_moltd moltd "$PREFIX"
+# iperf3 and the rest of the demo off the worker's CPU (keep_off_worker in test/e2e/lib.sh).
+keep_off_worker
 grep -E 'slot 0|port .* up|worker' "$E2E_TMP/moltd.log" | sed 's/^/    /'
 M="$CTL -s $E2E_TMP/moltd.sock"
 RS="$CTL -s $E2E_TMP/routeserver.sock"

@@ -8,8 +8,9 @@ PACKAGES=(
 	# build
 	build-essential gcc pkg-config meson ninja-build
 	libdpdk-dev libjansson-dev libcmocka-dev libbpf-dev libxdp-dev libpcap-dev
-	# dpdk-testpmd, dpdk-telemetry.py and the PMD plugins (net_pcap, net_af_packet, ...)
-	dpdk
+	# the PMD plugins (net_pcap, net_af_packet, ...); dpdk-dev has dpdk-testpmd
+	# and dpdk-telemetry.py (molt-bench --compare, the telemetry tests)
+	dpdk dpdk-dev
 	# tests and demo
 	python3 python3-scapy iproute2 iputils-ping ethtool iperf3 procps psmisc tcpdump jq
 	util-linux coreutils kmod

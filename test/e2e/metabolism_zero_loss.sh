@@ -43,6 +43,8 @@ defer_dpdk_prefix "$PREFIX"
 start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX" | sed 's/-m 512/-m 1024/') \
 	-- -c "$E2E_TMP/config.json"
 wait_moltd moltd "$PREFIX"
+# Sender, receiver and route churn off the worker's CPU: the stream must measure metabolism.
+keep_off_worker
 M="$CTL -s $E2E_TMP/moltd.sock"
 R="$CTL -s $E2E_TMP/rs.sock"
 
