@@ -53,6 +53,14 @@ wait_for "h1 reaches h2" 10 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.2.2
 flips() { $M --json call metabolism.status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["flips"])'; }
 f0=$(flips)
 
+# rx_r0: frames the kernel took on r0 and frames moltd received on p0 (for a failure's diagnosis).
+rx_r0() {
+	echo "$(ip -n "$NS_R" -s -j link show r0 |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')" \
+		"$($M --json call port.stats '{"port": "p0"}' |
+			"$PY" -c 'import json,sys; p=json.load(sys.stdin); print((p[0] if isinstance(p, list) else p)["rx"])')"
+}
+read -r k0 m0 < <(rx_r0)
 start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$COUNT" "$E2E_TMP/recv.json"
 sleep 0.5
 # Route churn for the whole stream: add and delete prefixes nobody sends to.
@@ -75,14 +83,21 @@ kill "$CHURN" 2>/dev/null
 f1=$(flips)
 $M --json call metabolism.status >"$E2E_TMP/metabolism.json"
 $M --json call feed.status >"$E2E_TMP/feed.json"
-"$PY" - "$E2E_TMP" "$COUNT" "$((f1 - f0))" <<'PY' || fail "datagrams lost, duplicated or reordered"
+read -r k1 m1 < <(rx_r0)
+counts=("$COUNT" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))")
+"$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "datagrams lost, duplicated or reordered"
 import json, sys
 d, count, flips = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 r = json.load(open(d + "/recv.json"))
 m = json.load(open(d + "/metabolism.json"))
 f = json.load(open(d + "/feed.json"))
+kernel_rx, moltd_rx = int(sys.argv[4]), int(sys.argv[5])
 print("received %d of %d (missing %d, duplicates %d, reordered %d); %d flips during the stream"
       % (r["unique"], count, r["missing"], r["duplicates"], r["reordered"], flips))
+print("during the stream: the kernel took %d frames on r0, moltd received %d on p0%s"
+      % (kernel_rx, moltd_rx, "" if kernel_rx == moltd_rx else
+         " (the %d between overflowed af_packet's ring while the worker was off its CPU)"
+         % (kernel_rx - moltd_rx)))
 print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %d, overruns %d"
       % (m["builds"], m["flip_latency"], m["update_latency"], m["updates"],
          f["entries_applied"], f["overruns"]))
