@@ -22,28 +22,35 @@ command -v dpdk-testpmd >/dev/null || { echo "bench_smoke: no dpdk-testpmd"; exi
 T=$(mktemp -d /tmp/bench_smoke.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-# check JSON [METABOLISM_MS]: fields present, packets accounted for, flips when asked.
+# check JSON [METABOLISM_MS [ROUNDS]]: fields present, packets accounted for in every round,
+# flips when asked.
 check() {
-	/usr/bin/python3 - "$1" "${2:-0}" <<'PY'
+	/usr/bin/python3 - "$1" "${2:-0}" "${3:-1}" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-want_flips = int(sys.argv[2])
+want_flips, rounds = int(sys.argv[2]), int(sys.argv[3])
 env = d['environment']
 for k in ('dpdk_version', 'cpu_model', 'hugepages', 'git_commit'):
     assert k in env, 'environment.%s missing' % k
-r = d['results'][0]
-for k in ('mpps', 'mpps_per_worker', 'mbit_s', 'cycles_per_packet', 'drops', 'totals',
-          'unaccounted', 'metabolism', 'bins', 'latency_us', 'workers', 'duration_s'):
-    assert k in r, 'results[0].%s missing' % k
-t = r['totals']
-assert t['rx'] > 0, 'nothing received'
-dropped = sum(r['drops'].values())
-assert dropped == t['dropped'], 'drops by reason %d != dropped %d' % (dropped, t['dropped'])
-assert t['forwarded'] == t['rx'] - t['punted'] - dropped, \
-    'unaccounted: rx %d forwarded %d punted %d dropped %d' % (
-        t['rx'], t['forwarded'], t['punted'], dropped)
-assert r['bins'], 'no throughput samples'
+assert len(d['results']) == rounds, '%d results for %d rounds' % (len(d['results']), rounds)
+for r in d['results']:
+    for k in ('mpps', 'mpps_per_worker', 'mbit_s', 'cycles_per_packet', 'drops', 'totals',
+              'unaccounted', 'metabolism', 'bins', 'latency_us', 'workers', 'duration_s'):
+        assert k in r, 'results[].%s missing' % k
+    t = r['totals']
+    assert t['rx'] > 0, 'nothing received'
+    dropped = sum(r['drops'].values())
+    assert dropped == t['dropped'], 'drops by reason %d != dropped %d' % (dropped, t['dropped'])
+    assert t['forwarded'] == t['rx'] - t['punted'] - dropped, \
+        'unaccounted: rx %d forwarded %d punted %d dropped %d' % (
+            t['rx'], t['forwarded'], t['punted'], dropped)
+    assert r['bins'], 'no throughput samples'
 assert 'compare' in d and d['compare']['testpmd_io_mpps'] > 0, 'no testpmd rate'
+c = d['compare']
+assert len(c['rounds']) == rounds, '%d compare rounds for %d' % (len(c['rounds']), rounds)
+assert all(x['testpmd_io_mpps'] > 0 and x['ratio'] > 0 for x in c['rounds']), 'a round lacks testpmd'
+r = d['results'][0]
+dropped = r['totals']['dropped']
 if want_flips:
     assert r['metabolism']['flips'] > 0, 'metabolism every %d ms but no flip' % want_flips
 print('ok: %.2f Mpps, molt/testpmd %.2f, %d flips, %d drops' % (
@@ -54,9 +61,9 @@ PY
 common=(--build "$BUILD" --v4 2000 --v6 500 --v6-share 0.2 --duration 1 --warmup 0.5
 	--frames 1024)
 
-echo "== run, metabolism off"
-"$BENCH" "${common[@]}" --compare testpmd --json "$T/off.json" --plot "$T/off.png"
-check "$T/off.json"
+echo "== run, metabolism off, two alternating rounds of molt and testpmd"
+"$BENCH" "${common[@]}" --rounds 2 --compare testpmd --json "$T/off.json" --plot "$T/off.png"
+check "$T/off.json" 0 2
 [ -s "$T/off.png" ] || { echo "no plot written"; exit 1; }
 
 # grep -c reads all of nm's output: with grep -q, nm could die of SIGPIPE and pipefail would
