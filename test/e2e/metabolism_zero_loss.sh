@@ -96,7 +96,8 @@ print("received %d of %d (missing %d, duplicates %d, reordered %d); %d flips dur
       % (r["unique"], count, r["missing"], r["duplicates"], r["reordered"], flips))
 print("during the stream: the kernel took %d frames on r0, moltd received %d on p0%s"
       % (kernel_rx, moltd_rx, "" if kernel_rx == moltd_rx else
-         " (the %d between overflowed af_packet's ring while the worker was off its CPU)"
+         " (the %d between died in the kernel: af_packet's ring fills while the worker is "
+         "off its CPU)"
          % (kernel_rx - moltd_rx)))
 print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %d, overruns %d"
       % (m["builds"], m["flip_latency"], m["update_latency"], m["updates"],
