@@ -58,7 +58,7 @@ rx_r0() {
 	echo "$(ip -n "$NS_R" -s -j link show r0 |
 		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')" \
 		"$($M --json call port.stats '{"port": "p0"}' |
-			"$PY" -c 'import json,sys; p=json.load(sys.stdin); print((p[0] if isinstance(p, list) else p)["rx"])')"
+			"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["rx"])')"
 }
 read -r k0 m0 < <(rx_r0)
 start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$COUNT" "$E2E_TMP/recv.json"
