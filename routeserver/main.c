@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "common/feed.h"
+#include "common/feed/feed.h"
 #include "common/log.h"
-#include "control/rpc.h"
-#include "routeserver/table.h"
+#include "common/rpc/rpc.h"
+#include "routeserver/rs_table.h"
 
 #define SUB "routeserver"
 #define HEARTBEAT_MS 100

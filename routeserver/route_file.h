@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "routeserver/rib.h"
+#include "common/rib/rib.h"
 
 struct route_file_stats {
 	uint64_t lines;

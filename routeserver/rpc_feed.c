@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "routeserver/table.h"
-#include "control/rpc.h"
+#include "routeserver/rs_table.h"
+#include "common/rpc/rpc.h"
 
 static bool no_params(const json_t *params)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routeserver/table.h"
-#include "control/rpc.h"
+#include "routeserver/rs_table.h"
+#include "common/rpc/rpc.h"
 
 #define LIST_DEFAULT 1000
 #define LIST_MAX 100000

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "routeserver/rpc_routes.h"
-#include "routeserver/table.h"
+#include "routeserver/rs_table.h"
 
 struct undo {
 	struct molt_route old;	// the route before this item was applied

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "common/route.h"
-#include "control/rpc.h"
+#include "common/rpc/rpc.h"
 
 // Longest route text accepted from a request (a route line is well under 100 bytes).
 #define RS_ROUTE_TEXT_MAX 512

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/rpc_priv.h"
+#include "common/rpc/rpc_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 
 #include <rte_lcore.h>
 
-#include "control/moltd.h"
+#include "control/daemon/moltd.h"
 #include "dataplane/dataplane.h"
 #include "lat_gen.h"
 #include "lat_report.h"

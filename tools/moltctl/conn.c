@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/rpc_client.h"
+#include "common/rpc/rpc_client.h"
 #include "tools/moltctl/moltctl.h"
 
 static int server_error(struct ctl *c, struct rpc_error *e)

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "common/feed.h"
+#include "common/feed/feed.h"
 
 static char name[64];
 

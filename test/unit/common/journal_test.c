@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "common/feed.h"
+#include "common/feed/feed.h"
 
 #define JOURNAL 64
 

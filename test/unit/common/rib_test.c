@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "routeserver/rib.h"
+#include "common/rib/rib.h"
 
 #define N 50000
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "common/feed.h"
+#include "common/feed/feed.h"
 #include "common/route.h"
 
 static struct molt_route parse_ok(const char *line)

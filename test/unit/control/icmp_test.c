@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "control/icmp.h"
-#include "control/local.h"
+#include "control/host/icmp.h"
+#include "control/host/local.h"
 #include "test/unit/control/punt_harness.h"
 
 static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};

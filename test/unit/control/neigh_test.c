@@ -11,8 +11,8 @@
 #include <rte_arp.h>
 #include <rte_hash.h>
 
-#include "control/neigh.h"
-#include "control/punt.h"
+#include "control/neigh/neigh.h"
+#include "control/punt/punt.h"
 #include "dataplane/nexthop.h"
 #include "dataplane/slot.h"
 #include "test/unit/control/punt_harness.h"

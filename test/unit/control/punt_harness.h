@@ -11,7 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "control/config.h"
+#include "control/config/config.h"
 
 #define H_P0 0		// index in h_port[]
 #define H_P1 1

@@ -10,8 +10,8 @@
 #include <rte_arp.h>
 #include <rte_ring.h>
 
-#include "control/neigh.h"
-#include "control/punt.h"
+#include "control/neigh/neigh.h"
+#include "control/punt/punt.h"
 #include "dataplane/dataplane.h"
 #include "test/unit/control/punt_harness.h"
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "control/config.h"
+#include "control/config/config.h"
 
 static char dir[64];
 static char path[128];

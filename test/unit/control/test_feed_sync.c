@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "control/feed_sync.h"
+#include "control/metabolism/feed_sync.h"
 
 static char shm[64];
 static struct feed_writer w;

@@ -21,11 +21,11 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "common/feed.h"
-#include "control/metabolism.h"
-#include "control/slot_lifecycle.h"
+#include "common/feed/feed.h"
+#include "control/metabolism/metabolism.h"
+#include "control/slot/slot_lifecycle.h"
 #include "dataplane/dataplane.h"
-#include "routeserver/rib.h"
+#include "common/rib/rib.h"
 #include "test/unit/eal_tidy.h"
 
 

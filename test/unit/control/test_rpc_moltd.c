@@ -14,9 +14,9 @@
 #include <cmocka.h>
 #include <rte_eal.h>
 
-#include "control/neigh.h"
-#include "control/rpc_moltd.h"
-#include "control/slot_build.h"
+#include "control/neigh/neigh.h"
+#include "control/rpc/rpc_moltd.h"
+#include "control/slot/slot_build.h"
 #include "dataplane/dataplane.h"
 #include "test/unit/eal_tidy.h"
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <rte_eal.h>
 
-#include "control/slot_build.h"
+#include "control/slot/slot_build.h"
 #include "test/unit/eal_tidy.h"
 
 static struct molt_config cfg;

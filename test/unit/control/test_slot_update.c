@@ -15,10 +15,10 @@
 #include <rte_lpm.h>
 #include <rte_malloc.h>
 
-#include "control/slot_build.h"
-#include "control/slot_lifecycle.h"
-#include "control/slot_update.h"
-#include "control/slot_verify.h"
+#include "control/slot/slot_build.h"
+#include "control/slot/slot_lifecycle.h"
+#include "control/slot/slot_update.h"
+#include "control/slot/slot_verify.h"
 #include "test/unit/eal_tidy.h"
 
 static struct molt_config cfg;

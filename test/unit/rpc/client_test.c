@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "control/rpc_client.h"
+#include "common/rpc/rpc_client.h"
 #include "test/unit/rpc/methods.h"
 
 static char dir[64];

@@ -2,7 +2,7 @@
 // Methods the RPC tests register (methods.c), and the deferred answers they hold.
 #pragma once
 
-#include "control/rpc.h"
+#include "common/rpc/rpc.h"
 
 // Deferred calls of "test.defer", answered in order by "test.complete" (or by the test itself
 // when it polls the server from its own thread).

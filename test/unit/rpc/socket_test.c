@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "control/rpc.h"
+#include "common/rpc/rpc.h"
 
 static char dir[64];
 static char path[128];

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The mirror follows the feed: snapshot, then journal entries in sequence order. Resync is
+// always "load the current snapshot, continue from its covers_seq"; what triggers it is
+// counted separately (overruns, corrupt entries, new generations).
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/metabolism/feed_sync.h"
+
+static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
+{
+	struct feed_snapshot_desc desc;
+	struct molt_route *routes = NULL;
+	struct rib fresh;
+	int ret;
+
+	ret = feed_reader_snapshot(&fs->rd, &routes, &desc, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (desc.count > UINT32_MAX - 2 || rib_init(&fresh, (uint32_t)desc.count) < 0) {
+		free(routes);
+		snprintf(err, errlen, "feed %s: no memory for a mirror of %" PRIu64 " routes",
+			 fs->rd.name, desc.count);
+		return -ENOMEM;
+	}
+	ret = rib_add_bulk(&fresh, routes, (uint32_t)desc.count);
+	free(routes);
+	if (ret < 0) {
+		rib_free(&fresh);
+		snprintf(err, errlen, "feed %s: cannot load the snapshot: %s", fs->rd.name,
+			 strerror(-ret));
+		return ret;
+	}
+	// Duplicate keys would make the snapshot's digest differ from the table's.
+	if (fresh.digest != desc.digest || fresh.count != desc.count) {
+		snprintf(err, errlen, "feed %s: snapshot of %" PRIu64 " routes (digest %016" PRIx64
+			 ") is a table of %u routes (digest %016" PRIx64 "): refused", fs->rd.name,
+			 desc.count, desc.digest, fresh.count, fresh.digest);
+		rib_free(&fresh);
+		return -EBADMSG;
+	}
+	rib_free(&fs->mirror);
+	fs->mirror = fresh;
+	fs->generation = fs->rd.generation;
+	fs->next_seq = desc.covers_seq;
+	fs->snap_seq = desc.covers_seq;
+	fs->snap_digest = desc.digest;
+	fs->need_resync = false;
+	return 0;
+}
+
+int feed_sync_open(struct feed_sync *fs, const char *name, char *err, size_t errlen)
+{
+	int ret;
+
+	if (fs->rd.hdr == NULL) {
+		snprintf(fs->name, sizeof(fs->name), "%s", name);
+		ret = feed_reader_open(&fs->rd, name, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	ret = load_snapshot(fs, err, errlen);
+	if (ret == 0)
+		LOG_NOTICE("feed", "%s: mirror of %u routes at sequence %" PRIu64 " (generation "
+			   "%016" PRIx64 ")", fs->rd.name, fs->mirror.count, fs->next_seq,
+			   fs->generation);
+	return ret;
+}
+
+static bool producer_alive(const struct feed_sync *fs, uint64_t now)
+{
+	uint64_t hb = atomic_load_explicit(&fs->rd.hdr->heartbeat_ns, memory_order_acquire);
+
+	if (atomic_load_explicit(&fs->rd.hdr->alive, memory_order_acquire) == 0)
+		return false;
+	return !(now > hb && now - hb > FEED_SYNC_DEAD_NS);
+}
+
+// The route server is gone or restarted: look for the object by name again. It recreates
+// the object on restart, so only a new generation means there is a new table to load.
+static void reopen(struct feed_sync *fs, uint64_t now)
+{
+	struct feed_reader fresh;
+	char err[256];
+
+	fs->next_try_ns = now + FEED_SYNC_REOPEN_NS;
+	if (feed_reader_open(&fresh, fs->name, err, sizeof(err)) < 0)
+		return;
+	if (fresh.generation == fs->generation) {
+		feed_reader_close(&fresh);
+		if (producer_alive(fs, now)) {
+			fs->lost = false;
+			LOG_NOTICE("feed", "%s: route server is alive again (same generation)",
+				   fs->rd.name);
+		}
+		return;
+	}
+	fs->reopens++;
+	LOG_NOTICE("feed", "%s: route server is back with generation %016" PRIx64 " (was %016"
+		   PRIx64 "): resyncing", fresh.name, fresh.generation, fs->generation);
+	feed_reader_close(&fs->rd);
+	fs->rd = fresh;
+	fs->lost = false;
+	fs->need_resync = true;
+	fs->next_try_ns = now;
+}
+
+static int resync(struct feed_sync *fs, uint64_t now, bool *resynced)
+{
+	char err[256];
+	int ret;
+
+	fs->next_try_ns = now + FEED_SYNC_RETRY_NS;
+	ret = load_snapshot(fs, err, sizeof(err));
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret < 0) {
+		snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
+		LOG_ERR("feed", "resync failed, keeping the mirror of %u routes: %s",
+			fs->mirror.count, err);
+		return ret;
+	}
+	fs->resyncs++;
+	*resynced = true;
+	LOG_NOTICE("feed", "%s: resynced: mirror of %u routes at sequence %" PRIu64, fs->rd.name,
+		   fs->mirror.count, fs->next_seq);
+	return 0;
+}
+
+static void apply(struct feed_sync *fs, const struct feed_journal_entry *e, feed_sync_cb cb,
+		  void *arg)
+{
+	const struct molt_route *cur = rib_find(&fs->mirror, &e->route);
+	struct molt_route old;
+	bool had = cur != NULL;
+
+	if (had)
+		old = *cur;
+	if (e->op == FEED_OP_ADD) {
+		if (rib_add(&fs->mirror, &e->route) < 0) {
+			// Out of memory: the mirror can no longer follow; reload it later.
+			fs->need_resync = true;
+			return;
+		}
+		cb(arg, had ? &old : NULL, &e->route);
+	} else if (had) {
+		rib_del(&fs->mirror, &e->route);
+		cb(arg, &old, NULL);
+	}
+	// A DEL for a key the mirror lacks changes nothing (the route server never sends one).
+}
+
+int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_cb cb,
+		   void *arg, bool *resynced)
+{
+	struct feed_journal_entry e;
+	char err[256];
+	int n = 0, ret;
+
+	*resynced = false;
+	if (fs->rd.hdr == NULL)
+		return 0;
+	if (!fs->lost && !producer_alive(fs, now)) {
+		fs->lost = true;
+		fs->losses++;
+		fs->next_try_ns = now;
+		LOG_WARN("feed", "%s: route server gone; forwarding and metabolism continue from "
+			 "the mirror of %u routes", fs->rd.name, fs->mirror.count);
+	}
+	if (fs->lost && now >= fs->next_try_ns)
+		reopen(fs, now);
+	// After a resync the caller must see *resynced before any entry of the new table: the
+	// entries follow on the next call.
+	if (fs->need_resync) {
+		if (now >= fs->next_try_ns)
+			resync(fs, now, resynced);
+		return 0;
+	}
+	while ((unsigned)n < max) {
+		ret = feed_reader_entry(&fs->rd, fs->next_seq, &e, err, sizeof(err));
+		if (ret == -EAGAIN)
+			break;
+		if (ret == -ERANGE || ret == -EBADMSG) {
+			if (ret == -ERANGE)
+				fs->overruns++;
+			else
+				fs->corrupt++;
+			LOG_WARN("feed", "%s: journal entry %" PRIu64 " %s: resyncing from the "
+				 "snapshot", fs->rd.name, fs->next_seq,
+				 ret == -ERANGE ? "was overwritten (this reader was lapped)" : err);
+			fs->need_resync = true;
+			fs->next_try_ns = now;
+			break;
+		}
+		apply(fs, &e, cb, arg);
+		fs->next_seq++;
+		fs->applied++;
+		n++;
+	}
+	if (n > 0)
+		fs->last_batch_ns = now;
+	return n;
+}
+
+uint64_t feed_sync_lag(const struct feed_sync *fs)
+{
+	uint64_t head;
+
+	if (fs->rd.hdr == NULL || fs->need_resync)
+		return 0;
+	head = feed_reader_head(&fs->rd);
+	return head > fs->next_seq ? head - fs->next_seq : 0;
+}
+
+void feed_sync_close(struct feed_sync *fs)
+{
+	if (fs->rd.hdr != NULL)
+		feed_reader_close(&fs->rd);
+	memset(&fs->rd, 0, sizeof(fs->rd));
+	rib_free(&fs->mirror);
+	memset(&fs->mirror, 0, sizeof(fs->mirror));
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The control thread's packet path: drain each worker's punt ring and hand every packet to the
+// code for its punt reason; send what the control thread builds on its own tx queue.
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+
+#include "control/host/icmp.h"
+#include "control/host/local.h"
+#include "control/neigh/neigh.h"
+#include "control/punt/punt.h"
+#include "dataplane/dataplane.h"
+
+#define PUNT_BURSTS_PER_RING 4	// bounds one poll so that timers and RPCs are not starved
+
+int punt_init(const struct molt_config *cfg, struct rte_mempool *mp)
+{
+	if (cfg == NULL || mp == NULL)
+		return -EINVAL;
+	local_set_config(cfg);
+	local_set_pool(mp);
+	return 0;
+}
+
+static struct port_counters *ctl_ctr(uint16_t port)
+{
+	return &molt_port_ctr[port][MOLT_MAX_WORKERS];
+}
+
+void punt_tx(uint16_t port, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (port >= MOLT_MAX_PORTS) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (molt_dp.nb_workers > 0) {
+		static uint16_t next;	// round robin over workers: control thread only
+		struct rte_ring *r = molt_dp.workers[next++ % molt_dp.nb_workers].inject;
+
+		m->port = port;
+		if (r != NULL && rte_ring_sp_enqueue(r, m) == 0) {
+			ctl_ctr(port)->tx++;
+			ctl_ctr(port)->tx_bytes += len;
+			return;
+		}
+		rte_pktmbuf_free(m);
+		ctl_ctr(port)->drops[MOLT_DROP_TX_FULL]++;
+		return;
+	}
+	if (rte_eth_tx_burst(port, molt_dp.control_txq, &m, 1) == 1) {
+		ctl_ctr(port)->tx++;
+		ctl_ctr(port)->tx_bytes += len;
+	} else {
+		rte_pktmbuf_free(m);
+		ctl_ctr(port)->drops[MOLT_DROP_TX_FULL]++;
+	}
+}
+
+static bool ip6_dst_multicast(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(eh + 1);
+
+	return eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+		rte_pktmbuf_data_len(m) >= sizeof(*eh) + sizeof(*ip) &&
+		ip6_is_multicast(ip->dst_addr);
+}
+
+// Packets to the router: echo is answered, the rest has no listener here. Multicast the router
+// merely receives as a member of a group (all-nodes, MLD, ...) is not an error to count.
+static void punt_local(struct rte_mbuf *m, uint16_t in_port)
+{
+	if (icmp_echo_reply(m, in_port) == 0) {
+		punt_tx(in_port, m);
+		return;
+	}
+	if (!ip6_dst_multicast(m) && in_port < MOLT_MAX_PORTS)
+		ctl_ctr(in_port)->drops[MOLT_DROP_LOCAL_DROPPED]++;
+	rte_pktmbuf_free(m);
+}
+
+static void punt_one(struct rte_mbuf *m)
+{
+	const struct molt_mbuf_priv *p = molt_mbuf_priv(m);
+	uint16_t in_port = p->in_port;
+
+	switch (p->punt_reason) {
+	case PUNT_ARP:
+		neigh_input_arp(m, in_port);
+		break;
+	case PUNT_ND:
+		neigh_input_nd(m, in_port);
+		break;
+	case PUNT_LOCAL:
+		punt_local(m, in_port);
+		break;
+	case PUNT_RESOLVE:
+		neigh_resolve_and_hold(m, p->family, p->resolve_ip, p->out_port);
+		break;
+	case PUNT_TTL_EXCEEDED:
+		icmp_error_send(m, in_port, ICMP_ERR_TTL_EXCEEDED);
+		break;
+	case PUNT_UNREACHABLE:
+		icmp_error_send(m, in_port, ICMP_ERR_NET_UNREACH);
+		break;
+	default:
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+unsigned punt_poll(void)
+{
+	struct rte_mbuf *ms[MOLT_BURST];
+	unsigned total = 0;
+
+	for (uint16_t w = 0; w < molt_dp.nb_workers; w++) {
+		struct rte_ring *r = molt_dp.workers[w].punt;
+
+		for (int b = 0; r != NULL && b < PUNT_BURSTS_PER_RING; b++) {
+			unsigned n = rte_ring_sc_dequeue_burst(r, (void **)ms, MOLT_BURST, NULL);
+
+			for (unsigned i = 0; i < n; i++)
+				punt_one(ms[i]);
+			total += n;
+			if (n < MOLT_BURST)
+				break;
+		}
+	}
+	return total;
+}
