@@ -24,12 +24,12 @@
 #include "control/metabolism/metabolism.h"
 #include "control/daemon/moltd.h"
 #include "control/neigh/neigh.h"
-#include "control/daemon/ports.h"
+#include "control/port/ports.h"
 #include "control/punt/punt.h"
 #include "common/rpc/rpc.h"
 #include "control/rpc/rpc_moltd.h"
 #include "control/daemon/exit_report.h"
-#include "control/daemon/telemetry.h"
+#include "control/telemetry/telemetry.h"
 #include "dataplane/dataplane.h"
 
 #define PUNT_RING_SIZE 1024

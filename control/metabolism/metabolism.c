@@ -17,7 +17,7 @@
 #include "control/neigh/neigh.h"
 #include "control/slot/slot_lifecycle.h"
 #include "control/slot/slot_verify.h"
-#include "control/daemon/telemetry.h"
+#include "control/telemetry/telemetry.h"
 #include "dataplane/dataplane.h"
 
 #define SUB "metabolism"

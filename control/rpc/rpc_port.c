@@ -7,7 +7,7 @@
 #include <rte_ethdev.h>
 
 #include "control/rpc/rpc_moltd.h"
-#include "control/daemon/ports.h"
+#include "control/port/ports.h"
 
 static json_t *ifaddrs(uint8_t family, const struct molt_ifaddr *a, uint16_t n)
 {

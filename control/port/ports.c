@@ -11,7 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "common/log.h"
-#include "control/daemon/ports.h"
+#include "control/port/ports.h"
 #include "dataplane/dataplane.h"
 
 #define NB_DESC 1024

@@ -9,7 +9,7 @@
 
 #include <rte_telemetry.h>
 
-#include "control/daemon/telemetry.h"
+#include "control/telemetry/telemetry.h"
 #include "dataplane/dataplane.h"
 
 #define MAX_SLOTS 16
