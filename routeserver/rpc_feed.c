@@ -2,18 +2,14 @@
 // feed.status and routes.load: the published feed as moltd sees it, and replacing the whole
 // table from a file.
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "routeserver/rs_table.h"
+#include "common/clock.h"
 #include "common/rpc/rpc.h"
-
-static bool no_params(const json_t *params)
-{
-	return params == NULL || (json_is_object(params) && json_object_size(params) == 0) ||
-	       (json_is_array(params) && json_array_size(params) == 0);
-}
+#include "routeserver/rs_table.h"
 
 // 64-bit values that JSON numbers (doubles in most readers) cannot carry exactly.
 static json_t *hex64(uint64_t v)
@@ -46,8 +42,8 @@ static json_t *feed_status(struct rpc_call *call, const json_t *params, struct r
 	json_t *snap;
 	unsigned cur;
 
-	if (!no_params(params))
-		return rpc_fail(err, RPC_INVALID_PARAMS, "feed.status takes no parameters");
+	if (rpc_params_none(params, err) < 0)
+		return NULL;
 	cur = atomic_load_explicit(&h->current, memory_order_acquire) & 1;
 	d = &h->snap[cur];
 	snap = json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:I}",
@@ -74,41 +70,34 @@ RPC_METHOD("feed.status", feed_status, "",
 
 static json_t *routes_load(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
+	static const char *const known[] = { "file", NULL };
+	struct jcheck c = rpc_params_check(err);
 	struct route_file_stats st = { 0 };
-	struct timespec t0, t1;
+	char msg[512], path[PATH_MAX];
 	const json_t *file;
-	const char *key;
-	char msg[512];
-	json_t *v;
 	struct rib fresh;
+	uint64_t t0;
 
-	if (!json_is_object(params))
-		return rpc_fail(err, RPC_INVALID_PARAMS, "params must be {\"file\": PATH}");
-	json_object_foreach((json_t *)params, key, v)
-		if (strcmp(key, "file") != 0)
-			return rpc_fail(err, RPC_INVALID_PARAMS,
-					"unknown parameter '%.64s' (expected file)", key);
-	file = json_object_get(params, "file");
-	if (!json_is_string(file) || json_string_length(file) == 0)
-		return rpc_fail(err, RPC_INVALID_PARAMS, "'file' must be a path");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rpc_params_object(params, true, known, err) < 0 ||
+	    rpc_param_get(params, "file", &file, err) < 0 ||
+	    jcheck_string(&c, "file", file, path, sizeof(path)) < 0)
+		return NULL;
+	t0 = molt_now_ns();
 	// The file is parsed into a table of its own; the served one changes only once that
 	// table is complete and published.
-	if (rs_table_load(json_string_value(file), rs_table.capacity, &fresh, &st, msg,
+	if (rs_table_load(path, rs_table.capacity, &fresh, &st, msg,
 			  sizeof(msg)) < 0)
 		return rpc_fail(err, RPC_ERR_FAILED, "%s; the table is unchanged", msg);
 	if (rs_table_replace(&rs_table, &fresh, msg, sizeof(msg)) < 0)
 		return rpc_fail(err, RPC_ERR_FAILED, "%s; the table is unchanged", msg);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f}",
-			 "file", json_string_value(file),
+			 "file", path,
 			 "routes", (json_int_t)rs_table.rib.count,
 			 "ipv4", (json_int_t)rs_table.rib.count_v4,
 			 "ipv6", (json_int_t)(rs_table.rib.count - rs_table.rib.count_v4),
 			 "lines", (json_int_t)st.lines,
 			 "replaced", (json_int_t)st.replaced,
-			 "ms", (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-				       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			 "ms", (double)(molt_now_ns() - t0) / 1e6);
 }
 RPC_METHOD("routes.load", routes_load, "{\"file\": PATH}",
 	   "replace the whole table from a route file, atomically (a bad file changes nothing)")

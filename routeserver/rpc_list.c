@@ -91,50 +91,35 @@ struct list_args {
 	uint64_t offset, limit;
 };
 
-static int get_uint(const json_t *params, const char *key, uint64_t max, uint64_t *v,
+// An optional integer member in 0..max.
+static int get_uint(const json_t *params, const char *key, uint32_t max, uint64_t *v,
 		    struct rpc_error *err)
 {
+	struct jcheck c = rpc_params_check(err);
 	const json_t *j = json_object_get(params, key);
+	uint32_t u;
 
 	if (j == NULL)
 		return 0;
-	if (!json_is_integer(j) || json_integer_value(j) < 0 ||
-	    (uint64_t)json_integer_value(j) > max) {
-		rpc_fail(err, RPC_INVALID_PARAMS, "'%s' must be an integer 0-%llu", key,
-			 (unsigned long long)max);
+	if (jcheck_uint(&c, key, j, 0, max, &u) < 0)
 		return -1;
-	}
-	*v = (uint64_t)json_integer_value(j);
+	*v = u;
 	return 0;
 }
 
 static int list_args_parse(const json_t *params, struct list_args *a, struct rpc_error *err)
 {
-	static const char *const known[] = { "prefix", "family", "offset", "limit" };
+	static const char *const known[] = { "prefix", "family", "offset", "limit", NULL };
 	const json_t *v;
-	const char *key;
 	uint64_t fam = 0;
 	char why[256];
-	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->limit = LIST_DEFAULT;
-	if (params == NULL || (json_is_array(params) && json_array_size(params) == 0))
-		return 0;
-	if (!json_is_object(params)) {
-		rpc_fail(err, RPC_INVALID_PARAMS, "params must be an object");
+	if (rpc_params_object(params, false, known, err) < 0)
 		return -1;
-	}
-	json_object_foreach((json_t *)params, key, v) {
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
-			rpc_fail(err, RPC_INVALID_PARAMS, "unknown parameter '%.64s' (expected "
-				 "prefix, family, offset or limit)", key);
-			return -1;
-		}
-	}
+	if (params == NULL || json_is_array(params))
+		return 0;
 	if (get_uint(params, "offset", UINT32_MAX, &a->offset, err) < 0 ||
 	    get_uint(params, "limit", LIST_MAX, &a->limit, err) < 0 ||
 	    get_uint(params, "family", 6, &fam, err) < 0)

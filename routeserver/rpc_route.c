@@ -166,9 +166,8 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 {
 	const struct rib *rib = &rs_table.rib;
 
-	if (params != NULL && !(json_is_object(params) && json_object_size(params) == 0) &&
-	    !(json_is_array(params) && json_array_size(params) == 0))
-		return rpc_fail(err, RPC_INVALID_PARAMS, "route.count takes no parameters");
+	if (rpc_params_none(params, err) < 0)
+		return NULL;
 	return json_pack("{s:I,s:I,s:I}", "ipv4", (json_int_t)rib->count_v4, "ipv6",
 			 (json_int_t)(rib->count - rib->count_v4), "total",
 			 (json_int_t)rib->count);

@@ -91,23 +91,13 @@ static int parse_item(const json_t *v, size_t i, bool batch, bool allow_prefix,
 int rs_routes_parse(const json_t *params, bool allow_prefix, struct rs_routes *rs,
 		    struct rpc_error *err)
 {
+	static const char *const known[] = { "route", "routes", NULL };
 	const json_t *one, *many, *v;
-	const char *key;
 	size_t i, n;
 
 	memset(rs, 0, sizeof(*rs));
-	if (!json_is_object(params)) {
-		rpc_fail(err, RPC_INVALID_PARAMS,
-			 "params must be an object: {\"route\": \"...\"} or {\"routes\": [...]}");
+	if (rpc_params_object(params, true, known, err) < 0)
 		return -1;
-	}
-	json_object_foreach((json_t *)params, key, v) {
-		if (strcmp(key, "route") != 0 && strcmp(key, "routes") != 0) {
-			rpc_fail(err, RPC_INVALID_PARAMS,
-				 "unknown parameter '%.64s' (expected route or routes)", key);
-			return -1;
-		}
-	}
 	one = json_object_get(params, "route");
 	many = json_object_get(params, "routes");
 	if ((one == NULL) == (many == NULL)) {

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/json/json_check.h"
+
 // JSON-RPC 2.0 error codes.
 #define RPC_PARSE_ERROR -32700
 #define RPC_INVALID_REQUEST -32600
@@ -28,6 +30,45 @@ struct rpc_error {
 // Sets err and returns NULL, for `return rpc_fail(err, RPC_INVALID_PARAMS, "...")`.
 json_t *rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+// A JSON check context (common/json/json_check.h) whose failures become err: code
+// RPC_INVALID_PARAMS and the check's message ("params.x: unknown parameter (known: a)").
+static inline struct jcheck rpc_params_check(struct rpc_error *err)
+{
+	return (struct jcheck){ .member = "parameter", .msg = err->message,
+				.msglen = sizeof(err->message), .code = &err->code,
+				.fail_code = RPC_INVALID_PARAMS };
+}
+
+// params is an object whose keys are all in allowed, or (when !required) absent or empty ([]
+// and {} both mean "no parameters" in JSON-RPC 2.0).
+static inline int rpc_params_object(const json_t *params, bool required,
+				    const char *const *allowed, struct rpc_error *err)
+{
+	struct jcheck c = rpc_params_check(err);
+
+	if (!required && (params == NULL || (json_is_array(params) && json_array_size(params) == 0)))
+		return 0;
+	return jcheck_object(&c, "params", params, allowed);
+}
+
+// A method without parameters: params absent, [] or {}.
+static inline int rpc_params_none(const json_t *params, struct rpc_error *err)
+{
+	static const char *const none[] = { NULL };
+
+	return rpc_params_object(params, false, none, err);
+}
+
+// A required member of an object params: "params: missing \"name\"".
+static inline int rpc_param_get(const json_t *params, const char *name, const json_t **v,
+				struct rpc_error *err)
+{
+	struct jcheck c = rpc_params_check(err);
+
+	*v = json_object_get(params, name);
+	return *v != NULL ? 0 : jcheck_fail(&c, "params", "missing \"%s\"", name);
+}
 
 struct rpc_call;	// one request being answered
 

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "common/feed/feed.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "control/config/config.h"
 #include "control/metabolism/metabolism.h"
@@ -64,14 +65,6 @@ unsigned moltd_reserved_lcore(void)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		last = lcore;
 	return last;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void usage(FILE *f, const char *prog)
@@ -290,7 +283,7 @@ static void control_loop(void)
 	while (!quit) {
 		unsigned n = punt_poll();
 		bool busy;
-		uint64_t now = now_ns();
+		uint64_t now = molt_now_ns();
 
 		n += control_poll(0);
 		neigh_poll(now);
@@ -369,7 +362,7 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 
 	if (h != NULL)
 		hooks = h;
-	moltd_rpc.start_ns = now_ns();
+	moltd_rpc.start_ns = molt_now_ns();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "moltd: cannot initialise DPDK: %s\n", rte_strerror(rte_errno));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control/metabolism/metabolism.h"
+#include "common/clock.h"
 #include "control/rpc/rpc_moltd.h"
 #include "control/slot/slot_lifecycle.h"
 
@@ -44,7 +45,7 @@ static json_t *slot_metabolize(struct rpc_call *call, const json_t *params, stru
 	bool joined = metabolism_building();
 	int ret;
 
-	if (mrpc_params_object(params, false, keys, err) < 0)
+	if (rpc_params_object(params, false, keys, err) < 0)
 		return NULL;
 	if (params != NULL && (v = json_object_get(params, "wait")) != NULL &&
 	    mrpc_param_bool(v, "wait", &wait, err) < 0)
@@ -110,7 +111,7 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 	const struct metabolism_stats *st = metabolism_stats();
 	uint64_t built = st->builds_ok;
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	return mrpc_result(json_pack(
 		"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
@@ -155,7 +156,7 @@ static json_t *metabolism_set_rpc(struct rpc_call *call, const json_t *params,
 	bool paused;
 	int p = -1;
 
-	if (mrpc_params_object(params, true, keys, err) < 0)
+	if (rpc_params_object(params, true, keys, err) < 0)
 		return NULL;
 	if ((v = json_object_get(params, "interval_ms")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -182,10 +183,10 @@ static json_t *feed_status_rpc(struct rpc_call *call, const json_t *params,
 {
 	static const char *const none[] = {NULL};
 	const struct feed_sync *fs = metabolism_feed();
-	uint64_t now = mrpc_now_ns(), hb = 0, head = 0;
+	uint64_t now = molt_now_ns(), hb = 0, head = 0;
 	bool alive = false;
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	if (fs->rd.hdr != NULL) {
 		hb = atomic_load_explicit(&fs->rd.hdr->heartbeat_ns, memory_order_relaxed);

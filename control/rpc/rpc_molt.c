@@ -9,6 +9,7 @@
 #include <rte_version.h>
 
 #include "common/feed/feed_format.h"
+#include "common/clock.h"
 #include "control/rpc/rpc_moltd.h"
 #include "dataplane/dataplane.h"
 
@@ -20,7 +21,7 @@ static json_t *molt_version(struct rpc_call *call, const json_t *params, struct 
 {
 	static const char *const none[] = {NULL};
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	return mrpc_result(json_pack("{s:s, s:s, s:s}", "version", MOLT_VERSION,
 				     "dpdk", rte_version(), "jansson", JANSSON_VERSION), err);
@@ -61,10 +62,10 @@ static json_t *molt_status(struct rpc_call *call, const json_t *params, struct r
 {
 	static const char *const none[] = {NULL};
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
-	uint64_t now = mrpc_now_ns();
+	uint64_t now = molt_now_ns();
 	json_t *workers = json_array();
 
-	if (mrpc_params_object(params, false, none, err) < 0) {
+	if (rpc_params_object(params, false, none, err) < 0) {
 		json_decref(workers);
 		return NULL;
 	}

@@ -18,7 +18,7 @@
 struct moltd_rpc_state {
 	const struct molt_config *cfg;
 	const struct feed_reader *feed;	// NULL: no feed open
-	uint64_t start_ns;		// CLOCK_MONOTONIC when moltd started
+	uint64_t start_ns;		// molt_now_ns() when moltd started
 	struct slot *const *slots;	// every slot that exists (NULL entries skipped)
 	unsigned n_slots;
 };
@@ -28,20 +28,13 @@ extern struct moltd_rpc_state moltd_rpc;
 // route.lookup accepts at most this many addresses per call.
 #define MRPC_LOOKUP_MAX 10000
 
-uint64_t mrpc_now_ns(void);	// CLOCK_MONOTONIC
-
 // Returns result, or (result NULL: jansson ran out of memory) NULL with an internal error set,
 // so a handler can end with `return mrpc_result(json_pack(...), err)`.
 json_t *mrpc_result(json_t *result, struct rpc_error *err);
 
-// Params validation. Each returns 0, or -EINVAL with err set to RPC_INVALID_PARAMS and a
-// message naming the parameter (as the client wrote it, e.g. "addresses[3]").
-// params must be an object (or absent when !required) whose keys are all in allowed.
-int mrpc_params_object(const json_t *params, bool required, const char *const *allowed,
-		       struct rpc_error *err);
-// A required member of an object params.
-int mrpc_param_get(const json_t *params, const char *name, const json_t **v,
-		   struct rpc_error *err);
+// Params validation beyond common/rpc/rpc.h (rpc_params_object, rpc_params_check). Each
+// returns 0, or -EINVAL with err set to RPC_INVALID_PARAMS and a message naming the parameter
+// (as the client wrote it, e.g. "addresses[3]").
 int mrpc_param_bool(const json_t *v, const char *name, bool *out, struct rpc_error *err);
 int mrpc_param_addr(const json_t *v, const char *name, uint8_t *family, uint8_t ip[16],
 		    struct rpc_error *err);

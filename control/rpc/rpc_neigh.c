@@ -35,7 +35,7 @@ static json_t *neigh_list(struct rpc_call *call, const json_t *params, struct rp
 	struct list_ctx ctx = {0};
 	const json_t *v;
 
-	if (mrpc_params_object(params, false, keys, err) < 0)
+	if (rpc_params_object(params, false, keys, err) < 0)
 		return NULL;
 	if ((v = json_object_get(params, "port")) != NULL &&
 	    mrpc_param_port(v, "port", &ctx.only, err) < 0)
@@ -67,7 +67,7 @@ static int neigh_key(const json_t *params, uint8_t *family, uint8_t ip[16],
 {
 	const json_t *v;
 
-	if (mrpc_param_get(params, "ip", &v, err) < 0 ||
+	if (rpc_param_get(params, "ip", &v, err) < 0 ||
 	    mrpc_param_addr(v, "ip", family, ip, err) < 0)
 		return -EINVAL;
 	if (!unicast_host(*family, ip)) {
@@ -75,7 +75,7 @@ static int neigh_key(const json_t *params, uint8_t *family, uint8_t ip[16],
 			 json_string_value(v));
 		return -EINVAL;
 	}
-	if (mrpc_param_get(params, "port", &v, err) < 0 ||
+	if (rpc_param_get(params, "port", &v, err) < 0 ||
 	    mrpc_param_port(v, "port", pc, err) < 0)
 		return -EINVAL;
 	return 0;
@@ -90,9 +90,9 @@ static json_t *neigh_add(struct rpc_call *call, const json_t *params, struct rpc
 	const json_t *v;
 	int ret;
 
-	if (mrpc_params_object(params, true, keys, err) < 0 ||
+	if (rpc_params_object(params, true, keys, err) < 0 ||
 	    neigh_key(params, &family, ip, &pc, err) < 0 ||
-	    mrpc_param_get(params, "mac", &v, err) < 0 ||
+	    rpc_param_get(params, "mac", &v, err) < 0 ||
 	    mrpc_param_mac(v, "mac", &mac, err) < 0)
 		return NULL;
 	ret = neigh_add_static(family, ip, &mac, pc->port_id);
@@ -114,7 +114,7 @@ static json_t *neigh_del(struct rpc_call *call, const json_t *params, struct rpc
 	uint8_t family, ip[16] = {0};
 	int ret;
 
-	if (mrpc_params_object(params, true, keys, err) < 0 ||
+	if (rpc_params_object(params, true, keys, err) < 0 ||
 	    neigh_key(params, &family, ip, &pc, err) < 0)
 		return NULL;
 	ret = neigh_del_static(family, ip, pc->port_id);

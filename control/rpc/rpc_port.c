@@ -61,7 +61,7 @@ static json_t *port_list(struct rpc_call *call, const json_t *params, struct rpc
 	const struct molt_config *cfg = moltd_rpc.cfg;
 	json_t *list;
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	list = json_array();
 	for (uint16_t i = 0; list != NULL && i < cfg->n_ports; i++)
@@ -104,7 +104,7 @@ static json_t *port_stats(struct rpc_call *call, const json_t *params, struct rp
 	bool reset = false;
 	json_t *list;
 
-	if (mrpc_params_object(params, false, keys, err) < 0)
+	if (rpc_params_object(params, false, keys, err) < 0)
 		return NULL;
 	if ((v = json_object_get(params, "port")) != NULL &&
 	    mrpc_param_port(v, "port", &only, err) < 0)

@@ -27,7 +27,7 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 	static const char *const none[] = {NULL};
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	if (s == NULL)
 		return no_slot(err);
@@ -116,8 +116,8 @@ static struct query *parse_addresses(const json_t *params, size_t *n, struct rpc
 	const json_t *list;
 	struct query *q;
 
-	if (mrpc_params_object(params, true, keys, err) < 0 ||
-	    mrpc_param_get(params, "addresses", &list, err) < 0)
+	if (rpc_params_object(params, true, keys, err) < 0 ||
+	    rpc_param_get(params, "addresses", &list, err) < 0)
 		return NULL;
 	if (!json_is_array(list)) {
 		rpc_fail(err, RPC_INVALID_PARAMS, "addresses: expected an array of addresses");

@@ -3,6 +3,7 @@
 // slot.metabolize and more states; this file lists whatever moltd_rpc.slots holds.
 #include <inttypes.h>
 
+#include "common/clock.h"
 #include "control/rpc/rpc_moltd.h"
 #include "dataplane/dataplane.h"
 
@@ -28,10 +29,10 @@ static json_t *slot_list(struct rpc_call *call, const json_t *params, struct rpc
 {
 	static const char *const none[] = {NULL};
 	const struct slot *active = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
-	uint64_t now = mrpc_now_ns();
+	uint64_t now = molt_now_ns();
 	json_t *list;
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	list = json_array();
 	for (unsigned i = 0; list != NULL && i < moltd_rpc.n_slots; i++) {

@@ -39,7 +39,7 @@ static json_t *worker_stats(struct rpc_call *call, const json_t *params, struct 
 	static const char *const none[] = {NULL};
 	json_t *list;
 
-	if (mrpc_params_object(params, false, none, err) < 0)
+	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
 	list = json_array();
 	for (uint16_t i = 0; list != NULL && i < molt_dp.nb_workers; i++)

@@ -293,7 +293,7 @@ def check_methods(rpc, args, config, ref):
     rpc.error('neigh.del', {'ip': '10.0.1.9'}, -32602, 'params: missing "port"')
     rpc.error('port.stats', {'port': 'p0', 'reset': 'yes'}, -32602,
               'reset: "yes" is not true or false')
-    rpc.error('slot.list', {'all': True}, -32602, 'params: unknown parameter "all"')
+    rpc.error('slot.list', {'all': True}, -32602, 'params.all: unknown parameter')
     rpc.error('molt.nonsense', None, -32601, '')
 
 

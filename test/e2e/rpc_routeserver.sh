@@ -96,7 +96,7 @@ res=$(ctl call route.add '{"routes":["203.0.113.0/24 blackhole","2001:db8:1::/48
 ctl route list 203.0.113.0/24 | grep -q "via 10.0.1.9" || fail "the later duplicate did not win"
 count_is 4 3 7
 expect_fail "one route per string" ctl call route.add '{"routes":["10.1.0.0/16 blackhole\n10.2.0.0/16 blackhole"]}'
-expect_fail "unknown parameter 'rout'" ctl call route.add '{"rout":"10.1.0.0/16 blackhole"}'
+expect_fail "params.rout: unknown parameter" ctl call route.add '{"rout":"10.1.0.0/16 blackhole"}'
 
 log "--- route.del: full route must match, prefix alone, absent, batch atomicity"
 expect_fail "the table has '198.51.100.0/24 via 10.0.1.3 dev p1'" ctl route del 198.51.100.0/24 via 10.0.1.2
@@ -153,7 +153,7 @@ done
 [ "$(ctl --json route list 10.100.7.0/25 | jpy "r['total']")" = 0 ] || fail "a longer filter matched"
 [ "$(ctl --json route list --offset 99999 | jpy "r['total'], len(r['routes'])")" = "3504 0" ] ||
 	fail "offset past the end"
-expect_fail "'limit' must be an integer 0-100000" ctl route list --limit 100001
+expect_fail "limit: 100001 is out of range (0..100000)" ctl route list --limit 100001
 expect_fail "'prefix' is IPv6 but 'family' is 4" ctl route list 2001:db8::/32 --family 4
 
 log "--- routes.load: good file replaces the table, a bad one changes nothing"

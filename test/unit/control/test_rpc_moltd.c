@@ -15,6 +15,7 @@
 #include <rte_eal.h>
 
 #include "control/neigh/neigh.h"
+#include "common/clock.h"
 #include "control/rpc/rpc_moltd.h"
 #include "control/slot/slot_build.h"
 #include "dataplane/dataplane.h"
@@ -88,7 +89,7 @@ static int setup(void **state)
 	moltd_rpc.cfg = &cfg;
 	moltd_rpc.slots = &slot;
 	moltd_rpc.n_slots = 1;
-	moltd_rpc.start_ns = mrpc_now_ns();
+	moltd_rpc.start_ns = molt_now_ns();
 	build_slot();
 	return 0;
 }
@@ -217,7 +218,7 @@ static void test_lookup_params(void **state)
 	call_fails("route.lookup", "{}", RPC_INVALID_PARAMS, "params: missing \"addresses\"");
 	call_fails("route.lookup", NULL, RPC_INVALID_PARAMS, "params: expected an object");
 	call_fails("route.lookup", "{\"addresses\": [], \"vrf\": 1}", RPC_INVALID_PARAMS,
-		   "params: unknown parameter \"vrf\" (known: addresses)");
+		   "params.vrf: unknown parameter (known: addresses)");
 
 	// One more than the limit, built as the request itself (rpc_handle_line takes any size).
 	big = malloc((MRPC_LOOKUP_MAX + 1) * 20 + 128);
@@ -321,7 +322,7 @@ static void test_slot_and_count(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r, "total")), 5);
 	json_decref(r);
 	call_fails("slot.list", "{\"id\": 1}", RPC_INVALID_PARAMS,
-		   "params: unknown parameter \"id\" (known: none)");
+		   "params.id: unknown parameter (known: none)");
 }
 
 static void test_port_stats(void **state)
