@@ -1,20 +1,65 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// moltd's molt_log (common/log.h): through rte_log, so `--log-level=molt:debug` works like for
-// any DPDK component, with a wall-clock timestamp so an operator can line events up with
-// traffic. Linked into the moltd executable itself: an object given on the link line wins
-// over common/log.c in the static library, which the other binaries use.
+// moltd's molt_log (common/log.h): through rte_log, one log type per subsystem named
+// "molt.<subsys>" after the subsystem each line is printed with, so an operator who sees
+// "neigh: ..." raises exactly that with --log-level=molt.neigh:debug (or all of molt with
+// --log-level='molt.*:debug'). Lines carry a wall-clock timestamp to line events up with
+// traffic. Linked into the moltd executable itself: an object given on the link line wins over
+// common/log.c in the static library, which the other binaries use.
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#define RTE_LOG_DEFAULT_LOGTYPE molt
 #include <rte_log.h>
 
 #include "common/log.h"
 
 int molt_log_level = MOLT_LOG_NOTICE;
 
-static int logtype = -1;
+// RTE_LOG_REGISTER_SUFFIX defines each as a global; declared first for
+// -Wmissing-variable-declarations.
+extern int molt_logtype_moltd, molt_logtype_ports, molt_logtype_feed, molt_logtype_rpc,
+	molt_logtype_slot, molt_logtype_metabolism, molt_logtype_neigh, molt_logtype_punt,
+	molt_logtype_fib, molt_logtype_lpm, molt_logtype_lat, molt_logtype_other;
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_moltd, moltd, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_ports, ports, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_feed, feed, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_rpc, rpc, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_slot, slot, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_metabolism, metabolism, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_neigh, neigh, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_punt, punt, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_fib, fib, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_lpm, lpm, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_lat, lat, NOTICE);
+// Any subsystem name not listed above.
+RTE_LOG_REGISTER_SUFFIX(molt_logtype_other, other, NOTICE);
+
+static const struct {
+	const char *subsys;
+	const int *type;
+} logtypes[] = {
+	{ "moltd", &molt_logtype_moltd },
+	{ "ports", &molt_logtype_ports },
+	{ "feed", &molt_logtype_feed },
+	{ "rpc", &molt_logtype_rpc },
+	{ "slot", &molt_logtype_slot },
+	{ "metabolism", &molt_logtype_metabolism },
+	{ "neigh", &molt_logtype_neigh },
+	{ "punt", &molt_logtype_punt },
+	{ "fib", &molt_logtype_fib },
+	{ "lpm", &molt_logtype_lpm },
+	{ "lat", &molt_logtype_lat },
+};
+
+static uint32_t logtype_of(const char *subsys)
+{
+	for (size_t i = 0; i < RTE_DIM(logtypes); i++)
+		if (strcmp(logtypes[i].subsys, subsys) == 0)
+			return (uint32_t)*logtypes[i].type;
+	return (uint32_t)molt_logtype_other;
+}
 
 static uint32_t rte_level(int level)
 {
@@ -32,35 +77,25 @@ static uint32_t rte_level(int level)
 	}
 }
 
-RTE_INIT(molt_log_register)
-{
-	logtype = rte_log_register_type_and_pick_level("molt", RTE_LOG_NOTICE);
-}
-
 void molt_log(int level, const char *subsys, const char *fmt, ...)
 {
+	uint32_t type = logtype_of(subsys);
 	char msg[1024], stamp[32];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
 	size_t n;
 
-	if (logtype >= 0 ? !rte_log_can_log((uint32_t)logtype, rte_level(level))
-			 : level > molt_log_level)
+	if (!rte_log_can_log(type, rte_level(level)))
 		return;
-
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	molt_log_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	n = strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld", ts.tv_nsec / 1000000);
 	// One call per line: lines from the control and telemetry threads do not interleave.
-	rte_log(rte_level(level), logtype >= 0 ? (uint32_t)logtype : RTE_LOGTYPE_USER1,
-		"%s %s: %s\n", stamp, subsys, msg);
+	rte_log(rte_level(level), type, "%s %s: %s\n", stamp, subsys, msg);
 }

@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "common/log.h"
+#include "control/config/mac.h"
 #include "control/port/ports.h"
 #include "dataplane/dataplane.h"
 
@@ -27,12 +28,6 @@ struct port_state {
 
 static struct port_state state[RTE_MAX_ETHPORTS];
 static struct rte_mempool *pool;
-
-static void fmt_mac(const struct rte_ether_addr *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m->addr_bytes[0], m->addr_bytes[1],
-		 m->addr_bytes[2], m->addr_bytes[3], m->addr_bytes[4], m->addr_bytes[5]);
-}
 
 // Modified EUI-64 (RFC 4291 appendix A): the address ND and link-local next hops rely on.
 static void eui64_ll6(const struct rte_ether_addr *m, uint8_t ll6[16])
@@ -124,39 +119,43 @@ static uint16_t rxq_count(const struct rte_eth_dev_info *info, uint16_t nb_worke
 	return n ? n : 1;
 }
 
-static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, size_t errlen)
+// Queue counts: every queue the device spreads traffic over is polled, and there is one tx
+// queue per worker; the control thread's packets go out through a worker (its inject ring),
+// so a device with a single queue pair works with one worker.
+static int size_queues(struct molt_port_conf *pc, const struct rte_eth_dev_info *info,
+		       uint16_t nb_workers, char *err, size_t errlen)
 {
 	struct port_state *ps = &state[pc->port_id];
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
-	uint16_t id = pc->port_id;
-	int ret;
 
-	ret = rte_eth_dev_info_get(id, &info);
-	if (ret < 0) {
-		snprintf(err, errlen, "port %s: cannot query device: %s", pc->name, strerror(-ret));
-		return ret;
-	}
-	ps->nb_rxq = rxq_count(&info, nb_workers);
-	// One tx queue per worker; the control thread's packets go out through a worker (its
-	// inject ring), so a device with a single queue pair works with one worker.
+	ps->nb_rxq = rxq_count(info, nb_workers);
 	ps->nb_txq = nb_workers;
-	if (ps->nb_txq > info.max_tx_queues) {
+	if (ps->nb_txq > info->max_tx_queues) {
 		snprintf(err, errlen, "port %s: %s offers %u tx queue%s, moltd needs %u (one per "
 			 "worker); raise the device's queue count in devargs (qpairs=N for "
 			 "net_af_packet, one tx_pcap=FILE per queue for net_pcap, queue_count=N "
 			 "for net_af_xdp) or use fewer worker lcores",
-			 pc->name, info.driver_name, info.max_tx_queues,
-			 info.max_tx_queues == 1 ? "" : "s", ps->nb_txq);
+			 pc->name, info->driver_name, info->max_tx_queues,
+			 info->max_tx_queues == 1 ? "" : "s", ps->nb_txq);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+// rte_eth_dev_configure with RSS over IP when there are several rx queues, then the
+// descriptor ring sizes the device accepts.
+static int configure_device(struct molt_port_conf *pc, const struct rte_eth_dev_info *info,
+			    char *err, size_t errlen)
+{
+	struct port_state *ps = &state[pc->port_id];
+	struct rte_eth_conf conf;
+	int ret;
 
 	memset(&conf, 0, sizeof(conf));
-	if (ps->nb_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) != 0) {
+	if (ps->nb_rxq > 1 && (info->flow_type_rss_offloads & RTE_ETH_RSS_IP) != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+		conf.rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & RTE_ETH_RSS_IP;
 	}
-	ret = rte_eth_dev_configure(id, ps->nb_rxq, ps->nb_txq, &conf);
+	ret = rte_eth_dev_configure(pc->port_id, ps->nb_rxq, ps->nb_txq, &conf);
 	if (ret < 0) {
 		snprintf(err, errlen, "port %s: cannot configure %u rx / %u tx queues: %s",
 			 pc->name, ps->nb_rxq, ps->nb_txq, strerror(-ret));
@@ -164,50 +163,75 @@ static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, 
 	}
 	ps->nb_rxd = NB_DESC;
 	ps->nb_txd = NB_DESC;
-	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &ps->nb_rxd, &ps->nb_txd);
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pc->port_id, &ps->nb_rxd, &ps->nb_txd);
 	if (ret < 0) {
 		snprintf(err, errlen, "port %s: cannot size descriptor rings: %s", pc->name,
 			 strerror(-ret));
 		return ret;
 	}
+	return 0;
+}
 
-	// Frames for our MAC must reach us; with af_packet on a veth that takes promiscuous mode.
-	ret = rte_eth_promiscuous_enable(id);
-	if (ret < 0 && ret != -ENOTSUP)
-		LOG_WARN("ports", "port %s: cannot enable promiscuous mode: %s", pc->name,
-			 strerror(-ret));
-	if (pc->has_mac) {
-		struct rte_ether_addr cur;
+// The configured MAC, or the device's own when none is configured; then the link-local
+// address derived from it. Must run after promiscuous mode is set (software devices).
+static int set_mac(struct molt_port_conf *pc, const struct rte_eth_dev_info *info, char *err,
+		   size_t errlen)
+{
+	char want[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr cur;
+	uint16_t id = pc->port_id;
+	int ret;
 
-		char want[24];
-
-		fmt_mac(&pc->mac, want, sizeof(want));
-		ret = rte_eth_dev_default_mac_addr_set(id, &pc->mac);
-		if (ret == -ENOTSUP && rte_eth_promiscuous_get(id) == 1) {
-			// Software devices (pcap, ring, null) have no MAC filter: in promiscuous
-			// mode frames for the configured address arrive all the same, and the
-			// address only matters in what moltd itself writes.
-			LOG_INFO("ports", "port %s: %s keeps its own MAC; %s is used in software",
-				 pc->name, info.driver_name, want);
-			ret = 0;
-		}
-		if (ret < 0 && (rte_eth_macaddr_get(id, &cur) < 0 ||
-				!rte_is_same_ether_addr(&cur, &pc->mac))) {
-			snprintf(err, errlen, "port %s: %s cannot set MAC address %s: %s (remove "
-				 "\"mac\" to use the device's own)", pc->name, info.driver_name,
-				 want, strerror(-ret));
-			return ret;
-		}
-	} else {
+	if (!pc->has_mac) {
 		ret = rte_eth_macaddr_get(id, &pc->mac);
 		if (ret < 0) {
 			snprintf(err, errlen, "port %s: cannot read its MAC address: %s", pc->name,
 				 strerror(-ret));
 			return ret;
 		}
+		eui64_ll6(&pc->mac, pc->ll6);
+		return 0;
+	}
+	mac_format(&pc->mac, want, sizeof(want));
+	ret = rte_eth_dev_default_mac_addr_set(id, &pc->mac);
+	if (ret == -ENOTSUP && rte_eth_promiscuous_get(id) == 1) {
+		// Software devices (pcap, ring, null) have no MAC filter: in promiscuous mode
+		// frames for the configured address arrive all the same, and the address only
+		// matters in what moltd itself writes.
+		LOG_INFO("ports", "port %s: %s keeps its own MAC; %s is used in software",
+			 pc->name, info->driver_name, want);
+		ret = 0;
+	}
+	if (ret < 0 && (rte_eth_macaddr_get(id, &cur) < 0 ||
+			!rte_is_same_ether_addr(&cur, &pc->mac))) {
+		snprintf(err, errlen, "port %s: %s cannot set MAC address %s: %s (remove \"mac\" "
+			 "to use the device's own)", pc->name, info->driver_name, want,
+			 strerror(-ret));
+		return ret;
 	}
 	eui64_ll6(&pc->mac, pc->ll6);
 	return 0;
+}
+
+static int configure(struct molt_port_conf *pc, uint16_t nb_workers, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	int ret;
+
+	ret = rte_eth_dev_info_get(pc->port_id, &info);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: cannot query device: %s", pc->name, strerror(-ret));
+		return ret;
+	}
+	if ((ret = size_queues(pc, &info, nb_workers, err, errlen)) < 0 ||
+	    (ret = configure_device(pc, &info, err, errlen)) < 0)
+		return ret;
+	// Frames for our MAC must reach us; with af_packet on a veth that takes promiscuous mode.
+	ret = rte_eth_promiscuous_enable(pc->port_id);
+	if (ret < 0 && ret != -ENOTSUP)
+		LOG_WARN("ports", "port %s: cannot enable promiscuous mode: %s", pc->name,
+			 strerror(-ret));
+	return set_mac(pc, &info, err, errlen);
 }
 
 static int setup_queues(const struct molt_port_conf *pc, char *err, size_t errlen)
@@ -310,7 +334,7 @@ static void log_port(const struct molt_port_conf *pc)
 	struct rte_eth_link link;
 	size_t used = 0;
 
-	fmt_mac(&pc->mac, mac, sizeof(mac));
+	mac_format(&pc->mac, mac, sizeof(mac));
 	line[0] = '\0';
 	for (uint16_t i = 0; i < pc->n_v4 + pc->n_v6 + 1; i++) {
 		const struct molt_ifaddr *ia = i < pc->n_v4 ? &pc->v4[i] : &pc->v6[i - pc->n_v4];
