@@ -15,6 +15,15 @@ static inline uint64_t molt_now_ns(void)
 	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
+// Wall-clock time (CLOCK_REALTIME) in nanoseconds, for timestamps a person reads.
+static inline uint64_t molt_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
 static inline uint64_t molt_now_ms(void)
 {
 	return molt_now_ns() / UINT64_C(1000000);

@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/feed/feed.h"
 #include "common/log.h"
+#include "common/parse_num.h"
 #include "common/rpc/rpc.h"
 #include "routeserver/rs_table.h"
 
@@ -52,21 +54,6 @@ static void usage(FILE *f)
 		"\n"
 		"SIGHUP reloads the route file (a bad file keeps the current table).\n"
 		"SIGINT/SIGTERM mark the feed dead, remove it and exit.\n");
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-	unsigned long long n;
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	*v = n;
-	return 0;
 }
 
 // Returns 0 to run, 1 after --help, -EINVAL on a bad command line (already reported).
@@ -149,23 +136,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static double elapsed_ms(const struct timespec *t0)
+static double elapsed_ms(uint64_t t0)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	return (double)(molt_now_ns() - t0) / 1e6;
 }
 
 // Loads the route file into a fresh rib; on error nothing is kept and the reason is logged.
 static int load(const struct options *o, struct rib *rib)
 {
 	struct route_file_stats st = { 0 };
-	struct timespec t0;
+	uint64_t t0 = molt_now_ns();
 	char err[512];
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = rs_table_load(o->routes, o->capacity, rib, &st, err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
@@ -178,11 +161,11 @@ static int load(const struct options *o, struct rib *rib)
 	}
 	LOG_NOTICE(SUB, "loaded %s: %u routes from %llu lines (%llu replaced) in %.1f ms",
 		   o->routes, rib->count, (unsigned long long)st.lines,
-		   (unsigned long long)st.replaced, elapsed_ms(&t0));
+		   (unsigned long long)st.replaced, elapsed_ms(t0));
 	return 0;
 }
 
-static void log_published(const struct rs_table *t, const struct timespec *t0)
+static void log_published(const struct rs_table *t, uint64_t t0)
 {
 	LOG_NOTICE(SUB, "published %u routes (v4 %u, v6 %u) in %.1f ms, generation %016llx",
 		   t->rib.count, t->rib.count_v4, t->rib.count - t->rib.count_v4, elapsed_ms(t0),
@@ -202,40 +185,27 @@ static void report_cpu(void)
 
 static void reload(const struct options *o, struct rs_table *t)
 {
-	struct timespec t0;
 	struct rib fresh;
 	char err[512];
+	uint64_t t0;
 
 	LOG_NOTICE(SUB, "SIGHUP: reloading %s", o->routes ? o->routes : "(no file)");
 	if (load(o, &fresh) < 0) {
 		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = molt_now_ns();
 	if (rs_table_replace(t, &fresh, err, sizeof(err)) < 0) {
 		LOG_ERR(SUB, "%s", err);
 		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
 		return;
 	}
-	log_published(t, &t0);
+	log_published(t, t0);
 }
 
 static void heartbeat(struct feed_writer *w)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	atomic_store_explicit(&w->hdr->heartbeat_ns,
-			      (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec,
-			      memory_order_release);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	atomic_store_explicit(&w->hdr->heartbeat_ns, molt_now_ns(), memory_order_release);
 }
 
 // Signals are blocked from the start and taken synchronously here, so the heartbeat, a
@@ -251,7 +221,7 @@ static void serve(const struct options *o, struct rs_table *t, struct rpc_server
 	int sig, ret;
 
 	for (;;) {
-		now = now_ms();
+		now = molt_now_ms();
 		if (now >= next_beat) {
 			heartbeat(&t->feed);
 			rs_table_flush(t, now);
@@ -308,8 +278,8 @@ int main(int argc, char **argv)
 {
 	struct rs_table *t = &rs_table;
 	struct rpc_server *rpc;
-	struct timespec t0;
 	struct options o;
+	uint64_t t0;
 	char err[512];
 	sigset_t set;
 	int ret;
@@ -336,14 +306,14 @@ int main(int argc, char **argv)
 		rib_free(&t->rib);
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = molt_now_ns();
 	if (rs_table_publish(t, err, sizeof(err)) < 0) {
 		LOG_ERR(SUB, "%s", err);
 		feed_writer_close(&t->feed, 1);
 		rib_free(&t->rib);
 		return 1;
 	}
-	log_published(t, &t0);
+	log_published(t, t0);
 	ret = 0;
 	if (o.once) {
 		report_cpu();

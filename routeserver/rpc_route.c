@@ -48,6 +48,23 @@ static int commit(const struct rs_routes *rs, const struct undo *u, bool was_add
 	return -1;
 }
 
+// Parses the request's routes and allocates one undo record per route (a batch is all or
+// nothing). NULL with err set on failure; otherwise the caller frees both.
+static struct undo *parse_with_undo(const json_t *params, bool allow_prefix, struct rs_routes *rs,
+				    struct rpc_error *err)
+{
+	struct undo *u;
+
+	if (rs_routes_parse(params, allow_prefix, rs, err) < 0)
+		return NULL;
+	u = malloc((rs->n > 0 ? rs->n : 1) * sizeof(*u));
+	if (u == NULL) {
+		rpc_fail(err, RPC_INTERNAL_ERROR, "no memory for %zu routes", rs->n);
+		rs_routes_free(rs);
+	}
+	return u;
+}
+
 static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	struct rib *rib = &rs_table.rib;
@@ -59,13 +76,8 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 	char name[160];
 	int ret;
 
-	if (rs_routes_parse(params, false, &rs, err) < 0)
+	if ((u = parse_with_undo(params, false, &rs, err)) == NULL)
 		return NULL;
-	u = malloc((rs.n > 0 ? rs.n : 1) * sizeof(*u));
-	if (u == NULL) {
-		rs_routes_free(&rs);
-		return rpc_fail(err, RPC_INTERNAL_ERROR, "no memory for %zu routes", rs.n);
-	}
 	for (i = 0; i < rs.n; i++) {
 		f = rib_find(rib, &rs.rt[i]);
 		u[i].existed = f != NULL;
@@ -93,13 +105,10 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 		goto out;
 	res = json_pack("{s:I,s:I}", "added", (json_int_t)added, "replaced",
 			(json_int_t)(rs.n - added));
-	free(u);
-	rs_routes_free(&rs);
-	return res;
 out:
 	free(u);
 	rs_routes_free(&rs);
-	return NULL;
+	return res;
 }
 RPC_METHOD("route.add", route_add, "{\"route\": ROUTE} | {\"routes\": [ROUTE, ...]}",
 	   "add or replace routes (route-file syntax); a batch is all or nothing")
@@ -124,17 +133,13 @@ static void del_mismatch(const struct rs_routes *rs, size_t i, const struct molt
 static json_t *route_del(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	const struct molt_route *f;
+	json_t *res = NULL;
 	struct rs_routes rs;
 	struct undo *u;
 	size_t i;
 
-	if (rs_routes_parse(params, true, &rs, err) < 0)
+	if ((u = parse_with_undo(params, true, &rs, err)) == NULL)
 		return NULL;
-	u = malloc((rs.n > 0 ? rs.n : 1) * sizeof(*u));
-	if (u == NULL) {
-		rs_routes_free(&rs);
-		return rpc_fail(err, RPC_INTERNAL_ERROR, "no memory for %zu routes", rs.n);
-	}
 	for (i = 0; i < rs.n; i++) {
 		f = rib_find(&rs_table.rib, &rs.rt[i]);
 		// A full route must match what is there: deleting "P via A" must not remove
@@ -150,13 +155,11 @@ static json_t *route_del(struct rpc_call *call, const json_t *params, struct rpc
 	}
 	if (rs.n > 0 && commit(&rs, u, false, err) < 0)
 		goto out;
-	free(u);
-	rs_routes_free(&rs);
-	return json_pack("{s:I}", "deleted", (json_int_t)i);
+	res = json_pack("{s:I}", "deleted", (json_int_t)i);
 out:
 	free(u);
 	rs_routes_free(&rs);
-	return NULL;
+	return res;
 }
 RPC_METHOD("route.del", route_del, "{\"route\": ROUTE|PREFIX} | {\"routes\": [...]}",
 	   "delete routes (a prefix alone deletes whatever it points to); a batch is all or "

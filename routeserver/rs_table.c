@@ -6,19 +6,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #include "routeserver/rs_table.h"
 
 struct rs_table rs_table;
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int rs_table_load(const char *path, uint64_t capacity, struct rib *out,
 		  struct route_file_stats *st, char *err, size_t errlen)
@@ -63,7 +56,7 @@ static int publish_snapshot(struct rs_table *t, char *err, size_t errlen)
 		return ret;
 	}
 	t->snap_seq = t->feed.next_seq;
-	t->snap_ms = mono_ms();
+	t->snap_ms = molt_now_ms();
 	t->dirty = false;
 	t->publishes++;
 	return 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/feed/feed.h"
 
 // A reader that keeps losing the race against a republishing writer gives up after this many
@@ -32,14 +33,6 @@ static int ferr(int ret, char *err, size_t errlen, const char *fmt, ...)
 		va_end(ap);
 	}
 	return ret;
-}
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int shm_name(char *out, size_t len, const char *name)
@@ -132,7 +125,7 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 	h->journal_size = journal_size;
 	h->snap[0].offset = snap_offset(snap_capacity, 0);
 	h->snap[1].offset = snap_offset(snap_capacity, 1);
-	atomic_store_explicit(&h->heartbeat_ns, now_ns(CLOCK_MONOTONIC), memory_order_relaxed);
+	atomic_store_explicit(&h->heartbeat_ns, molt_now_ns(), memory_order_relaxed);
 	atomic_store_explicit(&h->alive, 1, memory_order_relaxed);
 	// Magic last: a reader that sees it also sees every field above.
 	atomic_thread_fence(memory_order_release);
@@ -184,7 +177,7 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 	d->digest = digest;
 	d->count_v4 = v4;
 	d->count_v6 = count - v4;
-	d->published_ns = now_ns(CLOCK_REALTIME);
+	d->published_ns = molt_wall_ns();
 
 	atomic_store_explicit(&d->seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&h->current, b, memory_order_release);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/rpc/rpc_client.h"
 
 struct rpc_client {
@@ -23,14 +24,6 @@ struct rpc_client {
 	size_t in_len, in_cap;
 	size_t scanned;			// in[0..scanned) holds no newline
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *daemon_hint(const char *path)
 {
@@ -122,7 +115,7 @@ static int wait_for(struct rpc_client *c, short events, long long deadline)
 	do {
 		left = -1;
 		if (deadline >= 0) {
-			long long d = deadline - now_ms();
+			long long d = deadline - (long long)molt_now_ms();
 
 			if (d <= 0)
 				return -ETIMEDOUT;
@@ -135,7 +128,7 @@ static int wait_for(struct rpc_client *c, short events, long long deadline)
 
 static long long deadline_of(const struct rpc_client *c)
 {
-	return c->timeout_ms > 0 ? now_ms() + c->timeout_ms : -1;
+	return c->timeout_ms > 0 ? (long long)molt_now_ms() + c->timeout_ms : -1;
 }
 
 int rpc_client_send(struct rpc_client *c, const char *buf, size_t len, char *err,

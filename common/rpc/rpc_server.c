@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/rpc/rpc_priv.h"
 
@@ -348,14 +349,6 @@ static void sweep(struct rpc_server *s)
 	}
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 {
 	unsigned n = s->nclients, handled = 0;
@@ -380,7 +373,7 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 	}
 	if (poll(s->pfds, n + 1, busy ? 0 : timeout_ms) < 0)
 		return errno == EINTR ? 0 : -errno;
-	start = mono_ns();
+	start = molt_now_ns();
 
 	for (unsigned k = 0; k < n; k++) {
 		unsigned i = (s->rr + k) % n;
@@ -390,7 +383,7 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 			client_read(c);
 		// One request at a time against a time budget as well as a count: a request can
 		// be heavy (10,000 lookups), and the caller has packets to handle too.
-		while (handled < RPC_POLL_BUDGET && mono_ns() - start < RPC_POLL_TIME_NS) {
+		while (handled < RPC_POLL_BUDGET && molt_now_ns() - start < RPC_POLL_TIME_NS) {
 			unsigned h = rpc_conn_process(&c->conn, 1);
 
 			if (h == 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse_num.h"
 #include "common/route.h"
 #include "tools/gen-routes/gen_prefixes.h"
 
@@ -130,11 +131,7 @@ static void usage(FILE *f)
 
 static int parse_count(const char *opt, const char *s, uint64_t *v)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || s[0] == '-' || s[0] == '\0') {
+	if (parse_u64(s, v) < 0) {
 		fprintf(stderr, "gen-routes: %s: '%s' is not a number\n", opt, s);
 		return -EINVAL;
 	}
