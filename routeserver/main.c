@@ -16,7 +16,7 @@
 #include "common/clock.h"
 #include "common/feed/feed.h"
 #include "common/log.h"
-#include "common/parse_num.h"
+#include "common/cli.h"
 #include "common/rpc/rpc.h"
 #include "routeserver/rs_table.h"
 
@@ -115,19 +115,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			molt_log_level++;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return cli_other_option(c, usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
+	if (cli_no_operands("molt-routeserver", argc, argv, optind) < 0)
 		return -EINVAL;
-	}
 	if (o->shm == NULL) {
 		fprintf(stderr, "--shm NAME is required\n");
 		usage(stderr);

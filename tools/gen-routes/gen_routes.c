@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/parse_num.h"
+#include "common/cli.h"
 #include "common/route.h"
 #include "tools/gen-routes/gen_prefixes.h"
 
@@ -249,18 +249,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'o':
 			a->out = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return cli_other_option(c, usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "gen-routes: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands("gen-routes", argc, argv, optind) < 0)
 		return -EINVAL;
-	}
 	if (build_nexthops(a, 4) < 0 || build_nexthops(a, 6) < 0)
 		return -EINVAL;
 	return 0;
