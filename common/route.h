@@ -59,6 +59,7 @@ bool molt_route_same_key(const struct molt_route *a, const struct molt_route *b)
 // by adding on insert and subtracting on delete.
 uint64_t molt_route_hash(const struct molt_route *r);
 
-// The 64-bit finaliser behind molt_route_hash, for other digests that are sums of hashes
-// (slot_verify's rule digest): every input bit reaches every output bit.
+// The one 64-bit mixer of molt's own: behind molt_route_hash and the other digests that are
+// sums of hashes (slot_verify's rule digest), and the RIB's index (common/ does not link DPDK;
+// code that does uses rte_jhash). Every input bit reaches every output bit.
 uint64_t molt_mix64(uint64_t x);

@@ -13,18 +13,14 @@
 // Routes hashed and prefetched ahead of insertion by rib_add_bulk.
 #define RIB_BULK 16
 
+// Low 32 bits pick the home slot, high 32 bits are the tag stored beside the index.
 static uint64_t key_hash(const struct molt_route *r)
 {
-	uint64_t a, b, h;
+	uint64_t a, b;
 
 	memcpy(&a, r->prefix, 8);
 	memcpy(&b, r->prefix + 8, 8);
-	h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^
-	    ((uint64_t)r->family << 8 | r->plen) * 0x165667b19e3779f9ULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return h;
+	return molt_mix64(a ^ molt_mix64(b ^ ((uint64_t)r->family << 8 | r->plen)));
 }
 
 static uint32_t slot_index(uint64_t slot)
