@@ -11,7 +11,7 @@
 #   --no-sanitize skip the second pass: the same tests on an ASan/UBSan build (-Dsanitize=true)
 #                 in DIR-san, which runs by default (a quick local run; CI always runs it)
 #   --build DIR   build directory (default: build-test; it is wiped and configured afresh)
-#   --suite NAME  run only one meson suite (unit or e2e)
+#   --suite NAME  run only one meson suite (unit, e2e or lint)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -54,7 +54,7 @@ build_and_test() {
 }
 
 rc=0
-build_and_test "$BUILD" || rc=1
+build_and_test "$BUILD" -Dtests=enabled || rc=1
 # A bounded libFuzzer run of the JSON-RPC request parser (clang; a finding fails the suite and
 # leaves its input in build-fuzz/fuzz-artifacts/). Long runs: test/fuzz/run-fuzz.sh -t 3600.
 step "fuzzing the JSON-RPC parser (30 s)"
@@ -63,7 +63,7 @@ test/fuzz/run-fuzz.sh -t 30 || { rc=1; fuzz_ok=0; }
 if [ "$SANITIZE" = 1 ]; then
 	# The same tests again on an ASan/UBSan build: the e2e scripts then run a sanitized moltd
 	# and route server on real traffic (a sanitizer report makes them exit non-zero).
-	build_and_test "$BUILD-san" -Dsanitize=true || rc=1
+	build_and_test "$BUILD-san" -Dtests=enabled -Dsanitize=true || rc=1
 fi
 
 # One closing line over everything that ran: meson's tests (every build dir) and the fuzz run.

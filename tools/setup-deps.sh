@@ -14,8 +14,11 @@ PACKAGES=(
 	# tests and demo
 	python3 python3-scapy iproute2 iputils-ping ethtool iperf3 procps psmisc tcpdump jq
 	util-linux coreutils kmod
-	# fuzzers, sanitizers, profiling
-	clang valgrind
+	# fuzzers, sanitizers, profiling (libclang-rt-14-dev: clang's libFuzzer and sanitizer
+	# runtimes, only recommended by clang, so --no-install-recommends leaves them out)
+	clang libclang-rt-14-dev valgrind
+	# lint: tools/check-format.sh
+	clang-format
 	# molt-bench --plot
 	python3-matplotlib
 )
