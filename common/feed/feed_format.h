@@ -14,11 +14,11 @@
 // (must be even), copies, and re-reads `seq`: a change means the writer reused the buffer under
 // it, and it retries.
 //
-// Journal (added by the metabolism issue; the header already carries it): a single-producer
-// ring. Entry with sequence number S lives at index S & (journal_size - 1). The producer writes
-// the entry, then stores its `seq` (release), then advances `journal_head` (release). A reader
-// that wants S checks `seq == S` before and after copying the entry; anything else means it was
-// lapped (overrun) and must resync from the snapshot.
+// Journal: a single-producer ring of route changes. Entry with sequence number S lives at index
+// S & (journal_size - 1). The producer writes the entry, then stores its `seq` (release), then
+// advances `journal_head` (release). A reader that wants S checks `seq == S` before and after
+// copying the entry; anything else means it was lapped (overrun) and must resync from the
+// snapshot.
 #pragma once
 
 #include <stdatomic.h>

@@ -52,7 +52,7 @@ struct molt_config {
 	uint32_t fib_max_routes_v6;	// fib.max_routes_v6, default 500,000
 	uint32_t fib_tbl8_groups_v4;	// fib.tbl8_groups_v4, default 65,536
 	char driver[MOLT_DRIVER_NAME_MAX];	// fib.driver (default "fib-lpm6")
-	// metabolism (used by the metabolism issue): slots, interval_ms, drivers
+	// metabolism: slots kept, rebuild period, FIB drivers to rotate through
 	uint32_t slots;			// default 3
 	uint32_t interval_ms;		// default 10000
 	uint16_t n_drivers;		// metabolism.drivers, default: one entry, fib.driver

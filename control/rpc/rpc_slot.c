@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// slot.list: every slot that exists, in the order main keeps them. The metabolism issue adds
-// slot.metabolize and more states; this file lists whatever moltd_rpc.slots holds.
+// slot.list: every slot that exists (whatever moltd_rpc.slots holds), in the order the
+// metabolism keeps them. slot.metabolize is with the other metabolism methods (rpc_metabolism.c).
 #include <inttypes.h>
 
 #include "common/clock.h"
