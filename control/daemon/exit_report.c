@@ -32,7 +32,7 @@ static void print_worker(FILE *f, const char *who, unsigned lcore,
 		w->flips_seen, w->busy_cycles);
 }
 
-void stats_print(FILE *f, const struct molt_config *cfg)
+void exit_report_print(FILE *f, const struct molt_config *cfg)
 {
 	char who[32];
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Human-readable counter report (printed on exit). Control thread only.
+// The exit report: counters an operator reads when moltd stops. Control thread only.
 #pragma once
 
 #include <stdio.h>
@@ -8,4 +8,4 @@
 
 // Prints, per configured port, rx/tx/forwarded/punted and every non-zero drop reason, then
 // per worker (and the control thread) its loop counters.
-void stats_print(FILE *f, const struct molt_config *cfg);
+void exit_report_print(FILE *f, const struct molt_config *cfg);

@@ -327,7 +327,7 @@ static void shutdown_all(bool workers_running)
 		rte_eal_mp_wait_lcore();
 	ports_fini();
 	if (workers_running)
-		stats_print(stdout, &cfg);
+		exit_report_print(stdout, &cfg);
 	// Workers are stopped: every slot can be scrubbed and freed, the builder joined.
 	metabolism_fini();
 	if (neigh_up)

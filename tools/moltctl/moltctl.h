@@ -67,7 +67,7 @@ void ctl_scalar(const json_t *v, char *buf, size_t len);
 // 1234567 -> "1,234,567".
 const char *ctl_count(uint64_t n, char *buf, size_t len);
 
-// Aligned tables (table.c): cells are added row by row; numeric columns are right-aligned.
+// Aligned tables (text_table.c): cells are added row by row; numeric columns are right-aligned.
 // headers NULL: no header row (key/value lists).
 struct table;
 struct table *table_new(unsigned ncols, const char *const *headers);
