@@ -10,55 +10,45 @@
 #include <string.h>
 #include <time.h>
 
-#define RTE_LOG_DEFAULT_LOGTYPE molt
 #include <rte_log.h>
 
 #include "common/log.h"
 
 int molt_log_level = MOLT_LOG_NOTICE;
 
-// RTE_LOG_REGISTER_SUFFIX defines each as a global; declared first for
-// -Wmissing-variable-declarations.
-extern int molt_logtype_moltd, molt_logtype_ports, molt_logtype_feed, molt_logtype_rpc,
-	molt_logtype_slot, molt_logtype_metabolism, molt_logtype_neigh, molt_logtype_punt,
-	molt_logtype_fib, molt_logtype_lpm, molt_logtype_lat, molt_logtype_other;
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_moltd, moltd, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_ports, ports, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_feed, feed, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_rpc, rpc, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_slot, slot, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_metabolism, metabolism, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_neigh, neigh, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_punt, punt, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_fib, fib, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_lpm, lpm, NOTICE);
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_lat, lat, NOTICE);
-// Any subsystem name not listed above.
-RTE_LOG_REGISTER_SUFFIX(molt_logtype_other, other, NOTICE);
-
-static const struct {
+// The subsystems molt logs as. Registered the way RTE_LOG_REGISTER_SUFFIX registers a DPDK
+// component's types (at load, so --log-level applies to them), from one table.
+static struct {
 	const char *subsys;
-	const int *type;
+	int type;
 } logtypes[] = {
-	{ "moltd", &molt_logtype_moltd },
-	{ "ports", &molt_logtype_ports },
-	{ "feed", &molt_logtype_feed },
-	{ "rpc", &molt_logtype_rpc },
-	{ "slot", &molt_logtype_slot },
-	{ "metabolism", &molt_logtype_metabolism },
-	{ "neigh", &molt_logtype_neigh },
-	{ "punt", &molt_logtype_punt },
-	{ "fib", &molt_logtype_fib },
-	{ "lpm", &molt_logtype_lpm },
-	{ "lat", &molt_logtype_lat },
+	{ .subsys = "moltd" }, { .subsys = "ports" }, { .subsys = "feed" },
+	{ .subsys = "rpc" }, { .subsys = "slot" }, { .subsys = "metabolism" },
+	{ .subsys = "neigh" }, { .subsys = "punt" }, { .subsys = "fib" }, { .subsys = "lpm" },
+	{ .subsys = "lat" },
+	{ .subsys = "other" },	// last: any subsystem name not listed
 };
+
+RTE_INIT(molt_log_register)
+{
+	char name[32];
+
+	for (size_t i = 0; i < RTE_DIM(logtypes); i++) {
+		snprintf(name, sizeof(name), "molt.%s", logtypes[i].subsys);
+		logtypes[i].type = rte_log_register_type_and_pick_level(name, RTE_LOG_NOTICE);
+		if (logtypes[i].type < 0)
+			logtypes[i].type = RTE_LOGTYPE_USER1;
+	}
+}
 
 static uint32_t logtype_of(const char *subsys)
 {
-	for (size_t i = 0; i < RTE_DIM(logtypes); i++)
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(logtypes) - 1; i++)
 		if (strcmp(logtypes[i].subsys, subsys) == 0)
-			return (uint32_t)*logtypes[i].type;
-	return (uint32_t)molt_logtype_other;
+			break;
+	return (uint32_t)logtypes[i].type;
 }
 
 static uint32_t rte_level(int level)
