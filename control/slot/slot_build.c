@@ -1,56 +1,27 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Slot construction. Two passes over the feed routes: the first decides each route's next hop
-// (deduplicating gateways) so the slot's next-hop table can be sized exactly, the second loads
-// the FIBs. The per-route rules (shadowing, gateway to port, rejections) are in slot_plan.c.
+// Slot construction. Two passes over the feed routes: the first plans each route (slot_plan.h:
+// shadowing, gateway to port, rejections) and collects the next hops, deduplicating gateways,
+// so the slot's next-hop table can be sized exactly; the second loads the FIBs.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_prefetch.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "control/slot/load_order.h"
 #include "control/slot/slot_build.h"
-#include "control/slot/slot_plan_priv.h"
 #include "control/slot/slot_verify.h"
 #include "drivers/prefix.h"
 
-#define SKIP UINT32_MAX
 // How many adds ahead load_family prefetches a route's feed entry and next hop, and (once that
 // entry is in cache) what the driver's add will read first. An add takes a few hundred ns, so a
 // handful of routes ahead hides a cache miss.
 #define PREFETCH_FEED 16
 #define PREFETCH_FIB 8
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-// Decides a feed route's next-hop index (SKIP when not installed); <0 on allocation failure.
-static int64_t route_nh(struct slot_planner *b, const struct molt_route *r, bool *is_shadowed)
-{
-	struct slot_plan p;
-
-	slot_plan_route(b, r, &p);
-	*is_shadowed = p.kind == SLOT_PLAN_SHADOWED;
-	switch (p.kind) {
-	case SLOT_PLAN_BLACKHOLE:
-		return b->nh_blackhole;
-	case SLOT_PLAN_DEV:
-		return b->port_nh[p.port_index];
-	case SLOT_PLAN_GATEWAY:
-		return nh_set_gateway(&b->set, r->family, p.gateway, p.port_id);
-	default:
-		return SKIP;
-	}
-}
 
 static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_t plen,
 		   uint32_t nh)
@@ -84,16 +55,23 @@ static void prefetch_ahead(const struct fib_ops *ops, const struct fib *fib, uin
 	}
 }
 
-static void log_rejects(const struct slot_planner *b)
+// One line per reason, with an example, and the counts into st and s.
+static void count_rejects(const struct slot_planner *p, struct slot *s,
+			  struct slot_build_stats *st)
 {
+	const struct molt_route *example;
 	char ex[160];
 
 	for (unsigned i = 0; i < SLOT_REJECT_MAX; i++) {
-		if (b->rej[i] == 0)
+		uint64_t n = slot_planner_rejected(p, i, &example);
+
+		st->rejected[i] = n;
+		s->rejected += n;
+		if (n == 0)
 			continue;
-		molt_route_format(&b->rej_example[i], ex, sizeof(ex));
-		LOG_WARN("slot", "%" PRIu64 " route%s rejected: %s, e.g. %s", b->rej[i],
-			 b->rej[i] == 1 ? "" : "s", slot_reject_reason(i), ex);
+		molt_route_format(example, ex, sizeof(ex));
+		LOG_WARN("slot", "%" PRIu64 " route%s rejected: %s, e.g. %s", n, n == 1 ? "" : "s",
+			 slot_reject_reason(i), ex);
 	}
 }
 
@@ -117,7 +95,7 @@ static int load_family(struct slot *s, uint8_t family, const struct molt_route *
 		if (order != NULL)
 			prefetch_ahead(ops, fib, family, routes, nhs, order, k, m);
 		i = order != NULL ? order[k] : k;
-		if (nhs[i] == SKIP || routes[i].family != family)
+		if (nhs[i] == SLOT_PLAN_SKIP || routes[i].family != family)
 			continue;
 		ret = fib_add(s, family, routes[i].prefix, routes[i].plen, nhs[i]);
 		if (ret < 0)
@@ -138,26 +116,27 @@ static int load_family(struct slot *s, uint8_t family, const struct molt_route *
 	return ret;
 }
 
-static int load_fibs(struct slot *s, const struct slot_planner *b, const struct molt_route *routes,
+static int load_fibs(struct slot *s, const struct slot_planner *p, const struct molt_route *routes,
 		     uint64_t n, const uint32_t *nhs, struct slot_build_stats *st, char *err,
 		     size_t errlen)
 {
-	uint64_t done = 0, t = now_ns();
+	uint64_t done = 0, t = molt_now_ns();
+	unsigned n_rules;
+	const struct slot_rule *rules = slot_planner_rules(p, &n_rules);
 	int ret;
 
 	ret = load_family(s, 4, routes, n, nhs, &done, err, errlen);
-	st->fib4_ns = now_ns() - t;
+	st->fib4_ns = molt_now_ns() - t;
 	if (ret < 0)
 		return ret;
-	t = now_ns();
+	t = molt_now_ns();
 	done = 0;
 	ret = load_family(s, 6, routes, n, nhs, &done, err, errlen);
-	st->fib6_ns = now_ns() - t;
+	st->fib6_ns = molt_now_ns() - t;
 	if (ret < 0)
 		return ret;
-	for (unsigned k = 0; k < b->n_keys && ret == 0; k++)
-		ret = fib_add(s, b->keys[k].family, b->keys[k].prefix, b->keys[k].plen,
-			      b->keys[k].nh);
+	for (unsigned k = 0; k < n_rules && ret == 0; k++)
+		ret = fib_add(s, rules[k].family, rules[k].prefix, rules[k].plen, rules[k].nh);
 	if (ret < 0)
 		snprintf(err, errlen, "slot %" PRIu64 ": the %s FIB refused a connected route (%s)",
 			 s->generation, s->driver->name, strerror(-ret));
@@ -165,15 +144,18 @@ static int load_fibs(struct slot *s, const struct slot_planner *b, const struct 
 }
 
 // The connected and local rules every slot holds, with the digest slot_verify expects of them.
-static void keys_digest(const struct slot_planner *b, struct slot_build_stats *st)
+static void rules_digest(const struct slot_planner *p, struct slot_build_stats *st)
 {
-	for (unsigned k = 0; k < b->n_keys; k++) {
-		const struct key *key = &b->keys[k];
+	unsigned n;
+	const struct slot_rule *rules = slot_planner_rules(p, &n);
+	uint32_t n_nh;
+	const struct molt_nh *nh = slot_planner_nhs(p, &n_nh);
 
-		st->rules_digest += slot_rule_hash(key->family, key->prefix, key->plen,
-						   &b->set.nh[key->nh]);
-		st->rules++;
-	}
+	for (unsigned k = 0; k < n; k++)
+		st->rules_digest += slot_rule_hash(rules[k].family, rules[k].prefix, rules[k].plen,
+						   &nh[rules[k].nh]);
+	st->rules += n;
+	st->connected = n;
 }
 
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
@@ -186,18 +168,19 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 		.socket_id = -1, // SOCKET_ID_ANY
 	};
 	struct fib_conf c6 = {.max_routes = cfg->fib_max_routes_v6, .socket_id = -1};
-	uint64_t t0 = now_ns(), routes4 = 0, routes6 = 0, digest = 0;
-	struct slot_planner *b = slot_planner_create(cfg);
+	uint64_t t0 = molt_now_ns(), routes4 = 0, routes6 = 0, digest = 0;
+	struct slot_planner *p = slot_planner_create(cfg);
 	uint32_t *nhs = malloc((n_routes ? n_routes : 1) * sizeof(*nhs));
+	const struct molt_nh *nh_table;
 	struct slot *s = NULL;
-	uint32_t capacity;
+	uint32_t capacity, n_nh;
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (errlen > 0)
 		err[0] = '\0';
-	if (b == NULL || nhs == NULL) {
-		ret = b == NULL ? -errno : -ENOMEM;
+	if (p == NULL || nhs == NULL) {
+		ret = p == NULL ? -errno : -ENOMEM;
 		goto out;
 	}
 
@@ -206,7 +189,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 		bool is_shadowed;
 		int64_t nh;
 
-		nh = route_nh(b, r, &is_shadowed);
+		nh = slot_planner_add(p, r, &is_shadowed);
 		if (is_shadowed)
 			st->shadowed++;
 		if (nh < 0) {
@@ -214,11 +197,11 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 			goto out;
 		}
 		nhs[i] = (uint32_t)nh;
-		if (nh == SKIP)
+		if (nh == SLOT_PLAN_SKIP)
 			continue;
-		b->set.nh[nh].refs++;
 		digest += molt_route_hash(r);
-		st->rules_digest += slot_rule_hash(r->family, r->prefix, r->plen, &b->set.nh[nh]);
+		st->rules_digest += slot_rule_hash(r->family, r->prefix, r->plen,
+						   &slot_planner_nhs(p, &n_nh)[nh]);
 		st->rules++;
 		if (r->family == 4)
 			routes4++;
@@ -226,14 +209,15 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 			routes6++;
 	}
 
-	st->plan_ns = now_ns() - t0;
+	st->plan_ns = molt_now_ns() - t0;
+	nh_table = slot_planner_nhs(p, &n_nh);
 	// Headroom for next hops that live updates add before the next metabolism.
-	capacity = b->set.count * 2 > b->set.count + 1024 ? b->set.count * 2 : b->set.count + 1024;
+	capacity = n_nh * 2 > n_nh + 1024 ? n_nh * 2 : n_nh + 1024;
 	if (capacity > FIB_NH_MAX)
 		capacity = FIB_NH_MAX;
-	st->alloc_ns = now_ns();
+	st->alloc_ns = molt_now_ns();
 	s = slot_alloc(d, generation, &c4, &c6, capacity);
-	st->alloc_ns = now_ns() - st->alloc_ns;
+	st->alloc_ns = molt_now_ns() - st->alloc_ns;
 	if (s == NULL) {
 		ret = -errno;
 		snprintf(err, errlen, "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: "
@@ -243,26 +227,21 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	}
 	s->state = SLOT_BUILDING;
 	s->created_ns = t0;
-	memcpy(s->nh, b->set.nh, (size_t)b->set.count * sizeof(*s->nh));
-	s->nh_count = b->set.count;
+	memcpy(s->nh, nh_table, (size_t)n_nh * sizeof(*s->nh));
+	s->nh_count = n_nh;
 
-	ret = load_fibs(s, b, routes, n_routes, nhs, st, err, errlen);
+	ret = load_fibs(s, p, routes, n_routes, nhs, st, err, errlen);
 	if (ret < 0)
 		goto out;
 
-	for (unsigned i = 0; i < SLOT_REJECT_MAX; i++) {
-		st->rejected[i] = b->rej[i];
-		s->rejected += b->rej[i];
-	}
-	log_rejects(b);
-	st->connected = b->n_keys;
-	keys_digest(b, st);
-	st->nh_count = b->set.count;
+	count_rejects(p, s, st);
+	rules_digest(p, st);
+	st->nh_count = n_nh;
 	s->routes4 = routes4;
 	s->routes6 = routes6;
 	s->digest = digest;
 	s->state = SLOT_READY;
-	s->build_ns = now_ns() - t0;
+	s->build_ns = molt_now_ns() - t0;
 out:
 	if (ret < 0) {
 		if (ret == -ENOMEM && err[0] == '\0')
@@ -275,7 +254,7 @@ out:
 		s = NULL;
 		errno = -ret;
 	}
-	slot_planner_destroy(b);
+	slot_planner_destroy(p);
 	free(nhs);
 	return s;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Builds a slot from moltd's config (connected and local routes from the port addresses) and a
-// snapshot of the route feed. Control thread only.
+// snapshot of the route feed. Control or builder thread: builds share no state.
 #pragma once
 
 #include <stddef.h>
@@ -8,15 +8,8 @@
 
 #include "common/route.h"
 #include "control/config/config.h"
+#include "control/slot/slot_plan.h"
 #include "dataplane/slot.h"
-
-enum slot_reject {
-	SLOT_REJECT_DEV,	// `dev NAME` is not a configured port
-	SLOT_REJECT_OFFLINK,	// gateway not on a connected subnet (and no dev given)
-	SLOT_REJECT_LINKLOCAL,	// IPv6 link-local gateway without dev: ambiguous
-	SLOT_REJECT_GATEWAY,	// gateway is not a unicast address
-	SLOT_REJECT_MAX
-};
 
 struct slot_build_stats {
 	uint64_t rejected[SLOT_REJECT_MAX];
@@ -42,32 +35,3 @@ struct slot_build_stats {
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen);
-
-const char *slot_reject_reason(enum slot_reject r);
-
-// Per-route planning, the rules slot_build applies and live updates (slot_update.c) reuse:
-// connected/local prefixes shadow feed routes, gateways resolve to a port through the
-// connected subnets (longest match) unless a dev is given, some routes are rejected.
-struct slot_planner;
-
-// Collects cfg's connected subnets and local addresses. NULL with errno (ENOMEM).
-struct slot_planner *slot_planner_create(const struct molt_config *cfg);
-void slot_planner_destroy(struct slot_planner *p); // NULL-safe
-
-enum slot_plan_kind {
-	SLOT_PLAN_SHADOWED,	// a connected/local route has this prefix: not installed
-	SLOT_PLAN_REJECTED,	// not installable: why says so
-	SLOT_PLAN_BLACKHOLE,
-	SLOT_PLAN_DEV,		// on-link through port_id
-	SLOT_PLAN_GATEWAY,	// via gateway out of port_id
-};
-
-struct slot_plan {
-	enum slot_plan_kind kind;
-	enum slot_reject why;	// REJECTED
-	uint16_t port_index;	// DEV, GATEWAY: config index of the egress port
-	uint16_t port_id;	// and its DPDK port id
-	uint8_t gateway[16];	// GATEWAY, network order
-};
-
-void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out);

@@ -1,14 +1,39 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Route planning, shared by slot builds and live updates: connected and local routes are ours
-// (a feed route with the same prefix is skipped, counted as shadowed, rather than allowed to
-// redirect traffic for our own subnets); a gateway reaches its port through the connected
-// subnets (longest match) unless a dev is given; routes that cannot be installed are rejected
-// with a reason.
+// Route planning (slot_plan.h): the rules, the connected and local rules of every slot, and the
+// next-hop table a build collects.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/slot/slot_plan_priv.h"
+#include <rte_hash_crc.h>
+
+#include "control/slot/nh_set.h"
+#include "control/slot/slot_plan.h"
+
+#define MAX_RULES (MOLT_MAX_PORTS * (MOLT_MAX_ADDRS_PER_PORT * 4 + 1) + 8)
+#define GW_MEMO_SIZE 64	// power of two
+
+// One remembered onlink_port answer.
+struct gw_memo {
+	uint8_t family;		// 0: empty
+	uint8_t gw[16];
+	int port;
+};
+
+struct slot_planner {
+	const struct molt_config *cfg;
+	struct nh_set set;
+	uint32_t nh_drop, nh_local, nh_blackhole;
+	uint32_t port_nh[MOLT_MAX_PORTS];	// NH_CONNECTED entry, by config port index
+	struct slot_rule rules[MAX_RULES];	// connected subnets first, then local routes
+	unsigned n_rules, n_subnets;
+	bool plen_used[2][129];			// [family == 6][plen]: "could be shadowed"
+	char last_dev[MOLT_PORT_NAME_MAX];	// one-entry cache for the port name lookup
+	int last_port;
+	struct gw_memo gw_memo[GW_MEMO_SIZE];	// by gateway hash: a feed has few gateways
+	uint64_t rej[SLOT_REJECT_MAX];
+	struct molt_route rej_example[SLOT_REJECT_MAX];
+};
 
 static const char *const reject_names[SLOT_REJECT_MAX] = {
 	[SLOT_REJECT_DEV] = "dev is not a configured port",
@@ -44,7 +69,7 @@ static bool same_addr(uint8_t family, const uint8_t *a, const uint8_t *b)
 	return family == 4 ? memcmp(a, b, 4) == 0 : memcmp(a, b, 16) == 0;
 }
 
-static bool contains(const struct key *k, const uint8_t *addr)
+static bool contains(const struct slot_rule *k, const uint8_t *addr)
 {
 	uint8_t m[16];
 
@@ -52,20 +77,19 @@ static bool contains(const struct key *k, const uint8_t *addr)
 	return same_addr(k->family, m, k->prefix);
 }
 
-static int add_key(struct slot_planner *b, uint8_t family, const uint8_t *addr, uint8_t plen,
-		   uint32_t nh, uint16_t port_id)
+static int add_rule(struct slot_planner *p, uint8_t family, const uint8_t *addr, uint8_t plen,
+		    uint32_t nh)
 {
-	struct key *k;
+	struct slot_rule *k;
 
-	if (b->n_keys == MAX_KEYS)
+	if (p->n_rules == MAX_RULES)
 		return -ENOSPC;
-	k = &b->keys[b->n_keys++];
+	k = &p->rules[p->n_rules++];
 	k->family = family;
 	k->plen = plen;
 	k->nh = nh;
-	k->port_id = port_id;
 	mask_prefix(family, addr, plen, k->prefix);
-	b->plen_used[family == 6][plen] = true;
+	p->plen_used[family == 6][plen] = true;
 	return 0;
 }
 
@@ -77,59 +101,57 @@ static int64_t check(int64_t v, int *err)
 }
 
 // Connected subnets (the egress for on-link destinations) and the router's own addresses.
-static int collect_keys(struct slot_planner *b)
+static int collect_rules(struct slot_planner *p)
 {
 	static const uint8_t bcast[16] = {255, 255, 255, 255};
 	static const uint8_t ll[16] = {0xfe, 0x80};
 	static const uint8_t mcast[16] = {0xff};
 	static const uint8_t zero[16];
-	const struct molt_config *cfg = b->cfg;
+	const struct molt_config *cfg = p->cfg;
 	int err = 0;
 
-	b->nh_drop = (uint32_t)check(nh_set_add(&b->set, NH_DROP, 0), &err);
-	b->nh_local = (uint32_t)check(nh_set_add(&b->set, NH_LOCAL, 0), &err);
-	b->nh_blackhole = (uint32_t)check(nh_set_add(&b->set, NH_BLACKHOLE, 0), &err);
+	p->nh_drop = (uint32_t)check(nh_set_add(&p->set, NH_DROP, 0), &err);
+	p->nh_local = (uint32_t)check(nh_set_add(&p->set, NH_LOCAL, 0), &err);
+	p->nh_blackhole = (uint32_t)check(nh_set_add(&p->set, NH_BLACKHOLE, 0), &err);
 	for (uint16_t i = 0; i < cfg->n_ports && err == 0; i++) {
 		const struct molt_port_conf *pc = &cfg->ports[i];
 
-		b->port_nh[i] = (uint32_t)check(nh_set_add(&b->set, NH_CONNECTED, pc->port_id),
+		p->port_nh[i] = (uint32_t)check(nh_set_add(&p->set, NH_CONNECTED, pc->port_id),
 						&err);
 		for (uint16_t a = 0; a < pc->n_v4 && err == 0; a++)
-			err = add_key(b, 4, pc->v4[a].addr, pc->v4[a].plen, b->port_nh[i],
-				      pc->port_id);
+			err = add_rule(p, 4, pc->v4[a].addr, pc->v4[a].plen, p->port_nh[i]);
 		for (uint16_t a = 0; a < pc->n_v6 && err == 0; a++)
-			err = add_key(b, 6, pc->v6[a].addr, pc->v6[a].plen, b->port_nh[i],
-				      pc->port_id);
+			err = add_rule(p, 6, pc->v6[a].addr, pc->v6[a].plen, p->port_nh[i]);
 	}
-	b->n_subnets = b->n_keys;
+	p->n_subnets = p->n_rules;
 
 	for (uint16_t i = 0; i < cfg->n_ports && err == 0; i++) {
 		const struct molt_port_conf *pc = &cfg->ports[i];
 
 		for (uint16_t a = 0; a < pc->n_v4 && err == 0; a++)
-			err = add_key(b, 4, pc->v4[a].addr, 32, b->nh_local, 0);
+			err = add_rule(p, 4, pc->v4[a].addr, 32, p->nh_local);
 		for (uint16_t a = 0; a < pc->n_v6 && err == 0; a++)
-			err = add_key(b, 6, pc->v6[a].addr, 128, b->nh_local, 0);
+			err = add_rule(p, 6, pc->v6[a].addr, 128, p->nh_local);
 		if (err == 0 && memcmp(pc->ll6, zero, 16) != 0)
-			err = add_key(b, 6, pc->ll6, 128, b->nh_local, 0);
+			err = add_rule(p, 6, pc->ll6, 128, p->nh_local);
 	}
 	// Limited broadcast and IPv6 multicast go to the control thread, which decides (ND,
 	// all-nodes echo, or drop); other link-local destinations are never routed (RFC 4291).
 	if (err == 0)
-		err = add_key(b, 4, bcast, 32, b->nh_local, 0);
+		err = add_rule(p, 4, bcast, 32, p->nh_local);
 	if (err == 0)
-		err = add_key(b, 6, ll, 10, b->nh_drop, 0);
+		err = add_rule(p, 6, ll, 10, p->nh_drop);
 	if (err == 0)
-		err = add_key(b, 6, mcast, 8, b->nh_local, 0);
+		err = add_rule(p, 6, mcast, 8, p->nh_local);
 	return err;
 }
 
-static bool shadowed(const struct slot_planner *b, const struct molt_route *r)
+static bool shadowed(const struct slot_planner *p, const struct molt_route *r)
 {
-	if (!b->plen_used[r->family == 6][r->plen])
+	if (!p->plen_used[r->family == 6][r->plen])
 		return false;
-	for (unsigned i = 0; i < b->n_keys; i++) {
-		const struct key *k = &b->keys[i];
+	for (unsigned i = 0; i < p->n_rules; i++) {
+		const struct slot_rule *k = &p->rules[i];
 
 		if (k->family == r->family && k->plen == r->plen &&
 		    same_addr(r->family, k->prefix, r->prefix))
@@ -139,14 +161,14 @@ static bool shadowed(const struct slot_planner *b, const struct molt_route *r)
 }
 
 // Config port index for a route's dev, or -1.
-static int port_by_name(struct slot_planner *b, const char *dev)
+static int port_by_name(struct slot_planner *p, const char *dev)
 {
-	if (b->last_port >= 0 && strncmp(b->last_dev, dev, MOLT_PORT_NAME_MAX) == 0)
-		return b->last_port;
-	for (uint16_t i = 0; i < b->cfg->n_ports; i++) {
-		if (strncmp(b->cfg->ports[i].name, dev, MOLT_PORT_NAME_MAX) == 0) {
-			memcpy(b->last_dev, b->cfg->ports[i].name, MOLT_PORT_NAME_MAX);
-			b->last_port = i;
+	if (p->last_port >= 0 && strncmp(p->last_dev, dev, MOLT_PORT_NAME_MAX) == 0)
+		return p->last_port;
+	for (uint16_t i = 0; i < p->cfg->n_ports; i++) {
+		if (strncmp(p->cfg->ports[i].name, dev, MOLT_PORT_NAME_MAX) == 0) {
+			memcpy(p->last_dev, p->cfg->ports[i].name, MOLT_PORT_NAME_MAX);
+			p->last_port = i;
 			return i;
 		}
 	}
@@ -154,12 +176,12 @@ static int port_by_name(struct slot_planner *b, const char *dev)
 }
 
 // Longest match of gw over the connected subnets; the config index of the port, or -1.
-static int onlink_port(const struct slot_planner *b, uint8_t family, const uint8_t *gw)
+static int onlink_port(const struct slot_planner *p, uint8_t family, const uint8_t *gw)
 {
 	int best = -1, best_plen = -1;
 
-	for (unsigned i = 0; i < b->n_subnets; i++) {
-		const struct key *k = &b->keys[i];
+	for (unsigned i = 0; i < p->n_subnets; i++) {
+		const struct slot_rule *k = &p->rules[i];
 
 		if (k->family == family && (int)k->plen > best_plen && contains(k, gw)) {
 			best_plen = k->plen;
@@ -168,33 +190,31 @@ static int onlink_port(const struct slot_planner *b, uint8_t family, const uint8
 	}
 	if (best < 0)
 		return -1;
-	for (uint16_t p = 0; p < b->cfg->n_ports; p++)
-		if (b->port_nh[p] == b->keys[best].nh)
-			return p;
+	for (uint16_t i = 0; i < p->cfg->n_ports; i++)
+		if (p->port_nh[i] == p->rules[best].nh)
+			return i;
 	return -1;
 }
 
 static unsigned gw_memo_slot(uint8_t family, const uint8_t *gw)
 {
-	uint64_t a = 0, b = 0;
+	uint64_t w[2] = {0};	// the gateway, aligned for the CRC's 8-byte loads
 
-	memcpy(&a, gw, family == 4 ? 4 : 8);
-	if (family == 6)
-		memcpy(&b, gw + 8, 8);
-	return (unsigned)(((a ^ b) * 0x9e3779b97f4a7c15ull) >> 32) & (GW_MEMO_SIZE - 1);
+	memcpy(w, gw, alen(family));
+	return rte_hash_crc(w, sizeof(w), family) & (GW_MEMO_SIZE - 1);
 }
 
 // onlink_port through a direct-mapped memo: a full table has a million routes but a few
 // gateways, and the longest match over the subnets cost about a third of planning a route.
 // The subnets never change during the planner's life, so neither do the answers.
-static int onlink_port_memo(struct slot_planner *b, uint8_t family, const uint8_t *gw)
+static int onlink_port_memo(struct slot_planner *p, uint8_t family, const uint8_t *gw)
 {
-	struct gw_memo *m = &b->gw_memo[gw_memo_slot(family, gw)];
+	struct gw_memo *m = &p->gw_memo[gw_memo_slot(family, gw)];
 
 	if (m->family != family || !same_addr(family, m->gw, gw)) {
 		m->family = family;
 		memcpy(m->gw, gw, alen(family));
-		m->port = onlink_port(b, family, gw);
+		m->port = onlink_port(p, family, gw);
 	}
 	return m->port;
 }
@@ -208,90 +228,128 @@ static bool unicast(uint8_t family, const uint8_t *a)
 	return a[0] != 0xff && memcmp(a, zero, 16) != 0;
 }
 
-static enum slot_reject reject(struct slot_planner *b, const struct molt_route *r,
-				enum slot_reject why)
+// The egress port of a DEV or VIA route: its config index, or -1 with out->why set.
+static int egress_port(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out)
 {
-	if (b->rej[why]++ == 0)
-		b->rej_example[why] = *r;
-	return why;
+	int port = r->dev[0] != '\0' ? port_by_name(p, r->dev) : -1;
+
+	if (port < 0 && (r->dev[0] != '\0' || r->type == MOLT_RT_DEV)) {
+		out->why = SLOT_REJECT_DEV;
+		return -1;
+	}
+	if (r->type == MOLT_RT_DEV)
+		return port;
+	memcpy(out->gateway, r->gateway, alen(r->family));
+	if (!unicast(r->family, out->gateway)) {
+		out->why = SLOT_REJECT_GATEWAY;
+		return -1;
+	}
+	if (port >= 0)
+		return port;
+	if (r->family == 6 && out->gateway[0] == 0xfe && (out->gateway[1] & 0xc0) == 0x80) {
+		out->why = SLOT_REJECT_LINKLOCAL;
+		return -1;
+	}
+	port = onlink_port_memo(p, r->family, out->gateway);
+	if (port < 0)
+		out->why = SLOT_REJECT_OFFLINK;
+	return port;
 }
 
-void slot_plan_route(struct slot_planner *b, const struct molt_route *r, struct slot_plan *p)
+void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out)
 {
-	int port = -1;
+	int port;
 
-	memset(p, 0, sizeof(*p));
-	if (shadowed(b, r)) {
-		p->kind = SLOT_PLAN_SHADOWED;
+	memset(out, 0, sizeof(*out));
+	if (shadowed(p, r)) {
+		out->kind = SLOT_PLAN_SHADOWED;
 		return;
 	}
 	if (r->type == MOLT_RT_BLACKHOLE) {
-		p->kind = SLOT_PLAN_BLACKHOLE;
+		out->kind = SLOT_PLAN_BLACKHOLE;
 		return;
 	}
-	p->kind = SLOT_PLAN_REJECTED;
-	if (r->dev[0] != '\0') {
-		port = port_by_name(b, r->dev);
-		if (port < 0) {
-			p->why = reject(b, r, SLOT_REJECT_DEV);
-			return;
-		}
-	}
-	if (r->type == MOLT_RT_DEV) {
-		if (port < 0) {
-			p->why = reject(b, r, SLOT_REJECT_DEV);
-			return;
-		}
-		p->kind = SLOT_PLAN_DEV;
-		p->port_index = (uint16_t)port;
-		p->port_id = b->cfg->ports[port].port_id;
-		return;
-	}
-	memcpy(p->gateway, r->gateway, alen(r->family));
-	if (!unicast(r->family, p->gateway)) {
-		p->why = reject(b, r, SLOT_REJECT_GATEWAY);
-		return;
-	}
+	port = egress_port(p, r, out);
 	if (port < 0) {
-		if (r->family == 6 && p->gateway[0] == 0xfe && (p->gateway[1] & 0xc0) == 0x80) {
-			p->why = reject(b, r, SLOT_REJECT_LINKLOCAL);
-			return;
-		}
-		port = onlink_port_memo(b, r->family, p->gateway);
-		if (port < 0) {
-			p->why = reject(b, r, SLOT_REJECT_OFFLINK);
-			return;
-		}
+		out->kind = SLOT_PLAN_REJECTED;
+		if (p->rej[out->why]++ == 0)
+			p->rej_example[out->why] = *r;
+		return;
 	}
-	p->kind = SLOT_PLAN_GATEWAY;
-	p->port_index = (uint16_t)port;
-	p->port_id = b->cfg->ports[port].port_id;
+	out->kind = r->type == MOLT_RT_DEV ? SLOT_PLAN_DEV : SLOT_PLAN_GATEWAY;
+	out->port_index = (uint16_t)port;
+	out->port_id = p->cfg->ports[port].port_id;
+}
+
+int64_t slot_planner_add(struct slot_planner *p, const struct molt_route *r, bool *is_shadowed)
+{
+	struct slot_plan pl;
+	int64_t nh;
+
+	slot_plan_route(p, r, &pl);
+	*is_shadowed = pl.kind == SLOT_PLAN_SHADOWED;
+	switch (pl.kind) {
+	case SLOT_PLAN_BLACKHOLE:
+		nh = p->nh_blackhole;
+		break;
+	case SLOT_PLAN_DEV:
+		nh = p->port_nh[pl.port_index];
+		break;
+	case SLOT_PLAN_GATEWAY:
+		nh = nh_set_gateway(&p->set, r->family, pl.gateway, pl.port_id);
+		if (nh < 0)
+			return nh;
+		break;
+	default:
+		return SLOT_PLAN_SKIP;
+	}
+	p->set.nh[nh].refs++;
+	return nh;
+}
+
+const struct molt_nh *slot_planner_nhs(const struct slot_planner *p, uint32_t *count)
+{
+	*count = p->set.count;
+	return p->set.nh;
+}
+
+const struct slot_rule *slot_planner_rules(const struct slot_planner *p, unsigned *n)
+{
+	*n = p->n_rules;
+	return p->rules;
+}
+
+uint64_t slot_planner_rejected(const struct slot_planner *p, enum slot_reject why,
+			       const struct molt_route **example)
+{
+	*example = &p->rej_example[why];
+	return p->rej[why];
 }
 
 struct slot_planner *slot_planner_create(const struct molt_config *cfg)
 {
-	struct slot_planner *b = calloc(1, sizeof(*b));
+	struct slot_planner *p = calloc(1, sizeof(*p));
 	int ret;
 
-	if (b == NULL || nh_set_init(&b->set) < 0) {
-		free(b);
+	if (p == NULL || nh_set_init(&p->set) < 0) {
+		free(p);
 		errno = ENOMEM;
 		return NULL;
 	}
-	b->cfg = cfg;
-	b->last_port = -1;
-	if ((ret = collect_keys(b)) < 0) {
-		slot_planner_destroy(b);
+	p->cfg = cfg;
+	p->last_port = -1;
+	if ((ret = collect_rules(p)) < 0) {
+		slot_planner_destroy(p);
 		errno = -ret;
 		return NULL;
 	}
-	return b;
+	return p;
 }
 
-void slot_planner_destroy(struct slot_planner *b)
+void slot_planner_destroy(struct slot_planner *p)
 {
-	if (b == NULL)
+	if (p == NULL)
 		return;
-	nh_set_fini(&b->set);
-	free(b);
+	nh_set_fini(&p->set);
+	free(p);
 }
