@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash_crc.h>
+
 #include "control/slot/nh_set.h"
 #include "drivers/driver.h"
 
@@ -31,19 +33,12 @@ void nh_set_fini(struct nh_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-static uint64_t gw_hash(uint8_t family, const uint8_t gw[16], uint16_t port)
+static uint32_t gw_hash(uint8_t family, const uint8_t gw[16], uint16_t port)
 {
-	uint64_t a, b, h;
+	uint64_t w[2];	// the gateway, aligned for the CRC's 8-byte loads
 
-	memcpy(&a, gw, 8);
-	memcpy(&b, gw + 8, 8);
-	// splitmix64 finaliser over the folded key: cheap and spreads sequential addresses.
-	h = a ^ (b * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)port << 8 | family);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	return h ^ (h >> 31);
+	memcpy(w, gw, sizeof(w));
+	return rte_hash_crc(w, sizeof(w), (uint32_t)port << 8 | family);
 }
 
 static int64_t append(struct nh_set *set)
@@ -90,7 +85,7 @@ static int grow_index(struct nh_set *set)
 		if (v == EMPTY)
 			continue;
 		n = &set->nh[v];
-		h = (uint32_t)gw_hash(n->family, n->gateway, n->port) & mask;
+		h = gw_hash(n->family, n->gateway, n->port) & mask;
 		while (idx[h] != EMPTY)
 			h = (h + 1) & mask;
 		idx[h] = v;
@@ -104,7 +99,7 @@ static int grow_index(struct nh_set *set)
 int64_t nh_set_gateway(struct nh_set *set, uint8_t family, const uint8_t gw[16], uint16_t port)
 {
 	uint32_t mask = set->index_size - 1;
-	uint32_t h = (uint32_t)gw_hash(family, gw, port) & mask;
+	uint32_t h = gw_hash(family, gw, port) & mask;
 	int64_t i;
 
 	for (; set->index[h] != EMPTY; h = (h + 1) & mask) {

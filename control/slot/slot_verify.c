@@ -22,7 +22,7 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 			const struct molt_nh *nh)
 {
 	uint8_t buf[40] = {0};
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0;
 	unsigned n = family == 4 ? 4 : 16;
 
 	buf[0] = family;
@@ -37,16 +37,16 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 	}
 	if (nh->kind == NH_UNRESOLVED)
 		memcpy(buf + 24, nh->gateway, 16);
-	// A word at a time: this runs twice per route of every build (the expected digest, then the
-	// walk), and byte-wise FNV cost ~30 ms per million routes each time.
+	// Chained a word at a time: each word is mixed into everything before it, so two rules
+	// whose words are swapped do not hash alike. This runs twice per route of every build (the
+	// expected digest, then the walk): five mixes, not forty byte steps.
 	for (unsigned i = 0; i < sizeof(buf); i += 8) {
 		uint64_t w;
 
 		memcpy(&w, buf + i, sizeof(w));
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 32;
+		h = molt_mix64(h ^ w);
 	}
-	return molt_mix64(h);
+	return h;
 }
 
 struct walk {
