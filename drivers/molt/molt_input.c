@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// From the caller's rules to the builder's: validation, one key form for both families, and a
+// sort when the list does not come sorted (the wrapper's rule hash has no order).
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/molt/molt_build.h"
+
+// The digits of a key, most significant first: 16 address bytes, then plen.
+#define KEY_DIGITS 17
+
+static inline unsigned key_digit(const struct molt_key *k, unsigned d)
+{
+	if (d == 16)
+		return k->plen;
+	return (unsigned)((d < 8 ? k->hi >> (56 - 8 * d) : k->lo >> (120 - 8 * d)) & 0xff);
+}
+
+static inline int key_cmp(const struct molt_key *a, const struct molt_key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+struct molt_key *molt_sort_keys(struct molt_key *k, struct molt_key *tmp, size_t n)
+{
+	uint32_t count[KEY_DIGITS][256];
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++)
+		for (unsigned d = 0; d < KEY_DIGITS; d++)
+			count[d][key_digit(&k[i], d)]++;
+	// Least significant digit first; a digit every key shares (IPv4's last 12 bytes, the
+	// zero tail of most IPv6 prefixes) orders nothing and is skipped.
+	for (int d = KEY_DIGITS - 1; d >= 0; d--) {
+		uint32_t at = 0;
+
+		if (n == 0 || count[d][key_digit(&k[0], (unsigned)d)] == n)
+			continue;
+		for (unsigned v = 0; v < 256; v++) {
+			uint32_t c = count[d][v];
+
+			count[d][v] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[d][key_digit(&k[i], (unsigned)d)]++] = k[i];
+		struct molt_key *t = k;
+		k = tmp;
+		tmp = t;
+	}
+	return k;
+}
+
+// Builds from keys that are valid but in any order.
+static struct molt_fib *build_keys(uint8_t family, struct molt_key *k, size_t n, bool sorted,
+				   uint64_t seed, unsigned flags)
+{
+	struct molt_key *tmp = NULL, *s = k;
+	struct molt_fib *f = NULL;
+
+	if (!sorted) {
+		tmp = malloc(n * sizeof(*tmp));
+		if (tmp == NULL) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		s = molt_sort_keys(k, tmp, n);
+	}
+	for (size_t i = 1; i < n; i++)
+		if (key_cmp(&s[i - 1], &s[i]) == 0) {
+			errno = EINVAL;
+			goto out;
+		}
+	f = molt_build_keys(family, s, n, seed, flags);
+out:
+	if (tmp != NULL) {
+		explicit_bzero(tmp, n * sizeof(*tmp));
+		free(tmp);
+	}
+	return f;
+}
+
+static struct molt_key *alloc_keys(size_t n)
+{
+	// One extra so that n == 0 still gets an allocation to free.
+	struct molt_key *k = malloc((n + 1) * sizeof(*k));
+
+	if (k == NULL)
+		errno = ENOMEM;
+	return k;
+}
+
+static void free_keys(struct molt_key *k, size_t n)
+{
+	explicit_bzero(k, (n + 1) * sizeof(*k));
+	free(k);
+}
+
+struct molt_fib *molt4_build(const struct molt_rule4 *rules, size_t n, uint64_t seed,
+			     unsigned flags)
+{
+	struct molt_key *k;
+	struct molt_fib *f = NULL;
+	bool sorted = true;
+
+	if ((rules == NULL && n > 0) || (flags & ~MOLT_BUILD_NO_THP) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((k = alloc_keys(n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct molt_rule4 *r = &rules[i];
+
+		if (r->plen > 32 || r->nh >= FIB_NH_MAX ||
+		    (r->plen < 32 && (r->prefix & (UINT32_MAX >> r->plen)) != 0)) {
+			errno = EINVAL;
+			goto out;
+		}
+		k[i] = (struct molt_key){
+			.hi = (uint64_t)r->prefix << 32, .lo = 0, .nh = r->nh, .plen = r->plen
+		};
+		sorted = sorted && (i == 0 || key_cmp(&k[i - 1], &k[i]) <= 0);
+	}
+	f = build_keys(4, k, n, sorted, seed, flags);
+out:
+	free_keys(k, n);
+	return f;
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+// Whether the bits of the 128-bit (hi, lo) past plen are all zero.
+static bool host_bits_zero(uint64_t hi, uint64_t lo, uint8_t plen)
+{
+	if (plen >= 64)
+		return plen == 128 || (lo << (plen - 64)) == 0;
+	return (plen == 0 ? hi : hi << plen) == 0 && lo == 0;
+}
+
+struct molt_fib *molt6_build(const struct molt_rule6 *rules, size_t n, uint64_t seed,
+			     unsigned flags)
+{
+	struct molt_key *k;
+	struct molt_fib *f = NULL;
+	bool sorted = true;
+
+	if ((rules == NULL && n > 0) || (flags & ~MOLT_BUILD_NO_THP) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((k = alloc_keys(n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct molt_rule6 *r = &rules[i];
+		uint64_t hi = load_be64(r->prefix), lo = load_be64(r->prefix + 8);
+
+		if (r->plen > 128 || r->nh >= FIB_NH_MAX || !host_bits_zero(hi, lo, r->plen)) {
+			errno = EINVAL;
+			goto out;
+		}
+		k[i] = (struct molt_key){ .hi = hi, .lo = lo, .nh = r->nh, .plen = r->plen };
+		sorted = sorted && (i == 0 || key_cmp(&k[i - 1], &k[i]) <= 0);
+	}
+	f = build_keys(6, k, n, sorted, seed, flags);
+out:
+	free_keys(k, n);
+	return f;
+}
+
+struct molt_fib *molt_build_keys(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,
+				 unsigned flags)
+{
+	struct molt_scratch s;
+	struct molt_fib *f = NULL;
+	int ret;
+
+	if (n > MOLT_INDEX_MAX) {
+		errno = E2BIG;
+		return NULL;
+	}
+	memset(&s, 0, sizeof(s));
+	ret = molt_scratch_build(&s, k, n, family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS);
+	if (ret == 0)
+		f = molt_image_place(&s, family, n, seed, flags);
+	else
+		errno = -ret;
+	molt_scratch_free(&s);
+	return f;
+}

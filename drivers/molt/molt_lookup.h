@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the IPv4 and IPv6 lookups share: one step through a node.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/molt/molt_priv.h"
+
+// Addresses per batch: enough independent lookups in a pass to cover a cache miss, and lane
+// numbers fit a byte.
+#define MOLT_BATCH 64
+
+struct molt_step {
+	uint32_t next; // child node index, when is_node
+	uint32_t leaf; // leaf index, when not
+	unsigned is_node; // 0 or 1
+};
+
+// Child c of node d: both candidate indices are computed, so the caller need not branch.
+static inline struct molt_step molt_step(const struct molt_node *d, unsigned c)
+{
+	uint64_t upto = molt_upto(c), vec = d->vec;
+
+	return (struct molt_step){
+		.next = d->node_base + (uint32_t)__builtin_popcountll(vec & upto),
+		.leaf = d->leaf_base + (uint32_t)__builtin_popcountll(d->leafvec & upto),
+		.is_node = (unsigned)(vec >> c) & 1,
+	};
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The memory image of a molt FIB, shared by the builder and the lookups (nothing outside
+// drivers/molt/ reads it). One mapping holds, in order and 64-byte aligned:
+//
+//   struct molt_fib   header: family, seed, key, counts, where the arrays start
+//   top[2^top_bits]   uint32_t, one per value of the address's first top_bits bits
+//   nodes[]           struct molt_node, stride-6 multibit nodes
+//   leaves[]          uint32_t next hops, run-length compressed per node
+//
+// A top entry or a leaf holds a "value" XORed with the per-build key. A value is a next hop
+// (< FIB_NH_MAX), MOLT_MISS (no rule covers the address), or, in the top level only,
+// MOLT_NODE | index of a node.
+//
+// A node covers the 6 address bits after its depth: child c (0..63) is either a node (bit c of
+// vec) or a leaf. The node children of one node are contiguous (a sibling group), found as
+// node_base + popcount(vec & bits 0..c). Among the leaf children, a run of equal next hops is
+// stored once: bit c of leafvec marks the leaf child where a new run starts, and the leaf of
+// child c is leaf_base + popcount(leafvec & bits 0..c). Bits past the end of the address
+// (IPv4's last node, IPv6's last node) read as zero, so those children repeat their
+// neighbour's value and compress away.
+#pragma once
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/driver.h"
+#include "drivers/molt/molt.h"
+
+#define MOLT_STRIDE 6
+#define MOLT4_TOP_BITS 18
+#define MOLT6_TOP_BITS 16
+#define MOLT_MAGIC 0x6d6f6c74u // "molt"
+
+#define MOLT_NODE 0x80000000u // top entry: a node index follows in the low 31 bits
+#define MOLT_MISS FIB_NH_MAX // a value that decodes to FIB_NH_MISS
+#define MOLT_INDEX_MAX 0x7fffffffu // node and leaf indices are 31-bit
+
+static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
+
+struct molt_node {
+	uint64_t vec; // bit c: child c is a node
+	uint64_t leafvec; // bit c: a run of equal leaves starts at leaf child c
+	uint32_t node_base; // index of the first child node, minus 1 (mod 2^32)
+	uint32_t leaf_base; // index of the first leaf, minus 1 (mod 2^32)
+};
+
+struct molt_fib {
+	uint32_t magic;
+	uint8_t family; // 4 or 6
+	uint8_t top_bits;
+	uint32_t key; // XORed into every top entry and leaf
+	uint64_t seed;
+	uint64_t n_rules;
+	uint64_t n_nodes;
+	uint64_t n_leaves;
+	size_t map_len; // bytes mapped, from the header's own address
+	const uint32_t *top;
+	const struct molt_node *nodes;
+	const uint32_t *leaves;
+};
+
+// A value (MOLT_MISS or a next hop) as the lookup API returns it: MOLT_MISS is the only value
+// with bit 20 set, and turns into all ones (FIB_NH_MISS) without a branch.
+static inline uint32_t molt_value_out(uint32_t v)
+{
+	return v | (0u - (v >> 20));
+}
+
+// Bits 0..c of a 64-bit map (c = 63 wraps to all ones).
+static inline uint64_t molt_upto(unsigned c)
+{
+	return (UINT64_C(2) << c) - 1;
+}
+
+// The builder's common entry point: rules already converted, validated and sorted.
+struct molt_key {
+	uint64_t hi; // first 64 address bits (IPv4: the address in the upper 32)
+	uint64_t lo;
+	uint32_t nh;
+	uint8_t plen;
+};
+
+struct molt_fib *molt_build_keys(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,
+				 unsigned flags);
+
+// Sorts k[0..n) by (hi, lo, plen) (an LSD radix sort; tmp has room for n keys). Returns the
+// sorted array, which is k or tmp.
+struct molt_key *molt_sort_keys(struct molt_key *k, struct molt_key *tmp, size_t n);
