@@ -219,7 +219,7 @@ static int open_control(void)
 }
 
 // The feed, the mirror of the route server's table and every slot belong to the slot manager
-// (control/metabolism.h). It builds and activates the first slot before ports start.
+// (control/metabolism/metabolism.h). It builds and activates the first slot before ports start.
 static int start_metabolism(void)
 {
 	char err[512];

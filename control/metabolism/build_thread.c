@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Builder thread. Hand-off: the control thread stores the job under the mutex and signals; the
+// The build thread. Hand-off: the control thread stores the job under the mutex and signals; the
 // builder runs it and publishes completion with one release store of `done`, which the control
 // thread polls with an acquire load (no lock on the polling path).
 #include <errno.h>
@@ -7,11 +7,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "control/metabolism/build_thread.h"
 #include "control/slot/slot_verify.h"
@@ -43,14 +43,6 @@ static void drain_frees(void)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void *builder_main(void *arg)
 {
 	(void)arg;
@@ -73,7 +65,7 @@ static void *builder_main(void *arg)
 		}
 		j = job;
 		pthread_mutex_unlock(&lock);
-		j->run_ns = now_ns();
+		j->run_ns = molt_now_ns();
 		if (j->audit != NULL) {
 			j->ret = slot_verify(j->audit, j->audit_rules, j->audit_digest, NULL,
 					     j->err, sizeof(j->err));
@@ -91,7 +83,7 @@ static void *builder_main(void *arg)
 		free(j->routes);
 		j->routes = NULL;
 done:
-		j->run_ns = now_ns() - j->run_ns;
+		j->run_ns = molt_now_ns() - j->run_ns;
 		pthread_mutex_lock(&lock);
 		job = NULL;
 		atomic_store_explicit(&done, true, memory_order_release);
@@ -138,11 +130,6 @@ int builder_submit(struct builder_job *j)
 bool builder_busy(void)
 {
 	return submitted;
-}
-
-bool builder_idle(void)
-{
-	return !submitted || atomic_load_explicit(&done, memory_order_acquire);
 }
 
 struct builder_job *builder_collect(void)

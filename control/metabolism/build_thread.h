@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The slot builder: one non-worker thread (registered with DPDK so rte_malloc and the FIB
-// libraries work on it) that runs slot_build, one job at a time, while the control thread keeps
-// serving. The control thread submits a job and polls for its end; it never waits.
+// The build thread: one non-worker thread (registered with DPDK so rte_malloc and the FIB
+// libraries work on it) that runs one job at a time, a slot_build or an integrity walk of a
+// live slot (slot_verify), while the control thread keeps serving; it also scrubs and frees
+// retired slots. The control thread submits a job and polls for its end; it never waits.
 #pragma once
 
 #include <stdbool.h>
@@ -21,7 +22,7 @@ struct builder_job {
 	struct molt_route *routes;	// malloc'ed copy of the mirror; the builder frees it
 	uint64_t n_routes;
 	bool verify;			// walk the FIBs after the build (slot_verify)
-	// out (builder: wo; control: ro once builder_poll returned true)
+	// out (builder: wo; control: ro once builder_collect returned the job)
 	struct slot *slot;		// NULL on failure
 	int ret;			// 0 or -errno
 	struct slot_build_stats stats;
@@ -34,10 +35,6 @@ int builder_start(void);
 
 // Hands job to the thread. -EBUSY while a job runs (never two builds at once).
 int builder_submit(struct builder_job *job);
-
-// True when no job is pending, or the submitted job finished (its outputs are then final and
-// the builder is free for the next one).
-bool builder_idle(void);
 
 // Whether a job was submitted and has not been collected yet.
 bool builder_busy(void);

@@ -4,7 +4,7 @@
 
 #include "control/metabolism/latency_stats.h"
 
-void latency_add(struct latency *l, uint64_t ns)
+void latency_stats_add(struct latency_stats *l, uint64_t ns)
 {
 	l->v[l->n % LATENCY_SAMPLES] = ns;
 	l->n++;
@@ -21,7 +21,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 // Sorting a copy costs a few hundred microseconds at most: only status requests call this.
-uint64_t latency_pct(const struct latency *l, double p)
+uint64_t latency_stats_pct(const struct latency_stats *l, double p)
 {
 	uint64_t n = l->n < LATENCY_SAMPLES ? l->n : LATENCY_SAMPLES, r;
 	uint64_t *c;

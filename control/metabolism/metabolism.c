@@ -1,107 +1,133 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The slot manager: lifecycle, builds on the builder thread, verification, flips and retiring.
-// Journal entries and grace periods are in metabolism_update.c; start, stop and the API the
-// RPC methods use in metabolism_api.c.
+// The slot manager's policy and its one state: when to build (timer, requests, updates waiting,
+// resyncs, retries after a failure), the jobs of the build thread (builds and integrity walks of
+// the ACTIVE slot), how far journal entries have reached, and the counters. The slot positions
+// themselves are slot_set.c's.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_rcu_qsbr.h>
 
+#include "common/clock.h"
 #include "common/log.h"
-#include "control/metabolism/metabolism_priv.h"
-#include "control/neigh/neigh.h"
-#include "control/slot/slot_lifecycle.h"
-#include "control/slot/slot_verify.h"
-#include "control/telemetry/telemetry.h"
-#include "dataplane/dataplane.h"
+#include "control/metabolism/build_thread.h"
+#include "control/metabolism/metabolism.h"
 
 #define SUB "metabolism"
+#define MAX_REQ 64
+#define SEEN (1u << 18)		// entries whose read time is remembered
 
-struct metab metab;
+struct request {
+	metabolism_done_cb cb;
+	void *arg;
+};
 
-uint64_t metab_now(void)
-{
-	struct timespec ts;
+static struct {
+	const struct molt_config *cfg;	// NULL when not started
+	struct feed_sync feed;
+	uint64_t next_generation;
+	unsigned next_driver;		// rotation index in cfg->drivers
+	// the build thread's job: a build, or an integrity walk of the ACTIVE slot
+	struct builder_job job;
+	int building;			// position being built, -1 when none
+	int auditing;			// position being walked, -1 when none
+	const struct fib_driver *req_driver; // driver asked for the next build (slot.metabolize)
+	// policy
+	uint32_t interval_ms;
+	bool paused;
+	uint64_t next_due_ns;		// timer
+	uint64_t retry_ns;		// 0: no failed build to retry, else not before this
+	uint64_t backoff_ns;
+	bool want_build;		// resync, broken active, or updates waiting with no standby
+	uint64_t next_audit_ns;
+	struct request req[MAX_REQ];
+	unsigned n_req;
+	// update propagation: entries [done_seq, feed.next_seq) are not in every live slot yet;
+	// seen[seq % SEEN] is when the control thread read entry seq
+	uint64_t done_seq;
+	uint64_t *seen;
+	// update rate window
+	uint64_t rate_start_ns, rate_start_count;
+	struct metabolism_stats st;
+} metab;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-unsigned metab_idx(const struct mslot *m)
-{
-	return (unsigned)(m - metab.m);
-}
-
-// Telemetry reads slots under its own lock: hand it the live list before anything is freed.
-void metab_publish_list(const struct slot *leaving)
-{
-	struct slot *list[METABOLISM_MAX_SLOTS];
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < metab.n; i++) {
-		metab.ptrs[i] = metab.m[i].s != leaving ? metab.m[i].s : NULL;
-		if (metab.ptrs[i] != NULL)
-			list[n++] = metab.ptrs[i];
-	}
-	telemetry_set_slots(list, n);
-}
-
-void metab_erase(struct mslot *m)
-{
-	struct slot *s = m->s;
-
-	if (m->state != SLOT_ERASED)
-		slot_transition(&m->state, s, metab_idx(m), SLOT_ERASED);
-	if (s != NULL) {
-		metab_publish_list(s);
-		neigh_slot_detach(s);
-		builder_free(s);
-		m->s = NULL;
-	}
-	upd_free(&m->pend);
-	m->retire = m->stale = m->broken = false;
-	slot_transition(&m->state, NULL, metab_idx(m), SLOT_EMPTY);
-	metab.st.erased++;
-}
-
-void metab_flip(int to, uint64_t decided_ns, bool update_flip)
-{
-	struct mslot *n = &metab.m[to];
-	struct mslot *old = metab.active >= 0 ? &metab.m[metab.active] : NULL;
-
-	slot_transition(&n->state, n->s, metab_idx(n), SLOT_ACTIVE);
-	n->s->activated_ns = metab_now();
-	// Release: a worker that loads the pointer sees the whole slot and its next hops.
-	atomic_store_explicit(&molt_dp.active, n->s, memory_order_release);
-	metab.active = to;
-	metab.st.flips++;
-	if (update_flip)
-		metab.st.update_flips++;
-	if (old == NULL)
-		return;
-	slot_transition(&old->state, old->s, metab_idx(old), SLOT_DRAINING);
-	old->token = molt_dp.qsbr != NULL ? rte_rcu_qsbr_start(molt_dp.qsbr) : 0;
-	old->flip_ns = decided_ns;
-	old->retire = old->stale || old->broken || old->pend.overflow;
-}
-
-void metab_complete_requests(int ret, const char *err, const struct slot *s)
+static void complete_requests(int ret, const char *err, const struct slot *s)
 {
 	unsigned n = metab.n_req;
 
 	// A callback may queue a new request: take the list first.
-	struct metab_req req[METAB_MAX_REQ];
+	struct request req[MAX_REQ];
 
 	memcpy(req, metab.req, n * sizeof(req[0]));
 	metab.n_req = 0;
 	for (unsigned i = 0; i < n; i++)
 		req[i].cb(req[i].arg, ret, err, s);
 }
+
+// --- update propagation ------------------------------------------------------------------------
+
+static void progress_reset(void)
+{
+	if (metab.seen == NULL)
+		metab.seen = calloc(SEEN, sizeof(*metab.seen));
+	metab.done_seq = metab.feed.next_seq;
+}
+
+// Entries before the first one some live slot still waits for are everywhere: account them.
+static void progress(uint64_t now)
+{
+	uint64_t min = slot_set_oldest_pending();
+
+	for (uint64_t s = metab.done_seq; s < min; s++) {
+		// Samples older than the ring were overwritten: counted, not timed.
+		if (metab.seen != NULL && metab.feed.next_seq - s <= SEEN)
+			latency_stats_add(&metab.st.update_ns, now - metab.seen[s % SEEN]);
+		metab.st.updates_applied++;
+	}
+	if (min > metab.done_seq)
+		metab.done_seq = min;
+}
+
+// 100 ms windows: a burst of updates shows its rate without having to last a second.
+static void update_rate(uint64_t now)
+{
+	if (now - metab.rate_start_ns < 100000000ull)
+		return;
+	metab.st.update_rate = (metab.st.updates_applied - metab.rate_start_count) *
+		1000000000ull / (now - metab.rate_start_ns);
+	if (metab.st.update_rate > metab.st.update_rate_peak)
+		metab.st.update_rate_peak = metab.st.update_rate;
+	metab.rate_start_count = metab.st.updates_applied;
+	metab.rate_start_ns = now;
+}
+
+static void on_entry(void *arg, const struct molt_route *old, const struct molt_route *new_)
+{
+	uint64_t seq = metab.feed.next_seq, now = *(const uint64_t *)arg;
+
+	if (metab.seen != NULL)
+		metab.seen[seq % SEEN] = now;
+	slot_set_entry(old, new_, seq, metab.auditing);
+}
+
+// Reads journal entries and spreads them over the slots.
+static void feed_poll(uint64_t now)
+{
+	bool resynced;
+
+	feed_sync_poll(&metab.feed, now, METABOLISM_BATCH, on_entry, &now, &resynced);
+	if (resynced) {
+		slot_set_resync();
+		metab.want_build = true;
+		progress_reset();
+	}
+	progress(molt_now_ns());
+}
+
+// --- builds ------------------------------------------------------------------------------------
 
 static void build_failed(int ret, const char *why, uint64_t now)
 {
@@ -114,123 +140,44 @@ static void build_failed(int ret, const char *why, uint64_t now)
 	metab.retry_ns = now + metab.backoff_ns;
 	LOG_ERR(SUB, "build failed (%s); the active slot keeps forwarding; retry in %" PRIu64
 		" s", why, (uint64_t)(metab.backoff_ns / 1000000000ull));
-	metab_complete_requests(ret, why, NULL);
+	complete_requests(ret, why, NULL);
 }
 
-// Stale or broken slots first, then the oldest generation.
-static uint64_t retire_key(const struct mslot *m)
+static void build_ok(const struct slot *s)
 {
-	return m->stale || m->broken ? 0 : m->s->generation;
+	metab.st.builds_ok++;
+	metab.st.build_ns_last = s->build_ns;
+	metab.st.build_ns_sum += s->build_ns;
+	metab.backoff_ns = 0;
+	metab.retry_ns = 0;
 }
 
-// Keeps at most slots - 2 live slots beside the new active one, so there is always room for
-// the next build: the oldest go (stale or broken ones first).
-static void retire_extra(int keep)
-{
-	unsigned live = 0, limit = metab.n - 2;
-
-	for (unsigned i = 0; i < metab.n; i++) {
-		struct mslot *m = &metab.m[i];
-
-		if ((int)i != keep && (m->state == SLOT_READY ||
-				       (m->state == SLOT_DRAINING && !m->retire)))
-			live++;
-	}
-	while (live > limit) {
-		struct mslot *oldest = NULL;
-
-		for (unsigned i = 0; i < metab.n; i++) {
-			struct mslot *m = &metab.m[i];
-
-			if ((int)i == keep || !(m->state == SLOT_READY ||
-						(m->state == SLOT_DRAINING && !m->retire)))
-				continue;
-			if (oldest == NULL || retire_key(m) < retire_key(oldest))
-				oldest = m;
-		}
-		if (oldest->state == SLOT_DRAINING)
-			oldest->retire = true;
-		else
-			metab_erase(oldest);
-		live--;
-	}
-}
-
-// A build came back from the builder thread: catch up, verify, make it READY and flip to it.
+// A build came back from the build thread: the slot positions catch it up, check it and flip.
 static void finish_build(struct builder_job *j, uint64_t now)
 {
-	struct mslot *m = &metab.m[metab.building];
+	unsigned i = (unsigned)metab.building;
 	char why[sizeof(j->err)];
-	struct slot_verify_result vr;
-	uint32_t catchup;
+	int ret;
 
 	metab.building = -1;
 	if (j->slot == NULL) {
-		slot_transition(&m->state, NULL, metab_idx(m), SLOT_ERASED);
-		slot_transition(&m->state, NULL, metab_idx(m), SLOT_EMPTY);
-		upd_free(&m->pend);
-		m->stale = false;
+		slot_set_abandon(i);
 		build_failed(j->ret, j->err, now);
 		return;
 	}
-	m->s = j->slot;
-	m->s->state = SLOT_BUILDING;
-	m->s->id = metab_idx(m);
-	m->s->feed_generation = metab.feed.generation;
-	slot_books_init(&m->books, &j->stats);
-	metab_publish_list(NULL);
-	if (m->stale) {
+	ret = slot_set_built(i, j->slot, &j->stats, now, why, sizeof(why));
+	if (ret == -ESTALE) {
 		// Not the build's fault: build again from the new mirror, requests still waiting.
-		LOG_NOTICE(SUB, "slot %u: the feed was resynced during its build: building again",
-			   metab_idx(m));
-		metab_erase(m);
 		metab.st.builds_stale++;
 		metab.want_build = true;
 		return;
 	}
-	// Not live yet: the catch-up may modify it freely.
-	catchup = m->pend.n;
-	if (!metab_apply_list(m, &m->pend) || m->pend.overflow) {
-		snprintf(why, sizeof(why), "slot %u: catching up %u journal entries failed",
-			 metab_idx(m), m->pend.n);
-		metab_erase(m);
-		build_failed(-EIO, why, now);
+	if (ret < 0) {
+		build_failed(ret, why, now);
 		return;
 	}
-	upd_clear(&m->pend);
-	m->s->feed_seq = metab.feed.next_seq;
-	if (slot_books_routes(m->s, &m->books) != metab.feed.mirror.count) {
-		snprintf(why, sizeof(why), "slot %u accounts for %" PRIu64 " routes (installed, "
-			 "rejected, shadowed), the mirror holds %u", metab_idx(m),
-			 slot_books_routes(m->s, &m->books), metab.feed.mirror.count);
-		metab_erase(m);
-		build_failed(-EBADMSG, why, now);
-		return;
-	}
-	// The builder verified the bulk load; after a catch-up, check the result again here when
-	// the walk is short. Larger slots rely on the incremental books and the periodic audit
-	// on the builder thread: a walk of a million rules would stall this thread.
-	if (catchup > 0 && m->books.rules <= METABOLISM_INLINE_VERIFY_MAX &&
-	    slot_verify(m->s, m->books.rules, m->books.rules_digest, &vr, why, sizeof(why)) < 0) {
-		metab_erase(m);
-		build_failed(-EBADMSG, why, now);
-		return;
-	}
-	m->s->build_ns = now - m->s->created_ns;
-	neigh_slot_attach(m->s);
-	slot_transition(&m->state, m->s, metab_idx(m), SLOT_READY);
-	metab.st.builds_ok++;
-	metab.st.build_ns_last = m->s->build_ns;
-	metab.st.build_ns_sum += m->s->build_ns;
-	metab.backoff_ns = 0;
-	metab.retry_ns = 0;
-	LOG_NOTICE(SUB, "slot %u built (generation %" PRIu64 ", %s): %" PRIu64 " + %" PRIu64
-		   " routes, %u next hops, %.1f ms, %.1f MiB", metab_idx(m), m->s->generation,
-		   m->s->driver->name, m->s->routes4, m->s->routes6, m->s->nh_count,
-		   m->s->build_ns / 1e6, slot_memory(m->s) / 1048576.0);
-	metab_flip((int)metab_idx(m), now, false);
-	retire_extra((int)metab_idx(m));
-	metab_complete_requests(0, NULL, m->s);
+	build_ok(j->slot);
+	complete_requests(0, NULL, j->slot);
 }
 
 static const struct fib_driver *next_driver(void)
@@ -246,20 +193,11 @@ static const struct fib_driver *next_driver(void)
 	return d != NULL ? d : fib_driver_find(metab.cfg->driver);
 }
 
-static int empty_slot(void)
-{
-	for (unsigned i = 0; i < metab.n; i++)
-		if (metab.m[i].state == SLOT_EMPTY)
-			return (int)i;
-	return -1;
-}
-
-// Copies the mirror (the builder must not share it: the control thread keeps changing it)
-// and hands it to the builder thread. Entries read from now on go to the catch-up list.
+// Copies the mirror (the build thread must not share it: the control thread keeps changing it)
+// and hands it to the build thread. Entries read from now on go to the catch-up list.
 static void start_build(uint64_t now)
 {
-	int i = empty_slot();
-	struct mslot *m;
+	int i = slot_set_empty();
 	struct molt_route *copy;
 	uint32_t n = metab.feed.mirror.count;
 
@@ -271,7 +209,6 @@ static void start_build(uint64_t now)
 		return;
 	}
 	memcpy(copy, metab.feed.mirror.routes, (size_t)n * sizeof(*copy));
-	m = &metab.m[i];
 	memset(&metab.job, 0, sizeof(metab.job));
 	metab.job.cfg = metab.cfg;
 	metab.job.driver = next_driver();
@@ -283,9 +220,7 @@ static void start_build(uint64_t now)
 		free(copy);
 		return;
 	}
-	slot_transition(&m->state, NULL, (unsigned)i, SLOT_BUILDING);
-	m->stale = m->broken = m->retire = false;
-	upd_clear(&m->pend);
+	slot_set_building((unsigned)i);
 	metab.building = i;
 	metab.want_build = false;
 	metab.next_due_ns = now + (uint64_t)metab.interval_ms * 1000000ull;
@@ -295,7 +230,7 @@ static void start_build(uint64_t now)
 
 static bool build_due(uint64_t now)
 {
-	if (metab.building >= 0 || builder_busy() || empty_slot() < 0)
+	if (metab.building >= 0 || builder_busy() || slot_set_empty() < 0)
 		return false;
 	if (metab.retry_ns != 0)
 		return now >= metab.retry_ns;
@@ -304,51 +239,12 @@ static bool build_due(uint64_t now)
 	return !metab.paused && metab.interval_ms != 0 && now >= metab.next_due_ns;
 }
 
-// An ACTIVE slot that cannot be modified holds queued updates: flip to the up-to-date standby.
-static void update_flip(uint64_t now)
-{
-	struct mslot *a;
-	int standby = -1;
+// --- integrity walks ---------------------------------------------------------------------------
 
-	// A standby that refused an update holds unknown contents: gone, and a build replaces it.
-	for (unsigned i = 0; i < metab.n; i++) {
-		if (metab.m[i].state == SLOT_READY && metab.m[i].broken) {
-			metab_erase(&metab.m[i]);
-			metab.want_build = true;
-		}
-	}
-
-	if (metab.active < 0)
-		return;
-	a = &metab.m[metab.active];
-	if (a->pend.n == 0 && !a->broken && !a->pend.overflow)
-		return;
-	for (unsigned i = 0; i < metab.n; i++) {
-		struct mslot *m = &metab.m[i];
-
-		if (m->state == SLOT_READY && !m->stale && !m->broken &&
-		    (standby < 0 || m->s->generation > metab.m[standby].s->generation))
-			standby = (int)i;
-	}
-	if (standby >= 0) {
-		metab_flip(standby, now, true);
-		return;
-	}
-	// A slot coming back from its grace period will be the standby: wait for it.
-	for (unsigned i = 0; i < metab.n; i++) {
-		const struct mslot *m = &metab.m[i];
-
-		if (m->state == SLOT_DRAINING && !m->retire && !m->stale && !m->broken)
-			return;
-	}
-	if (metab.building < 0)
-		metab.want_build = true; // two slots, or the standby was lost: build one now
-}
-
-// The builder walked the ACTIVE slot (or the one that was ACTIVE when the walk started).
+// The build thread walked the ACTIVE slot (or the one that was ACTIVE when the walk started).
 static void finish_audit(struct builder_job *j, uint64_t now)
 {
-	struct mslot *m = &metab.m[metab.auditing];
+	unsigned i = (unsigned)metab.auditing;
 	uint64_t pause = j->run_ns * METABOLISM_AUDIT_DUTY;
 
 	metab.auditing = -1;
@@ -358,62 +254,206 @@ static void finish_audit(struct builder_job *j, uint64_t now)
 		return;
 	metab.st.audits_failed++;
 	LOG_ERR(SUB, "integrity check failed: %s: replacing the slot now", j->err);
-	// Broken: flipped away from at once if a standby exists, retired, and rebuilt.
-	m->broken = true;
-	upd_clear(&m->pend);
+	slot_set_broken(i);
 	metab.want_build = true;
 	metab.retry_ns = 0;
 }
 
 static void start_audit(uint64_t now)
 {
-	struct mslot *a;
+	struct slot *s;
+	uint64_t rules, digest;
+	int i;
 
-	if (metab.active < 0 || metab.building >= 0 || builder_busy() ||
-	    now < metab.next_audit_ns)
+	if (metab.building >= 0 || builder_busy() || now < metab.next_audit_ns)
 		return;
-	a = &metab.m[metab.active];
-	if (a->broken || a->stale)
+	if ((i = slot_set_auditable(&s, &rules, &digest)) < 0)
 		return;
 	memset(&metab.job, 0, sizeof(metab.job));
-	metab.job.audit = a->s;
-	metab.job.audit_rules = a->books.rules;
-	metab.job.audit_digest = a->books.rules_digest;
+	metab.job.audit = s;
+	metab.job.audit_rules = rules;
+	metab.job.audit_digest = digest;
 	if (builder_submit(&metab.job) == 0)
-		metab.auditing = metab.active;
+		metab.auditing = i;
 }
 
 int metabolism_poll(uint64_t now)
 {
 	struct builder_job *j;
-	int busy = 0;
 
-	metab_feed_poll(now);
-	metab_drain_poll(now);
+	feed_poll(now);
+	slot_set_drain(metab.auditing);
+	progress(molt_now_ns());
 	if ((j = builder_collect()) != NULL) {
 		if (j->audit != NULL)
 			finish_audit(j, now);
 		else
 			finish_build(j, now);
 	}
-	update_flip(now);
+	if (slot_set_update_flip(now, metab.building >= 0))
+		metab.want_build = true;
 	if (build_due(now))
 		start_build(now);
 	else
 		start_audit(now);
-	// 100 ms windows: a burst of updates shows its rate without having to last a second.
-	if (now - metab.rate_start_ns >= 100000000ull) {
-		metab.st.update_rate = (metab.st.updates_applied - metab.rate_start_count) *
-			1000000000ull / (now - metab.rate_start_ns);
-		if (metab.st.update_rate > metab.st.update_rate_peak)
-			metab.st.update_rate_peak = metab.st.update_rate;
-		metab.rate_start_count = metab.st.updates_applied;
-		metab.rate_start_ns = now;
-	}
+	update_rate(now);
 	// Only grace periods need prompt polling (they bound flip latency); a build takes
 	// milliseconds to seconds and is collected at the loop's idle pace. Count again: a flip
 	// made by this very poll has started one.
-	for (unsigned i = 0; i < metab.n; i++)
-		busy += metab.m[i].state == SLOT_DRAINING;
-	return busy;
+	return (int)slot_set_draining();
+}
+
+// --- start and stop ----------------------------------------------------------------------------
+
+// The first slot is built on this thread: ports start only once it is ACTIVE.
+static int first_slot(char *err, size_t errlen)
+{
+	const struct fib_driver *d = fib_driver_find(metab.cfg->driver);
+	const struct slot *s;
+	int ret;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "fib.driver \"%s\" is not a known driver", metab.cfg->driver);
+		return -ENOENT;
+	}
+	if ((ret = slot_set_first(d, metab.next_generation++, &s, err, errlen)) < 0)
+		return ret;
+	metab.st.builds_ok++;
+	metab.st.build_ns_last = metab.st.build_ns_sum = s->build_ns;
+	return 0;
+}
+
+int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
+{
+	unsigned n = cfg->slots < 2 ? 2 : cfg->slots > SLOT_SET_MAX ? SLOT_SET_MAX : cfg->slots;
+	int ret;
+
+	memset(&metab, 0, sizeof(metab));
+	metab.cfg = cfg;
+	metab.building = -1;
+	metab.auditing = -1;
+	metab.next_generation = 1;
+	metab.interval_ms = cfg->interval_ms;
+	metab.rate_start_ns = molt_now_ns();
+	metab.next_due_ns = metab.rate_start_ns + (uint64_t)cfg->interval_ms * 1000000ull;
+	if (slot_set_init(cfg, n, &metab.feed) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	// The route server may have created the feed but not published its first table yet.
+	for (int tries = 0;; tries++) {
+		ret = feed_sync_open(&metab.feed, cfg->feed_shm, err, errlen);
+		if (ret != -EAGAIN || tries == 100)
+			break;
+		if (tries == 0)
+			LOG_NOTICE("feed", "%s has no table yet, waiting up to 10 s",
+				   cfg->feed_shm);
+		rte_delay_us_sleep(100000);
+	}
+	if (ret < 0) {
+		if (ret == -ENOENT)
+			snprintf(err, errlen, "feed %s: no such shared memory object (is "
+				 "molt-routeserver running with --shm %s?)", cfg->feed_shm,
+				 cfg->feed_shm);
+		goto fail;
+	}
+	progress_reset();
+	if ((ret = first_slot(err, errlen)) < 0)
+		goto fail;
+	if ((ret = builder_start()) < 0) {
+		snprintf(err, errlen, "cannot start the builder thread: %s", strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	metabolism_fini();
+	return ret;
+}
+
+void metabolism_fini(void)
+{
+	struct builder_job *j = builder_stop();
+	const struct slot_set_stats *ss = slot_set_stats();
+
+	if (metab.cfg != NULL && ss->flips > 0) // once, and not for a failed start
+		LOG_NOTICE(SUB, "%" PRIu64 " flips (%" PRIu64 " for updates), %" PRIu64 " builds, %"
+			   PRIu64 " failed, %" PRIu64 " resyncs, %" PRIu64 " updates applied; flip "
+			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms", ss->flips,
+			   ss->update_flips, metab.st.builds_ok, metab.st.builds_failed,
+			   metab.feed.resyncs, metab.st.updates_applied,
+			   latency_stats_pct(&ss->flip_ns, 50) / 1e6,
+			   latency_stats_pct(&ss->flip_ns, 99) / 1e6, ss->flip_ns.max / 1e6);
+	if (j != NULL)
+		slot_free_scrub(j->slot);
+	slot_set_fini();
+	metab.building = -1;
+	metab.auditing = -1;
+	complete_requests(-ECANCELED, "moltd is stopping", NULL);
+	free(metab.seen);
+	metab.seen = NULL;
+	feed_sync_close(&metab.feed);
+	metab.cfg = NULL;
+}
+
+// --- what the RPC methods call -----------------------------------------------------------------
+
+int metabolism_request(const char *driver, metabolism_done_cb cb, void *arg)
+{
+	const struct fib_driver *d = NULL;
+
+	if (driver != NULL && (d = fib_driver_find(driver)) == NULL)
+		return -ENOENT;
+	if (metab.n_req == MAX_REQ)
+		return -ENOSPC;
+	if (d != NULL && metab.building < 0)
+		metab.req_driver = d;
+	metab.req[metab.n_req++] = (struct request){cb, arg};
+	// An explicit request is not held back by a failed build's backoff.
+	metab.retry_ns = 0;
+	return 0;
+}
+
+void metabolism_set(int64_t interval_ms, int paused)
+{
+	if (interval_ms >= 0) {
+		metab.interval_ms = (uint32_t)interval_ms;
+		metab.next_due_ns = molt_now_ns() + (uint64_t)interval_ms * 1000000ull;
+	}
+	if (paused >= 0)
+		metab.paused = paused != 0;
+}
+
+uint32_t metabolism_interval_ms(void)
+{
+	return metab.interval_ms;
+}
+
+bool metabolism_paused(void)
+{
+	return metab.paused;
+}
+
+bool metabolism_building(void)
+{
+	return metab.building >= 0;
+}
+
+const struct metabolism_stats *metabolism_stats(void)
+{
+	return &metab.st;
+}
+
+const struct slot_set_stats *metabolism_slot_stats(void)
+{
+	return slot_set_stats();
+}
+
+const struct feed_sync *metabolism_feed(void)
+{
+	return &metab.feed;
+}
+
+struct slot *const *metabolism_slots(unsigned *n)
+{
+	return slot_set_list(n);
 }

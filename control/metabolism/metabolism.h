@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Metabolism: the slot manager. It follows the route feed (control/feed_sync.h), builds slots
-// on the builder thread from the mirror, verifies them, flips the active slot with one atomic
-// store, reclaims the old one after an RCU grace period, scrubs and frees retired slots, and
-// carries every route change into every live slot without modifying a slot a worker may be
-// reading (unless its driver is live-update safe). Control thread only.
+// Metabolism: the slot manager. It follows the route feed (feed_sync.h), builds slots on the
+// build thread (build_thread.h) from the mirror, verifies them, flips the active slot with one
+// atomic store, reclaims the old one after an RCU grace period, scrubs and frees retired slots,
+// and carries every route change into every live slot without modifying a slot a worker may be
+// reading (unless its driver is live-update safe; the slot positions are slot_set.h's).
+// Control thread only.
 //
 // With metabolism.slots = 3 (the default) there is an ACTIVE slot, a READY standby and room
 // for a build: an update is applied to the standby, the slots flip, and the former active gets
@@ -19,34 +20,28 @@
 #include "control/config/config.h"
 #include "control/metabolism/feed_sync.h"
 #include "control/metabolism/latency_stats.h"
+#include "control/metabolism/slot_set.h"
 #include "dataplane/slot.h"
 
-#define METABOLISM_MAX_SLOTS 16		// metabolism.slots upper bound (config)
 #define METABOLISM_BATCH 4096		// journal entries applied per poll
 #define METABOLISM_BACKOFF_MIN_NS 1000000000ull
 #define METABOLISM_BACKOFF_MAX_NS 60000000000ull
-// The ACTIVE slot is walked and compared with what it should hold (slot_verify) on the builder
+// The ACTIVE slot is walked and compared with what it should hold (slot_verify) on the build
 // thread this often, and never using more than 1/AUDIT_DUTY of that thread's time.
 #define METABOLISM_AUDIT_NS 1000000000ull
 #define METABOLISM_AUDIT_DUTY 20
-#define METABOLISM_INLINE_VERIFY_MAX 100000	// rules walked on the control thread at most
 
 struct metabolism_stats {
 	uint64_t builds_ok, builds_failed;
 	uint64_t builds_stale;		// discarded: the mirror was resynced while they ran
-	uint64_t flips;			// every flip: metabolic and update
-	uint64_t update_flips;		// flips carrying updates past an unsafe ACTIVE slot
-	uint64_t erased;
 	char last_error[512];		// why the last build failed ("" if none yet)
 	uint64_t last_error_ns;
 	uint64_t build_ns_last, build_ns_sum;
 	uint64_t updates_applied;	// journal entries that reached every live slot
 	uint64_t update_rate;		// of those, per second over the last 100 ms window
 	uint64_t update_rate_peak;	// highest update_rate seen
-	uint64_t slot_update_errors;	// a slot refused an update (it is retired and rebuilt)
 	uint64_t audits, audits_failed;	// integrity walks of the ACTIVE slot (failed: replaced)
-	struct latency flip_ns;		// flip decided -> every worker quiescent after it
-	struct latency update_ns;	// entry read by control -> in every live slot
+	struct latency_stats update_ns;	// entry read by control -> in every live slot
 };
 
 // Done callback of metabolism_request: ret 0 when the new slot is ACTIVE (s), else -errno
@@ -55,7 +50,7 @@ typedef void (*metabolism_done_cb)(void *arg, int ret, const char *err, const st
 
 // Opens the feed cfg->feed_shm (waiting up to 10 s for its first table), builds the first slot
 // with cfg->driver on this thread, and makes it ACTIVE (molt_dp.active). molt_dp.qsbr must be
-// set up. Starts the builder thread. Returns 0 or -errno with a message in err.
+// set up. Starts the build thread. Returns 0 or -errno with a message in err.
 int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen);
 
 // Runs everything that is due: journal entries, grace periods, a finished build, flips, the
@@ -63,8 +58,8 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen);
 // 0; a running build is collected at whatever pace the caller polls.
 int metabolism_poll(uint64_t now_ns);
 
-// Stops the builder (waiting for a running build), scrubs and frees every slot and closes the
-// feed. Workers must be stopped. Pending requests complete with -ECANCELED.
+// Stops the build thread (waiting for a running build), scrubs and frees every slot and closes
+// the feed. Workers must be stopped. Pending requests complete with -ECANCELED.
 void metabolism_fini(void);
 
 // Asks for a metabolic replacement now: cb runs when the new slot is ACTIVE or the build
@@ -78,7 +73,10 @@ uint32_t metabolism_interval_ms(void);
 bool metabolism_paused(void);
 bool metabolism_building(void);
 
+// Builds, updates and audits; flips, erasures and refused updates are the slot positions' own
+// (metabolism_slot_stats).
 const struct metabolism_stats *metabolism_stats(void);
+const struct slot_set_stats *metabolism_slot_stats(void);
 const struct feed_sync *metabolism_feed(void);
 
 // Every slot position (NULL: EMPTY), metabolism.slots of them; the array stays valid until

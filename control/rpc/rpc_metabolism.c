@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // slot.metabolize, metabolism.status, metabolism.set and feed.status: the operator's view of
-// and hand on the slot manager (control/metabolism.h).
+// and hand on the slot manager (control/metabolism/metabolism.h).
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -109,6 +109,7 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 {
 	static const char *const none[] = {NULL};
 	const struct metabolism_stats *st = metabolism_stats();
+	const struct slot_set_stats *ss = metabolism_slot_stats();
 	uint64_t built = st->builds_ok;
 
 	if (rpc_params_object(params, false, none, err) < 0)
@@ -125,22 +126,24 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params,
 		"last_error", st->last_error,
 		"last_ms", ms(st->build_ns_last),
 		"avg_ms", ms(built ? st->build_ns_sum / built : 0),
-		"flips", (json_int_t)st->flips,
-		"update_flips", (json_int_t)st->update_flips,
+		"flips", (json_int_t)ss->flips,
+		"update_flips", (json_int_t)ss->update_flips,
 		"resyncs", (json_int_t)metabolism_feed()->resyncs,
 		"overruns", (json_int_t)metabolism_feed()->overruns,
-		"erased", (json_int_t)st->erased,
+		"erased", (json_int_t)ss->erased,
 		"transitions", transitions_json(),
-		"flip_latency", "samples", (json_int_t)st->flip_ns.n,
-		"p50_ms", ms(latency_pct(&st->flip_ns, 50)),
-		"p99_ms", ms(latency_pct(&st->flip_ns, 99)), "max_ms", ms(st->flip_ns.max),
+		"flip_latency", "samples", (json_int_t)ss->flip_ns.n,
+		"p50_ms", ms(latency_stats_pct(&ss->flip_ns, 50)),
+		"p99_ms", ms(latency_stats_pct(&ss->flip_ns, 99)),
+		"max_ms", ms(ss->flip_ns.max),
 		"update_latency", "samples", (json_int_t)st->update_ns.n,
-		"p50_ms", ms(latency_pct(&st->update_ns, 50)),
-		"p99_ms", ms(latency_pct(&st->update_ns, 99)), "max_ms", ms(st->update_ns.max),
+		"p50_ms", ms(latency_stats_pct(&st->update_ns, 50)),
+		"p99_ms", ms(latency_stats_pct(&st->update_ns, 99)),
+		"max_ms", ms(st->update_ns.max),
 		"updates", "applied", (json_int_t)st->updates_applied,
 		"per_second", (json_int_t)st->update_rate,
 		"peak_per_second", (json_int_t)st->update_rate_peak,
-		"slot_errors", (json_int_t)st->slot_update_errors,
+		"slot_errors", (json_int_t)ss->slot_update_errors,
 		"audits", "ok", (json_int_t)(st->audits - st->audits_failed),
 		"failed", (json_int_t)st->audits_failed), err);
 }
