@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The slot manager end to end in one process: a feed writer (the route server's side), the
-// builder thread, and a fake worker thread that loads molt_dp.active and reports QSBR quiescent
-// states like dp_worker_main. Covers an on-demand metabolic replacement, live updates through
-// update flips, a build that fails, the journal overrun -> resync path, and a route server
-// restart with a new table.
+// build thread, and a fake worker thread that loads molt_dp.active and reports QSBR quiescent
+// states like dp_worker_main. One scenario per test, each on a fresh metabolism: an on-demand
+// metabolic replacement, live updates through update flips, the oldest slot retired by a third
+// build, a build that fails, the journal overrun -> resync path, a route server restart with a
+// new table, a slot changed behind the metabolism's back, and two slots (no standby).
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,30 +21,24 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "common/clock.h"
 #include "common/feed/feed.h"
+#include "common/rib/rib.h"
 #include "control/metabolism/metabolism.h"
 #include "control/slot/slot_lifecycle.h"
 #include "dataplane/dataplane.h"
-#include "common/rib/rib.h"
 #include "test/unit/eal_tidy.h"
 
+#define ROUTES 2000	// the table each scenario starts from
 
-
-static struct molt_config cfg;
+static struct molt_config base;	// the config every scenario starts from
+static struct molt_config cfg;	// the running metabolism's (a scenario may change it)
 static struct feed_writer w;
 static struct rib table;	// what the writer publishes
 static char shm[64];
 static atomic_bool worker_stop;
 static pthread_t worker;
 static uint64_t worker_flips;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void *fake_worker(void *arg)
 {
@@ -121,7 +115,7 @@ static void writer_open(unsigned n, uint64_t journal)
 static void beat(void)
 {
 	if (w.hdr != NULL)
-		atomic_store(&w.hdr->heartbeat_ns, now_ns());
+		atomic_store(&w.hdr->heartbeat_ns, molt_now_ns());
 }
 
 static int done_ret = 1;
@@ -134,10 +128,10 @@ static void on_done(void *arg, int ret, const char *err, const struct slot *s)
 
 // Polls for up to 10 s until cond holds.
 #define POLL_UNTIL(cond) do { \
-	uint64_t deadline_ = now_ns() + 10000000000ull; \
-	while (!(cond) && now_ns() < deadline_) { \
+	uint64_t deadline_ = molt_now_ns() + 10000000000ull; \
+	while (!(cond) && molt_now_ns() < deadline_) { \
 		beat(); \
-		metabolism_poll(now_ns()); \
+		metabolism_poll(molt_now_ns()); \
 		usleep(50); \
 	} \
 	if (!(cond)) \
@@ -170,7 +164,19 @@ static void each_live_has(unsigned i, bool want)
 			assert_int_equal(has(sl[k], i), want);
 }
 
-static int setup(void **state)
+// Asks for a metabolic replacement with driver (NULL: the next in the rotation) and waits for
+// its outcome; returns the done callback's ret.
+static int metabolize(const char *driver)
+{
+	done_ret = 1;
+	assert_int_equal(metabolism_request(driver, on_done, NULL), 0);
+	POLL_UNTIL(done_ret != 1);
+	return done_ret;
+}
+
+// --- one EAL for the process; a fresh feed, metabolism and worker per scenario ------------------
+
+static int group_setup(void **state)
 {
 	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
 			"--file-prefix", "molt-test-metabolism", "--log-level", "lib.*:error",
@@ -185,26 +191,26 @@ static int setup(void **state)
 	rte_rcu_qsbr_init(molt_dp.qsbr, 1);
 	snprintf(shm, sizeof(shm), "/molt-test-metab-%d", getpid());
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n_ports = 1;
-	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
-	cfg.ports[0].n_v4 = 1;
-	molt_addr_parse("10.0.2.1", &(uint8_t){0}, cfg.ports[0].v4[0].addr);
-	cfg.ports[0].v4[0].plen = 24;
-	snprintf(cfg.feed_shm, sizeof(cfg.feed_shm), "%s", shm);
-	cfg.fib_max_routes_v4 = 100000;
-	cfg.fib_max_routes_v6 = 1000;
-	cfg.fib_tbl8_groups_v4 = 256;
-	snprintf(cfg.driver, sizeof(cfg.driver), "fib-lpm6");
-	cfg.n_drivers = 2;
-	snprintf(cfg.drivers[0], MOLT_DRIVER_NAME_MAX, "lpm");
-	snprintf(cfg.drivers[1], MOLT_DRIVER_NAME_MAX, "reference");
-	cfg.slots = 3;
-	cfg.interval_ms = 0;
+	memset(&base, 0, sizeof(base));
+	base.n_ports = 1;
+	snprintf(base.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
+	base.ports[0].n_v4 = 1;
+	molt_addr_parse("10.0.2.1", &(uint8_t){0}, base.ports[0].v4[0].addr);
+	base.ports[0].v4[0].plen = 24;
+	snprintf(base.feed_shm, sizeof(base.feed_shm), "%s", shm);
+	base.fib_max_routes_v4 = 100000;
+	base.fib_max_routes_v6 = 1000;
+	base.fib_tbl8_groups_v4 = 256;
+	snprintf(base.driver, sizeof(base.driver), "fib-lpm6");
+	base.n_drivers = 2;
+	snprintf(base.drivers[0], MOLT_DRIVER_NAME_MAX, "lpm");
+	snprintf(base.drivers[1], MOLT_DRIVER_NAME_MAX, "reference");
+	base.slots = 3;
+	base.interval_ms = 0;
 	return 0;
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
 	rte_free(molt_dp.qsbr);
 	rib_free(&table);
@@ -212,33 +218,85 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_metabolism(void **state)
+static int start(unsigned slots)
 {
-	const struct metabolism_stats *st;
-	const struct slot_set_stats *ss = metabolism_slot_stats();
-	const struct slot *first;
 	char err[512];
 
-	writer_open(2000, 1024);
-	assert_int_equal(metabolism_init(&cfg, err, sizeof(err)), 0);
-	st = metabolism_stats();
-	first = active();
-	assert_non_null(first);
-	assert_int_equal(first->routes4, 2000);
-	assert_int_equal(pthread_create(&worker, NULL, fake_worker, NULL), 0);
+	cfg = base;
+	cfg.slots = slots;
+	writer_open(ROUTES, 1024);
+	if (metabolism_init(&cfg, err, sizeof(err)) < 0) {
+		printf("metabolism_init: %s\n", err);
+		feed_writer_close(&w, 1);
+		return -1;
+	}
+	worker_stop = false;
+	worker_flips = 0;
+	if (pthread_create(&worker, NULL, fake_worker, NULL) != 0) {
+		metabolism_fini();
+		feed_writer_close(&w, 1);
+		return -1;
+	}
+	return 0;
+}
 
-	// On demand: a second slot is built, verified and flipped in; the first stays standby.
-	done_ret = 1;
-	assert_int_equal(metabolism_request(NULL, on_done, NULL), 0);
-	POLL_UNTIL(done_ret != 1);
-	assert_int_equal(done_ret, 0);
+static int setup(void **state)
+{
+	return start(3);
+}
+
+static int setup_two_slots(void **state)
+{
+	return start(2);
+}
+
+static int teardown(void **state)
+{
+	worker_stop = true;
+	pthread_join(worker, NULL);
+	metabolism_fini();
+	feed_writer_close(&w, 1);
+	return active() == NULL ? 0 : -1;
+}
+
+// --- scenarios ---------------------------------------------------------------------------------
+
+// The first slot, built synchronously with fib.driver, serves the whole table.
+static void test_first_slot(void **state)
+{
+	const struct slot *first = active();
+
+	assert_non_null(first);
+	assert_string_equal(first->driver->name, "fib-lpm6");
+	assert_int_equal(first->routes4, ROUTES);
+	assert_int_equal(metabolism_stats()->builds_ok, 1);
+	assert_int_equal(metabolism_slot_stats()->flips, 1);
+	each_live_has(ROUTES - 1, true);
+}
+
+// On demand: a second slot is built (next driver in the rotation), verified and flipped in; the
+// first stays as the standby once its grace period is over.
+static void test_on_demand(void **state)
+{
+	const struct slot_set_stats *ss = metabolism_slot_stats();
+	const struct slot *first = active();
+
+	assert_int_equal(metabolize(NULL), 0);
 	assert_ptr_not_equal(active(), first);
 	assert_string_equal(active()->driver->name, "lpm");
 	POLL_UNTIL(first->state == SLOT_READY);
 	assert_int_equal(ss->flips, 2);
 	assert_true(ss->flip_ns.n >= 1);
+	assert_int_equal(metabolism_stats()->builds_ok, 2);
+}
 
-	// Live updates: every live slot gets them, through an update flip (no driver is safe).
+// Live updates reach every live slot through an update flip (no driver is live-update safe).
+static void test_live_updates(void **state)
+{
+	const struct metabolism_stats *st = metabolism_stats();
+	const struct slot_set_stats *ss = metabolism_slot_stats();
+
+	assert_int_equal(metabolize(NULL), 0); // a standby
 	writer_add(5000);
 	writer_del(7);
 	feed_writer_commit(&w);
@@ -247,44 +305,64 @@ static void test_metabolism(void **state)
 	each_live_has(5000, true);
 	each_live_has(7, false);
 	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
+	printf("flips %" PRIu64 " (worker saw %" PRIu64 "), flip latency p50 %.3f ms max %.3f ms,"
+	       " update latency p50 %.3f ms\n", ss->flips, worker_flips,
+	       latency_stats_pct(&ss->flip_ns, 50) / 1e6, ss->flip_ns.max / 1e6,
+	       latency_stats_pct(&st->update_ns, 50) / 1e6);
+}
 
-	// A third build retires the oldest slot (scrubbed and freed after its grace period).
-	done_ret = 1;
-	assert_int_equal(metabolism_request("reference", on_done, NULL), 0);
-	POLL_UNTIL(done_ret != 1);
-	assert_int_equal(done_ret, 0);
+// A third build retires the oldest slot (scrubbed and freed after its grace period); the
+// update made before it is in every slot left.
+static void test_retire_oldest(void **state)
+{
+	uint64_t erased = slot_edge_count(SLOT_DRAINING, SLOT_ERASED) +
+		slot_edge_count(SLOT_READY, SLOT_ERASED);
+
+	assert_int_equal(metabolize(NULL), 0);
+	writer_add(5000);
+	feed_writer_commit(&w);
+	POLL_UNTIL(metabolism_stats()->updates_applied >= 1);
+	assert_int_equal(metabolize("reference"), 0);
 	assert_string_equal(active()->driver->name, "reference");
 	POLL_UNTIL(slot_edge_count(SLOT_DRAINING, SLOT_ERASED) +
-		   slot_edge_count(SLOT_READY, SLOT_ERASED) >= 1);
+		   slot_edge_count(SLOT_READY, SLOT_ERASED) > erased);
 	each_live_has(5000, true);
+}
 
-	// A build that cannot fit the table fails, is reported, and leaves the active slot.
-	first = active();
+// A build that cannot fit the table fails, is reported, and leaves the active slot serving.
+static void test_build_fails(void **state)
+{
+	const struct metabolism_stats *st = metabolism_stats();
+	const struct slot *first = active();
+
 	cfg.fib_max_routes_v4 = 100;
-	done_ret = 1;
-	assert_int_equal(metabolism_request("lpm", on_done, NULL), 0);
-	POLL_UNTIL(done_ret != 1);
-	assert_true(done_ret < 0);
+	assert_true(metabolize("lpm") < 0);
 	assert_int_equal(st->builds_failed, 1);
 	assert_ptr_equal(active(), first);
 	assert_non_null(strstr(st->last_error, "fib.max_routes"));
-	cfg.fib_max_routes_v4 = 100000;
+	each_live_has(ROUTES - 1, true);
+}
 
-	// Overrun: more entries than the ring holds before moltd looks, and a snapshot covering
-	// them. The mirror resyncs from it and a fresh slot is flipped in.
+// Overrun: more entries than the ring holds before moltd looks, and a snapshot covering them.
+// The mirror resyncs from it and a fresh slot is flipped in.
+static void test_overrun_resync(void **state)
+{
 	for (unsigned i = 0; i < 3000; i++)
 		writer_add(10000 + i);
 	assert_int_equal(feed_writer_publish(&w, table.routes, table.count, w.next_seq), 0);
 	feed_writer_commit(&w);
 	done_ret = 1;
-	assert_int_equal(metabolism_request(NULL, on_done, NULL), 0); // retry backoff skipped
+	assert_int_equal(metabolism_request(NULL, on_done, NULL), 0);
 	POLL_UNTIL(metabolism_feed()->resyncs >= 1 && done_ret == 0 &&
 		   active()->routes4 == table.count);
 	assert_true(metabolism_feed()->overruns >= 1);
 	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
 	each_live_has(12999, true);
+}
 
-	// Route server restart with another table: a new object, a new generation.
+// Route server restart with another table: a new object, a new generation.
+static void test_route_server_restart(void **state)
+{
 	feed_writer_close(&w, 1);
 	writer_open(1500, 1024);
 	POLL_UNTIL(metabolism_feed()->generation == w.hdr->generation &&
@@ -292,63 +370,52 @@ static void test_metabolism(void **state)
 	assert_int_equal(active()->routes4, 1500);
 	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
 	each_live_has(1600, false);
+}
 
-	// Tampering: a rule added to the ACTIVE slot behind the slot manager's back. The periodic
-	// audit walk notices, and the slot is replaced (from the standby at once, then rebuilt).
-	{
-		struct slot *t = (struct slot *)active();
-		uint32_t ip = 0xc6336400; // 198.51.100.0/24
+// Tampering: a rule added to the ACTIVE slot behind the slot manager's back. The periodic audit
+// walk notices, and the slot is replaced (from the standby at once, then rebuilt).
+static void test_audit_tamper(void **state)
+{
+	const struct metabolism_stats *st = metabolism_stats();
+	uint32_t ip = 0xc6336400; // 198.51.100.0/24
+	struct slot *t;
 
-		POLL_UNTIL(st->audits >= 1 && !metabolism_building());
-		assert_int_equal(t->ops4->add(t->fib4, &ip, 24, 0), 0);
-		POLL_UNTIL(st->audits_failed == 1 && active() != t && !metabolism_building());
-	}
-
-	worker_stop = true;
-	pthread_join(worker, NULL);
-	printf("flips %" PRIu64 " (worker saw %" PRIu64 "), flip latency p50 %.3f ms max %.3f ms,"
-	       " update latency p50 %.3f ms\n", ss->flips, worker_flips,
-	       latency_stats_pct(&ss->flip_ns, 50) / 1e6, ss->flip_ns.max / 1e6,
-	       latency_stats_pct(&st->update_ns, 50) / 1e6);
-	metabolism_fini();
-	assert_null(active());
-	feed_writer_close(&w, 1);
+	assert_int_equal(metabolize(NULL), 0); // a standby
+	t = (struct slot *)active();
+	POLL_UNTIL(st->audits >= 1 && !metabolism_building());
+	assert_int_equal(st->audits_failed, 0);
+	assert_int_equal(t->ops4->add(t->fib4, &ip, 24, 0), 0);
+	POLL_UNTIL(st->audits_failed == 1 && active() != t && !metabolism_building());
 }
 
 // Two slots: no standby, so updates wait for the active slot's replacement, which is built at
-// once for them (DESIGN: with 2 slots updates reach the dataplane only with the next build).
+// once for them (docs/metabolism.md, "Live updates").
 static void test_two_slots(void **state)
 {
-	const struct metabolism_stats *st;
-	char err[512];
-	uint64_t builds;
+	const struct metabolism_stats *st = metabolism_stats();
+	uint64_t builds = st->builds_ok;
 
-	cfg.slots = 2;
-	worker_stop = false;
-	writer_open(500, 1024);
-	assert_int_equal(metabolism_init(&cfg, err, sizeof(err)), 0);
-	assert_int_equal(pthread_create(&worker, NULL, fake_worker, NULL), 0);
-	st = metabolism_stats();
-	builds = st->builds_ok;
-	writer_add(900);
+	writer_add(5000);
 	feed_writer_commit(&w);
 	POLL_UNTIL(st->updates_applied >= 1);
 	assert_true(st->builds_ok > builds);
 	assert_int_equal(metabolism_slot_stats()->update_flips, 0);
-	assert_true(has(active(), 900));
-	worker_stop = true;
-	pthread_join(worker, NULL);
-	metabolism_fini();
-	feed_writer_close(&w, 1);
-	cfg.slots = 3;
+	assert_true(has(active(), 5000));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_metabolism),
-		cmocka_unit_test(test_two_slots),
+		cmocka_unit_test_setup_teardown(test_first_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_updates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_oldest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overrun_resync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_server_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_tamper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_slots, setup_two_slots, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
