@@ -10,26 +10,18 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "control/metabolism/feed_sync.h"
 
 static char shm[64];
 static struct feed_writer w;
 static struct rib table;
 static unsigned n_add, n_replace, n_del;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct molt_route mk(unsigned i, unsigned gw)
 {
@@ -107,7 +99,7 @@ static void test_feed_sync(void **state)
 	add(5, 2);
 	del(6);
 	feed_writer_commit(&w);
-	assert_int_equal(feed_sync_poll(&fs, now_ns(), 4096, cb, NULL, &resynced), 4);
+	assert_int_equal(feed_sync_poll(&fs, molt_now_ns(), 4096, cb, NULL, &resynced), 4);
 	assert_false(resynced);
 	assert_int_equal(n_add, 2);
 	assert_int_equal(n_replace, 1);
@@ -120,12 +112,12 @@ static void test_feed_sync(void **state)
 		add(300 + i, 1);
 	feed_writer_commit(&w);
 	assert_int_equal(feed_sync_lag(&fs), 200);
-	assert_int_equal(feed_sync_poll(&fs, now_ns(), 4096, cb, NULL, &resynced), 0);
+	assert_int_equal(feed_sync_poll(&fs, molt_now_ns(), 4096, cb, NULL, &resynced), 0);
 	assert_int_equal(fs.overruns, 1);
 	assert_true(fs.need_resync);
 	// The route server republishes its snapshot periodically; the next one covers the lap.
 	assert_int_equal(feed_writer_publish(&w, table.routes, table.count, w.next_seq), 0);
-	t = now_ns() + FEED_SYNC_RETRY_NS;
+	t = molt_now_ns() + FEED_SYNC_RETRY_NS;
 	atomic_store(&w.hdr->heartbeat_ns, t);
 	feed_sync_poll(&fs, t, 4096, cb, NULL, &resynced);
 	assert_true(resynced);

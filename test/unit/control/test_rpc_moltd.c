@@ -12,24 +12,16 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 
-#include "control/neigh/neigh.h"
 #include "common/clock.h"
+#include "control/neigh/neigh.h"
 #include "control/rpc/rpc_moltd.h"
 #include "control/slot/slot_build.h"
 #include "dataplane/dataplane.h"
-#include "test/unit/eal_tidy.h"
+#include "test/unit/control/slot_test_env.h"
 
 static struct molt_config cfg;
 static struct slot *slot;
-
-static void addr(const char *s, uint8_t out[16])
-{
-	uint8_t fam;
-
-	assert_int_equal(molt_addr_parse(s, &fam, out), 0);
-}
 
 static void build_slot(void)
 {
@@ -57,31 +49,10 @@ static void build_slot(void)
 
 static int setup(void **state)
 {
-	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--file-prefix", "molt-test-rpc-moltd", "--log-level", "lib.*:error", "-l",
-			"0"};
-
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	if (slot_test_eal("molt-test-rpc-moltd", "256") < 0)
 		return -1;
-	eal_tidy_at_exit();
-	cfg.n_ports = 2;
-	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
-	snprintf(cfg.ports[1].name, MOLT_PORT_NAME_MAX, "p1");
-	cfg.ports[0].port_id = 3; // DPDK ids differ from config indices on purpose
-	cfg.ports[1].port_id = 5;
-	cfg.ports[0].n_v4 = 1;
-	addr("10.0.1.1", cfg.ports[0].v4[0].addr);
-	cfg.ports[0].v4[0].plen = 24;
-	cfg.ports[0].n_v6 = 1;
-	addr("fd00:1::1", cfg.ports[0].v6[0].addr);
-	cfg.ports[0].v6[0].plen = 64;
+	slot_test_config(&cfg);
 	addr("fe80::ff:fe00:101", cfg.ports[0].ll6);
-	cfg.ports[1].n_v4 = 1;
-	addr("10.0.2.1", cfg.ports[1].v4[0].addr);
-	cfg.ports[1].v4[0].plen = 24;
-	cfg.fib_max_routes_v4 = 1024;
-	cfg.fib_max_routes_v6 = 1024;
-	cfg.fib_tbl8_groups_v4 = 256;
 	cfg.neigh_timeout_ms = 30000;
 	cfg.neigh_hold = 3;
 	if (neigh_init(&cfg, 64) < 0)

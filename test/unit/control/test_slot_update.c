@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 #include <rte_lpm.h>
 #include <rte_malloc.h>
 
@@ -19,7 +18,7 @@
 #include "control/slot/slot_lifecycle.h"
 #include "control/slot/slot_update.h"
 #include "control/slot/slot_verify.h"
-#include "test/unit/eal_tidy.h"
+#include "test/unit/control/slot_test_env.h"
 
 static struct molt_config cfg;
 
@@ -69,43 +68,13 @@ void __wrap_rte_lpm_free(struct rte_lpm *lpm)
 
 // --- setup ---------------------------------------------------------------------------------
 
-static void addr(const char *s, uint8_t out[16])
-{
-	uint8_t fam;
-
-	assert_int_equal(molt_addr_parse(s, &fam, out), 0);
-}
-
-static void ifaddr(struct molt_ifaddr *a, const char *s, uint8_t plen)
-{
-	addr(s, a->addr);
-	a->plen = plen;
-}
-
 static int setup(void **state)
 {
-	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			"--file-prefix", "molt-test-slot-update", "--log-level", "lib.*:error",
-			"-l", "0"};
-
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	if (slot_test_eal("molt-test-slot-update", "512") < 0)
 		return -1;
-	eal_tidy_at_exit();
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n_ports = 2;
-	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
-	snprintf(cfg.ports[1].name, MOLT_PORT_NAME_MAX, "p1");
-	cfg.ports[0].port_id = 3;
-	cfg.ports[1].port_id = 5;
-	cfg.ports[0].n_v4 = 1;
-	ifaddr(&cfg.ports[0].v4[0], "10.0.1.1", 24);
-	cfg.ports[0].n_v6 = 1;
-	ifaddr(&cfg.ports[0].v6[0], "fd00:1::1", 64);
-	cfg.ports[1].n_v4 = 1;
-	ifaddr(&cfg.ports[1].v4[0], "10.0.2.1", 24);
+	slot_test_config(&cfg);
 	cfg.fib_max_routes_v4 = 4096;
 	cfg.fib_max_routes_v6 = 4096;
-	cfg.fib_tbl8_groups_v4 = 256;
 	return 0;
 }
 
