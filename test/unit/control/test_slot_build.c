@@ -3,6 +3,7 @@
 // rejection reason, connected routes winning over feed routes, the digest, and slot memory
 // scrubbed on free. Needs a --no-huge EAL for rte_zmalloc.
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,52 +11,20 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 
 #include "control/slot/slot_build.h"
-#include "test/unit/eal_tidy.h"
+#include "test/unit/control/slot_test_env.h"
 
 static struct molt_config cfg;
 
-static void addr(const char *s, uint8_t out[16])
-{
-	uint8_t fam;
-
-	assert_int_equal(molt_addr_parse(s, &fam, out), 0);
-}
-
-static void ifaddr(struct molt_ifaddr *a, const char *s, uint8_t plen)
-{
-	addr(s, a->addr);
-	a->plen = plen;
-}
-
 static int setup(void **state)
 {
-	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--file-prefix", "molt-test-slot-build", "--log-level", "lib.*:error", "-l",
-			"0"};
-
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	if (slot_test_eal("molt-test-slot-build", "256") < 0)
 		return -1;
-	eal_tidy_at_exit();
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n_ports = 2;
-	snprintf(cfg.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
-	snprintf(cfg.ports[1].name, MOLT_PORT_NAME_MAX, "p1");
-	cfg.ports[0].port_id = 3; // DPDK ids differ from config indices on purpose
-	cfg.ports[1].port_id = 5;
-	cfg.ports[0].n_v4 = 1;
-	ifaddr(&cfg.ports[0].v4[0], "10.0.1.1", 24);
-	cfg.ports[0].n_v6 = 1;
-	ifaddr(&cfg.ports[0].v6[0], "fd00:1::1", 64);
+	slot_test_config(&cfg);
 	addr("fe80::ff:fe00:101", cfg.ports[0].ll6);
 	cfg.ports[1].n_v4 = 2;
-	ifaddr(&cfg.ports[1].v4[0], "10.0.2.1", 24);
 	ifaddr(&cfg.ports[1].v4[1], "10.0.0.1", 16); // overlaps: 10.0.2.x gateways match the /24
-	cfg.fib_max_routes_v4 = 1024;
-	cfg.fib_max_routes_v6 = 1024;
-	cfg.fib_tbl8_groups_v4 = 256;
 	return 0;
 }
 
@@ -75,13 +44,12 @@ static struct molt_route route(const char *line)
 	return r;
 }
 
-static uint32_t lookup(const struct slot *s, const char *a)
+// The next hop s uses for ip (network order); FIB_NH_MISS: none.
+static uint32_t lookup_ip(const struct slot *s, uint8_t family, const uint8_t *ip)
 {
-	uint8_t fam, ip[16];
 	uint32_t nh;
 
-	assert_int_equal(molt_addr_parse(a, &fam, ip), 0);
-	if (fam == 4) {
+	if (family == 4) {
 		uint32_t h = (uint32_t)ip[0] << 24 | ip[1] << 16 | ip[2] << 8 | ip[3];
 
 		s->ops4->lookup_bulk(s->fib4, &h, &nh, 1);
@@ -89,6 +57,14 @@ static uint32_t lookup(const struct slot *s, const char *a)
 		s->ops6->lookup_bulk(s->fib6, ip, &nh, 1);
 	}
 	return nh;
+}
+
+static uint32_t lookup(const struct slot *s, const char *a)
+{
+	uint8_t fam, ip[16];
+
+	assert_int_equal(molt_addr_parse(a, &fam, ip), 0);
+	return lookup_ip(s, fam, ip);
 }
 
 static enum nh_kind kind_of(const struct slot *s, const char *a)
@@ -101,59 +77,111 @@ static enum nh_kind kind_of(const struct slot *s, const char *a)
 	return nh_l2_kind(atomic_load(&s->nh[nh].l2));
 }
 
+enum fate { INSTALLED, SHADOWED, REJ_DEV, REJ_OFFLINK, REJ_LINKLOCAL, REJ_GATEWAY };
+
+// What slot_build must do with each route, written down route by route.
+static const struct {
+	const char *line;
+	enum fate fate;
+} cases[] = {
+	{"192.0.2.0/24 via 10.0.2.2", INSTALLED},		// gateway on p1 (longest match)
+	{"198.51.100.0/24 via 10.0.2.2", INSTALLED},		// same next hop: shared
+	{"198.51.101.0/24 via 10.0.2.2 dev p0", INSTALLED},	// same gateway, other port: its own
+	{"203.0.113.0/24 blackhole", INSTALLED},
+	{"100.64.0.0/10 dev p1", INSTALLED},
+	{"172.16.0.0/12 via 10.9.9.9", REJ_OFFLINK},		// not inside any port subnet
+	{"10.1.0.0/16 dev p9", REJ_DEV},			// unknown port
+	{"10.2.0.0/16 via 10.0.1.7 dev p9", REJ_DEV},		// unknown port
+	{"2001:db8:200::/48 via fe80::1 dev -", REJ_LINKLOCAL},	// link-local, dev cleared below
+	{"2001:db8:300::/48 via fe80::1 dev p0", INSTALLED},
+	{"2001:db8:400::/48 via fd00:1::2", INSTALLED},
+	{"10.0.1.0/24 via 10.0.2.2", SHADOWED},			// our connected subnet: ours wins
+	{"10.0.1.1/32 blackhole", SHADOWED},			// our address: ours wins
+	{"10.3.0.0/16 via 10.0.2.9 dev -", REJ_GATEWAY},	// becomes via 0.0.0.0: not unicast
+	{"10.4.0.0/16 via 10.0.77.1", INSTALLED},		// on-link through p1's /16
+};
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+// The slot's digest over the installed routes of `cases`, as a known constant: the sum of
+// molt_route_hash over those eight routes' 52-byte wire form (little-endian words), computed
+// outside molt from the hash's definition in common/route.c. It changes only if the route hash
+// or the set of installed routes does: either changes every feed and slot digest, on purpose.
+#define CASES_DIGEST 0xcfe23493f183be68ull
+
+// Whether the next hop s has for the first address of r's prefix is the one r asks for.
+static bool serves(const struct slot *s, const struct molt_route *r)
+{
+	uint32_t nh = lookup_ip(s, r->family, r->prefix);
+	const struct molt_nh *n;
+
+	if (nh == FIB_NH_MISS || nh >= s->nh_count)
+		return false;
+	n = &s->nh[nh];
+	switch (r->type) {
+	case MOLT_RT_BLACKHOLE:
+		return n->kind == NH_BLACKHOLE;
+	case MOLT_RT_DEV:
+		return n->kind == NH_CONNECTED;
+	default:
+		return n->kind == NH_UNRESOLVED && n->family == r->family &&
+		       memcmp(n->gateway, r->gateway, 16) == 0;
+	}
+}
+
 static void test_build(void **state)
 {
-	const char *lines[] = {
-		"192.0.2.0/24 via 10.0.2.2",		// gateway on p1 (longest match)
-		"198.51.100.0/24 via 10.0.2.2",		// same next hop: shared
-		"198.51.101.0/24 via 10.0.2.2 dev p0",	// same gateway, other port: its own
-		"203.0.113.0/24 blackhole",
-		"100.64.0.0/10 dev p1",
-		"172.16.0.0/12 via 10.9.9.9",		// not inside any port subnet
-		"10.1.0.0/16 dev p9",			// unknown port
-		"10.2.0.0/16 via 10.0.1.7 dev p9",	// unknown port
-		"2001:db8:200::/48 via fe80::1 dev -",	// link-local, dev cleared below
-		"2001:db8:300::/48 via fe80::1 dev p0",
-		"2001:db8:400::/48 via fd00:1::2",
-		"10.0.1.0/24 via 10.0.2.2",		// our connected subnet: ours wins
-		"10.0.1.1/32 blackhole",		// our address: ours wins
-		"10.3.0.0/16 via 10.0.2.9 dev -",	// becomes via 0.0.0.0: not unicast
-		"10.4.0.0/16 via 10.0.77.1",		// on-link through p1's /16
-	};
-	struct molt_route routes[sizeof(lines) / sizeof(lines[0])];
-	const size_t n = sizeof(lines) / sizeof(lines[0]);
+	struct molt_route routes[N_CASES];
 	const struct fib_driver *d = fib_driver_find("reference");
+	uint64_t want[REJ_GATEWAY + 1] = {0}, routes4 = 0, routes6 = 0, digest = 0;
 	struct slot_build_stats st;
-	uint64_t digest = 0;
 	char err[256] = "";
 	struct slot *s;
 	uint32_t a, b, c;
 
 	assert_non_null(d);
+	for (size_t i = 0; i < N_CASES; i++)
+		routes[i] = route(cases[i].line);
 	// The route parser refuses these two; a corrupt or future feed might not.
-	for (size_t i = 0; i < n; i++)
-		routes[i] = route(lines[i]);
 	memset(routes[8].dev, 0, sizeof(routes[8].dev));
 	memset(routes[13].dev, 0, sizeof(routes[13].dev));
 	memset(routes[13].gateway, 0, sizeof(routes[13].gateway));
-	s = slot_build(&cfg, d, 42, routes, n, &st, err, sizeof(err));
+	s = slot_build(&cfg, d, 42, routes, N_CASES, &st, err, sizeof(err));
 	if (s == NULL)
 		fail_msg("build failed: %s", err);
 
+	// Every route's fate, from the table: counts, the FIB's answer for its prefix, the digest.
+	for (size_t i = 0; i < N_CASES; i++) {
+		const struct molt_route *r = &routes[i];
+
+		want[cases[i].fate]++;
+		if (cases[i].fate != INSTALLED) {
+			if (cases[i].fate != SHADOWED && serves(s, r))
+				fail_msg("\"%s\" was not to be installed", cases[i].line);
+			continue;
+		}
+		if (!serves(s, r))
+			fail_msg("\"%s\" is not served as asked", cases[i].line);
+		*(r->family == 4 ? &routes4 : &routes6) += 1;
+		digest += molt_route_hash(r);
+	}
 	assert_int_equal(s->state, SLOT_READY);
 	assert_int_equal(s->generation, 42);
-	assert_int_equal(st.rejected[SLOT_REJECT_DEV], 2);
-	assert_int_equal(st.rejected[SLOT_REJECT_OFFLINK], 1);
-	assert_int_equal(st.rejected[SLOT_REJECT_LINKLOCAL], 1);
-	assert_int_equal(st.rejected[SLOT_REJECT_GATEWAY], 1);
-	assert_int_equal(s->rejected, 5);
-	assert_int_equal(st.shadowed, 2);
-	assert_int_equal(s->routes4, 6);
-	assert_int_equal(s->routes6, 2);
-	for (size_t i = 0; i < n; i++)
-		if (i <= 4 || i == 9 || i == 10 || i == 14)
-			digest += molt_route_hash(&routes[i]);
-	assert_true(s->digest == digest);
+	assert_int_equal(st.rejected[SLOT_REJECT_DEV], want[REJ_DEV]);
+	assert_int_equal(st.rejected[SLOT_REJECT_OFFLINK], want[REJ_OFFLINK]);
+	assert_int_equal(st.rejected[SLOT_REJECT_LINKLOCAL], want[REJ_LINKLOCAL]);
+	assert_int_equal(st.rejected[SLOT_REJECT_GATEWAY], want[REJ_GATEWAY]);
+	assert_int_equal(s->rejected, want[REJ_DEV] + want[REJ_OFFLINK] + want[REJ_LINKLOCAL] +
+			 want[REJ_GATEWAY]);
+	assert_int_equal(st.shadowed, want[SHADOWED]);
+	assert_int_equal(s->routes4, routes4);
+	assert_int_equal(s->routes6, routes6);
+	// 4 connected subnets, 5 local addresses, broadcast, fe80::/10, ff00::/8.
+	assert_int_equal(st.connected, 12);
+	assert_int_equal(st.rules, want[INSTALLED] + 12);
+	// The slot's own sum, the test's sum over the table, and the constant agree.
+	if (s->digest != digest || digest != CASES_DIGEST)
+		fail_msg("slot digest %016" PRIx64 ", the table's %016" PRIx64 ", expected %016"
+			 PRIx64, s->digest, digest, (uint64_t)CASES_DIGEST);
 
 	// Gateways: deduplicated by (gateway, port), start unresolved with their port set.
 	a = lookup(s, "192.0.2.9");
