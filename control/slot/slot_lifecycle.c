@@ -2,7 +2,7 @@
 // EMPTY -> BUILDING -> READY -> ACTIVE -> DRAINING -> ERASED -> EMPTY is the metabolic cycle.
 // Three more edges, each a shortcut for a slot no worker can reach:
 //  - DRAINING -> READY: after its grace period a former active slot takes the updates queued
-//    for it and becomes the standby again (update flips, DESIGN.md "Slots").
+//    for it and becomes the standby again (update flips, docs/metabolism.md "Live updates").
 //  - BUILDING -> ERASED: a build failed or went stale; it was never published.
 //  - READY -> ERASED: a standby is retired (oldest of the live slots, stale after a resync, or
 //    at shutdown); READY slots were never published or are past their grace period.
