@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// molt: molt's own longest-prefix-match engine, for a metabolic router. A table is built in one
-// pass from a route list into one page-aligned mapping, which is then made read-only
-// (mprotect PROT_READ) for the whole life of the structure: it has no insert or delete, every
-// change is a new build (a new generation), so nothing in it is ever written while workers
-// read it.
+// molt: molt's own longest-prefix-match engine, for a metabolic router. A table is built from
+// a sorted route list (one walk to size it, one to write it) into one page-aligned mapping,
+// which is then made read-only (mprotect PROT_READ) for the whole life of the structure: it
+// has no insert or delete, every change is a new build (a new generation), so nothing in it
+// is ever written while workers read it.
 //
 // Layout (same for both families, see molt_priv.h): a direct-indexed top level on the first
 // MOLT4_TOP_BITS / MOLT6_TOP_BITS bits of the address, whose entries are a next hop or a
@@ -11,8 +11,8 @@
 // children are nodes, and where a new run of equal leaves starts) and two base indices, so
 // a child or a leaf is found by a popcount. Leaves are run-length compressed per node.
 //
-// A per-build seed shuffles where sibling groups of nodes and per-node leaf runs are placed,
-// and keys a 32-bit encoding of every top entry and leaf: two builds of one table with
+// A per-build seed shuffles where chunks of sibling groups and of leaf runs are placed, and
+// keys an XOR encoding of every top entry, node and leaf: two builds of one table with
 // different seeds share no identical 4 KiB page.
 //
 // Thread safety: build and free from one thread; any number of threads may look up a built

@@ -19,6 +19,7 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 	const uint32_t *top = f->top, *leaves = f->leaves;
 	const struct molt_node *nodes = f->nodes;
 	const uint32_t key = f->key;
+	const uint64_t node_key = f->node_key;
 	uint32_t cur[MOLT_BATCH], leaf[MOLT_BATCH];
 	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH];
 	unsigned n_deep = 0, live;
@@ -43,7 +44,8 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = lane[j];
-			struct molt_step st = molt_step(&nodes[cur[j]], chunk4(a[i], off));
+			struct molt_step st = molt_step(&nodes[cur[j]], chunk4(a[i], off),
+							node_key);
 
 			leaf[i] = st.leaf;
 			cur[k] = st.next;

@@ -24,6 +24,7 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 	const uint32_t *top = f->top, *leaves = f->leaves;
 	const struct molt_node *nodes = f->nodes;
 	const uint32_t key = f->key;
+	const uint64_t node_key = f->node_key;
 	uint64_t hi[MOLT_BATCH], lo[MOLT_BATCH];
 	uint32_t cur[MOLT_BATCH], leaf[MOLT_BATCH];
 	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH];
@@ -54,7 +55,7 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = lane[j];
 			unsigned c = (unsigned)((w[i] << sh) >> (64 - MOLT_STRIDE));
-			struct molt_step st = molt_step(&nodes[cur[j]], c);
+			struct molt_step st = molt_step(&nodes[cur[j]], c, node_key);
 
 			leaf[i] = st.leaf;
 			cur[k] = st.next;

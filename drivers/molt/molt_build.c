@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// One-pass construction of the trie from a sorted rule list, into scratch arrays; then the
-// placement (molt_image.c) writes them into the read-only mapping in a seeded order.
+// The trie of a sorted rule list, walked once to size it and once to write it (molt_build.h).
 //
 // Sorted by (prefix, plen), a rule list is a preorder of the prefix tree: a rule comes before
 // every rule nested in it. So, at any node, filling the children each rule covers, in list
@@ -15,27 +14,21 @@
 
 #include "drivers/molt/molt_build.h"
 
-// Grows *arr (of *cap elements of size sz) to hold at least need elements. Not realloc: the
-// old array held routes and is zeroed before it is freed, like everything a build releases.
-static int grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t c = *cap ? *cap : 1024;
-	void *p;
+#define NONE UINT32_MAX
 
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	p = malloc(c * sz);
-	if (p == NULL)
-		return -ENOMEM;
-	if (*arr != NULL) {
-		memcpy(p, *arr, *cap * sz);
-		explicit_bzero(*arr, *cap * sz);
-		free(*arr);
+// Appends len to *arr (grown as needed). -ENOMEM.
+static int push_len(uint32_t **arr, size_t *n, size_t *cap, uint32_t len)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 4096;
+		uint32_t *a = realloc(*arr, c * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		*arr = a;
+		*cap = c;
 	}
-	*arr = p;
-	*cap = c;
+	(*arr)[(*n)++] = len;
 	return 0;
 }
 
@@ -47,52 +40,43 @@ static inline unsigned chunk(const struct molt_key *k, unsigned off)
 	return (unsigned)((a << off) >> (128 - MOLT_STRIDE));
 }
 
-// Appends a leaf run (vals[c] for every c not in vec, equal neighbours once) and returns its
-// run index, or MOLT_NONE when every child is a node. *leafvec gets the run starts.
-static uint32_t add_leaves(struct molt_scratch *s, const uint32_t *vals, uint64_t vec,
-			   uint64_t *leafvec)
+// A node's run of leaves, met: sized, or written in its place. Returns its number.
+static uint32_t put_run(struct molt_plan *p, const uint32_t *vals, unsigned n)
 {
-	uint32_t start = (uint32_t)s->n_leaves, prev = 0;
-	uint64_t lv = 0;
-	bool first = true;
-
-	*leafvec = 0;
-	if (vec == UINT64_MAX)
-		return MOLT_NONE;
-	if (grow((void **)&s->leaves, &s->cap_leaves, s->n_leaves + 64, sizeof(*s->leaves)) < 0 ||
-	    grow((void **)&s->runs, &s->cap_runs, s->n_runs + 1, sizeof(*s->runs)) < 0) {
-		s->err = -ENOMEM;
-		return MOLT_NONE;
+	if (!p->emit) {
+		p->n_leaves += n;
+		if (push_len(&p->run_len, &p->n_runs, &p->cap_runs, n) < 0)
+			p->err = -ENOMEM;
+		return (uint32_t)p->n_runs - 1;
 	}
-	for (unsigned c = 0; c < 64; c++) {
-		if (vec >> c & 1)
-			continue;
-		if (first || vals[c] != prev) {
-			lv |= UINT64_C(1) << c;
-			s->leaves[s->n_leaves++] = vals[c];
-			prev = vals[c];
-			first = false;
-		}
-	}
-	*leafvec = lv;
-	s->runs[s->n_runs].start = start;
-	s->runs[s->n_runs].len = (uint32_t)s->n_leaves - start;
-	return (uint32_t)s->n_runs++;
+	uint32_t *dst = p->leaves + p->rpos[p->r_next];
+	for (unsigned i = 0; i < n; i++)
+		dst[i] = vals[i] ^ p->key;
+	return (uint32_t)p->r_next++;
 }
 
-// Appends a sibling group of n nodes and returns its index.
-static uint32_t add_group(struct molt_scratch *s, const struct molt_tnode *kids, unsigned n)
+// A sibling group, met: sized, or written in its place. Returns its number.
+static uint32_t put_group(struct molt_plan *p, const struct molt_node *kids, unsigned n)
 {
-	if (grow((void **)&s->nodes, &s->cap_nodes, s->n_nodes + n, sizeof(*s->nodes)) < 0 ||
-	    grow((void **)&s->groups, &s->cap_groups, s->n_groups + 1, sizeof(*s->groups)) < 0) {
-		s->err = -ENOMEM;
-		return MOLT_NONE;
+	if (!p->emit) {
+		p->n_nodes += n;
+		if (push_len(&p->group_len, &p->n_groups, &p->cap_groups, n) < 0)
+			p->err = -ENOMEM;
+		return (uint32_t)p->n_groups - 1;
 	}
-	memcpy(s->nodes + s->n_nodes, kids, n * sizeof(*kids));
-	s->groups[s->n_groups].start = (uint32_t)s->n_nodes;
-	s->groups[s->n_groups].len = n;
-	s->n_nodes += n;
-	return (uint32_t)s->n_groups++;
+	memcpy(p->nodes + p->gpos[p->g_next], kids, n * sizeof(*kids));
+	return (uint32_t)p->g_next++;
+}
+
+// Where group g starts (the writing walk), for a reference to it.
+static inline uint32_t group_at(const struct molt_plan *p, uint32_t g)
+{
+	return p->emit && g != NONE ? p->gpos[g] : 0;
+}
+
+static inline uint32_t run_at(const struct molt_plan *p, uint32_t r)
+{
+	return p->emit && r != NONE ? p->rpos[r] : 0;
 }
 
 // End of the slice of k[i..n) nested in the child of k[i] at depth off: the rules longer than
@@ -104,16 +88,42 @@ static size_t child_end(const struct molt_key *k, size_t i, size_t n, unsigned o
 	return i;
 }
 
-// Builds the node for a region at depth off whose longest covering rule gives def, from k[0..n)
-// (rules inside the region, each longer than off). Returns false when the region turns out to
-// be uniform (every address maps to *uniform): the parent keeps a leaf instead of a node.
-static bool build_node(struct molt_scratch *s, const struct molt_key *k, size_t n, unsigned off,
-		       uint32_t def, struct molt_tnode *out, uint32_t *uniform)
+// Bit b of a 64-bit map, and the bits below b.
+#define BIT(b) (UINT64_C(1) << (b))
+#define BELOW(b) (BIT(b) - 1)
+
+// The leaf children of a node where a new run of equal values starts. vals changes value only
+// at the candidate positions cand (the edges of the ranges rules filled, and of children that
+// turned out uniform), so only those are compared, each with the previous leaf child (node
+// children in between do not break a run). The first leaf child always starts one.
+static uint64_t run_starts(const uint32_t *vals, uint64_t vec, uint64_t cand)
 {
-	struct molt_tnode kids[64];
-	uint32_t vals[64];
-	unsigned nk = 0;
-	uint64_t vec = 0;
+	uint64_t leaves = ~vec, starts = leaves & -leaves;
+
+	for (; cand != 0; cand &= cand - 1) {
+		uint64_t at = leaves & ~BELOW(__builtin_ctzll(cand));
+
+		if (at == 0)
+			break;
+		unsigned b = (unsigned)__builtin_ctzll(at);
+		uint64_t before = leaves & BELOW(b);
+
+		if (before != 0 && vals[b] != vals[63 - __builtin_clzll(before)])
+			starts |= BIT(b);
+	}
+	return starts;
+}
+
+// The node for a region at depth off whose longest covering rule gives def, from k[0..n)
+// (rules inside the region, each longer than off), into *out. Returns false when the region
+// turns out uniform (every address maps to *uniform): the parent keeps a leaf instead.
+static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, unsigned off,
+		       uint32_t def, struct molt_node *out, uint32_t *uniform)
+{
+	struct molt_node kids[64];
+	uint32_t vals[64], run[64];
+	unsigned nk = 0, nrun = 0;
+	uint64_t vec = 0, cand = 0;
 
 	for (unsigned c = 0; c < 64; c++)
 		vals[c] = def;
@@ -124,8 +134,9 @@ static bool build_node(struct molt_scratch *s, const struct molt_key *k, size_t 
 
 		for (unsigned j = c; j < c + cnt; j++)
 			vals[j] = k[i].nh;
+		cand |= BIT(c) | (c + cnt < 64 ? BIT(c + cnt) : 0);
 	}
-	for (size_t i = 0; i < n && s->err == 0;) {
+	for (size_t i = 0; i < n && p->err == 0;) {
 		if (k[i].plen <= off + MOLT_STRIDE) {
 			i++;
 			continue;
@@ -134,93 +145,93 @@ static bool build_node(struct molt_scratch *s, const struct molt_key *k, size_t 
 		size_t end = child_end(k, i, n, off, c);
 		uint32_t u;
 
-		if (build_node(s, k + i, end - i, off + MOLT_STRIDE, vals[c], &kids[nk], &u)) {
-			vec |= UINT64_C(1) << c;
+		if (build_node(p, k + i, end - i, off + MOLT_STRIDE, vals[c], &kids[nk], &u)) {
+			vec |= BIT(c);
 			nk++;
 		} else {
 			vals[c] = u;
+			cand |= BIT(c) | (c < 63 ? BIT(c + 1) : 0);
 		}
 		i = end;
 	}
-	if (s->err != 0)
+	if (p->err != 0)
 		return false;
-	out->vec = vec;
-	out->run = add_leaves(s, vals, vec, &out->leafvec);
-	if (vec == 0 && __builtin_popcountll(out->leafvec) == 1) {
-		// One run: drop it again (it is the last one added) and let the parent hold a leaf.
-		s->n_leaves -= s->runs[--s->n_runs].len;
-		*uniform = vals[0];
+	uint64_t leafvec = vec == UINT64_MAX ? 0 : run_starts(vals, vec, cand);
+	for (uint64_t m = leafvec; m != 0; m &= m - 1)
+		run[nrun++] = vals[__builtin_ctzll(m)];
+	if (vec == 0 && nrun == 1) {
+		*uniform = run[0];
 		return false;
 	}
-	out->group = nk ? add_group(s, kids, nk) : MOLT_NONE;
-	return s->err == 0;
+	// Runs and groups are numbered in this order (run, then group, after the children's) in
+	// both walks.
+	uint32_t r = nrun > 0 ? put_run(p, run, nrun) : NONE;
+	uint32_t g = nk > 0 ? put_group(p, kids, nk) : NONE;
+	*out = (struct molt_node){
+		.vec = vec,
+		.leafvec = leafvec,
+		.bases = ((uint64_t)(run_at(p, r) - 1) << 32 | (uint32_t)(group_at(p, g) - 1)) ^
+			 p->node_key,
+	};
+	return p->err == 0;
 }
 
-int molt_scratch_build(struct molt_scratch *s, const struct molt_key *k, size_t n,
-		       unsigned top_bits)
+int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 {
-	size_t ntop = (size_t)1 << top_bits;
+	unsigned tb = p->top_bits;
+	size_t ntop = (size_t)1 << tb;
+	uint32_t *top = p->emit ? p->top : p->top_vals;
 
-	s->top_bits = top_bits;
-	s->top = malloc(ntop * sizeof(*s->top));
-	if (s->top == NULL)
-		return -ENOMEM;
+	if (top == NULL) {
+		top = p->top_vals = malloc(ntop * sizeof(*top));
+		if (top == NULL)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < ntop; i++)
-		s->top[i] = MOLT_MISS;
-	// Rough sizes for an Internet-like table, so that few reallocations happen.
-	if (grow((void **)&s->nodes, &s->cap_nodes, n / 2, sizeof(*s->nodes)) < 0 ||
-	    grow((void **)&s->groups, &s->cap_groups, n / 2, sizeof(*s->groups)) < 0 ||
-	    grow((void **)&s->leaves, &s->cap_leaves, n * 2, sizeof(*s->leaves)) < 0 ||
-	    grow((void **)&s->runs, &s->cap_runs, n / 2, sizeof(*s->runs)) < 0)
-		return -ENOMEM;
-
+		top[i] = MOLT_MISS;
 	for (size_t i = 0; i < n; i++) {
-		if (k[i].plen > top_bits)
+		if (k[i].plen > tb)
 			continue;
-		size_t t = k[i].hi >> (64 - top_bits), cnt = (size_t)1 << (top_bits - k[i].plen);
+		size_t t = k[i].hi >> (64 - tb), cnt = (size_t)1 << (tb - k[i].plen);
 
 		for (size_t j = t; j < t + cnt; j++)
-			s->top[j] = k[i].nh;
+			top[j] = k[i].nh;
 	}
-	for (size_t i = 0; i < n && s->err == 0;) {
-		if (k[i].plen <= top_bits) {
+	for (size_t i = 0; i < n && p->err == 0;) {
+		if (k[i].plen <= tb) {
 			i++;
 			continue;
 		}
-		size_t t = k[i].hi >> (64 - top_bits), end = i;
-		struct molt_tnode node;
+		size_t t = k[i].hi >> (64 - tb), end = i;
+		struct molt_node node;
 		uint32_t u;
 
-		while (end < n && k[end].plen > top_bits && k[end].hi >> (64 - top_bits) == t)
+		while (end < n && k[end].plen > tb && k[end].hi >> (64 - tb) == t)
 			end++;
-		if (build_node(s, k + i, end - i, top_bits, s->top[t], &node, &u)) {
-			uint32_t g = add_group(s, &node, 1);
+		if (build_node(p, k + i, end - i, tb, top[t], &node, &u)) {
+			uint32_t g = put_group(p, &node, 1);
 
-			s->top[t] = MOLT_NODE | g;
-		} else if (s->err == 0) {
-			s->top[t] = u;
+			top[t] = MOLT_NODE | group_at(p, g);
+		} else if (p->err == 0) {
+			top[t] = u;
 		}
 		i = end;
 	}
-	if (s->err == 0 && (s->n_nodes > MOLT_INDEX_MAX || s->n_leaves > MOLT_INDEX_MAX))
-		s->err = -E2BIG;
-	return s->err;
+	if (p->err == 0 && (p->n_nodes > MOLT_INDEX_MAX || p->n_leaves > MOLT_INDEX_MAX))
+		p->err = -E2BIG;
+	if (p->emit)
+		for (size_t i = 0; i < ntop; i++)
+			top[i] ^= p->key;
+	return p->err;
 }
 
-// explicit_bzero: a memset right before free may be optimised away.
-static void scrub_free(void *p, size_t len)
+void molt_plan_free(struct molt_plan *p)
 {
-	if (p != NULL)
-		explicit_bzero(p, len);
-	free(p);
-}
-
-void molt_scratch_free(struct molt_scratch *s)
-{
-	scrub_free(s->top, s->top ? ((size_t)1 << s->top_bits) * sizeof(*s->top) : 0);
-	scrub_free(s->nodes, s->cap_nodes * sizeof(*s->nodes));
-	scrub_free(s->groups, s->cap_groups * sizeof(*s->groups));
-	scrub_free(s->leaves, s->cap_leaves * sizeof(*s->leaves));
-	scrub_free(s->runs, s->cap_runs * sizeof(*s->runs));
-	memset(s, 0, sizeof(*s));
+	free(p->group_len);
+	free(p->run_len);
+	// The sizing walk's top level holds next hops: zeroed like everything a build releases.
+	if (p->top_vals != NULL)
+		explicit_bzero(p->top_vals, ((size_t)1 << p->top_bits) * sizeof(*p->top_vals));
+	free(p->top_vals);
+	p->group_len = p->run_len = p->top_vals = NULL;
 }

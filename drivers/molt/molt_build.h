@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The builder's scratch form of a trie (molt_build.c makes it, molt_image.c places it): the
-// same nodes and leaves as the image, but nodes name their child group and their leaf run by
-// number, because where each group and run lands is only decided, by the seed, afterwards.
+// The builder's two walks over a sorted rule list (molt_build.c) and the image they fill
+// (molt_image.c). The first walk sizes the trie: how many nodes each sibling group has and
+// how many leaves each node's run has, in the order the walk meets them. The seed then decides
+// where each group and each run goes, the image is mapped at its exact size, and the second
+// walk, meeting the same groups and runs in the same order, writes each one in its place.
+// Nothing else is allocated for the trie itself, so a build touches little more memory than
+// the image.
 #pragma once
 
 #include <stdbool.h>
@@ -10,43 +14,34 @@
 
 #include "drivers/molt/molt_priv.h"
 
-#define MOLT_NONE UINT32_MAX
-
-struct molt_tnode {
-	uint64_t vec;
-	uint64_t leafvec;
-	uint32_t group; // sibling group of the node children, MOLT_NONE without any
-	uint32_t run; // leaf run, MOLT_NONE when every child is a node
-};
-
-// A slice of nodes (a sibling group) or of leaves (one node's run).
-struct molt_span {
-	uint32_t start;
-	uint32_t len;
-};
-
-struct molt_scratch {
+struct molt_plan {
 	unsigned top_bits;
-	uint32_t *top; // values; MOLT_NODE | group index for a node (a group of one)
-	struct molt_tnode *nodes;
-	size_t n_nodes, cap_nodes;
-	struct molt_span *groups;
-	size_t n_groups, cap_groups;
-	uint32_t *leaves; // values
-	size_t n_leaves, cap_leaves;
-	struct molt_span *runs;
-	size_t n_runs, cap_runs;
+	bool emit; // false: sizing walk; true: writing walk
 	int err;
+	// Sizing walk: lengths in meeting order.
+	uint32_t *group_len; // nodes per sibling group
+	size_t n_groups, cap_groups;
+	uint32_t *run_len; // leaves per run
+	size_t n_runs, cap_runs;
+	uint64_t n_nodes, n_leaves;
+	uint32_t *top_vals; // sizing walk's top level (values, unencoded)
+	// Writing walk: where the i-th group and run go, and the image's arrays.
+	const uint32_t *gpos, *rpos;
+	size_t g_next, r_next;
+	uint32_t key;
+	uint64_t node_key;
+	uint32_t *top;
+	struct molt_node *nodes;
+	uint32_t *leaves;
 };
 
-// Builds the scratch trie of k[0..n) (sorted, distinct, validated). s starts zeroed. Returns 0,
-// -ENOMEM or -E2BIG; s must be freed with molt_scratch_free either way.
-int molt_scratch_build(struct molt_scratch *s, const struct molt_key *k, size_t n,
-		       unsigned top_bits);
-// Zeroes what the scratch arrays hold (routes) and frees them.
-void molt_scratch_free(struct molt_scratch *s);
+// Walks k[0..n) (sorted, distinct, validated), sizing (p->emit false: p starts zeroed but for
+// top_bits) or writing (p->emit true: gpos, rpos, key and the arrays set, counters zero).
+// Returns 0, -ENOMEM or -E2BIG.
+int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n);
+// Frees what the sizing walk allocated.
+void molt_plan_free(struct molt_plan *p);
 
-// Places a built scratch trie into a new read-only mapping, in the order the seed draws.
-// Returns NULL with errno ENOMEM.
-struct molt_fib *molt_image_place(const struct molt_scratch *s, uint8_t family, uint64_t n_rules,
-				  uint64_t seed, unsigned flags);
+// Builds the image of k[0..n): both walks and the seeded placement. NULL with errno.
+struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,
+				  unsigned flags);

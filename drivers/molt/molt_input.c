@@ -185,20 +185,9 @@ out:
 struct molt_fib *molt_build_keys(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,
 				 unsigned flags)
 {
-	struct molt_scratch s;
-	struct molt_fib *f = NULL;
-	int ret;
-
 	if (n > MOLT_INDEX_MAX) {
 		errno = E2BIG;
 		return NULL;
 	}
-	memset(&s, 0, sizeof(s));
-	ret = molt_scratch_build(&s, k, n, family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS);
-	if (ret == 0)
-		f = molt_image_place(&s, family, n, seed, flags);
-	else
-		errno = -ret;
-	molt_scratch_free(&s);
-	return f;
+	return molt_image_build(family, k, n, seed, flags);
 }

@@ -18,13 +18,13 @@ struct molt_step {
 };
 
 // Child c of node d: both candidate indices are computed, so the caller need not branch.
-static inline struct molt_step molt_step(const struct molt_node *d, unsigned c)
+static inline struct molt_step molt_step(const struct molt_node *d, unsigned c, uint64_t node_key)
 {
-	uint64_t upto = molt_upto(c), vec = d->vec;
+	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
 
 	return (struct molt_step){
-		.next = d->node_base + (uint32_t)__builtin_popcountll(vec & upto),
-		.leaf = d->leaf_base + (uint32_t)__builtin_popcountll(d->leafvec & upto),
+		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto),
+		.leaf = (uint32_t)(bases >> 32) + (uint32_t)__builtin_popcountll(d->leafvec & upto),
 		.is_node = (unsigned)(vec >> c) & 1,
 	};
 }

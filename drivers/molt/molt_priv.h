@@ -7,8 +7,9 @@
 //   nodes[]           struct molt_node, stride-6 multibit nodes
 //   leaves[]          uint32_t next hops, run-length compressed per node
 //
-// A top entry or a leaf holds a "value" XORed with the per-build key. A value is a next hop
-// (< FIB_NH_MAX), MOLT_MISS (no rule covers the address), or, in the top level only,
+// A top entry or a leaf holds a "value" XORed with the per-build key, and a node's base indices
+// are XORed with the per-build node_key, so that no page is alike in two builds. A value is a
+// next hop (< FIB_NH_MAX), MOLT_MISS (no rule covers the address), or, in the top level only,
 // MOLT_NODE | index of a node.
 //
 // A node covers the 6 address bits after its depth: child c (0..63) is either a node (bit c of
@@ -41,8 +42,9 @@ static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20
 struct molt_node {
 	uint64_t vec; // bit c: child c is a node
 	uint64_t leafvec; // bit c: a run of equal leaves starts at leaf child c
-	uint32_t node_base; // index of the first child node, minus 1 (mod 2^32)
-	uint32_t leaf_base; // index of the first leaf, minus 1 (mod 2^32)
+	// (index of the first child node - 1) | (index of the first leaf - 1) << 32, both mod 2^32,
+	// XORed with node_key
+	uint64_t bases;
 };
 
 struct molt_fib {
@@ -50,6 +52,7 @@ struct molt_fib {
 	uint8_t family; // 4 or 6
 	uint8_t top_bits;
 	uint32_t key; // XORed into every top entry and leaf
+	uint64_t node_key; // XORed into every node's bases
 	uint64_t seed;
 	uint64_t n_rules;
 	uint64_t n_nodes;
