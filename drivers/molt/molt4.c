@@ -51,8 +51,7 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 			cur[k] = st.next;
 			lane[k] = (uint8_t)i;
 			k += st.is_node;
-			__builtin_prefetch(st.is_node ? (const void *)&nodes[st.next]
-						      : (const void *)&leaves[st.leaf]);
+			molt_prefetch_next(nodes, leaves, st);
 		}
 		live = k;
 	}

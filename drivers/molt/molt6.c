@@ -61,8 +61,7 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 			cur[k] = st.next;
 			lane[k] = (uint8_t)i;
 			k += st.is_node;
-			__builtin_prefetch(st.is_node ? (const void *)&nodes[st.next]
-						      : (const void *)&leaves[st.leaf]);
+			molt_prefetch_next(nodes, leaves, st);
 		}
 		live = k;
 	}
