@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// molt-engine-bench: the molt engine next to DPDK's rte_fib (DIR24_8), rte_lpm, rte_fib6 (TRIE)
+// and rte_lpm6 on the same route file, in one run: build time, memory and bytes per prefix,
+// and bulk lookups per second on uniform random destinations and on destinations inside the
+// table's prefixes. Every engine's answers are checked against molt's on the same addresses.
+// Not a test: performance is measured and printed, never asserted.
+//
+//   molt-engine-bench -r ROUTES [--lookups N] [--burst N] [--nh-spread N] [--skip lpm,...]
+//                     [-- EAL args]
+//
+// The EAL runs with --no-huge unless EAL args say otherwise; molt's image asks for transparent
+// huge pages whatever the EAL does (molt-thp), and is also measured without (molt-4k).
+
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+
+#include "common/clock.h"
+#include "common/route.h"
+#include "drivers/molt/molt.h"
+#include "test/unit/eal_tidy.h"
+
+#define MAX_BURST 256
+#define N_ADDRS (1u << 20)
+#define MOLT_BUILDS 7
+
+struct table {
+	struct molt_rule4 *r4; // sorted by prefix, then plen
+	size_t n4;
+	struct molt_rule6 *r6;
+	size_t n6;
+};
+
+struct opts {
+	const char *routes;
+	uint64_t lookups; // per engine and address set
+	unsigned burst;
+	unsigned nh_spread; // 0: one next hop per distinct gateway
+	char skip[128];
+};
+
+// Addresses of one family: uniform random, and random inside random rules of the table.
+struct addrs {
+	uint32_t *v4[2];
+	uint8_t (*v6[2])[16];
+};
+
+struct engine {
+	const char *name;
+	int family;
+	double build_ms; // median of MOLT_BUILDS builds for molt, the one build otherwise
+	double first_ms; // the first build (molt: memory the process never touched before)
+	size_t bytes;
+	void *ctx;
+	// Looks up n <= MAX_BURST addresses into the engine's own output (not converted).
+	void (*lookup)(void *ctx, const void *a, unsigned n);
+	// Looks up n addresses into FIB_NH_MISS-or-next-hop form, for the answer check.
+	void (*answer)(void *ctx, const void *a, uint32_t *nh, unsigned n);
+	void (*destroy)(void *ctx);
+};
+
+static uint64_t rng_state = 1;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static double ms_since(uint64_t t0)
+{
+	return (double)(molt_now_ns() - t0) / 1e6;
+}
+
+static size_t heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	rte_malloc_get_socket_stats(0, &st);
+	return st.heap_allocsz_bytes;
+}
+
+// Route file //////////////////////////////////////////////////////////////////////////////////
+
+static int cmp4(const void *x, const void *y)
+{
+	const struct molt_rule4 *a = x, *b = y;
+
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	return (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+static int cmp6(const void *x, const void *y)
+{
+	const struct molt_rule6 *a = x, *b = y;
+	int c = memcmp(a->prefix, b->prefix, 16);
+
+	return c != 0 ? c : (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+// Next hop of a route: the index of its gateway among those seen, or a hash of the route
+// spread over nh_spread values.
+static uint32_t route_nh(const struct molt_route *r, unsigned nh_spread)
+{
+	static uint8_t gws[1024][16];
+	static unsigned n_gw;
+
+	if (nh_spread > 0)
+		return (uint32_t)(molt_route_hash(r) % nh_spread);
+	for (unsigned i = 0; i < n_gw; i++)
+		if (memcmp(gws[i], r->gateway, 16) == 0)
+			return i;
+	if (n_gw == RTE_DIM(gws))
+		return n_gw - 1;
+	memcpy(gws[n_gw], r->gateway, 16);
+	return n_gw++;
+}
+
+static int load_routes(const struct opts *o, struct table *t)
+{
+	FILE *fp = fopen(o->routes, "r");
+	char line[512], err[128];
+	size_t cap4 = 1024, cap6 = 1024, lineno = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "%s: %s\n", o->routes, strerror(errno));
+		return -1;
+	}
+	t->r4 = malloc(cap4 * sizeof(*t->r4));
+	t->r6 = malloc(cap6 * sizeof(*t->r6));
+	while (t->r4 != NULL && t->r6 != NULL && fgets(line, sizeof(line), fp) != NULL) {
+		struct molt_route r;
+		int ret;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if ((ret = molt_route_parse(line, &r, err, sizeof(err))) == 1)
+			continue;
+		if (ret < 0) {
+			fprintf(stderr, "%s:%zu: %s\n", o->routes, lineno, err);
+			fclose(fp);
+			return -1;
+		}
+		uint32_t nh = route_nh(&r, o->nh_spread);
+		if (r.family == 4) {
+			if (t->n4 == cap4)
+				t->r4 = realloc(t->r4, (cap4 *= 2) * sizeof(*t->r4));
+			if (t->r4 == NULL)
+				break;
+			uint32_t p;
+			memcpy(&p, r.prefix, 4);
+			t->r4[t->n4++] = (struct molt_rule4){ .prefix = be32toh(p),
+							      .nh = nh,
+							      .plen = r.plen };
+		} else {
+			if (t->n6 == cap6)
+				t->r6 = realloc(t->r6, (cap6 *= 2) * sizeof(*t->r6));
+			if (t->r6 == NULL)
+				break;
+			struct molt_rule6 *x = &t->r6[t->n6++];
+			memcpy(x->prefix, r.prefix, 16);
+			x->nh = nh;
+			x->plen = r.plen;
+		}
+	}
+	fclose(fp);
+	if (t->r4 == NULL || t->r6 == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return -1;
+	}
+	// The feed hands a slot build its routes sorted: time the engines on that order.
+	qsort(t->r4, t->n4, sizeof(*t->r4), cmp4);
+	qsort(t->r6, t->n6, sizeof(*t->r6), cmp6);
+	return 0;
+}
+
+static void gen_addrs(const struct table *t, struct addrs *a)
+{
+	for (int s = 0; s < 2; s++) {
+		a->v4[s] = malloc(N_ADDRS * sizeof(*a->v4[s]));
+		a->v6[s] = malloc(N_ADDRS * sizeof(*a->v6[s]));
+		if (a->v4[s] == NULL || a->v6[s] == NULL) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		for (unsigned i = 0; i < N_ADDRS; i++) {
+			uint64_t x = rnd(), y = rnd(), z = rnd();
+
+			a->v4[s][i] = (uint32_t)z;
+			memcpy(a->v6[s][i], &x, 8);
+			memcpy(a->v6[s][i] + 8, &y, 8);
+			if (s == 0)
+				continue;
+			if (t->n4 > 0) {
+				const struct molt_rule4 *r = &t->r4[rnd() % t->n4];
+				uint32_t m = r->plen ? UINT32_MAX << (32 - r->plen) : 0;
+
+				a->v4[s][i] = r->prefix | (a->v4[s][i] & ~m);
+			}
+			if (t->n6 > 0) {
+				const struct molt_rule6 *r = &t->r6[rnd() % t->n6];
+
+				for (unsigned k = 0; k < 16; k++) {
+					unsigned bits = r->plen > k * 8 ? r->plen - k * 8 : 0;
+					uint8_t m = bits >= 8 ? 0xff : (uint8_t) ~(0xffu >> bits);
+
+					a->v6[s][i][k] = (uint8_t)((r->prefix[k] & m) |
+								   (a->v6[s][i][k] & ~m));
+				}
+			}
+		}
+	}
+}
+
+// Engines /////////////////////////////////////////////////////////////////////////////////////
+
+static uint64_t out64[MAX_BURST];
+static uint32_t out32[MAX_BURST];
+static int32_t outs32[MAX_BURST];
+
+static void molt4_lk(void *c, const void *a, unsigned n)
+{
+	molt4_lookup_bulk(c, a, out32, n);
+}
+
+static void molt4_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	molt4_lookup_bulk(c, a, nh, n);
+}
+
+static void molt6_lk(void *c, const void *a, unsigned n)
+{
+	molt6_lookup_bulk(c, a, out32, n);
+}
+
+static void molt6_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	molt6_lookup_bulk(c, a, nh, n);
+}
+
+static void molt_destroy(void *c)
+{
+	molt_free(c);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+// Builds MOLT_BUILDS times (each with its own seed, freeing the previous image) and keeps the
+// last: a router rebuilds every generation, so the median is the steady state.
+static int make_molt(struct engine *e, const struct table *t, unsigned flags)
+{
+	double ms[MOLT_BUILDS];
+	struct molt_fib *f = NULL;
+	struct molt_stats st;
+
+	for (int b = 0; b < MOLT_BUILDS; b++) {
+		uint64_t t0 = molt_now_ns();
+
+		molt_free(f);
+		f = e->family == 4 ? molt4_build(t->r4, t->n4, rnd(), flags)
+				   : molt6_build(t->r6, t->n6, rnd(), flags);
+		ms[b] = ms_since(t0);
+		if (f == NULL)
+			return -errno;
+	}
+	e->first_ms = ms[0];
+	qsort(ms, MOLT_BUILDS, sizeof(ms[0]), cmp_double);
+	e->build_ms = ms[MOLT_BUILDS / 2];
+	molt_get_stats(f, &st);
+	e->bytes = st.bytes;
+	e->ctx = f;
+	e->lookup = e->family == 4 ? molt4_lk : molt6_lk;
+	e->answer = e->family == 4 ? molt4_ans : molt6_ans;
+	e->destroy = molt_destroy;
+	return 0;
+}
+
+#define DPDK_MISS (1u << 30) // rte_fib's default next hop here: never one of the table's
+
+static void fib_lk(void *c, const void *a, unsigned n)
+{
+	rte_fib_lookup_bulk(c, (uint32_t *)(uintptr_t)a, out64, (int)n);
+}
+
+static void fib_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	rte_fib_lookup_bulk(c, (uint32_t *)(uintptr_t)a, out64, (int)n);
+	for (unsigned i = 0; i < n; i++)
+		nh[i] = out64[i] == DPDK_MISS ? FIB_NH_MISS : (uint32_t)out64[i];
+}
+
+static void fib_destroy(void *c)
+{
+	rte_fib_free(c);
+}
+
+static int make_fib(struct engine *e, const struct table *t)
+{
+	struct rte_fib_conf conf = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = DPDK_MISS,
+		.max_routes = (int)t->n4 + 1,
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = 1u << 16 },
+	};
+	size_t before = heap_used();
+	uint64_t t0 = molt_now_ns();
+	struct rte_fib *f = rte_fib_create("bench_fib", SOCKET_ID_ANY, &conf);
+
+	if (f == NULL)
+		return -rte_errno;
+	for (size_t i = 0; i < t->n4; i++)
+		if (rte_fib_add(f, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh) < 0) {
+			rte_fib_free(f);
+			return -ENOSPC;
+		}
+	e->build_ms = e->first_ms = ms_since(t0);
+	e->bytes = heap_used() - before;
+	e->ctx = f;
+	e->lookup = fib_lk;
+	e->answer = fib_ans;
+	e->destroy = fib_destroy;
+	return 0;
+}
+
+static void lpm_lk(void *c, const void *a, unsigned n)
+{
+	rte_lpm_lookup_bulk((struct rte_lpm *)c, (const uint32_t *)a, out32, n);
+}
+
+static void lpm_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	rte_lpm_lookup_bulk((struct rte_lpm *)c, (const uint32_t *)a, nh, n);
+	for (unsigned i = 0; i < n; i++)
+		nh[i] = nh[i] & RTE_LPM_LOOKUP_SUCCESS ? nh[i] & 0x00ffffff : FIB_NH_MISS;
+}
+
+static void lpm_destroy(void *c)
+{
+	rte_lpm_free(c);
+}
+
+static int make_lpm(struct engine *e, const struct table *t)
+{
+	struct rte_lpm_config conf = { .max_rules = (uint32_t)t->n4 + 1, .number_tbl8s = 1u << 16 };
+	size_t before = heap_used();
+	uint64_t t0 = molt_now_ns();
+	struct rte_lpm *l = rte_lpm_create("bench_lpm", SOCKET_ID_ANY, &conf);
+
+	if (l == NULL)
+		return -rte_errno;
+	for (size_t i = 0; i < t->n4; i++)
+		if (rte_lpm_add(l, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh) < 0) {
+			rte_lpm_free(l);
+			return -ENOSPC;
+		}
+	e->build_ms = e->first_ms = ms_since(t0);
+	e->bytes = heap_used() - before;
+	e->ctx = l;
+	e->lookup = lpm_lk;
+	e->answer = lpm_ans;
+	e->destroy = lpm_destroy;
+	return 0;
+}
+
+static void fib6_lk(void *c, const void *a, unsigned n)
+{
+	rte_fib6_lookup_bulk(c, (uint8_t(*)[16])(uintptr_t)a, out64, (int)n);
+}
+
+static void fib6_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	rte_fib6_lookup_bulk(c, (uint8_t(*)[16])(uintptr_t)a, out64, (int)n);
+	for (unsigned i = 0; i < n; i++)
+		nh[i] = out64[i] == DPDK_MISS ? FIB_NH_MISS : (uint32_t)out64[i];
+}
+
+static void fib6_destroy(void *c)
+{
+	rte_fib6_free(c);
+}
+
+static int make_fib6(struct engine *e, const struct table *t)
+{
+	// Three tbl8 groups a route: what the 22.11 trie reserves for a /48 (drivers/fib.c).
+	struct rte_fib6_conf conf = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = DPDK_MISS,
+		.max_routes = (int)t->n6 + 1,
+		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = (uint32_t)t->n6 * 3 + 4096 },
+	};
+	size_t before = heap_used();
+	uint64_t t0 = molt_now_ns();
+	struct rte_fib6 *f = rte_fib6_create("bench_fib6", SOCKET_ID_ANY, &conf);
+
+	if (f == NULL)
+		return -rte_errno;
+	for (size_t i = 0; i < t->n6; i++)
+		if (rte_fib6_add(f, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh) < 0) {
+			rte_fib6_free(f);
+			return -ENOSPC;
+		}
+	e->build_ms = e->first_ms = ms_since(t0);
+	e->bytes = heap_used() - before;
+	e->ctx = f;
+	e->lookup = fib6_lk;
+	e->answer = fib6_ans;
+	e->destroy = fib6_destroy;
+	return 0;
+}
+
+static void lpm6_lk(void *c, const void *a, unsigned n)
+{
+	rte_lpm6_lookup_bulk_func(c, (uint8_t(*)[16])(uintptr_t)a, outs32, n);
+}
+
+static void lpm6_ans(void *c, const void *a, uint32_t *nh, unsigned n)
+{
+	rte_lpm6_lookup_bulk_func(c, (uint8_t(*)[16])(uintptr_t)a, outs32, n);
+	for (unsigned i = 0; i < n; i++)
+		nh[i] = outs32[i] < 0 ? FIB_NH_MISS : (uint32_t)outs32[i];
+}
+
+static void lpm6_destroy(void *c)
+{
+	rte_lpm6_free(c);
+}
+
+static int make_lpm6(struct engine *e, const struct table *t)
+{
+	// drivers/util.c's sizing: groups shared between /48s of a /32 allocation.
+	uint64_t g = (uint64_t)t->n6 * 2 + 65536;
+	struct rte_lpm6_config conf = { .max_rules = (uint32_t)t->n6 + 1,
+					.number_tbl8s = (uint32_t)g };
+	size_t before = heap_used();
+	uint64_t t0 = molt_now_ns();
+	struct rte_lpm6 *l = rte_lpm6_create("bench_lpm6", SOCKET_ID_ANY, &conf);
+
+	if (l == NULL)
+		return -rte_errno;
+	for (size_t i = 0; i < t->n6; i++)
+		if (rte_lpm6_add(l, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh) < 0) {
+			rte_lpm6_free(l);
+			return -ENOSPC;
+		}
+	e->build_ms = e->first_ms = ms_since(t0);
+	e->bytes = heap_used() - before;
+	e->ctx = l;
+	e->lookup = lpm6_lk;
+	e->answer = lpm6_ans;
+	e->destroy = lpm6_destroy;
+	return 0;
+}
+
+// Measuring ///////////////////////////////////////////////////////////////////////////////////
+
+static double rate(const struct engine *e, const void *addrs, const struct opts *o)
+{
+	size_t asz = e->family == 4 ? 4 : 16;
+	uint64_t done = 0, t0;
+
+	// One pass to warm the caches and the TLB, then the timed passes.
+	for (unsigned i = 0; i + o->burst <= N_ADDRS; i += o->burst)
+		e->lookup(e->ctx, (const uint8_t *)addrs + i * asz, o->burst);
+	t0 = molt_now_ns();
+	while (done < o->lookups)
+		for (unsigned i = 0; i + o->burst <= N_ADDRS; i += o->burst) {
+			e->lookup(e->ctx, (const uint8_t *)addrs + i * asz, o->burst);
+			done += o->burst;
+		}
+	return (double)done / ((double)(molt_now_ns() - t0) / 1e3);
+}
+
+// Addresses where e answers differently from ref (molt).
+static size_t mismatches(const struct engine *e, const struct engine *ref, const void *addrs)
+{
+	size_t asz = e->family == 4 ? 4 : 16, bad = 0;
+	uint32_t a[64], b[64];
+
+	for (unsigned i = 0; i < N_ADDRS; i += 64) {
+		e->answer(e->ctx, (const uint8_t *)addrs + i * asz, a, 64);
+		ref->answer(ref->ctx, (const uint8_t *)addrs + i * asz, b, 64);
+		for (unsigned k = 0; k < 64; k++)
+			bad += a[k] != b[k];
+	}
+	return bad;
+}
+
+static bool skipped(const struct opts *o, const char *name)
+{
+	char list[sizeof(o->skip) + 2];
+	char item[40];
+
+	snprintf(list, sizeof(list), ",%s,", o->skip);
+	snprintf(item, sizeof(item), ",%s,", name);
+	return strstr(list, item) != NULL;
+}
+
+static void report(struct engine *e, size_t n_rules, const struct addrs *a, const struct opts *o,
+		   const struct engine *ref)
+{
+	const void *set[2];
+	double r[2];
+
+	for (int s = 0; s < 2; s++) {
+		set[s] = e->family == 4 ? (const void *)a->v4[s] : (const void *)a->v6[s];
+		r[s] = rate(e, set[s], o);
+	}
+	size_t bad = ref != NULL ? mismatches(e, ref, set[0]) + mismatches(e, ref, set[1]) : 0;
+	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %9zu\n", e->name, e->family,
+	       e->build_ms, e->first_ms, (double)e->bytes / (1 << 20),
+	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, r[0], r[1], bad);
+	fflush(stdout);
+}
+
+static void run_family(int family, const struct table *t, const struct addrs *a,
+		       const struct opts *o)
+{
+	static const struct {
+		const char *name;
+		int family;
+		int (*make)(struct engine *e, const struct table *t);
+	} dpdk[] = {
+		{ "fib", 4, make_fib },
+		{ "lpm", 4, make_lpm },
+		{ "fib6", 6, make_fib6 },
+		{ "lpm6", 6, make_lpm6 },
+	};
+	size_t n = family == 4 ? t->n4 : t->n6;
+	struct engine ref = { .name = "molt-thp", .family = family };
+	struct engine m4k = { .name = "molt-4k", .family = family };
+	int ret;
+
+	if ((ret = make_molt(&ref, t, 0)) < 0) {
+		printf("molt IPv%d build: %s\n", family, strerror(-ret));
+		exit(1);
+	}
+	report(&ref, n, a, o, NULL);
+	if ((ret = make_molt(&m4k, t, MOLT_BUILD_NO_THP)) == 0) {
+		report(&m4k, n, a, o, &ref);
+		m4k.destroy(m4k.ctx);
+	}
+	for (unsigned i = 0; i < RTE_DIM(dpdk); i++) {
+		struct engine e = { .name = dpdk[i].name, .family = family };
+
+		if (dpdk[i].family != family || skipped(o, dpdk[i].name))
+			continue;
+		if ((ret = dpdk[i].make(&e, t)) < 0) {
+			printf("%-10s IPv%d build failed: %s\n", e.name, family, strerror(-ret));
+			continue;
+		}
+		report(&e, n, a, o, &ref);
+		e.destroy(e.ctx);
+	}
+	ref.destroy(ref.ctx);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s -r ROUTES [--lookups N] [--burst N] [--nh-spread N] [--skip a,b]"
+		" [-- EAL args]\n"
+		"  engines: molt-thp, molt-4k, fib, lpm (IPv4), fib6, lpm6 (IPv6)\n",
+		prog);
+	exit(2);
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "routes", required_argument, NULL, 'r' },
+		{ "lookups", required_argument, NULL, 'n' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "nh-spread", required_argument, NULL, 's' },
+		{ "skip", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .lookups = 50000000, .burst = 64 };
+	while ((c = getopt_long(argc, argv, "r:n:b:s:k:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->routes = optarg;
+			break;
+		case 'n':
+			o->lookups = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			o->burst = (unsigned)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			o->nh_spread = (unsigned)strtoul(optarg, NULL, 0);
+			break;
+		case 'k':
+			snprintf(o->skip, sizeof(o->skip), "%s", optarg);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	if (o->routes == NULL || o->burst == 0 || o->burst > MAX_BURST)
+		usage(argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct table t = { 0 };
+	struct addrs a;
+	char prefix[64];
+	char *eal[32] = { argv[0],         "--no-huge", "-m",
+			  "3072",          "--no-pci",  "--no-shconf",
+			  "--file-prefix", prefix,      "--log-level",
+			  "lib.eal:error", "-l",        "0" };
+	int n_eal = 12;
+
+	// Everything after "--" goes to the EAL (after the defaults, so it can override them).
+	int dd = 1;
+	while (dd < argc && strcmp(argv[dd], "--") != 0)
+		dd++;
+	for (int i = dd + 1; i < argc && n_eal < (int)RTE_DIM(eal); i++)
+		eal[n_eal++] = argv[i];
+	parse_opts(dd, argv, &o);
+	snprintf(prefix, sizeof(prefix), "molt-engine-bench-%d", (int)getpid());
+	if (rte_eal_init(n_eal, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	eal_tidy_at_exit();
+	if (load_routes(&o, &t) < 0)
+		return 1;
+	gen_addrs(&t, &a);
+	printf("%s: %zu IPv4 + %zu IPv6 prefixes; next hops: ", o.routes, t.n4, t.n6);
+	if (o.nh_spread)
+		printf("hash of the route mod %u", o.nh_spread);
+	else
+		printf("one per gateway");
+	printf("; %llu lookups per measure, bursts of %u; Mlps: uniform random destinations, "
+	       "and destinations inside random prefixes of the table\n",
+	       (unsigned long long)o.lookups, o.burst);
+	printf("build_ms: molt's median of %d builds (sorted input), DPDK's one build; first_ms: the "
+	       "first build\n",
+	       MOLT_BUILDS);
+	printf("%-10s %-4s %9s %9s %9s %8s %10s %10s %9s\n", "engine", "fam", "build_ms",
+	       "first_ms", "MiB", "B/prefix", "Mlps_unif", "Mlps_tbl", "mismatch");
+	run_family(4, &t, &a, &o);
+	run_family(6, &t, &a, &o);
+	rte_eal_cleanup();
+	return 0;
+}
