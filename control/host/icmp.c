@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// ICMP and ICMPv6 errors and echo replies built by the control thread.
+// ICMP and ICMPv6 errors built by the control thread, and the ICMPv6 checksum.
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -9,8 +9,8 @@
 #include <rte_ip.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
-#include "control/punt/punt.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 
 #define ICMP_HDR_LEN 8		// type, code, checksum, 4 bytes unused / id + sequence
 #define ICMP_ERR_TTL 64		// RFC 1812 4.3.2.5 leaves it to the router; Linux uses 64
@@ -65,7 +65,7 @@ static uint16_t ip4_ident(void)
 
 static bool ip4_dst_multi(const uint8_t a[4])
 {
-	return a[0] >= 224 || local_is_bcast4(a);
+	return a[0] >= 224 || router_is_bcast4(a);
 }
 
 // Checks the rules for an IPv4 error about the datagram at off and returns its length to quote.
@@ -86,7 +86,7 @@ static int icmp4_check(const struct rte_mbuf *m, uint32_t off, uint32_t *quote)
 		return -EINVAL;
 	if ((rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) != 0)
 		return -EPERM;
-	if (!local_ip4_src_unicast((const uint8_t *)&ip->src_addr) ||
+	if (!router_ip4_src_unicast((const uint8_t *)&ip->src_addr) ||
 	    ip4_dst_multi((const uint8_t *)&ip->dst_addr))
 		return -EPERM;
 	if (ip->next_proto_id == IPPROTO_ICMP && avail > ihl) {
@@ -193,7 +193,7 @@ static int icmp4_fill(struct rte_ipv4_hdr *ip, uint16_t in_port, const uint8_t o
 	ip->time_to_live = ICMP_ERR_TTL;
 	ip->next_proto_id = IPPROTO_ICMP;
 	memcpy(&ip->dst_addr, orig_src, 4);
-	ret = local_src4(in_port, orig_src, (uint8_t *)&ip->src_addr);
+	ret = router_src4(in_port, orig_src, (uint8_t *)&ip->src_addr);
 	if (ret < 0)
 		return ret;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -216,7 +216,7 @@ static int icmp6_fill(struct rte_ipv6_hdr *ip, uint16_t in_port, const uint8_t o
 	ip->proto = IPPROTO_ICMPV6;
 	ip->hop_limits = ICMP_ERR_TTL;
 	memcpy(ip->dst_addr, orig_src, 16);
-	ret = local_src6(in_port, orig_src, ip->src_addr);
+	ret = router_src6(in_port, orig_src, ip->src_addr);
 	if (ret < 0)
 		return ret;
 	memset(ic, 0, ICMP_HDR_LEN);
@@ -274,7 +274,7 @@ int icmp_error_build(const struct rte_mbuf *m, uint16_t in_port, enum icmp_error
 	if (ret < 0)
 		return ret;
 
-	r = local_alloc();
+	r = inject_alloc();
 	if (r == NULL)
 		return -ENOMEM;
 	if (rte_pktmbuf_tailroom(r) < sizeof(*oe) + ip_len + ICMP_HDR_LEN + quote) {
@@ -300,7 +300,7 @@ int icmp_error_build(const struct rte_mbuf *m, uint16_t in_port, enum icmp_error
 		return ret;
 	}
 	rte_ether_addr_copy(&eh->src_addr, &oe->dst_addr);
-	rte_ether_addr_copy(local_mac(in_port), &oe->src_addr);
+	rte_ether_addr_copy(router_mac(in_port), &oe->src_addr);
 	oe->ether_type = eh->ether_type;
 	*out = r;
 	return 0;
@@ -313,6 +313,6 @@ int icmp_error_send(struct rte_mbuf *m, uint16_t in_port, enum icmp_error err)
 
 	rte_pktmbuf_free(m);
 	if (ret == 0)
-		punt_tx(in_port, r);
+		inject_tx(in_port, r);
 	return ret;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// ICMP (RFC 792/1812) and ICMPv6 (RFC 4443) messages the control thread generates: errors about
-// a received frame, and echo replies. Frames are Ethernet + IPv4/IPv6 (no VLAN tag), starting
-// at the mbuf's data offset. Control thread only.
+// ICMP (RFC 792/1812) and ICMPv6 (RFC 4443) errors the control thread generates about a received
+// frame, and the ICMPv6 checksum. Frames are Ethernet + IPv4/IPv6 (no VLAN tag), starting at the
+// mbuf's data offset. Control thread only.
 #pragma once
 
 #include <rte_ip.h>
@@ -27,14 +27,8 @@ enum icmp_error {
 int icmp_error_build(const struct rte_mbuf *m, uint16_t in_port, enum icmp_error err,
 		     struct rte_mbuf **out);
 
-// icmp_error_build + punt_tx on in_port. Always consumes m. Returns what the build returned.
+// icmp_error_build + inject_tx on in_port. Always consumes m. Returns what the build returned.
 int icmp_error_send(struct rte_mbuf *m, uint16_t in_port, enum icmp_error err);
-
-// Turns an ICMP echo request (v4: to one of our addresses; v6: to one of ours or ff02::1) into
-// its reply in place, addressed back to the sender the way it came. Returns 0 when m is now the
-// reply (the caller sends it on in_port), -EPERM when m is not an echo request the router
-// answers, -EINVAL when it is malformed (bad length or checksum). m is not freed.
-int icmp_echo_reply(struct rte_mbuf *m, uint16_t in_port);
 
 // The value to store in an ICMPv6 checksum field: the one's complement sum over the IPv6
 // pseudo-header (ip's addresses, len, next header 58) and len bytes at l4. Over a message whose

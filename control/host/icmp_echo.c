@@ -8,7 +8,8 @@
 #include <rte_ip.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
+#include "control/host/icmp_echo.h"
+#include "control/host/router.h"
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
@@ -20,7 +21,7 @@ static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
 static void swap_macs(struct rte_ether_hdr *eh, uint16_t in_port)
 {
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
-	rte_ether_addr_copy(local_mac(in_port), &eh->src_addr);
+	rte_ether_addr_copy(router_mac(in_port), &eh->src_addr);
 }
 
 static int echo4(struct rte_mbuf *m, uint16_t in_port)
@@ -46,9 +47,9 @@ static int echo4(struct rte_mbuf *m, uint16_t in_port)
 	ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
 		return -EPERM;
-	if (!local_is_addr4((const uint8_t *)&ip->dst_addr))
+	if (!router_is_addr4((const uint8_t *)&ip->dst_addr))
 		return -EPERM;
-	if (!local_ip4_src_unicast((const uint8_t *)&ip->src_addr))
+	if (!router_ip4_src_unicast((const uint8_t *)&ip->src_addr))
 		return -EPERM;
 	if (rte_raw_cksum(ic, tot - ihl) != 0xffff)
 		return -EINVAL;
@@ -86,7 +87,7 @@ static int echo6(struct rte_mbuf *m, uint16_t in_port)
 		return -EPERM;
 	if (ic->icmp_type != ICMP6_ECHO_REQUEST || ic->icmp_code != 0)
 		return -EPERM;
-	if (memcmp(ip->dst_addr, all_nodes, 16) != 0 && !local_is_addr6(in_port, ip->dst_addr))
+	if (memcmp(ip->dst_addr, all_nodes, 16) != 0 && !router_is_addr6(in_port, ip->dst_addr))
 		return -EPERM;
 	if (ip6_is_multicast(ip->src_addr) || ip6_is_unspecified(ip->src_addr))
 		return -EPERM;
@@ -95,7 +96,7 @@ static int echo6(struct rte_mbuf *m, uint16_t in_port)
 
 	// A reply to a multicast request comes from our unicast address on that link.
 	if (ip6_is_multicast(ip->dst_addr)) {
-		if (local_src6(in_port, ip->src_addr, src) < 0)
+		if (router_src6(in_port, ip->src_addr, src) < 0)
 			return -EPERM;
 	} else {
 		memcpy(src, ip->dst_addr, 16);

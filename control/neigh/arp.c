@@ -9,10 +9,10 @@
 #include <rte_ether.h>
 
 #include "common/log.h"
-#include "control/host/local.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_priv.h"
-#include "control/punt/punt.h"
 
 #define ETH_MIN_FRAME (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)	// 60: padded up to it
 
@@ -31,14 +31,14 @@ static void arp_fill(struct rte_ether_hdr *eh, uint16_t op, uint16_t port,
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
 
 	rte_ether_addr_copy(eth_dst, &eh->dst_addr);
-	rte_ether_addr_copy(local_mac(port), &eh->src_addr);
+	rte_ether_addr_copy(router_mac(port), &eh->src_addr);
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
 	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	a->arp_hlen = RTE_ETHER_ADDR_LEN;
 	a->arp_plen = 4;
 	a->arp_opcode = rte_cpu_to_be_16(op);
-	rte_ether_addr_copy(local_mac(port), &a->arp_data.arp_sha);
+	rte_ether_addr_copy(router_mac(port), &a->arp_data.arp_sha);
 	memcpy(&a->arp_data.arp_sip, sip, 4);
 	rte_ether_addr_copy(tha, &a->arp_data.arp_tha);
 	memcpy(&a->arp_data.arp_tip, tip, 4);
@@ -48,7 +48,7 @@ int arp_send_request(uint16_t port, const uint8_t ip[4], const struct rte_ether_
 {
 	static const struct rte_ether_addr zero;
 	struct rte_ether_addr bcast;
-	struct rte_mbuf *m = local_alloc();
+	struct rte_mbuf *m = inject_alloc();
 	uint8_t sip[4] = {0};
 	char *p;
 
@@ -62,10 +62,10 @@ int arp_send_request(uint16_t port, const uint8_t ip[4], const struct rte_ether_
 	memset(p, 0, ETH_MIN_FRAME);
 	memset(&bcast, 0xff, sizeof(bcast));
 	// No address on the port: an ARP probe with sender 0.0.0.0 (RFC 5227) still resolves.
-	local_src4(port, ip, sip);
+	router_src4(port, ip, sip);
 	arp_fill((struct rte_ether_hdr *)p, RTE_ARP_OP_REQUEST, port, dst ? dst : &bcast,
 		 dst ? dst : &zero, sip, ip);
-	punt_tx(port, m);
+	inject_tx(port, m);
 	return 0;
 }
 
@@ -105,19 +105,19 @@ void neigh_input_arp(struct rte_mbuf *m, uint16_t in_port)
 	memcpy(sip, &a->arp_data.arp_sip, 4);
 	memcpy(tip, &a->arp_data.arp_tip, 4);
 	// A group address or our own as sender is a loop or a lie: never learned or answered.
-	if (!rte_is_unicast_ether_addr(&sha) || rte_is_same_ether_addr(&sha, local_mac(in_port)))
+	if (!rte_is_unicast_ether_addr(&sha) || rte_is_same_ether_addr(&sha, router_mac(in_port)))
 		goto drop;
-	for_us = local_is_addr4_port(in_port, tip);
+	for_us = router_is_addr4_port(in_port, tip);
 
 	// RFC 5227 probe (sender 0.0.0.0): answer if it asks for ours, learn nothing.
-	if (sip[0] != 0 && local_ip4_src_unicast(sip) && !local_is_addr4(sip))
+	if (sip[0] != 0 && router_ip4_src_unicast(sip) && !router_is_addr4(sip))
 		arp_learn(in_port, sip, &sha, op == RTE_ARP_OP_REQUEST && for_us);
 	if (op != RTE_ARP_OP_REQUEST || !for_us)
 		goto drop;
 
 	// The request becomes the reply in place: sender and target swap.
 	arp_fill(eh, RTE_ARP_OP_REPLY, in_port, &sha, &sha, tip, sip);
-	punt_tx(in_port, m);
+	inject_tx(in_port, m);
 	return;
 drop:
 	rte_pktmbuf_free(m);

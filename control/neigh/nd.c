@@ -10,10 +10,10 @@
 #include <rte_ip.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_priv.h"
-#include "control/punt/punt.h"
 
 #define ND_NS 135
 #define ND_NA 136
@@ -66,7 +66,7 @@ static int nd_send(uint16_t port, uint8_t type, uint8_t flags, const uint8_t tar
 		   const uint8_t src[16], const uint8_t dst[16],
 		   const struct rte_ether_addr *eth_dst)
 {
-	struct rte_mbuf *m = local_alloc();
+	struct rte_mbuf *m = inject_alloc();
 	struct rte_ether_hdr *eh;
 	struct rte_ipv6_hdr *ip;
 	struct nd_msg *nd;
@@ -83,7 +83,7 @@ static int nd_send(uint16_t port, uint8_t type, uint8_t flags, const uint8_t tar
 	nd = (struct nd_msg *)(ip + 1);
 	opt = (struct nd_lla_opt *)(nd + 1);
 	rte_ether_addr_copy(eth_dst, &eh->dst_addr);
-	rte_ether_addr_copy(local_mac(port), &eh->src_addr);
+	rte_ether_addr_copy(router_mac(port), &eh->src_addr);
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 	memset(ip, 0, sizeof(*ip));
 	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
@@ -98,9 +98,9 @@ static int nd_send(uint16_t port, uint8_t type, uint8_t flags, const uint8_t tar
 	memcpy(nd->target, target, 16);
 	opt->type = type == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA;
 	opt->len = 1;
-	memcpy(opt->mac, local_mac(port), RTE_ETHER_ADDR_LEN);
+	memcpy(opt->mac, router_mac(port), RTE_ETHER_ADDR_LEN);
 	nd->cksum = icmp6_cksum(ip, nd, ND_LEN);
-	punt_tx(port, m);
+	inject_tx(port, m);
 	return 0;
 }
 
@@ -109,7 +109,7 @@ int nd_send_ns(uint16_t port, const uint8_t ip[16], const struct rte_ether_addr 
 	struct rte_ether_addr eth_dst;
 	uint8_t src[16], ip_dst[16];
 
-	if (local_src6(port, ip, src) < 0)
+	if (router_src6(port, ip, src) < 0)
 		return -EADDRNOTAVAIL;
 	// Probing a known neighbour goes unicast (RFC 4861 7.3.3); resolving goes to the
 	// solicited-node group, which only the target's listeners receive.
@@ -159,7 +159,7 @@ static void nd_input_ns(const struct rte_ether_hdr *eh, const struct rte_ipv6_hd
 	// RFC 4861 7.1.1: DAD comes from :: without a source link-layer option.
 	if (ip6_is_multicast(ns->target) || ip6_is_multicast(ip->src_addr) || (dad && slla != NULL))
 		return;
-	if (!local_is_addr6_port(in_port, ns->target))
+	if (!router_is_addr6_port(in_port, ns->target))
 		return;
 	if (!dad && slla != NULL && rte_is_unicast_ether_addr(slla)) {
 		struct neigh_entry *e = neigh_find(6, ip->src_addr, in_port);

@@ -13,7 +13,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "common/log.h"
-#include "control/host/local.h"
+#include "control/host/router.h"
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_priv.h"
 
@@ -107,7 +107,7 @@ int neigh_init(const struct molt_config *cfg, uint32_t cap)
 		return -EINVAL;
 	if (entries != NULL)
 		neigh_fini();
-	local_set_config(cfg);
+	router_set_config(cfg);
 	generation++;
 	capacity = cap;
 	entries = calloc(cap, sizeof(*entries));

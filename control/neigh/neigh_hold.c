@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_priv.h"
-#include "control/punt/punt.h"
 #include "dataplane/rewrite.h"
 
 #define SCAN_PERIOD_NS (NEIGH_RETRANS_NS / 10)	// timers are in seconds: no need to scan more
@@ -24,12 +24,12 @@ static bool unreach_allow(uint16_t port)
 {
 	const uint64_t unit = NEIGH_RETRANS_NS;
 	struct bucket *b = &unreach_bucket[port % MOLT_MAX_PORTS];
-	uint64_t now = neigh_clock(), cap = (uint64_t)local_icmp_burst() * unit;
+	uint64_t now = neigh_clock(), cap = (uint64_t)router_icmp_burst() * unit;
 
 	if (b->last_ns == 0)
 		b->tokens = cap;
 	else if (now > b->last_ns)
-		b->tokens = RTE_MIN(cap, b->tokens + (now - b->last_ns) * local_icmp_rate());
+		b->tokens = RTE_MIN(cap, b->tokens + (now - b->last_ns) * router_icmp_rate());
 	b->last_ns = now;
 	if (b->tokens < unit)
 		return false;
@@ -62,7 +62,7 @@ static struct rte_mbuf *hold_pop(struct neigh_entry *e)
 
 static void hold_push(struct neigh_entry *e, struct rte_mbuf *m)
 {
-	uint32_t limit = RTE_MIN(RTE_MAX(local_neigh_hold(), 1u), (uint32_t)NEIGH_HOLD_MAX);
+	uint32_t limit = RTE_MIN(RTE_MAX(router_neigh_hold(), 1u), (uint32_t)NEIGH_HOLD_MAX);
 
 	// Like Linux's unres_qlen: the newest packets are worth more than the oldest.
 	while (e->n_held >= limit) {
@@ -107,10 +107,10 @@ static void send_held(const struct neigh_entry *e, struct rte_mbuf *m)
 		}
 		ip6_hop_decrement(ip);
 	}
-	eth_rewrite(m, &e->mac, local_mac(e->port));
+	eth_rewrite(m, &e->mac, router_mac(e->port));
 	if (in_port < MOLT_MAX_PORTS)
 		molt_port_ctr[in_port][MOLT_MAX_WORKERS].forwarded++;
-	punt_tx(e->port, m);
+	inject_tx(e->port, m);
 	return;
 drop:
 	neigh_count_drop(in_port, MOLT_DROP_NEIGH_UNRESOLVED);
@@ -188,7 +188,7 @@ void neigh_resolve_and_hold(struct rte_mbuf *m, uint8_t family, const uint8_t ip
 static void timers(struct neigh_entry *e, void *arg)
 {
 	uint64_t now = *(const uint64_t *)arg;
-	uint64_t reachable_ns = (uint64_t)local_neigh_timeout_ms() * 1000000;
+	uint64_t reachable_ns = (uint64_t)router_neigh_timeout_ms() * 1000000;
 
 	switch (e->state) {
 	case NEIGH_INCOMPLETE:

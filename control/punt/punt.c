@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The control thread's packet path: drain each worker's punt ring and hand every packet to the
-// code for its punt reason; send what the control thread builds on its own tx queue.
-#include <rte_ethdev.h>
+// code for its punt reason.
+#include <errno.h>
+
 #include <rte_ip.h>
 #include <rte_ring.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
+#include "control/host/icmp_echo.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 #include "control/neigh/neigh.h"
 #include "control/punt/punt.h"
 #include "dataplane/dataplane.h"
@@ -17,45 +20,9 @@ int punt_init(const struct molt_config *cfg, struct rte_mempool *mp)
 {
 	if (cfg == NULL || mp == NULL)
 		return -EINVAL;
-	local_set_config(cfg);
-	local_set_pool(mp);
+	router_set_config(cfg);
+	inject_set_pool(mp);
 	return 0;
-}
-
-static struct port_counters *ctl_ctr(uint16_t port)
-{
-	return &molt_port_ctr[port][MOLT_MAX_WORKERS];
-}
-
-void punt_tx(uint16_t port, struct rte_mbuf *m)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	if (port >= MOLT_MAX_PORTS) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (molt_dp.nb_workers > 0) {
-		static uint16_t next;	// round robin over workers: control thread only
-		struct rte_ring *r = molt_dp.workers[next++ % molt_dp.nb_workers].inject;
-
-		m->port = port;
-		if (r != NULL && rte_ring_sp_enqueue(r, m) == 0) {
-			ctl_ctr(port)->tx++;
-			ctl_ctr(port)->tx_bytes += len;
-			return;
-		}
-		rte_pktmbuf_free(m);
-		ctl_ctr(port)->drops[MOLT_DROP_TX_FULL]++;
-		return;
-	}
-	if (rte_eth_tx_burst(port, molt_dp.control_txq, &m, 1) == 1) {
-		ctl_ctr(port)->tx++;
-		ctl_ctr(port)->tx_bytes += len;
-	} else {
-		rte_pktmbuf_free(m);
-		ctl_ctr(port)->drops[MOLT_DROP_TX_FULL]++;
-	}
 }
 
 static bool ip6_dst_multicast(const struct rte_mbuf *m)
@@ -73,11 +40,11 @@ static bool ip6_dst_multicast(const struct rte_mbuf *m)
 static void punt_local(struct rte_mbuf *m, uint16_t in_port)
 {
 	if (icmp_echo_reply(m, in_port) == 0) {
-		punt_tx(in_port, m);
+		inject_tx(in_port, m);
 		return;
 	}
-	if (!ip6_dst_multicast(m) && in_port < MOLT_MAX_PORTS)
-		ctl_ctr(in_port)->drops[MOLT_DROP_LOCAL_DROPPED]++;
+	if (!ip6_dst_multicast(m))
+		ctl_count_drop(in_port, MOLT_DROP_LOCAL_DROPPED);
 	rte_pktmbuf_free(m);
 }
 

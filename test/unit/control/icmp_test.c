@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include "control/host/icmp.h"
-#include "control/host/local.h"
+#include "control/host/icmp_echo.h"
+#include "control/host/inject.h"
+#include "control/host/router.h"
 #include "test/unit/control/punt_harness.h"
 
 static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
@@ -22,8 +24,8 @@ static uint8_t *l3(struct rte_mbuf *m)
 static int setup(void **state)
 {
 	h_setup();
-	local_set_config(&h_cfg);
-	local_set_pool(h_pool);
+	router_set_config(&h_cfg);
+	inject_set_pool(h_pool);
 	return 0;
 }
 
