@@ -58,6 +58,13 @@ struct fib_ops {
 	// by the driver or by the allocator that takes it back (DPDK's heap clears what it frees:
 	// drivers/fib.c, checked by the drivers-scrub unit test). NULL-safe.
 	void (*free_scrub)(struct fib *f);
+	// Optional; NULL for incremental engines, whose add and del reach lookup_bulk at once. A
+	// driver with seal builds its lookup structure there: callers call it after a batch of
+	// add/del and before lookups. Until then lookup_bulk answers from the rules as of the
+	// previous seal (every address misses before the first). It replaces the structure
+	// workers read, so never while lookups run on f. Quick when nothing changed since the
+	// last seal. -ENOMEM or -E2BIG: the previous structure stays (and the FIB stays unsealed).
+	int (*seal)(struct fib *f);
 };
 
 struct fib_driver {
