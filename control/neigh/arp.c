@@ -8,11 +8,11 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
-#include "common/log.h"
 #include "control/host/inject.h"
 #include "control/host/router.h"
+#include "control/neigh/arp.h"
 #include "control/neigh/neigh.h"
-#include "control/neigh/neigh_priv.h"
+#include "control/neigh/neigh_table.h"
 
 #define ETH_MIN_FRAME (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)	// 60: padded up to it
 
@@ -74,10 +74,8 @@ int arp_send_request(uint16_t port, const uint8_t ip[4], const struct rte_ether_
 static void arp_learn(uint16_t port, const uint8_t sip[4], const struct rte_ether_addr *sha,
 		      bool create)
 {
-	struct neigh_entry *e = neigh_find(4, sip, port);
+	struct neigh_entry *e = create ? neigh_get(4, sip, port) : neigh_find(4, sip, port);
 
-	if (e == NULL && create)
-		e = neigh_create(4, sip, port);
 	if (e == NULL || e->state == NEIGH_STATIC)
 		return;
 	neigh_update(e, sha, NEIGH_REACHABLE);

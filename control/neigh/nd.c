@@ -12,8 +12,9 @@
 #include "control/host/icmp.h"
 #include "control/host/inject.h"
 #include "control/host/router.h"
+#include "control/neigh/nd.h"
 #include "control/neigh/neigh.h"
-#include "control/neigh/neigh_priv.h"
+#include "control/neigh/neigh_table.h"
 
 #define ND_NS 135
 #define ND_NA 136
@@ -122,50 +123,47 @@ int nd_send_ns(uint16_t port, const uint8_t ip[16], const struct rte_ether_addr 
 	return nd_send(port, ND_NS, 0, ip, src, ip_dst, &eth_dst);
 }
 
-// Finds the link-layer address option of type want and copies it to *mac: 1 if found, 0 if
-// not, -EINVAL for a malformed list (RFC 4861 7.1.1: an option of length 0 voids the message).
-static int nd_find_lla(const uint8_t *opt, uint32_t len, uint8_t want, struct rte_ether_addr *mac)
+// Finds the link-layer address option of type want in the options after msg (len bytes from
+// msg): *lla is buf holding it, or NULL without one. -EINVAL for a malformed list (RFC 4861
+// 7.1.1: an option of length 0 voids the message).
+static int nd_find_lla(const struct nd_msg *msg, uint32_t len, uint8_t want,
+		       struct rte_ether_addr *buf, struct rte_ether_addr **lla)
 {
-	int found = 0;
+	const uint8_t *opt = (const uint8_t *)(msg + 1);
 
-	while (len >= 2) {
+	*lla = NULL;
+	for (len -= sizeof(*msg); len >= 2;) {
 		uint32_t olen = opt[1] * 8u;
 
 		if (olen == 0 || olen > len)
 			return -EINVAL;
 		if (opt[0] == want && olen >= sizeof(struct nd_lla_opt)) {
-			memcpy(mac, ((const struct nd_lla_opt *)opt)->mac, RTE_ETHER_ADDR_LEN);
-			found = 1;
+			memcpy(buf, ((const struct nd_lla_opt *)opt)->mac, RTE_ETHER_ADDR_LEN);
+			*lla = buf;
 		}
 		opt += olen;
 		len -= olen;
 	}
-	return found;
+	return 0;
 }
 
 static void nd_input_ns(const struct rte_ether_hdr *eh, const struct rte_ipv6_hdr *ip,
 			const struct nd_msg *ns, uint32_t len, uint16_t in_port)
 {
-	struct rte_ether_addr eth_dst, slla_buf, *slla = &slla_buf;
+	struct rte_ether_addr eth_dst, slla_buf, *slla;
 	uint8_t flags = NA_FLAG_ROUTER | NA_FLAG_OVERRIDE;
 	bool dad = ip6_is_unspecified(ip->src_addr);
-	int ret;
 
-	ret = nd_find_lla((const uint8_t *)(ns + 1), len - sizeof(*ns), ND_OPT_SLLA, slla);
-	if (ret < 0)
+	if (nd_find_lla(ns, len, ND_OPT_SLLA, &slla_buf, &slla) < 0)
 		return;
-	if (ret == 0)
-		slla = NULL;
 	// RFC 4861 7.1.1: DAD comes from :: without a source link-layer option.
 	if (ip6_is_multicast(ns->target) || ip6_is_multicast(ip->src_addr) || (dad && slla != NULL))
 		return;
 	if (!router_is_addr6_port(in_port, ns->target))
 		return;
 	if (!dad && slla != NULL && rte_is_unicast_ether_addr(slla)) {
-		struct neigh_entry *e = neigh_find(6, ip->src_addr, in_port);
+		struct neigh_entry *e = neigh_get(6, ip->src_addr, in_port);
 
-		if (e == NULL)
-			e = neigh_create(6, ip->src_addr, in_port);
 		if (e != NULL && e->state != NEIGH_STATIC)
 			neigh_update(e, slla, NEIGH_REACHABLE);
 	}
@@ -183,16 +181,12 @@ static void nd_input_ns(const struct rte_ether_hdr *eh, const struct rte_ipv6_hd
 static void nd_input_na(const struct rte_ipv6_hdr *ip, const struct nd_msg *na, uint32_t len,
 			uint16_t in_port)
 {
-	struct rte_ether_addr tlla_buf, *tlla = &tlla_buf;
+	struct rte_ether_addr tlla_buf, *tlla;
 	struct neigh_entry *e;
 	bool solicited = na->flags & NA_FLAG_SOLICITED, override = na->flags & NA_FLAG_OVERRIDE;
-	int ret;
 
-	ret = nd_find_lla((const uint8_t *)(na + 1), len - sizeof(*na), ND_OPT_TLLA, tlla);
-	if (ret < 0)
+	if (nd_find_lla(na, len, ND_OPT_TLLA, &tlla_buf, &tlla) < 0)
 		return;
-	if (ret == 0)
-		tlla = NULL;
 	// RFC 4861 7.1.2.
 	if (ip6_is_multicast(na->target) || (ip6_is_multicast(ip->dst_addr) && solicited))
 		return;

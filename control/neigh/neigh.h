@@ -2,6 +2,8 @@
 // Neighbours (ARP for IPv4, ND for IPv6): resolution, static entries, ageing, the hold queue,
 // and pushing resolved MACs into every live slot's next-hop entries and the on-link table
 // (molt_dp.neigh) with single atomic stores. Control thread only.
+// Implemented by neigh_resolve.c (init, resolution, timers), neigh_table.c (static entries,
+// slots, walk), arp.c and nd.c (input); the folder's other headers are its own.
 #pragma once
 
 #include <rte_ether.h>

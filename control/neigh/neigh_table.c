@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The neighbour table: entries keyed by (family, ip, port), the on-link lookup tables workers
 // read (molt_dp.neigh), and the live slots whose gateway next hops follow each entry. Every
-// change reaches a worker as one atomic store of a 64-bit l2 word.
+// change reaches a worker as one atomic store of a 64-bit l2 word. Static entries, the walk for
+// neigh.list and the control clock live here too.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 #include "common/log.h"
 #include "control/host/router.h"
 #include "control/neigh/neigh.h"
-#include "control/neigh/neigh_priv.h"
+#include "control/neigh/neigh_hold.h"
+#include "control/neigh/neigh_table.h"
 
 #define NEIGH_MAX_SLOTS 16
 
@@ -51,7 +53,6 @@ uint64_t neigh_clock(void)
 	return clock_ns;
 }
 
-// neigh_hold.c moves the clock forward from neigh_poll; it never goes back.
 void neigh_clock_set(uint64_t now_ns)
 {
 	if (now_ns > clock_ns)
@@ -98,16 +99,12 @@ static struct rte_hash *hash_create(const char *what, uint32_t key_len, uint32_t
 	return rte_hash_create(&p);
 }
 
-int neigh_init(const struct molt_config *cfg, uint32_t cap)
+int neigh_table_init(uint32_t cap)
 {
 	struct neigh_fast *nf = &molt_dp.neigh;
-	int ret;
 
-	if (cap == 0)
-		return -EINVAL;
 	if (entries != NULL)
-		neigh_fini();
-	router_set_config(cfg);
+		neigh_table_fini();
 	generation++;
 	capacity = cap;
 	entries = calloc(cap, sizeof(*entries));
@@ -120,7 +117,7 @@ int neigh_init(const struct molt_config *cfg, uint32_t cap)
 	nf->capacity = cap;
 	if (entries == NULL || free_idx == NULL || retired == NULL || ctl_hash == NULL ||
 	    nf->h4 == NULL || nf->h6 == NULL || nf->l2 == NULL) {
-		neigh_fini();
+		neigh_table_fini();
 		return errno_log(ENOMEM, "neigh", "cannot allocate a table of %u neighbours", cap);
 	}
 	// Pop order: index 0 first.
@@ -129,36 +126,16 @@ int neigh_init(const struct molt_config *cfg, uint32_t cap)
 	n_free = cap;
 	n_retired = 0;
 	clock_ns = 0;
-	neigh_hold_reset();
-
-	for (uint16_t i = 0; i < cfg->n_neigh; i++) {
-		const struct molt_neigh_conf *nc = &cfg->neigh[i];
-		uint16_t p;
-
-		for (p = 0; p < cfg->n_ports; p++)
-			if (strcmp(cfg->ports[p].name, nc->port) == 0)
-				break;
-		if (p == cfg->n_ports) {
-			neigh_fini();
-			return errno_log(EINVAL, "neigh", "neighbors[%u]: unknown port %s", i,
-					 nc->port);
-		}
-		ret = neigh_add_static(nc->family, nc->ip, &nc->mac, cfg->ports[p].port_id);
-		if (ret < 0) {
-			neigh_fini();
-			return ret;
-		}
-	}
 	return 0;
 }
 
-void neigh_fini(void)
+void neigh_table_fini(void)
 {
 	struct neigh_fast *nf = &molt_dp.neigh;
 
 	for (uint32_t i = 0; entries != NULL && i < capacity; i++)
 		if (entries[i].used)
-			neigh_drop_held(&entries[i], false);
+			neigh_hold_drop(&entries[i], false, clock_ns);
 	// Called once workers are stopped: nothing reads the tables any more.
 	rte_hash_free(nf->h4);
 	rte_hash_free(nf->h6);
@@ -224,16 +201,18 @@ struct neigh_entry *neigh_create(uint8_t family, const uint8_t *ip, uint16_t por
 	return e;
 }
 
+struct neigh_entry *neigh_get(uint8_t family, const uint8_t *ip, uint16_t port)
+{
+	struct neigh_entry *e = neigh_find(family, ip, port);
+
+	return e != NULL ? e : neigh_create(family, ip, port);
+}
+
 uint64_t neigh_l2(const struct neigh_entry *e)
 {
-	switch (e->state) {
-	case NEIGH_STATIC:
-	case NEIGH_REACHABLE:
-	case NEIGH_STALE:
+	if (neigh_resolved(e))
 		return nh_l2_make(NH_FORWARD, e->port, &e->mac);
-	default:
-		return nh_l2_make(NH_UNRESOLVED, e->port, NULL);
-	}
+	return nh_l2_make(NH_UNRESOLVED, e->port, NULL);
 }
 
 static bool nh_matches(const struct molt_nh *nh, const struct neigh_entry *e)
@@ -269,11 +248,11 @@ void neigh_update(struct neigh_entry *e, const struct rte_ether_addr *mac, enum 
 	e->probes = 0;
 	if (neigh_l2(e) != before)
 		neigh_publish(e);
-	neigh_flush(e);
+	neigh_hold_flush(e);
 }
 
 // Frees the entries whose grace period has passed (FIFO: tokens only grow).
-static void reclaim(void)
+void neigh_reclaim(void)
 {
 	uint32_t done = 0;
 
@@ -291,18 +270,13 @@ static void reclaim(void)
 	n_retired -= done;
 }
 
-void neigh_reclaim(void)
-{
-	reclaim();
-}
-
 void neigh_delete(struct neigh_entry *e)
 {
 	uint32_t idx = (uint32_t)(e - entries);
 	struct neigh_retired *r = &retired[n_retired++];
 	struct neigh_key k;
 
-	neigh_drop_held(e, false);
+	neigh_hold_drop(e, false, clock_ns);
 	e->state = NEIGH_FAILED;
 	neigh_publish(e);
 	make_key(&k, e->family, e->ip, e->port);
@@ -312,7 +286,7 @@ void neigh_delete(struct neigh_entry *e)
 	r->pos = e->in_fast ? rte_hash_del_key(fast_hash(e->family), e->ip) : -1;
 	r->token = molt_dp.qsbr != NULL ? rte_rcu_qsbr_start(molt_dp.qsbr) : 0;
 	e->used = false;
-	reclaim();
+	neigh_reclaim();
 }
 
 void neigh_foreach(void (*cb)(struct neigh_entry *e, void *arg), void *arg)
@@ -329,9 +303,7 @@ int neigh_add_static(uint8_t family, const uint8_t ip[16], const struct rte_ethe
 
 	if ((family != 4 && family != 6) || port >= MOLT_MAX_PORTS)
 		return -EINVAL;
-	e = neigh_find(family, ip, port);
-	if (e == NULL)
-		e = neigh_create(family, ip, port);
+	e = neigh_get(family, ip, port);
 	if (e == NULL)
 		return errno_log(ENOSPC, "neigh", "neighbour table full (%u entries)", capacity);
 	neigh_update(e, mac, NEIGH_STATIC);
@@ -424,10 +396,4 @@ void neigh_walk(void (*cb)(const struct neigh_info *n, void *arg), void *arg)
 		n.held = e->n_held;
 		cb(&n, arg);
 	}
-}
-
-void neigh_count_drop(uint16_t port, unsigned reason)
-{
-	if (port < MOLT_MAX_PORTS && reason < MOLT_DROP_MAX)
-		molt_port_ctr[port][MOLT_MAX_WORKERS].drops[reason]++;
 }
