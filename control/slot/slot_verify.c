@@ -23,7 +23,7 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 {
 	uint8_t buf[40] = {0};
 	uint64_t h = 0;
-	unsigned n = family == 4 ? 4 : 16;
+	unsigned n = family == 4 ? 4 : 16, len = 8 + n;
 
 	buf[0] = family;
 	buf[1] = plen;
@@ -35,12 +35,15 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 
 		buf[8 + i] = bits >= 8 ? prefix[i] : (uint8_t)(prefix[i] & (0xff00 >> bits));
 	}
-	if (nh->kind == NH_UNRESOLVED)
-		memcpy(buf + 24, nh->gateway, 16);
-	// Chained a word at a time: each word is mixed into everything before it, so two rules
-	// whose words are swapped do not hash alike. This runs twice per route of every build (the
-	// expected digest, then the walk): five mixes, not forty byte steps.
-	for (unsigned i = 0; i < sizeof(buf); i += 8) {
+	if (nh->kind == NH_UNRESOLVED) {
+		memcpy(buf + len, nh->gateway, nh->family == 4 ? 4 : 16);
+		len += nh->family == 4 ? 4 : 16;
+	}
+	// Only the bytes in use, packed: the first 8 say the families and kind, so the layout of
+	// the rest is known and no two rules encode alike. Chained a word at a time, each word mixed
+	// into everything before it: this runs twice per route of every build (the expected digest,
+	// then the walk), and an IPv4 rule is two mixes.
+	for (unsigned i = 0; i < len; i += 8) {
 		uint64_t w;
 
 		memcpy(&w, buf + i, sizeof(w));
