@@ -70,7 +70,8 @@ void neigh_hold_push(struct neigh_entry *e, struct rte_mbuf *m)
 static void send_held(const struct neigh_entry *e, struct rte_mbuf *m)
 {
 	uint16_t in_port = molt_mbuf_priv(m)->in_port;
-	uint32_t l3_len = e->family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint32_t l3_len = e->family == 4 ? sizeof(struct rte_ipv4_hdr) :
+					   sizeof(struct rte_ipv6_hdr);
 	struct rte_ether_hdr *eh;
 	void *l3;
 	uint8_t hops;
