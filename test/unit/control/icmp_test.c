@@ -67,6 +67,17 @@ static void check_err4(struct rte_mbuf *orig, struct rte_mbuf *r, uint8_t type, 
 	assert_memory_equal(ip + 28, oip, quote);
 }
 
+// Asks for a TTL exceeded error about m (received on p0), checks only whether the RFCs allow one
+// (0) or not (-EPERM), and frees m and the error.
+static void expect_ttl_err(struct rte_mbuf *m, int want)
+{
+	struct rte_mbuf *r = NULL;
+
+	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), want);
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free(m);
+}
+
 static void test_ttl_exceeded_v4(void **state)
 {
 	struct rte_mbuf *m = udp4("192.0.2.10", "203.0.113.5", 1, 100), *r = NULL;
@@ -97,37 +108,24 @@ static void test_unreach_v4_long_quote(void **state)
 
 static void test_no_error_v4(void **state)
 {
-	struct rte_mbuf *m, *r = NULL;
+	struct rte_mbuf *m;
 	uint8_t icmp[8] = {3, 1};	// a destination unreachable
 
 	// About an ICMP error.
-	m = h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "203.0.113.5", 1, 1, icmp, 8);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "203.0.113.5", 1, 1, icmp, 8),
+		       -EPERM);
 	// An echo request is not an error: it gets one.
 	icmp[0] = 8;
-	m = h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "203.0.113.5", 1, 1, icmp, 8);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), 0);
-	rte_pktmbuf_free(r);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "203.0.113.5", 1, 1, icmp, 8), 0);
 	// To multicast, to a subnet broadcast, from a non-unicast source.
-	m = udp4("192.0.2.10", "224.0.0.5", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
-	m = udp4("192.0.2.10", "198.51.100.255", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
-	m = udp4("0.0.0.0", "203.0.113.5", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
-	m = udp4("192.0.2.255", "203.0.113.5", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(udp4("192.0.2.10", "224.0.0.5", 1, 10), -EPERM);
+	expect_ttl_err(udp4("192.0.2.10", "198.51.100.255", 1, 10), -EPERM);
+	expect_ttl_err(udp4("0.0.0.0", "203.0.113.5", 1, 10), -EPERM);
+	expect_ttl_err(udp4("192.0.2.255", "203.0.113.5", 1, 10), -EPERM);
 	// In a link-layer broadcast frame.
 	m = udp4("192.0.2.10", "203.0.113.5", 1, 10);
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = bcast;
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(m, -EPERM);
 }
 
 static void set_frag4(struct rte_mbuf *m, uint16_t field)
@@ -145,17 +143,14 @@ static void set_frag4(struct rte_mbuf *m, uint16_t field)
 
 static void test_fragments_v4(void **state)
 {
-	struct rte_mbuf *m, *r = NULL;
+	struct rte_mbuf *m;
 
 	m = udp4("192.0.2.10", "203.0.113.5", 1, 100);
 	set_frag4(m, 0x2000 | 10);	// MF, offset 80 bytes: not the first fragment
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(m, -EPERM);
 	m = udp4("192.0.2.10", "203.0.113.5", 1, 100);
 	set_frag4(m, 0x2000);		// MF, offset 0: the first fragment gets an error
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), 0);
-	rte_pktmbuf_free(r);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(m, 0);
 }
 
 static struct rte_mbuf *udp6(const char *src, const char *dst, uint8_t hlim, uint16_t payload)
@@ -225,34 +220,22 @@ static void test_no_error_v6(void **state)
 {
 	uint8_t msg[16] = {1, 0};	// destination unreachable
 	uint8_t frag[24] = {17, 0, 0x00, 0x08 | 1, 0, 0, 0, 1};	// offset 1 (x8), M
-	struct rte_mbuf *m, *r = NULL;
+	struct rte_mbuf *m;
 
-	m = h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16),
+		       -EPERM);
 	msg[0] = 128;	// echo request: not an error
-	m = h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), 0);
-	rte_pktmbuf_free(r);
-	rte_pktmbuf_free(m);
-	m = udp6("2001:db8:1::10", "ff0e::1", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
-	m = udp6("::", "2001:db8:9::1", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
-	m = udp6("ff02::1", "2001:db8:9::1", 1, 10);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16),
+		       0);
+	expect_ttl_err(udp6("2001:db8:1::10", "ff0e::1", 1, 10), -EPERM);
+	expect_ttl_err(udp6("::", "2001:db8:9::1", 1, 10), -EPERM);
+	expect_ttl_err(udp6("ff02::1", "2001:db8:9::1", 1, 10), -EPERM);
 	// Behind a fragment header: a non-initial fragment gets nothing, the first one does.
 	m = h_ip6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, 44, frag, 24);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), -EPERM);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(m, -EPERM);
 	frag[3] = 1;
 	m = h_ip6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, 44, frag, 24);
-	assert_int_equal(icmp_error_build(m, h_port[0], ICMP_ERR_TTL_EXCEEDED, &r), 0);
-	rte_pktmbuf_free(r);
-	rte_pktmbuf_free(m);
+	expect_ttl_err(m, 0);
 }
 
 static void test_echo_v4(void **state)

@@ -409,14 +409,18 @@ static struct rte_mbuf *na(int pi, const char *src, const char *target, uint8_t 
 	return m;
 }
 
-// Checks an NS/NA we sent: addresses, hop limit, checksum, target and link-layer option.
-static void check_nd(struct rte_mbuf *m, int pi, uint8_t type, uint8_t flags,
-		     const struct rte_ether_addr *eth_dst, const char *src, const char *dst,
-		     const char *target)
+// Takes the next frame sent on port index pi and checks that it is the NS/NA we expect:
+// addresses, hop limit, checksum, target and link-layer option.
+static void expect_nd(int pi, uint8_t type, uint8_t flags, const struct rte_ether_addr *eth_dst,
+		      const char *src, const char *dst, const char *target)
 {
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	uint8_t *ip = l3(m), a[16];
+	struct rte_mbuf *m = h_sent(pi);
+	struct rte_ether_hdr *eh;
+	uint8_t *ip, a[16];
 
+	assert_non_null(m);
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ip = l3(m);
 	assert_memory_equal(&eh->dst_addr, eth_dst, 6);
 	assert_memory_equal(&eh->src_addr, &h_port_mac[pi], 6);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 14 + 40 + 32);
@@ -437,6 +441,7 @@ static void check_nd(struct rte_mbuf *m, int pi, uint8_t type, uint8_t flags,
 	assert_int_equal(ip[64], type == 135 ? 1 : 2);
 	assert_int_equal(ip[65], 1);
 	assert_memory_equal(ip + 66, &h_port_mac[pi], 6);
+	rte_pktmbuf_free(m);
 }
 
 static void test_ns_answered(void **state)
@@ -446,29 +451,19 @@ static void test_ns_answered(void **state)
 
 	neigh_input_nd(ns("2001:db8:1::10", "ff02::1:ff00:1", "2001:db8:1::1", &gw_mac, 255),
 		       h_port[0]);
-	m = h_sent(H_P0);
-	assert_non_null(m);
-	check_nd(m, H_P0, 136, 0xe0, &gw_mac, "2001:db8:1::1", "2001:db8:1::10",
-		 "2001:db8:1::1");
-	rte_pktmbuf_free(m);
+	expect_nd(H_P0, 136, 0xe0, &gw_mac, "2001:db8:1::1", "2001:db8:1::10", "2001:db8:1::1");
 	assert_string_equal(state_of("2001:db8:1::10"), "reachable");
 	assert_int_equal(fast_l2(6, "2001:db8:1::10"), nh_l2_make(NH_FORWARD, h_port[0], &gw_mac));
 
 	// Our link-local address, without a source link-layer option: back to the frame source.
 	neigh_input_nd(ns("fe80::10", "fe80::ff:fe00:100", "fe80::ff:fe00:100", NULL, 255),
 		       h_port[0]);
-	m = h_sent(H_P0);
-	assert_non_null(m);
-	check_nd(m, H_P0, 136, 0xe0, &h_host_mac, "fe80::ff:fe00:100", "fe80::10",
-		 "fe80::ff:fe00:100");
-	rte_pktmbuf_free(m);
+	expect_nd(H_P0, 136, 0xe0, &h_host_mac, "fe80::ff:fe00:100", "fe80::10",
+		  "fe80::ff:fe00:100");
 
 	// DAD: to all nodes, not "solicited".
 	neigh_input_nd(ns("::", "ff02::1:ff00:1", "2001:db8:1::1", NULL, 255), h_port[0]);
-	m = h_sent(H_P0);
-	assert_non_null(m);
-	check_nd(m, H_P0, 136, 0xa0, &all_nodes, "2001:db8:1::1", "ff02::1", "2001:db8:1::1");
-	rte_pktmbuf_free(m);
+	expect_nd(H_P0, 136, 0xa0, &all_nodes, "2001:db8:1::1", "ff02::1", "2001:db8:1::1");
 
 	// Not ours (p1's address on p0), forged hop limit, bad checksum: silence.
 	neigh_input_nd(ns("2001:db8:1::10", "ff02::1:ff00:1", "2001:db8:2::1", &gw_mac, 255),
@@ -492,11 +487,8 @@ static void test_nd_resolve_linklocal(void **state)
 	p = h_ip6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:77::1", 9, 17, l4, 16);
 	h_addr("fe80::1", dst);
 	neigh_resolve_and_hold(p, 6, dst, h_port[1]);
-	m = h_sent(H_P1);
-	assert_non_null(m);
 	// To the solicited-node group, from our link-local address.
-	check_nd(m, H_P1, 135, 0, &sn, "fe80::ff:fe00:101", "ff02::1:ff00:1", "fe80::1");
-	rte_pktmbuf_free(m);
+	expect_nd(H_P1, 135, 0, &sn, "fe80::ff:fe00:101", "ff02::1:ff00:1", "fe80::1");
 
 	neigh_input_nd(na(H_P1, "fe80::1", "fe80::1", 0x60, &gw_mac), h_port[1]);
 	assert_string_equal(state_of("fe80::1"), "reachable");
