@@ -5,11 +5,12 @@
 // has no insert or delete, every change is a new build (a new generation), so nothing in it
 // is ever written while workers read it.
 //
-// Layout (same for both families, see molt_priv.h): a direct-indexed top level on the first
-// MOLT4_TOP_BITS / MOLT6_TOP_BITS bits of the address, whose entries are a next hop or a
-// reference to a multibit node; nodes of stride 6 hold two 64-bit bitmaps (which of the 64
-// children are nodes, and where a new run of equal leaves starts) and two base indices, so
-// a child or a leaf is found by a popcount. Leaves are run-length compressed per node.
+// Layout (see molt_priv.h): a direct-indexed top level on the first 18 (IPv4) or 16 (IPv6)
+// bits of the address, whose entries are a next hop or a reference to a multibit node; nodes
+// of stride 6 hold two 64-bit bitmaps (which of the 64 children are nodes, and where a new run
+// of equal leaves starts) and two base indices, so a child or a leaf is found by a popcount.
+// Leaves are run-length compressed per node. IPv6 also has skip nodes, which stand for a chain
+// of single-child nodes (path compression).
 //
 // A per-build seed shuffles where chunks of sibling groups and of leaf runs are placed, and
 // keys an XOR encoding of every top entry, node and leaf: two builds of one table with
@@ -68,7 +69,8 @@ struct molt_stats {
 	uint8_t family; // 4 or 6
 	uint8_t top_bits; // direct-indexed bits
 	uint64_t rules; // rules built from
-	uint64_t nodes; // multibit nodes
+	uint64_t nodes; // multibit nodes, skip nodes included
+	uint64_t skips; // IPv6 nodes that stand for a chain of nodes
 	uint64_t leaves; // compressed leaves
 	size_t bytes; // the whole mapping (header, top level, nodes, leaves)
 	uint64_t seed;

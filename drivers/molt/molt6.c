@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// IPv6 bulk lookup: the IPv4 scheme (molt4.c) over a 128-bit key held as two 64-bit words.
-// With a 16-bit top level and 6-bit strides, no node's 6 bits straddle the two words, and all
-// addresses of a pass are at the same depth, so the word a pass reads is chosen once per pass.
+// IPv6 bulk lookup: the IPv4 scheme (molt4.c) over a 128-bit key, with skip nodes (path
+// compression, molt_priv.h). A skip node moves an address down as many bits as its path, so
+// addresses of one pass are at different depths: each keeps its own.
 
 #include <endian.h>
 #include <string.h>
 
 #include "drivers/molt/molt_lookup.h"
-
-static_assert((64 - MOLT6_TOP_BITS) % MOLT_STRIDE == 0, "a node's bits straddle two words");
 
 static inline uint64_t load_be64(const uint8_t *p)
 {
@@ -16,6 +14,37 @@ static inline uint64_t load_be64(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return be64toh(v);
+}
+
+// The 64 address bits from bit off on (off < 128; bits past the address read as zero).
+static inline uint64_t bits_from(uint64_t hi, uint64_t lo, unsigned off)
+{
+	unsigned __int128 a = (unsigned __int128)hi << 64 | lo;
+
+	return (uint64_t)((a << off) >> 64);
+}
+
+struct step6 {
+	struct molt_step st;
+	unsigned depth; // bits the step moves down
+};
+
+// One step through node d for an address whose bits from the node's depth on are x: a normal
+// node's child, or a skip node's target or fallback leaf. Both are computed and one is picked
+// by the node's kind, without a branch.
+static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key)
+{
+	uint64_t bases = d->bases ^ node_key, vec = d->vec, lv = d->leafvec;
+	uint32_t nb = (uint32_t)bases, lb = (uint32_t)(bases >> 32);
+	unsigned c = (unsigned)(x >> (64 - MOLT_STRIDE)), skip = nb >> 31;
+	struct molt_step n = molt_step(d, c, node_key);
+	struct step6 s;
+
+	s.st.is_node = skip ? ((x ^ vec) & lv) == 0 : n.is_node;
+	s.st.next = skip ? nb & ~MOLT_SKIP : n.next;
+	s.st.leaf = skip ? lb : n.leaf;
+	s.depth = skip ? (unsigned)__builtin_popcountll(lv) : MOLT_STRIDE;
+	return s;
 }
 
 static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint32_t *out,
@@ -27,7 +56,7 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 	const uint64_t node_key = f->node_key;
 	uint64_t hi[MOLT_BATCH], lo[MOLT_BATCH];
 	uint32_t cur[MOLT_BATCH], leaf[MOLT_BATCH];
-	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH];
+	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH], off[MOLT_BATCH];
 	unsigned n_deep = 0, live;
 
 	for (unsigned i = 0; i < m; i++) {
@@ -46,22 +75,22 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 	for (unsigned j = 0; j < n_deep; j++) {
 		__builtin_prefetch(&nodes[cur[j]]);
 		lane[j] = deep[j];
+		off[deep[j]] = MOLT6_TOP_BITS;
 	}
-	live = n_deep;
-	for (unsigned off = MOLT6_TOP_BITS; live > 0; off += MOLT_STRIDE) {
-		const uint64_t *w = off < 64 ? hi : lo;
-		unsigned sh = off & 63, k = 0;
+	for (live = n_deep; live > 0;) {
+		unsigned k = 0;
 
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = lane[j];
-			unsigned c = (unsigned)((w[i] << sh) >> (64 - MOLT_STRIDE));
-			struct molt_step st = molt_step(&nodes[cur[j]], c, node_key);
+			struct step6 s = step6(&nodes[cur[j]], bits_from(hi[i], lo[i], off[i]),
+					       node_key);
 
-			leaf[i] = st.leaf;
-			cur[k] = st.next;
+			leaf[i] = s.st.leaf;
+			off[i] = (uint8_t)(off[i] + s.depth);
+			cur[k] = s.st.next;
 			lane[k] = (uint8_t)i;
-			k += st.is_node;
-			molt_prefetch_next(nodes, leaves, st);
+			k += s.st.is_node;
+			molt_prefetch_next(nodes, leaves, s.st);
 		}
 		live = k;
 	}

@@ -68,7 +68,8 @@ static uint32_t put_group(struct molt_plan *p, const struct molt_node *kids, uns
 	return (uint32_t)p->g_next++;
 }
 
-// Where group g starts (the writing walk), for a reference to it.
+// Where group g starts (the writing walk), for a reference to it; 0 for none (a node with no
+// node child never reads its node_base, nor one with no leaf child its leaf_base).
 static inline uint32_t group_at(const struct molt_plan *p, uint32_t g)
 {
 	return p->emit && g != NONE ? p->gpos[g] : 0;
@@ -114,13 +115,67 @@ static uint64_t run_starts(const uint32_t *vals, uint64_t vec, uint64_t cand)
 	return starts;
 }
 
+// A node as build_node makes it, before its parent writes it into a sibling group: a normal
+// node (len 0) or a skip node, whose fallback leaf is written only then, because a parent
+// that is a chain too takes the skip over instead (molt_priv.h).
+struct bnode {
+	uint64_t vec; // normal: node children; skip: the path's bits, left-aligned
+	uint64_t leafvec; // normal: run starts; skip: mask of the path's bits
+	uint32_t group; // normal: child group or NONE; skip: the one-node group it leads to
+	uint32_t run; // normal: leaf run or NONE
+	uint32_t fallback; // skip: the value of an address off the path
+	unsigned len; // skip: bits of the path; 0: a normal node
+};
+
+// Node b as it goes into the image; writes a skip node's fallback leaf first.
+static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
+{
+	uint32_t r = b->run, lo = group_at(p, b->group);
+
+	if (b->len > 0) {
+		r = put_run(p, &b->fallback, 1);
+		lo |= MOLT_SKIP;
+		p->n_skips += !p->emit;
+	}
+	return (struct molt_node){
+		.vec = b->vec,
+		.leafvec = b->leafvec,
+		.bases = ((uint64_t)run_at(p, r) << 32 | lo) ^ p->node_key,
+	};
+}
+
+// A chain node (one node child kid at c, every leaf child v) as a skip node: kid's path one
+// node longer when kid is a skip node with the same fallback, else a path of 6 bits to kid.
+static void make_skip(struct molt_plan *p, const struct bnode *kid, unsigned c, uint32_t v,
+		      struct bnode *out)
+{
+	uint64_t path = (uint64_t)c << (64 - MOLT_STRIDE);
+
+	if (kid->len > 0 && kid->fallback == v && kid->len + MOLT_STRIDE <= MOLT_SKIP_MAX) {
+		*out = *kid;
+		out->vec = path | kid->vec >> MOLT_STRIDE;
+		out->len = kid->len + MOLT_STRIDE;
+	} else {
+		struct molt_node e = encode(p, kid);
+
+		*out = (struct bnode){
+			.vec = path,
+			.group = put_group(p, &e, 1),
+			.run = NONE,
+			.fallback = v,
+			.len = MOLT_STRIDE,
+		};
+	}
+	out->leafvec = ~UINT64_C(0) << (64 - out->len);
+}
+
 // The node for a region at depth off whose longest covering rule gives def, from k[0..n)
 // (rules inside the region, each longer than off), into *out. Returns false when the region
 // turns out uniform (every address maps to *uniform): the parent keeps a leaf instead.
 static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, unsigned off,
-		       uint32_t def, struct molt_node *out, uint32_t *uniform)
+		       uint32_t def, struct bnode *out, uint32_t *uniform)
 {
-	struct molt_node kids[64];
+	struct bnode kids[64];
 	uint32_t vals[64], run[64];
 	unsigned nk = 0, nrun = 0;
 	uint64_t vec = 0, cand = 0;
@@ -163,15 +218,21 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		*uniform = run[0];
 		return false;
 	}
-	// Runs and groups are numbered in this order (run, then group, after the children's) in
-	// both walks.
+	if (p->skip && nk == 1 && nrun == 1) {
+		make_skip(p, &kids[0], (unsigned)__builtin_ctzll(vec), run[0], out);
+		return p->err == 0;
+	}
+	// Runs and groups are numbered in the order they are put, the same in both walks.
+	struct molt_node enc[64];
 	uint32_t r = nrun > 0 ? put_run(p, run, nrun) : NONE;
-	uint32_t g = nk > 0 ? put_group(p, kids, nk) : NONE;
-	*out = (struct molt_node){
+
+	for (unsigned j = 0; j < nk; j++)
+		enc[j] = encode(p, &kids[j]);
+	*out = (struct bnode){
 		.vec = vec,
 		.leafvec = leafvec,
-		.bases = ((uint64_t)(run_at(p, r) - 1) << 32 | (uint32_t)(group_at(p, g) - 1)) ^
-			 p->node_key,
+		.group = nk > 0 ? put_group(p, enc, nk) : NONE,
+		.run = r,
 	};
 	return p->err == 0;
 }
@@ -203,13 +264,14 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 			continue;
 		}
 		size_t t = k[i].hi >> (64 - tb), end = i;
-		struct molt_node node;
+		struct bnode node;
 		uint32_t u;
 
 		while (end < n && k[end].plen > tb && k[end].hi >> (64 - tb) == t)
 			end++;
 		if (build_node(p, k + i, end - i, tb, top[t], &node, &u)) {
-			uint32_t g = put_group(p, &node, 1);
+			struct molt_node e = encode(p, &node);
+			uint32_t g = put_group(p, &e, 1);
 
 			top[t] = MOLT_NODE | group_at(p, g);
 		} else if (p->err == 0) {

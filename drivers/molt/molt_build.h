@@ -16,6 +16,7 @@
 
 struct molt_plan {
 	unsigned top_bits;
+	bool skip; // chains become skip nodes (IPv6)
 	bool emit; // false: sizing walk; true: writing walk
 	int err;
 	// Sizing walk: lengths in meeting order.
@@ -23,7 +24,7 @@ struct molt_plan {
 	size_t n_groups, cap_groups;
 	uint32_t *run_len; // leaves per run
 	size_t n_runs, cap_runs;
-	uint64_t n_nodes, n_leaves;
+	uint64_t n_nodes, n_skips, n_leaves;
 	uint32_t *top_vals; // sizing walk's top level (values, unencoded)
 	// Writing walk: where the i-th group and run go, and the image's arrays.
 	const uint32_t *gpos, *rpos;
@@ -36,7 +37,7 @@ struct molt_plan {
 };
 
 // Walks k[0..n) (sorted, distinct, validated), sizing (p->emit false: p starts zeroed but for
-// top_bits) or writing (p->emit true: gpos, rpos, key and the arrays set, counters zero).
+// top_bits and skip) or writing (p->emit true: gpos, rpos, key and the arrays set, counters zero).
 // Returns 0, -ENOMEM or -E2BIG.
 int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n);
 // Frees what the sizing walk allocated.

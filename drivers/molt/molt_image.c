@@ -101,7 +101,10 @@ static uint32_t *shuffle_positions(const uint32_t *len, size_t n, uint64_t *rng)
 struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,
 				  unsigned flags)
 {
-	struct molt_plan p = { .top_bits = family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS };
+	struct molt_plan p = {
+		.top_bits = family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS,
+		.skip = family == 6,
+	};
 	uint32_t *gpos = NULL, *rpos = NULL;
 	struct molt_fib *f = NULL;
 	uint8_t *map = NULL;
@@ -135,6 +138,7 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 		.seed = seed,
 		.n_rules = n,
 		.n_nodes = p.n_nodes,
+		.n_skips = p.n_skips,
 		.n_leaves = p.n_leaves,
 		.map_len = len,
 		.top = (uint32_t *)(map + off_top),
@@ -184,6 +188,7 @@ void molt_get_stats(const struct molt_fib *f, struct molt_stats *st)
 		.top_bits = f->top_bits,
 		.rules = f->n_rules,
 		.nodes = f->n_nodes,
+		.skips = f->n_skips,
 		.leaves = f->n_leaves,
 		.bytes = f->map_len,
 		.seed = f->seed,

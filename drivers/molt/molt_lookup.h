@@ -17,14 +17,16 @@ struct molt_step {
 	unsigned is_node; // 0 or 1
 };
 
-// Child c of node d: both candidate indices are computed, so the caller need not branch.
+// Child c of normal node d: both candidate indices are computed, so the caller need not
+// branch.
 static inline struct molt_step molt_step(const struct molt_node *d, unsigned c, uint64_t node_key)
 {
 	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
 
 	return (struct molt_step){
-		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto),
-		.leaf = (uint32_t)(bases >> 32) + (uint32_t)__builtin_popcountll(d->leafvec & upto),
+		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto) - 1,
+		.leaf = (uint32_t)(bases >> 32) +
+			(uint32_t)__builtin_popcountll(d->leafvec & upto) - 1,
 		.is_node = (unsigned)(vec >> c) & 1,
 	};
 }

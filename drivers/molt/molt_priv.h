@@ -13,12 +13,19 @@
 // MOLT_NODE | index of a node.
 //
 // A node covers the 6 address bits after its depth: child c (0..63) is either a node (bit c of
-// vec) or a leaf. The node children of one node are contiguous (a sibling group), found as
-// node_base + popcount(vec & bits 0..c). Among the leaf children, a run of equal next hops is
-// stored once: bit c of leafvec marks the leaf child where a new run starts, and the leaf of
-// child c is leaf_base + popcount(leafvec & bits 0..c). Bits past the end of the address
-// (IPv4's last node, IPv6's last node) read as zero, so those children repeat their
-// neighbour's value and compress away.
+// vec) or a leaf. The node children of one node are contiguous (a sibling group), the one of
+// child c at node_base + popcount(vec & bits 0..c) - 1. Among the leaf children, a run of equal
+// next hops is stored once: bit c of leafvec marks the leaf child where a new run starts, and
+// the leaf of child c is at leaf_base + popcount(leafvec & bits 0..c) - 1. Bits past the end
+// of the address (IPv4's last node, IPv6's last node) read as zero, so those children repeat
+// their neighbour's value and compress away.
+//
+// IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
+// one node child and one run of leaves, all of one value: an IPv6 table is mostly such chains
+// between an allocation and its more-specifics. vec holds the address bits of the chain's path
+// (left-aligned from the node's depth), leafvec a mask of as many bits (6 per node of the
+// chain); an address with those bits continues at node node_base & ~MOLT_SKIP, as deep as
+// the mask is long, and any other takes the one leaf at leaf_base.
 #pragma once
 
 #include <assert.h>
@@ -36,14 +43,15 @@
 #define MOLT_NODE 0x80000000u // top entry: a node index follows in the low 31 bits
 #define MOLT_MISS FIB_NH_MAX // a value that decodes to FIB_NH_MISS
 #define MOLT_INDEX_MAX 0x7fffffffu // node and leaf indices are 31-bit
+#define MOLT_SKIP 0x80000000u // node_base of a skip node
+#define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
 
 struct molt_node {
 	uint64_t vec; // bit c: child c is a node
 	uint64_t leafvec; // bit c: a run of equal leaves starts at leaf child c
-	// (index of the first child node - 1) | (index of the first leaf - 1) << 32, both mod 2^32,
-	// XORed with node_key
+	// node_base | leaf_base << 32, XORed with node_key
 	uint64_t bases;
 };
 
@@ -55,7 +63,8 @@ struct molt_fib {
 	uint64_t node_key; // XORed into every node's bases
 	uint64_t seed;
 	uint64_t n_rules;
-	uint64_t n_nodes;
+	uint64_t n_nodes; // skip nodes included
+	uint64_t n_skips;
 	uint64_t n_leaves;
 	size_t map_len; // bytes mapped, from the header's own address
 	const uint32_t *top;
