@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/dp_priv.h"
+#include "dataplane/ip4_hdr.h"
 
 #define FAST_MIN_LEN ((uint32_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
 
@@ -36,9 +37,6 @@ static inline uint16_t ld16(const uint8_t *p)
 	return v;
 }
 
-// First octets a router may forward from and to: not 0, 127 or 224..255 (RFC 1812 5.3.7, the
-// classes ip4_input never looks up). A 256-byte table stays in L1 and costs one load.
-static const uint8_t fwd_octet[256] = {[1 ... 126] = 1, [128 ... 223] = 1};
 
 // Byte patterns compared as whole words, built from memory order so they hold on any CPU: the
 // frame's first 16 bytes as two words, of which the destination MAC (bytes 0..5), ethertype
@@ -60,17 +58,6 @@ static inline void fast_key_init(struct fast_key *k, const struct rte_ether_addr
 	k->w0_mask = ld64(m0);
 	k->w1 = ld64(k1);
 	k->w1_mask = ld64(m1);
-}
-
-// The 20-byte header sums to 0xffff in one's complement (ip4_cksum_ok in ip4_input.c). Every
-// fold of the carries keeps the sum modulo 0xffff and a non-zero sum non-zero, so that is a
-// non-zero plain sum divisible by 0xffff: five loads, four adds and a multiply, no folding.
-static inline unsigned cksum20_ok(const uint8_t *ip)
-{
-	uint64_t sum = (uint64_t)ld32(ip) + ld32(ip + 4) + ld32(ip + 8) + ld32(ip + 12) +
-		       ld32(ip + 16);
-
-	return (unsigned)(sum != 0) & (unsigned)(sum % 0xffff == 0);
 }
 
 // Whether m takes the fast path: exactly the frames that eth_input queues as IPv4 and
@@ -97,8 +84,8 @@ static inline unsigned fast_ok(const struct rte_mbuf *m, const struct fast_key *
 	// Bitwise & on 0/1 values on purpose: one branch per packet, not one per check.
 	return (unsigned)(hdr == 0) &
 	       (unsigned)(tlen - (uint32_t)sizeof(struct rte_ipv4_hdr) <= frame - FAST_MIN_LEN) &
-	       fwd_octet[ip[offsetof(struct rte_ipv4_hdr, src_addr)]] &
-	       fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]] & cksum20_ok(ip);
+	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, src_addr)]] &
+	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]] & (unsigned)ip4_cksum_ok(ip, 5);
 }
 
 // Takes pkts[i] if it is a fast frame: its destination into c->dst4[i], its length into *bytes.

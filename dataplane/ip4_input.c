@@ -3,48 +3,15 @@
 // never looks up (5.3.7), collecting the rest of the burst's destinations for one bulk lookup.
 // Nothing is trimmed: Ethernet padding may make the frame longer than total length.
 #include "dataplane/dp_priv.h"
+#include "dataplane/ip4_hdr.h"
 
 #define IP4_HDR_MIN sizeof(struct rte_ipv4_hdr)
-
-// One's complement sum over the header, 32 bits at a time (the carries land in the upper half
-// of the 64-bit accumulator and are folded back). A correct header, checksum field included,
-// sums to 0xffff; byte order does not matter since 0xffff is its own swap.
-static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, unsigned ihl)
-{
-	const uint8_t *p = (const uint8_t *)ip;
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < ihl; i++) {
-		uint32_t w;
-
-		memcpy(&w, p + 4 * i, sizeof(w)); // the header is only 2-byte aligned
-		sum += w;
-	}
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
-}
 
 // RFC 1812 5.3.7 / 4.2.2.11: 0/8, 127/8, multicast and class E (with limited broadcast) are
 // not valid sources.
 static inline bool ip4_bad_source(uint32_t src)
 {
-	uint8_t top = (uint8_t)(src >> 24);
-
-	return top == 0 || top == 127 || top >= 224;
-}
-
-// The same first-octet classes, 0, 127 and 224..255, as one bit test (addr in network order,
-// so its first byte is the top octet). A destination in them is never looked up (5.3.7).
-static inline uint64_t ip4_odd_class(rte_be32_t addr)
-{
-	static const uint64_t odd[4] = {UINT64_C(1), UINT64_C(1) << 63, 0,
-					UINT64_C(0xffffffff00000000)};
-	uint8_t top = ((const uint8_t *)&addr)[0];
-
-	return (odd[top >> 6] >> (top & 63)) & 1;
+	return !ip4_octet_forwardable((uint8_t)(src >> 24));
 }
 
 // The common packet in one pass with few branches: a 20-byte header, lengths that fit, a
@@ -60,7 +27,8 @@ static inline bool ip4_plain(const struct rte_ipv4_hdr *ip, uint32_t avail, uint
 	// Bitwise & on 0/1 values on purpose: one branch instead of five.
 	return ((unsigned)(ip->version_ihl == 0x45) & (unsigned)(tlen >= IP4_HDR_MIN) &
 		(unsigned)(tlen <= frame) &
-		(unsigned)((ip4_odd_class(ip->src_addr) | ip4_odd_class(ip->dst_addr)) == 0) &
+		(unsigned)ip4_fwd_octet[((const uint8_t *)&ip->src_addr)[0]] &
+		(unsigned)ip4_fwd_octet[((const uint8_t *)&ip->dst_addr)[0]] &
 		(unsigned)ip4_cksum_ok(ip, IP4_HDR_MIN / 4)) != 0;
 }
 
@@ -115,7 +83,7 @@ void ip4_input(struct dp_ctx *c, uint16_t from)
 		}
 		dst = rte_be_to_cpu_32(ip->dst_addr);
 		top = (uint8_t)(dst >> 24);
-		if (unlikely(top == 0 || top == 127 || top >= 224)) {
+		if (unlikely(!ip4_octet_forwardable(top))) {
 			// Limited broadcast is for us (e.g. DHCP); multicast routing is not
 			// supported, and 0/8, 127/8 and class E must never be forwarded.
 			if (dst == UINT32_MAX)

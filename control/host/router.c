@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dataplane/ip4_hdr.h"
 #include "control/host/router.h"
 #include "dataplane/dataplane.h"
 
@@ -144,7 +145,7 @@ bool router_is_bcast4(const uint8_t ip[4])
 
 bool router_ip4_src_unicast(const uint8_t a[4])
 {
-	if (a[0] == 0 || a[0] == 127 || a[0] >= 224)
+	if (!ip4_octet_forwardable(a[0]))
 		return false;
 	return !router_is_bcast4(a);
 }
