@@ -35,7 +35,7 @@ struct feed_sync {
 	uint64_t next_try_ns;	// next reopen / snapshot attempt
 	// counters (feed.status)
 	uint64_t applied, overruns, resyncs, corrupt, reopens, losses;
-	uint64_t last_batch_ns;	// CLOCK_MONOTONIC when entries were last applied
+	uint64_t last_batch_ns;	// when entries were last applied (molt_now_ns)
 	char last_error[256];
 };
 
