@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash_crc.h>
+
 #include "drivers/prefix.h"
 #include "drivers/shadow.h"
 
@@ -39,20 +41,10 @@ static inline void slot_set_meta(uint8_t *slot, uint32_t m)
 	memcpy(slot, &m, sizeof(m));
 }
 
-static uint32_t hash_key(const struct shadow *s, const void *key, uint8_t plen)
+// DPDK's CRC32 hash (the hardware instruction where the CPU has it), seeded with the length.
+static inline uint32_t hash_key(const struct shadow *s, const void *key, uint8_t plen)
 {
-	const uint8_t *k = key;
-	uint64_t h = plen;
-
-	for (unsigned i = 0; i < s->key_len; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, k + i, sizeof(w));
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	h *= 0xbf58476d1ce4e5b9ull;
-	return (uint32_t)(h >> 32);
+	return rte_hash_crc(key, s->key_len, plen);
 }
 
 static inline bool slot_matches(const struct shadow *s, const uint8_t *slot, const void *key,
