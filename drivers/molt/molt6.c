@@ -30,19 +30,20 @@ struct step6 {
 };
 
 // One step through node d for an address whose bits from the node's depth on are x: a normal
-// node's child, or a skip node's target or fallback leaf. Both are computed and one is picked
-// by the node's kind, without a branch.
+// node's child, or where a skip node's path leads. Both are computed and one is picked by the
+// node's kind, without a branch.
 static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key)
 {
 	uint64_t bases = d->bases ^ node_key, vec = d->vec, lv = d->leafvec;
 	uint32_t nb = (uint32_t)bases, lb = (uint32_t)(bases >> 32);
-	unsigned c = (unsigned)(x >> (64 - MOLT_STRIDE)), skip = nb >> 31;
+	unsigned c = (unsigned)(x >> (64 - MOLT_STRIDE)), skip = nb >> 31, to_leaf = lb >> 31;
+	unsigned on_path = ((x ^ vec) & lv) == 0;
 	struct molt_step n = molt_step(d, c, node_key);
 	struct step6 s;
 
-	s.st.is_node = skip ? ((x ^ vec) & lv) == 0 : n.is_node;
+	s.st.is_node = skip ? on_path & !to_leaf : n.is_node;
 	s.st.next = skip ? nb & ~MOLT_SKIP : n.next;
-	s.st.leaf = skip ? lb : n.leaf;
+	s.st.leaf = skip ? (on_path ? nb & ~MOLT_SKIP : lb & ~MOLT_SKIP_LEAF) : n.leaf;
 	s.depth = skip ? (unsigned)__builtin_popcountll(lv) : MOLT_STRIDE;
 	return s;
 }

@@ -116,57 +116,104 @@ static uint64_t run_starts(const uint32_t *vals, uint64_t vec, uint64_t cand)
 }
 
 // A node as build_node makes it, before its parent writes it into a sibling group: a normal
-// node (len 0) or a skip node, whose fallback leaf is written only then, because a parent
-// that is a chain too takes the skip over instead (molt_priv.h).
+// node (len 0) or a skip node, whose leaves are written only then, because a parent that is a
+// chain too takes the skip over instead (molt_priv.h).
 struct bnode {
 	uint64_t vec; // normal: node children; skip: the path's bits, left-aligned
 	uint64_t leafvec; // normal: run starts; skip: mask of the path's bits
-	uint32_t group; // normal: child group or NONE; skip: the one-node group it leads to
+	uint32_t group; // normal: child group or NONE; skip to a node: its one-node group
 	uint32_t run; // normal: leaf run or NONE
 	uint32_t fallback; // skip: the value of an address off the path
+	uint32_t target; // skip to a leaf: the value of an address on the path
+	bool to_leaf; // skip: the path ends in a leaf (target), not a node (group)
 	unsigned len; // skip: bits of the path; 0: a normal node
 };
 
-// Node b as it goes into the image; writes a skip node's fallback leaf first.
+// Node b as it goes into the image; writes a skip node's leaves first.
 static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 {
-	uint32_t r = b->run, lo = group_at(p, b->group);
+	uint32_t lo = group_at(p, b->group), hi = run_at(p, b->run);
 
 	if (b->len > 0) {
-		r = put_run(p, &b->fallback, 1);
+		if (b->to_leaf)
+			lo = run_at(p, put_run(p, &b->target, 1));
 		lo |= MOLT_SKIP;
+		hi = run_at(p, put_run(p, &b->fallback, 1)) | (b->to_leaf ? MOLT_SKIP_LEAF : 0);
 		p->n_skips += !p->emit;
 	}
 	return (struct molt_node){
 		.vec = b->vec,
 		.leafvec = b->leafvec,
-		.bases = ((uint64_t)run_at(p, r) << 32 | lo) ^ p->node_key,
+		.bases = ((uint64_t)hi << 32 | lo) ^ p->node_key,
 	};
+}
+
+static void set_path(struct bnode *b, uint64_t path, unsigned len)
+{
+	b->vec = path;
+	b->len = len;
+	b->leafvec = ~UINT64_C(0) << (64 - len);
 }
 
 // A chain node (one node child kid at c, every leaf child v) as a skip node: kid's path one
 // node longer when kid is a skip node with the same fallback, else a path of 6 bits to kid.
-static void make_skip(struct molt_plan *p, const struct bnode *kid, unsigned c, uint32_t v,
-		      struct bnode *out)
+static void chain_skip(struct molt_plan *p, const struct bnode *kid, unsigned c, uint32_t v,
+		       struct bnode *out)
 {
 	uint64_t path = (uint64_t)c << (64 - MOLT_STRIDE);
 
 	if (kid->len > 0 && kid->fallback == v && kid->len + MOLT_STRIDE <= MOLT_SKIP_MAX) {
 		*out = *kid;
-		out->vec = path | kid->vec >> MOLT_STRIDE;
-		out->len = kid->len + MOLT_STRIDE;
+		set_path(out, path | kid->vec >> MOLT_STRIDE, kid->len + MOLT_STRIDE);
 	} else {
 		struct molt_node e = encode(p, kid);
 
-		*out = (struct bnode){
-			.vec = path,
-			.group = put_group(p, &e, 1),
-			.run = NONE,
-			.fallback = v,
-			.len = MOLT_STRIDE,
-		};
+		*out = (struct bnode){ .group = put_group(p, &e, 1), .run = NONE, .fallback = v };
+		set_path(out, path, MOLT_STRIDE);
 	}
-	out->leafvec = ~UINT64_C(0) << (64 - out->len);
+}
+
+// Whether children [a, b) are an aligned block of 2^j (< 64) children.
+static bool aligned_block(unsigned a, unsigned b)
+{
+	unsigned size = b - a;
+
+	return size < 64 && (size & (size - 1)) == 0 && a % size == 0;
+}
+
+// A node with leaf children only, all of one value but for an aligned block of another (a
+// more-specific rule alone in its region), as a skip node to a leaf: the block's bits are its
+// path. Returns false when the node is not of that form.
+static bool block_skip(const uint32_t *run, unsigned nrun, uint64_t leafvec, struct bnode *out)
+{
+	uint64_t later = leafvec & (leafvec - 1);
+	unsigned s1 = (unsigned)__builtin_ctzll(later), s2 = 64;
+	uint32_t outside = run[0], inside = run[1];
+
+	if (nrun == 3 && run[2] == run[0]) {
+		s2 = (unsigned)__builtin_ctzll(later & (later - 1));
+	} else if (nrun != 2) {
+		return false;
+	} else if (!aligned_block(s1, 64)) {
+		// The block may be the first run instead.
+		s2 = s1;
+		s1 = 0;
+		outside = run[1];
+		inside = run[0];
+	}
+	if (!aligned_block(s1, s2))
+		return false;
+	unsigned j = (unsigned)__builtin_ctz(s2 - s1), len = MOLT_STRIDE - j;
+
+	*out = (struct bnode){
+		.group = NONE,
+		.run = NONE,
+		.fallback = outside,
+		.target = inside,
+		.to_leaf = true,
+	};
+	set_path(out, (uint64_t)(s1 >> j) << (64 - len), len);
+	return true;
 }
 
 // The node for a region at depth off whose longest covering rule gives def, from k[0..n)
@@ -219,9 +266,11 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		return false;
 	}
 	if (p->skip && nk == 1 && nrun == 1) {
-		make_skip(p, &kids[0], (unsigned)__builtin_ctzll(vec), run[0], out);
+		chain_skip(p, &kids[0], (unsigned)__builtin_ctzll(vec), run[0], out);
 		return p->err == 0;
 	}
+	if (p->skip && nk == 0 && block_skip(run, nrun, leafvec, out))
+		return true;
 	// Runs and groups are numbered in the order they are put, the same in both walks.
 	struct molt_node enc[64];
 	uint32_t r = nrun > 0 ? put_run(p, run, nrun) : NONE;

@@ -21,11 +21,13 @@
 // their neighbour's value and compress away.
 //
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
-// one node child and one run of leaves, all of one value: an IPv6 table is mostly such chains
-// between an allocation and its more-specifics. vec holds the address bits of the chain's path
-// (left-aligned from the node's depth), leafvec a mask of as many bits (6 per node of the
-// chain); an address with those bits continues at node node_base & ~MOLT_SKIP, as deep as
-// the mask is long, and any other takes the one leaf at leaf_base.
+// one node child and one run of leaves, all of one value, possibly ending in a node whose
+// leaves are all of one value but for an aligned block of another: an IPv6 table is mostly
+// such chains, between an allocation and a lone more-specific. vec holds the address bits of
+// the chain's path (left-aligned from the node's depth), leafvec a mask of as many bits (up
+// to MOLT_SKIP_MAX). An address with those bits continues at node node_base & ~MOLT_SKIP, as
+// deep as the mask is long, or, with MOLT_SKIP_LEAF in leaf_base, takes the leaf at
+// node_base & ~MOLT_SKIP; any other address takes the leaf at leaf_base & ~MOLT_SKIP_LEAF.
 #pragma once
 
 #include <assert.h>
@@ -44,6 +46,7 @@
 #define MOLT_MISS FIB_NH_MAX // a value that decodes to FIB_NH_MISS
 #define MOLT_INDEX_MAX 0x7fffffffu // node and leaf indices are 31-bit
 #define MOLT_SKIP 0x80000000u // node_base of a skip node
+#define MOLT_SKIP_LEAF 0x80000000u // leaf_base of a skip node whose path ends in a leaf
 #define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
