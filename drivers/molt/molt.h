@@ -5,7 +5,7 @@
 // has no insert or delete, every change is a new build (a new generation), so nothing in it
 // is ever written while workers read it.
 //
-// Layout (see molt_priv.h): a direct-indexed top level on the first 18 (IPv4) or 16 (IPv6)
+// Layout (see molt_priv.h): a direct-indexed top level on the first 20 (IPv4) or 16 (IPv6)
 // bits of the address, whose entries are a next hop or a reference to a multibit node; nodes
 // of stride 6 hold two 64-bit bitmaps (which of the 64 children are nodes, and where a new run
 // of equal leaves starts) and two base indices, so a child or a leaf is found by a popcount.

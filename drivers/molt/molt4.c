@@ -8,7 +8,7 @@
 
 #include "drivers/molt/molt_lookup.h"
 
-// The 6 bits of a after its first off bits (off <= 30; bits past 32 read as zero).
+// The 6 bits of a after its first off bits (off < 32; bits past 32 read as zero).
 static inline unsigned chunk4(uint32_t a, unsigned off)
 {
 	return (unsigned)(((uint64_t)a << (32 + off)) >> (64 - MOLT_STRIDE));

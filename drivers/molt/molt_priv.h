@@ -38,7 +38,10 @@
 #include "drivers/molt/molt.h"
 
 #define MOLT_STRIDE 6
-#define MOLT4_TOP_BITS 18
+// Top levels: IPv4's 20 bits (4 MiB) put most /24s in the first node and answer more
+// addresses at the top than 18 (measured faster with gen-routes' 600k table, for 4.5 MB more);
+// IPv6 measured the same with 16 and 20.
+#define MOLT4_TOP_BITS 20
 #define MOLT6_TOP_BITS 16
 #define MOLT_MAGIC 0x6d6f6c74u // "molt"
 
