@@ -51,60 +51,39 @@ size_t wrap_memory(const struct wrap_fib *w)
 	return sizeof(*w) + shadow_memory(&w->rules);
 }
 
-// The shadow's key for prefix/plen: host bits cleared. NULL for a bad plen.
-static const void *wrap_key(const struct wrap_fib *w, const void *prefix, uint8_t plen,
-			    uint8_t key[PREFIX6_LEN])
-{
-	if (w->ops->family == 4) {
-		uint32_t k;
-
-		if (plen > 32)
-			return NULL;
-		k = *(const uint32_t *)prefix & prefix4_mask(plen);
-		memcpy(key, &k, sizeof(k));
-	} else {
-		if (plen > 128)
-			return NULL;
-		prefix6_mask(key, prefix, plen);
-	}
-	return key;
-}
-
 int wrap_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
 {
 	struct wrap_fib *w = wrap(f);
-	uint8_t buf[PREFIX6_LEN] __attribute__((aligned(4)));
-	const void *key;
+	union prefix_key key;
 	int ret;
 
-	if (prefix == NULL || nh >= FIB_NH_MAX || (key = wrap_key(w, prefix, plen, buf)) == NULL)
+	if (nh >= FIB_NH_MAX || prefix_key(w->ops->family, prefix, plen, &key) < 0)
 		return -EINVAL;
-	if ((ret = shadow_admit(&w->rules, w->max_routes, key, plen)) < 0)
+	if ((ret = shadow_admit(&w->rules, w->max_routes, &key, plen)) < 0)
 		return ret;
 	if (plen == 0 && w->ops->no_depth0)
 		atomic_store_explicit(&w->default_nh, nh, memory_order_release);
-	else if ((ret = w->ops->add(w->engine, key, plen, nh)) < 0)
-		return ret;	// -ENOSPC (rules, tbl8 groups or RIB nodes exhausted), -ENOMEM
-	shadow_set(&w->rules, key, plen, nh);
+	else if ((ret = w->ops->add(w->engine, &key, plen, nh)) < 0)
+		return ret; // -ENOSPC (rules, tbl8 groups or RIB nodes exhausted), -ENOMEM
+	shadow_set(&w->rules, &key, plen, nh);
 	return 0;
 }
 
 int wrap_del(struct fib *f, const void *prefix, uint8_t plen)
 {
 	struct wrap_fib *w = wrap(f);
-	uint8_t buf[PREFIX6_LEN] __attribute__((aligned(4)));
-	const void *key;
+	union prefix_key key;
 	int ret;
 
-	if (prefix == NULL || (key = wrap_key(w, prefix, plen, buf)) == NULL)
-		return -EINVAL;
-	if (!shadow_get(&w->rules, key, plen, NULL))
+	if ((ret = prefix_key(w->ops->family, prefix, plen, &key)) < 0)
+		return ret;
+	if (!shadow_get(&w->rules, &key, plen, NULL))
 		return -ENOENT;
 	if (plen == 0 && w->ops->no_depth0)
 		atomic_store_explicit(&w->default_nh, FIB_NH_MISS, memory_order_release);
-	else if ((ret = w->ops->del(w->engine, key, plen)) < 0)
+	else if ((ret = w->ops->del(w->engine, &key, plen)) < 0)
 		return ret;
-	shadow_del(&w->rules, key, plen);
+	shadow_del(&w->rules, &key, plen);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <endian.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,6 +25,26 @@ static inline void prefix6_mask(uint8_t dst[PREFIX6_LEN], const uint8_t *src, ui
 	memset(dst + full, 0, PREFIX6_LEN - full);
 	if (rem)
 		dst[full] = src[full] & (uint8_t)(0xff << (8 - rem));
+}
+
+// A rule's key as every driver's rule table holds it: an IPv4 prefix as a host-order uint32_t,
+// an IPv6 prefix as 16 bytes in network order, host bits zero.
+union prefix_key {
+	uint32_t v4;
+	uint8_t v6[PREFIX6_LEN];
+};
+
+// The key of prefix/plen, taken as the add and del ops take it (drivers/driver.h; host bits
+// may be set). -EINVAL for a NULL prefix or a plen longer than the family's addresses.
+static inline int prefix_key(uint8_t family, const void *prefix, uint8_t plen, union prefix_key *k)
+{
+	if (prefix == NULL || plen > (family == 4 ? 32 : 128))
+		return -EINVAL;
+	if (family == 4)
+		k->v4 = *(const uint32_t *)prefix & prefix4_mask(plen);
+	else
+		prefix6_mask(k->v6, prefix, plen);
+	return 0;
 }
 
 // A prefix in network order (as the feed carries it) as the drivers' add and del take it: IPv4

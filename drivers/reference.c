@@ -17,8 +17,8 @@
 struct ref_fib {
 	struct shadow rules;
 	uint32_t max_routes;
-	uint8_t max_plen;	// 32 or 128
-	uint32_t plen_count[129];	// rules per prefix length: lookups skip empty lengths
+	uint8_t family; // 4 or 6
+	uint32_t plen_count[129]; // rules per prefix length: lookups skip empty lengths
 };
 
 static inline struct ref_fib *ref(struct fib *f)
@@ -31,7 +31,7 @@ static inline const struct ref_fib *cref(const struct fib *f)
 	return (const struct ref_fib *)f;
 }
 
-static struct fib *ref_create(uint8_t max_plen, const char *name, const struct fib_conf *conf)
+static struct fib *ref_create(uint8_t family, const char *name, const struct fib_conf *conf)
 {
 	struct ref_fib *r;
 
@@ -44,111 +44,69 @@ static struct fib *ref_create(uint8_t max_plen, const char *name, const struct f
 		errno = ENOMEM;
 		return NULL;
 	}
-	shadow_init(&r->rules, max_plen == 32 ? 4 : PREFIX6_LEN);
+	shadow_init(&r->rules, family == 4 ? 4 : PREFIX6_LEN);
 	r->max_routes = conf->max_routes;
-	r->max_plen = max_plen;
+	r->family = family;
 	return (struct fib *)r;
 }
 
 static struct fib *ref4_create(const char *name, const struct fib_conf *conf)
 {
-	return ref_create(32, name, conf);
+	return ref_create(4, name, conf);
 }
 
 static struct fib *ref6_create(const char *name, const struct fib_conf *conf)
 {
-	return ref_create(128, name, conf);
+	return ref_create(6, name, conf);
 }
 
-// key: canonical prefix (host bits zero) as stored in the shadow.
-static int ref_add_key(struct ref_fib *r, const void *key, uint8_t plen, uint32_t nh)
+static int ref_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
 {
-	if (!shadow_get(&r->rules, key, plen, NULL)) {
-		if (r->rules.count >= r->max_routes)
-			return -ENOSPC;
-		int ret = shadow_reserve(&r->rules);
-		if (ret < 0)
-			return ret;
-		r->plen_count[plen]++;
-	}
-	shadow_set(&r->rules, key, plen, nh);
+	struct ref_fib *r = ref(f);
+	union prefix_key key;
+	uint32_t held;
+	int ret;
+
+	if (nh >= FIB_NH_MAX || prefix_key(r->family, prefix, plen, &key) < 0)
+		return -EINVAL;
+	if ((ret = shadow_admit(&r->rules, r->max_routes, &key, plen)) < 0)
+		return ret;
+	held = r->rules.count;
+	shadow_set(&r->rules, &key, plen, nh);
+	r->plen_count[plen] += r->rules.count - held; // 0 when it replaced a rule
 	return 0;
 }
 
-static int ref4_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
+static int ref_del(struct fib *f, const void *prefix, uint8_t plen)
 {
-	if (prefix == NULL || plen > 32 || nh >= FIB_NH_MAX)
-		return -EINVAL;
-	uint32_t key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	return ref_add_key(ref(f), &key, plen, nh);
-}
+	struct ref_fib *r = ref(f);
+	union prefix_key key;
+	int ret;
 
-static int ref6_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
-{
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128 || nh >= FIB_NH_MAX)
-		return -EINVAL;
-	prefix6_mask(key, prefix, plen);
-	return ref_add_key(ref(f), key, plen, nh);
-}
-
-static int ref_del_key(struct ref_fib *r, const void *key, uint8_t plen)
-{
-	if (!shadow_del(&r->rules, key, plen))
+	if ((ret = prefix_key(r->family, prefix, plen, &key)) < 0)
+		return ret;
+	if (!shadow_del(&r->rules, &key, plen))
 		return -ENOENT;
 	r->plen_count[plen]--;
 	return 0;
 }
 
-static int ref4_del(struct fib *f, const void *prefix, uint8_t plen)
-{
-	if (prefix == NULL || plen > 32)
-		return -EINVAL;
-	uint32_t key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	return ref_del_key(ref(f), &key, plen);
-}
-
-static int ref6_del(struct fib *f, const void *prefix, uint8_t plen)
-{
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128)
-		return -EINVAL;
-	prefix6_mask(key, prefix, plen);
-	return ref_del_key(ref(f), key, plen);
-}
-
-static void ref4_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
+// Addresses as prefixes of every length in use, longest first: the first one held is the match.
+static void ref_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
 {
 	const struct ref_fib *r = cref(f);
-	const uint32_t *a = addrs;
+	const size_t addr_len = r->family == 4 ? sizeof(uint32_t) : PREFIX6_LEN;
+	union prefix_key key;
 
 	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *a = (const uint8_t *)addrs + i * addr_len;
+
 		nh[i] = FIB_NH_MISS;
-		for (int plen = 32; plen >= 0; plen--) {
+		for (int plen = (int)addr_len * 8; plen >= 0; plen--) {
 			if (r->plen_count[plen] == 0)
 				continue;
-			uint32_t key = a[i] & prefix4_mask((uint8_t)plen);
+			prefix_key(r->family, a, (uint8_t)plen, &key);
 			if (shadow_get(&r->rules, &key, (uint8_t)plen, &nh[i]))
-				break;
-		}
-	}
-}
-
-static void ref6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
-{
-	const struct ref_fib *r = cref(f);
-	const uint8_t (*a)[PREFIX6_LEN] = addrs;
-	uint8_t key[PREFIX6_LEN];
-
-	for (unsigned i = 0; i < n; i++) {
-		nh[i] = FIB_NH_MISS;
-		for (int plen = 128; plen >= 0; plen--) {
-			if (r->plen_count[plen] == 0)
-				continue;
-			prefix6_mask(key, a[i], (uint8_t)plen);
-			if (shadow_get(&r->rules, key, (uint8_t)plen, &nh[i]))
 				break;
 		}
 	}
@@ -183,9 +141,9 @@ static void ref_free_scrub(struct fib *f)
 static const struct fib_ops ref4_ops = {
 	.family = 4,
 	.create = ref4_create,
-	.add = ref4_add,
-	.del = ref4_del,
-	.lookup_bulk = ref4_lookup_bulk,
+	.add = ref_add,
+	.del = ref_del,
+	.lookup_bulk = ref_lookup_bulk,
 	.walk = ref_walk,
 	.count = ref_count,
 	.memory = ref_memory,
@@ -195,9 +153,9 @@ static const struct fib_ops ref4_ops = {
 static const struct fib_ops ref6_ops = {
 	.family = 6,
 	.create = ref6_create,
-	.add = ref6_add,
-	.del = ref6_del,
-	.lookup_bulk = ref6_lookup_bulk,
+	.add = ref_add,
+	.del = ref_del,
+	.lookup_bulk = ref_lookup_bulk,
 	.walk = ref_walk,
 	.count = ref_count,
 	.memory = ref_memory,

@@ -48,7 +48,7 @@ static inline uint32_t hash_key(const struct shadow *s, const void *key, uint8_t
 }
 
 static inline bool slot_matches(const struct shadow *s, const uint8_t *slot, const void *key,
-	uint8_t plen)
+				uint8_t plen)
 {
 	uint32_t m = slot_meta(slot);
 
@@ -139,18 +139,11 @@ int shadow_reserve_n(struct shadow *s, uint32_t max_routes, uint64_t n)
 
 void shadow_prefetch(const struct shadow *s, const void *prefix, uint8_t plen)
 {
-	uint8_t key[PREFIX6_LEN];
+	union prefix_key key;
 
-	if (s->capacity == 0 || prefix == NULL || plen > s->key_len * 8)
+	if (s->capacity == 0 || prefix_key(s->key_len == 4 ? 4 : 6, prefix, plen, &key) < 0)
 		return;
-	if (s->key_len == 4) {
-		uint32_t k = *(const uint32_t *)prefix & prefix4_mask(plen);
-
-		memcpy(key, &k, sizeof(k));
-	} else {
-		prefix6_mask(key, prefix, plen);
-	}
-	__builtin_prefetch(slot_at(s, hash_key(s, key, plen) & (s->capacity - 1)));
+	__builtin_prefetch(slot_at(s, hash_key(s, &key, plen) & (s->capacity - 1)));
 }
 
 int shadow_admit(struct shadow *s, uint32_t max_routes, const void *key, uint8_t plen)
