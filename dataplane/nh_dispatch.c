@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Acts on each looked-up next hop: forward (TTL / hop limit, rewrite, tx), punt for ICMP
 // errors, resolution or local delivery, drop, or defer on-link destinations to neigh_lookup.
-// dispatch() is family-neutral (the only per-family work is the TTL test and decrement); each
-// family's common case has a loop of its own (nh_dispatch4_body, nh_dispatch6).
+// dispatch() is family-neutral (per family only the TTL test and decrement, and IPv6's
+// link-local source check), and so is the common case's loop (nh_dispatch_body), compiled once
+// per family.
 #include "dataplane/dp_priv.h"
 
 // RFC 1812 5.3.4: a frame received as a link-layer broadcast/multicast is not forwarded, and
@@ -10,6 +11,15 @@
 static inline bool l2_multicast(struct rte_mbuf *m)
 {
 	return rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+}
+
+// Whether an IPv6 address is link-local, fe80::/10 (RFC 4291 2.5.6: it never leaves its link).
+static inline uint32_t ip6_link_local(const uint8_t *a)
+{
+	uint16_t be;
+
+	memcpy(&be, a, sizeof(be));
+	return (uint32_t)((rte_be_to_cpu_16(be) & 0xffc0) == 0xfe80);
 }
 
 static inline bool ttl_expires(struct rte_mbuf *m, uint8_t family)
@@ -79,9 +89,8 @@ static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 		dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
 		return;
 	}
-	// RFC 4291 2.5.6: a link-local source must not leave its link.
-	if (family == 6 && unlikely(dp_ip6(m)->src_addr[0] == 0xfe &&
-				    (dp_ip6(m)->src_addr[1] & 0xc0) == 0x80)) {
+	// A link-local source must not leave its link.
+	if (family == 6 && unlikely(ip6_link_local(dp_ip6(m)->src_addr))) {
 		dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);
 		return;
 	}
@@ -133,6 +142,17 @@ static __rte_always_inline uint32_t ttl_expires_bit(uint8_t ttl)
 	return ((uint32_t)ttl - 2) >> 31;
 }
 
+// The family's part of the common-case test: non-zero when the TTL / hop limit does not
+// survive forwarding or, for IPv6, the source is in fe80::/10.
+static __rte_always_inline uint32_t l3_not_plain(uint8_t family, const void *l3)
+{
+	const struct rte_ipv6_hdr *ip6 = l3;
+
+	if (family == 4)
+		return ttl_expires_bit(((const struct rte_ipv4_hdr *)l3)->time_to_live);
+	return ttl_expires_bit(ip6->hop_limits) | ip6_link_local(ip6->src_addr);
+}
+
 // Rewrites the MACs of a frame that passed l2_not_plain (TTL already decremented) and queues it
 // on its port's tx buffer; the caller keeps the port mask in a register.
 static __rte_always_inline void queue_plain(struct dp_wstate *ws, const struct dp_port *ports,
@@ -146,15 +166,17 @@ static __rte_always_inline void queue_plain(struct dp_wstate *ws, const struct d
 	*dirty |= UINT32_C(1) << out;
 }
 
-// IPv4 next hops not taken by nh_dispatch4_body's common case: misses, punts, drops and
-// on-link destinations. None of these is forwarded before neigh_lookup, so handling them after
-// the loop reorders nothing that leaves the router.
-static __rte_noinline void nh_dispatch4_rest(struct dp_ctx *c, const void *nhv, bool wide,
-					     const uint8_t *idx, unsigned n)
+// The next hops nh_dispatch_body's common case did not take (idx[0..n), in burst order):
+// misses, punts, drops and on-link destinations. None of these is forwarded before
+// neigh_lookup, so handling them after the loop reorders nothing that leaves the router.
+static __rte_always_inline void dispatch_rest(struct dp_ctx *c, uint8_t family, const void *nhv,
+					      bool wide, const uint8_t *idx, unsigned n)
 {
 	for (unsigned j = 0; j < n; j++) {
 		unsigned i = idx[j];
 		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
+		struct rte_mbuf *m = family == 4 ? c->m4[i] : c->m6[i];
+		const void *dst = family == 4 ? (const void *)&c->dst4[i] : c->dst6[i];
 		// dispatch() takes the 32-bit form: a wide miss becomes FIB_NH_MISS, and anything
 		// else out of range stays out of range.
 		uint32_t nh32 = (uint32_t)nh;
@@ -162,39 +184,53 @@ static __rte_noinline void nh_dispatch4_rest(struct dp_ctx *c, const void *nhv, 
 		if (wide && unlikely(nh >= FIB_NH_MAX))
 			nh32 = nh == FIB_NH_MISS64 ? FIB_NH_MISS : FIB_NH_MAX;
 		if (nh32 == FIB_NH_MISS)
-			dispatch_miss(c, c->m4[i], 4);
+			dispatch_miss(c, m, family);
 		else
-			dispatch(c, c->m4[i], nh32, 4, &c->dst4[i]);
+			dispatch(c, m, nh32, family, dst);
 	}
 }
 
-// IPv4's common case with everything it reads per packet hoisted out of the loop: stores into
-// packet data may alias any memory as far as the compiler knows, so fields read through c or s
-// would be reloaded after every rewrite. The test is dispatch()'s path to dp_forward, folded into
-// one word that is zero only when every condition holds (one branch); anything else is noted
-// and left to nh_dispatch4_rest, which keeps this loop small enough to live in registers.
-// `wide`: next hops are lookup_bulk64's uint64_t words (read as the engine wrote them) rather
-// than uint32_t; a compile-time constant at each call.
-static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *nhv, bool wide)
+// dispatch_rest out of line, once per family, so that the common-case loop stays small enough
+// to live in registers.
+static __rte_noinline void nh_dispatch4_rest(struct dp_ctx *c, const void *nhv, bool wide,
+					     const uint8_t *idx, unsigned n)
+{
+	dispatch_rest(c, 4, nhv, wide, idx, n);
+}
+
+static __rte_noinline void nh_dispatch6_rest(struct dp_ctx *c, const uint8_t *idx, unsigned n)
+{
+	dispatch_rest(c, 6, c->nh6, false, idx, n);
+}
+
+// One family's next hops, with everything the common case reads per packet hoisted out of the
+// loop: stores into packet data may alias any memory as far as the compiler knows, so fields
+// read through c or s would be reloaded after every rewrite. The test is dispatch()'s path to
+// dp_forward folded into one word that is zero only when every condition holds (one branch):
+// a resolved next hop with a port below MOLT_MAX_PORTS, a unicast destination MAC and
+// l3_not_plain. Anything else is noted and left to dispatch_rest. `family` and `wide` (next
+// hops are lookup_bulk64's uint64_t words, read as the engine wrote them, rather than
+// uint32_t) are compile-time constants at each call.
+static __rte_always_inline void nh_dispatch_body(struct dp_ctx *c, uint8_t family, const void *nhv,
+						 bool wide)
 {
 	const struct molt_nh *nht = c->s->nh;
 	const uint64_t cap = c->s->nh_capacity;
 	const struct dp_port *ports = molt_dp.ports;
 	struct dp_wstate *ws = c->ws;
-	struct rte_mbuf **m4 = c->m4;
-	const unsigned n4 = c->n4;
+	struct rte_mbuf **pkts = family == 4 ? c->m4 : c->m6;
+	const unsigned n = family == 4 ? c->n4 : c->n6;
 	uint8_t rest[MOLT_BURST];
 	unsigned n_rest = 0;
 	uint32_t dirty = 0;
 
 	static_assert(sizeof(struct dp_port) == 32, "ports[] indexed by a shift");
 	static_assert(MOLT_BURST <= 256, "rest[] holds uint8_t indices");
-	for (unsigned i = 0; i < n4; i++) {
-		struct rte_mbuf *m = m4[i];
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
 		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv4_hdr *ip =
-			(struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+		void *l3 = frame + sizeof(struct rte_ether_hdr);
 		uint64_t l2;
 
 		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
@@ -204,91 +240,36 @@ static __rte_always_inline void nh_dispatch4_body(struct dp_ctx *c, const void *
 			continue;
 		}
 		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-		if (unlikely((l2_not_plain(l2, frame) | ttl_expires_bit(ip->time_to_live)) != 0)) {
+		if (unlikely((l2_not_plain(l2, frame) | l3_not_plain(family, l3)) != 0)) {
 			rest[n_rest++] = (uint8_t)i;
 			continue;
 		}
-		ip4_ttl_decrement(ip);
+		if (family == 4)
+			ip4_ttl_decrement(l3);
+		else
+			ip6_hop_decrement(l3);
 		queue_plain(ws, ports, m, frame, l2, &dirty);
 	}
 	ws->tx_dirty |= dirty;
-	if (unlikely(n_rest > 0))
-		nh_dispatch4_rest(c, nhv, wide, rest, n_rest);
+	if (unlikely(n_rest > 0)) {
+		if (family == 4)
+			nh_dispatch4_rest(c, nhv, wide, rest, n_rest);
+		else
+			nh_dispatch6_rest(c, rest, n_rest);
+	}
 }
 
 static void nh_dispatch4(struct dp_ctx *c)
 {
 	if (c->nh4_wide)
-		nh_dispatch4_body(c, c->nh4w, true);
+		nh_dispatch_body(c, 4, c->nh4w, true);
 	else
-		nh_dispatch4_body(c, c->nh4, false);
+		nh_dispatch_body(c, 4, c->nh4, false);
 }
 
-// IPv6 next hops not taken by nh_dispatch6's common case, in burst order. As for IPv4, none of
-// them is forwarded before neigh_lookup (dispatch() drops, punts or defers to c6m), so leaving
-// them to after the loop reorders nothing that leaves the router.
-static __rte_noinline void nh_dispatch6_rest(struct dp_ctx *c, const uint8_t *idx, unsigned n)
-{
-	for (unsigned j = 0; j < n; j++) {
-		unsigned i = idx[j];
-
-		if (c->nh6[i] == FIB_NH_MISS)
-			dispatch_miss(c, c->m6[i], 6);
-		else
-			dispatch(c, c->m6[i], c->nh6[i], 6, c->dst6[i]);
-	}
-}
-
-// Whether a big-endian 16-bit word starts fe80::/10 (RFC 4291 2.5.6: never leaves its link).
-static inline uint32_t ip6_link_local16(uint16_t be)
-{
-	return (uint32_t)((rte_be_to_cpu_16(be) & 0xffc0) == 0xfe80);
-}
-
-// nh_dispatch4_body for IPv6, same shape and reasons (hoisted constants, one folded test, the
-// rest deferred). The test word is zero only for a resolved next hop with a port below
-// MOLT_MAX_PORTS, a unicast destination MAC, a hop limit above 1 and a source outside
-// fe80::/10: dispatch()'s path to dp_forward.
 static void nh_dispatch6(struct dp_ctx *c)
 {
-	const struct molt_nh *nht = c->s->nh;
-	const uint32_t cap = c->s->nh_capacity;
-	const struct dp_port *ports = molt_dp.ports;
-	struct dp_wstate *ws = c->ws;
-	struct rte_mbuf **m6 = c->m6;
-	const uint32_t *nh6 = c->nh6;
-	const unsigned n6 = c->n6;
-	uint8_t rest[MOLT_BURST];
-	unsigned n_rest = 0;
-	uint32_t dirty = 0;
-
-	for (unsigned i = 0; i < n6; i++) {
-		struct rte_mbuf *m = m6[i];
-		uint32_t nh = nh6[i];
-		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv6_hdr *ip6 =
-			(struct rte_ipv6_hdr *)(frame + sizeof(struct rte_ether_hdr));
-		uint64_t l2;
-		uint16_t src16;
-
-		// FIB_NH_MISS is at least nh_capacity (at most FIB_NH_MAX).
-		if (unlikely(nh >= cap)) {
-			rest[n_rest++] = (uint8_t)i;
-			continue;
-		}
-		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-		memcpy(&src16, ip6->src_addr, sizeof(src16));
-		if (unlikely((l2_not_plain(l2, frame) | ttl_expires_bit(ip6->hop_limits) |
-			      ip6_link_local16(src16)) != 0)) {
-			rest[n_rest++] = (uint8_t)i;
-			continue;
-		}
-		ip6_hop_decrement(ip6);
-		queue_plain(ws, ports, m, frame, l2, &dirty);
-	}
-	ws->tx_dirty |= dirty;
-	if (unlikely(n_rest > 0))
-		nh_dispatch6_rest(c, rest, n_rest);
+	nh_dispatch_body(c, 6, c->nh6, false);
 }
 
 void nh_dispatch(struct dp_ctx *c)
