@@ -198,10 +198,10 @@ static int onlink_port(const struct slot_planner *p, uint8_t family, const uint8
 
 static unsigned gw_memo_slot(uint8_t family, const uint8_t *gw)
 {
-	uint64_t w[2] = {0};	// the gateway, aligned for the CRC's 8-byte loads
+	uint64_t w[2];	// the gateway, aligned for the CRC's loads
 
 	memcpy(w, gw, alen(family));
-	return rte_hash_crc(w, sizeof(w), family) & (GW_MEMO_SIZE - 1);
+	return rte_hash_crc(w, alen(family), family) & (GW_MEMO_SIZE - 1);
 }
 
 // onlink_port through a direct-mapped memo: a full table has a million routes but a few
