@@ -5,8 +5,8 @@
 // table's prefixes. Every engine's answers are checked against molt's on the same addresses.
 // Not a test: performance is measured and printed, never asserted.
 //
-//   molt-engine-bench -r ROUTES [--lookups N] [--burst N] [--nh-spread N] [--skip lpm,...]
-//                     [-- EAL args]
+//   molt-engine-bench -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]
+//                     [--skip lpm,...] [-- EAL args]
 //
 // The EAL runs with --no-huge unless EAL args say otherwise; molt's image asks for transparent
 // huge pages whatever the EAL does (molt-thp), and is also measured without (molt-4k).
@@ -35,6 +35,7 @@
 #define MAX_BURST 256
 #define N_ADDRS (1u << 20)
 #define MOLT_BUILDS 7
+#define MAX_ROUNDS 15
 
 struct table {
 	struct molt_rule4 *r4; // sorted by prefix, then plen
@@ -48,6 +49,7 @@ struct opts {
 	uint64_t lookups; // per engine and address set
 	unsigned burst;
 	unsigned nh_spread; // 0: one next hop per distinct gateway
+	unsigned rounds; // alternating measurement rounds (medians are printed)
 	char skip[128];
 };
 
@@ -516,20 +518,19 @@ static bool skipped(const struct opts *o, const char *name)
 	return strstr(list, item) != NULL;
 }
 
-static void report(struct engine *e, size_t n_rules, const struct addrs *a, const struct opts *o,
-		   const struct engine *ref)
+static void report(const struct engine *e, size_t n_rules, const double *unif, const double *tbl,
+		   unsigned rounds, size_t bad)
 {
-	const void *set[2];
-	double r[2];
+	double u[MAX_ROUNDS], t[MAX_ROUNDS];
 
-	for (int s = 0; s < 2; s++) {
-		set[s] = e->family == 4 ? (const void *)a->v4[s] : (const void *)a->v6[s];
-		r[s] = rate(e, set[s], o);
-	}
-	size_t bad = ref != NULL ? mismatches(e, ref, set[0]) + mismatches(e, ref, set[1]) : 0;
+	memcpy(u, unif, rounds * sizeof(*u));
+	memcpy(t, tbl, rounds * sizeof(*t));
+	qsort(u, rounds, sizeof(*u), cmp_double);
+	qsort(t, rounds, sizeof(*t), cmp_double);
 	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %9zu\n", e->name, e->family,
 	       e->build_ms, e->first_ms, (double)e->bytes / (1 << 20),
-	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, r[0], r[1], bad);
+	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, u[rounds / 2], t[rounds / 2],
+	       bad);
 	fflush(stdout);
 }
 
@@ -564,6 +565,9 @@ static double unsorted_build_ms(int family, const struct table *t)
 	return ms[1];
 }
 
+// Builds every engine of the family, then measures them in alternating rounds (this VM's
+// speed drifts with its neighbours: an engine measured alone in a slow minute would look
+// slow), and prints each one's medians.
 static void run_family(int family, const struct table *t, const struct addrs *a,
 		       const struct opts *o)
 {
@@ -578,34 +582,48 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 		{ "lpm6", 6, make_lpm6 },
 	};
 	size_t n = family == 4 ? t->n4 : t->n6;
-	struct engine ref = { .name = "molt-thp", .family = family };
-	struct engine m4k = { .name = "molt-4k", .family = family };
+	struct engine e[2 + RTE_DIM(dpdk)];
+	double unif[RTE_DIM(e)][MAX_ROUNDS], tbl[RTE_DIM(e)][MAX_ROUNDS];
+	unsigned ne = 2;
 	int ret;
 
-	if ((ret = make_molt(&ref, t, 0)) < 0) {
+	e[0] = (struct engine){ .name = "molt-thp", .family = family };
+	e[1] = (struct engine){ .name = "molt-4k", .family = family };
+	if ((ret = make_molt(&e[0], t, 0)) < 0 ||
+	    (ret = make_molt(&e[1], t, MOLT_BUILD_NO_THP)) < 0) {
 		printf("molt IPv%d build: %s\n", family, strerror(-ret));
 		exit(1);
 	}
-	report(&ref, n, a, o, NULL);
-	if ((ret = make_molt(&m4k, t, MOLT_BUILD_NO_THP)) == 0) {
-		report(&m4k, n, a, o, &ref);
-		m4k.destroy(m4k.ctx);
-	}
 	for (unsigned i = 0; i < RTE_DIM(dpdk); i++) {
-		struct engine e = { .name = dpdk[i].name, .family = family };
-
 		if (dpdk[i].family != family || skipped(o, dpdk[i].name))
 			continue;
-		if ((ret = dpdk[i].make(&e, t)) < 0) {
-			printf("%-10s IPv%d build failed: %s\n", e.name, family, strerror(-ret));
-			continue;
+		e[ne] = (struct engine){ .name = dpdk[i].name, .family = family };
+		if ((ret = dpdk[i].make(&e[ne], t)) < 0)
+			printf("%-10s IPv%d build failed: %s\n", dpdk[i].name, family,
+			       strerror(-ret));
+		else
+			ne++;
+	}
+	const void *set[2] = {
+		family == 4 ? (const void *)a->v4[0] : (const void *)a->v6[0],
+		family == 4 ? (const void *)a->v4[1] : (const void *)a->v6[1],
+	};
+	for (unsigned r = 0; r < o->rounds; r++)
+		for (unsigned i = 0; i < ne; i++) {
+			unif[i][r] = rate(&e[i], set[0], o);
+			tbl[i][r] = rate(&e[i], set[1], o);
 		}
-		report(&e, n, a, o, &ref);
-		e.destroy(e.ctx);
+	for (unsigned i = 0; i < ne; i++) {
+		size_t bad = i == 0 ? 0
+				    : mismatches(&e[i], &e[0], set[0]) +
+					      mismatches(&e[i], &e[0], set[1]);
+
+		report(&e[i], n, unif[i], tbl[i], o->rounds, bad);
 	}
 	struct molt_stats st;
-	molt_get_stats(ref.ctx, &st);
-	ref.destroy(ref.ctx);
+	molt_get_stats(e[0].ctx, &st);
+	for (unsigned i = 0; i < ne; i++)
+		e[i].destroy(e[i].ctx);
 	printf("  (molt IPv%d: %llu nodes of which %llu skip, %llu leaves; from unsorted rules, as "
 	       "the driver's seal builds: %.1f ms)\n",
 	       family, (unsigned long long)st.nodes, (unsigned long long)st.skips,
@@ -615,8 +633,8 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -r ROUTES [--lookups N] [--burst N] [--nh-spread N] [--skip a,b]"
-		" [-- EAL args]\n"
+		"usage: %s -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]"
+		" [--skip a,b] [-- EAL args]\n"
 		"  engines: molt-thp, molt-4k, fib, lpm (IPv4), fib6, lpm6 (IPv6)\n",
 		prog);
 	exit(2);
@@ -630,13 +648,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "burst", required_argument, NULL, 'b' },
 		{ "nh-spread", required_argument, NULL, 's' },
 		{ "skip", required_argument, NULL, 'k' },
+		{ "rounds", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct opts){ .lookups = 50000000, .burst = 64 };
-	while ((c = getopt_long(argc, argv, "r:n:b:s:k:h", lopts, NULL)) != -1) {
+	*o = (struct opts){ .lookups = 20000000, .burst = 64, .rounds = 3 };
+	while ((c = getopt_long(argc, argv, "r:n:b:s:k:R:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->routes = optarg;
@@ -653,11 +672,15 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'k':
 			snprintf(o->skip, sizeof(o->skip), "%s", optarg);
 			break;
+		case 'R':
+			o->rounds = (unsigned)strtoul(optarg, NULL, 0);
+			break;
 		default:
 			usage(argv[0]);
 		}
 	}
-	if (o->routes == NULL || o->burst == 0 || o->burst > MAX_BURST)
+	if (o->routes == NULL || o->burst == 0 || o->burst > MAX_BURST || o->rounds == 0 ||
+	    o->rounds > MAX_ROUNDS)
 		usage(argv[0]);
 }
 
@@ -694,9 +717,10 @@ int main(int argc, char **argv)
 		printf("hash of the route mod %u", o.nh_spread);
 	else
 		printf("one per gateway");
-	printf("; %llu lookups per measure, bursts of %u; Mlps: uniform random destinations, "
-	       "and destinations inside random prefixes of the table\n",
-	       (unsigned long long)o.lookups, o.burst);
+	printf("; %llu lookups per measure, bursts of %u; Mlps: medians of %u alternating rounds, on "
+	       "uniform random destinations and on destinations inside random prefixes of the "
+	       "table\n",
+	       (unsigned long long)o.lookups, o.burst, o.rounds);
 	printf("build_ms: molt's median of %d builds (sorted input), DPDK's one build; first_ms: the "
 	       "first build\n",
 	       MOLT_BUILDS);
