@@ -442,3 +442,42 @@ struct port_counters dpt_ctr(uint16_t port)
 	molt_port_counters_sum(port, &c);
 	return c;
 }
+
+void dpt_expect_drop(struct rte_mbuf *m, enum molt_drop_reason reason)
+{
+	struct rte_mbuf *out[4];
+	struct port_counters c;
+	uint64_t total = 0;
+
+	dpt_run1(m);
+	c = dpt_ctr(0);
+	assert_int_equal(c.rx, 1);
+	assert_int_equal(c.forwarded, 0);
+	assert_int_equal(c.punted, 0);
+	assert_int_equal(c.drops[reason], 1);
+	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
+		total += c.drops[r];
+	assert_int_equal(total, 1);
+	for (uint16_t p = 0; p < DPT_PORTS; p++)
+		assert_int_equal(dpt_sent(p, out, 4), 0);
+	assert_int_equal(dpt_punted(out, 4), 0);
+}
+
+struct rte_mbuf *dpt_expect_punt(struct rte_mbuf *m, enum punt_reason reason, uint8_t family)
+{
+	uint64_t punted = dpt_ctr(0).punted;
+	struct rte_mbuf *out[4];
+	struct molt_mbuf_priv *p;
+
+	dpt_run1(m);
+	assert_int_equal(dpt_punted(out, 4), 1);
+	assert_ptr_equal(out[0], m);
+	p = molt_mbuf_priv(m);
+	assert_int_equal(p->punt_reason, reason);
+	assert_int_equal(p->in_port, 0);
+	assert_int_equal(p->family, family);
+	assert_int_equal(dpt_ctr(0).punted, punted + 1);
+	for (uint16_t q = 0; q < DPT_PORTS; q++)
+		assert_int_equal(dpt_sent(q, out, 4), 0);
+	return m;
+}

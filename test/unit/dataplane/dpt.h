@@ -69,3 +69,10 @@ void dpt_free(struct rte_mbuf **m, unsigned n);
 void dpt_free1(struct rte_mbuf *m);
 // Sum of port counters.
 struct port_counters dpt_ctr(uint16_t port);
+
+// Runs m, the test's only packet (counters start at zero per test), and checks it was dropped
+// for `reason` and nothing else: no other drop counted, nothing sent or punted.
+void dpt_expect_drop(struct rte_mbuf *m, enum molt_drop_reason reason);
+// Runs m and checks it is the one packet punted, for `reason`, from port 0 as `family`, and
+// counted as punted, with nothing sent. Returns m.
+struct rte_mbuf *dpt_expect_punt(struct rte_mbuf *m, enum punt_reason reason, uint8_t family);

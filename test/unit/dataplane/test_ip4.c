@@ -12,50 +12,10 @@
 #include "dataplane/dp_priv.h"
 #include "test/unit/dataplane/dpt.h"
 
-// Runs one packet and checks it was dropped for `reason` (and only counted there).
-static void expect_drop(struct rte_mbuf *m, enum molt_drop_reason reason)
-{
-	struct rte_mbuf *out[4];
-	struct port_counters c;
-	uint64_t total = 0;
-
-	dpt_run1(m);
-	c = dpt_ctr(0);
-	assert_int_equal(c.rx, 1);
-	assert_int_equal(c.forwarded, 0);
-	assert_int_equal(c.punted, 0);
-	assert_int_equal(c.drops[reason], 1);
-	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
-		total += c.drops[r];
-	assert_int_equal(total, 1);
-	for (uint16_t p = 0; p < DPT_PORTS; p++)
-		assert_int_equal(dpt_sent(p, out, 4), 0);
-	assert_int_equal(dpt_punted(out, 4), 0);
-}
-
-// Runs one packet and returns the one punted packet (checked for reason and family).
-static struct rte_mbuf *expect_punt(struct rte_mbuf *m, enum punt_reason reason, uint8_t family)
-{
-	struct rte_mbuf *out[4];
-	struct molt_mbuf_priv *p;
-
-	dpt_run1(m);
-	assert_int_equal(dpt_punted(out, 4), 1);
-	assert_ptr_equal(out[0], m);
-	p = molt_mbuf_priv(out[0]);
-	assert_int_equal(p->punt_reason, reason);
-	assert_int_equal(p->in_port, 0);
-	assert_int_equal(p->family, family);
-	assert_int_equal(dpt_ctr(0).punted, 1);
-	for (uint16_t q = 0; q < DPT_PORTS; q++)
-		assert_int_equal(dpt_sent(q, out, 4), 0);
-	return m;
-}
-
 // A packet from 192.0.2.1 to dst must be punted with reason r; frees it.
 static void punt4(const char *dst, uint8_t ttl, enum punt_reason r)
 {
-	dpt_free1(expect_punt(dpt_mk4("192.0.2.1", dst, ttl, 8), r, 4));
+	dpt_free1(dpt_expect_punt(dpt_mk4("192.0.2.1", dst, ttl, 8), r, 4));
 }
 
 static void test_forward(void **state)
@@ -105,7 +65,7 @@ static void test_eth_too_short(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 0);
 
 	assert_int_equal(rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - 13), 0);
-	expect_drop(m, MOLT_DROP_ETH_TOO_SHORT);
+	dpt_expect_drop(m, MOLT_DROP_ETH_TOO_SHORT);
 }
 
 static void test_ethertype_unknown(void **state)
@@ -113,7 +73,7 @@ static void test_ethertype_unknown(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 0);
 
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	expect_drop(m, MOLT_DROP_ETHERTYPE_UNKNOWN);
+	dpt_expect_drop(m, MOLT_DROP_ETHERTYPE_UNKNOWN);
 }
 
 // 5.2.2 (1): fewer bytes than a minimal header.
@@ -122,7 +82,7 @@ static void test_ip4_too_short(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 0);
 
 	assert_int_equal(rte_pktmbuf_trim(m, 1), 0);
-	expect_drop(m, MOLT_DROP_IP4_TOO_SHORT);
+	dpt_expect_drop(m, MOLT_DROP_IP4_TOO_SHORT);
 }
 
 // 5.2.2 (2): checksum, including a header that is off by one bit.
@@ -131,11 +91,11 @@ static void test_ip4_bad_checksum(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 0);
 
 	dpt_ip4_hdr(m)->hdr_checksum ^= RTE_BE16(0x0001);
-	expect_drop(m, MOLT_DROP_IP4_BAD_CHECKSUM);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_CHECKSUM);
 	dpt_setup(state);
 	m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 0);
 	dpt_ip4_hdr(m)->packet_id ^= RTE_BE16(0x8000);
-	expect_drop(m, MOLT_DROP_IP4_BAD_CHECKSUM);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_CHECKSUM);
 }
 
 // 5.2.2 (3): version.
@@ -145,7 +105,7 @@ static void test_ip4_bad_version(void **state)
 
 	dpt_ip4_hdr(m)->version_ihl = 0x65;
 	dpt_ip4_fix_cksum(m);
-	expect_drop(m, MOLT_DROP_IP4_BAD_VERSION);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_VERSION);
 }
 
 // 5.2.2 (4): IHL below 5, and IHL beyond the received bytes.
@@ -155,12 +115,12 @@ static void test_ip4_bad_ihl(void **state)
 
 	dpt_ip4_hdr(m)->version_ihl = 0x44;
 	dpt_ip4_fix_cksum(m);
-	expect_drop(m, MOLT_DROP_IP4_BAD_IHL);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_IHL);
 	dpt_setup(state);
 	m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 20); // 40 bytes received, IHL says 60
 	dpt_ip4_hdr(m)->version_ihl = 0x4f;
 	dpt_ip4_hdr(m)->total_length = RTE_BE16(60);
-	expect_drop(m, MOLT_DROP_IP4_BAD_IHL);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_IHL);
 }
 
 // 5.2.2 (5): total length shorter than the header, or longer than the frame.
@@ -170,12 +130,12 @@ static void test_ip4_bad_total_length(void **state)
 
 	dpt_ip4_hdr(m)->total_length = RTE_BE16(19);
 	dpt_ip4_fix_cksum(m);
-	expect_drop(m, MOLT_DROP_IP4_BAD_TOTAL_LENGTH);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_TOTAL_LENGTH);
 	dpt_setup(state);
 	m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 8);
 	dpt_ip4_hdr(m)->total_length = RTE_BE16(29);
 	dpt_ip4_fix_cksum(m);
-	expect_drop(m, MOLT_DROP_IP4_BAD_TOTAL_LENGTH);
+	dpt_expect_drop(m, MOLT_DROP_IP4_BAD_TOTAL_LENGTH);
 }
 
 // IP options are carried through untouched (IHL 6, checksum over 24 bytes).
@@ -200,7 +160,7 @@ static void test_ip4_bad_source(void **state)
 
 	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
 		dpt_setup(state);
-		expect_drop(dpt_mk4(bad[i], "10.1.2.3", 64, 0), MOLT_DROP_IP4_BAD_SOURCE);
+		dpt_expect_drop(dpt_mk4(bad[i], "10.1.2.3", 64, 0), MOLT_DROP_IP4_BAD_SOURCE);
 	}
 }
 
@@ -210,7 +170,7 @@ static void test_ip4_dst_classes(void **state)
 
 	for (unsigned i = 0; i < RTE_DIM(drop); i++) {
 		dpt_setup(state);
-		expect_drop(dpt_mk4("192.0.2.1", drop[i], 64, 0), MOLT_DROP_NOT_FORWARDABLE);
+		dpt_expect_drop(dpt_mk4("192.0.2.1", drop[i], 64, 0), MOLT_DROP_NOT_FORWARDABLE);
 	}
 	dpt_setup(state);
 	punt4("255.255.255.255", 1, PUNT_LOCAL);
@@ -221,7 +181,7 @@ static void test_arp_punted(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 8);
 
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	dpt_free1(expect_punt(m, PUNT_ARP, 0));
+	dpt_free1(dpt_expect_punt(m, PUNT_ARP, 0));
 }
 
 static void test_ttl_exceeded(void **state)
@@ -230,7 +190,7 @@ static void test_ttl_exceeded(void **state)
 		struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", ttl, 8);
 
 		dpt_setup(state);
-		expect_punt(m, PUNT_TTL_EXCEEDED, 4);
+		dpt_expect_punt(m, PUNT_TTL_EXCEEDED, 4);
 		assert_int_equal(dpt_ip4_hdr(m)->time_to_live, ttl); // untouched for the ICMP quote
 		assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_TTL_EXCEEDED], 1);
 		dpt_free(&m, 1);
@@ -289,19 +249,19 @@ static void test_nh_out_of_range(void **state)
 
 static void test_blackhole(void **state)
 {
-	expect_drop(dpt_mk4("192.0.2.1", "10.9.1.1", 64, 8), MOLT_DROP_BLACKHOLE);
+	dpt_expect_drop(dpt_mk4("192.0.2.1", "10.9.1.1", 64, 8), MOLT_DROP_BLACKHOLE);
 }
 
 static void test_nh_drop(void **state)
 {
-	expect_drop(dpt_mk4("192.0.2.1", "10.5.1.1", 64, 8), MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(dpt_mk4("192.0.2.1", "10.5.1.1", 64, 8), MOLT_DROP_NOT_FORWARDABLE);
 }
 
 static void test_local(void **state)
 {
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.0.0.1", 1, 8);
 
-	expect_punt(m, PUNT_LOCAL, 4);
+	dpt_expect_punt(m, PUNT_LOCAL, 4);
 	assert_int_equal(dpt_ip4_hdr(m)->time_to_live, 1);
 	assert_int_equal(dpt_ip4_hdr(m)->hdr_checksum, dpt_ip4_cksum_ref(dpt_ip4_hdr(m)));
 	dpt_free(&m, 1);
@@ -315,7 +275,7 @@ static void test_unresolved_gateway(void **state)
 	uint32_t gw = dpt_ip4("10.3.0.1");
 
 	memcpy(before, rte_pktmbuf_mtod(m, void *), 14 + 28);
-	expect_punt(m, PUNT_RESOLVE, 4);
+	dpt_expect_punt(m, PUNT_RESOLVE, 4);
 	p = molt_mbuf_priv(m);
 	assert_int_equal(p->nh, DPT_NH_UNRES4);
 	assert_int_equal(p->out_port, 2);
@@ -352,7 +312,7 @@ static void test_connected_unresolved(void **state)
 		uint32_t a = dpt_ip4(dst[i]);
 
 		dpt_setup(state);
-		expect_punt(m, PUNT_RESOLVE, 4);
+		dpt_expect_punt(m, PUNT_RESOLVE, 4);
 		p = molt_mbuf_priv(m);
 		assert_int_equal(p->nh, DPT_NH_CONN4);
 		assert_int_equal(p->out_port, 2);
@@ -378,7 +338,7 @@ static void test_l2_broadcast_not_forwarded(void **state)
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 8);
 
 	memset(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, 0xff, 6);
-	expect_drop(m, MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(m, MOLT_DROP_NOT_FORWARDABLE);
 }
 
 int main(void)

@@ -14,41 +14,6 @@
 
 #define SRC "2001:db8:77::1"
 
-static void expect_drop(struct rte_mbuf *m, enum molt_drop_reason reason)
-{
-	struct rte_mbuf *out[4];
-	struct port_counters c;
-	uint64_t total = 0;
-
-	dpt_run1(m);
-	c = dpt_ctr(0);
-	assert_int_equal(c.rx, 1);
-	assert_int_equal(c.drops[reason], 1);
-	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
-		total += c.drops[r];
-	assert_int_equal(total, 1);
-	for (uint16_t p = 0; p < DPT_PORTS; p++)
-		assert_int_equal(dpt_sent(p, out, 4), 0);
-	assert_int_equal(dpt_punted(out, 4), 0);
-}
-
-static struct rte_mbuf *expect_punt(struct rte_mbuf *m, enum punt_reason reason)
-{
-	struct rte_mbuf *out[4];
-	struct molt_mbuf_priv *p;
-
-	dpt_run1(m);
-	assert_int_equal(dpt_punted(out, 4), 1);
-	assert_ptr_equal(out[0], m);
-	p = molt_mbuf_priv(m);
-	assert_int_equal(p->punt_reason, reason);
-	assert_int_equal(p->in_port, 0);
-	assert_int_equal(p->family, 6);
-	for (uint16_t q = 0; q < DPT_PORTS; q++)
-		assert_int_equal(dpt_sent(q, out, 4), 0);
-	return m;
-}
-
 static struct rte_mbuf *udp6(const char *dst, uint8_t hops)
 {
 	return dpt_mk6(SRC, dst, hops, IPPROTO_UDP, 0, 16);
@@ -80,7 +45,7 @@ static void test_too_short(void **state)
 	struct rte_mbuf *m = udp6("2001:db8:1::9", 64);
 
 	assert_int_equal(rte_pktmbuf_trim(m, 16 + 1), 0);
-	expect_drop(m, MOLT_DROP_IP6_TOO_SHORT);
+	dpt_expect_drop(m, MOLT_DROP_IP6_TOO_SHORT);
 }
 
 static void test_bad_version(void **state)
@@ -88,7 +53,7 @@ static void test_bad_version(void **state)
 	struct rte_mbuf *m = udp6("2001:db8:1::9", 64);
 
 	dpt_ip6_hdr(m)->vtc_flow = RTE_BE32(4u << 28);
-	expect_drop(m, MOLT_DROP_IP6_BAD_VERSION);
+	dpt_expect_drop(m, MOLT_DROP_IP6_BAD_VERSION);
 }
 
 static void test_bad_payload_length(void **state)
@@ -96,7 +61,7 @@ static void test_bad_payload_length(void **state)
 	struct rte_mbuf *m = udp6("2001:db8:1::9", 64), *out[4];
 
 	dpt_ip6_hdr(m)->payload_len = RTE_BE16(17);
-	expect_drop(m, MOLT_DROP_IP6_BAD_PAYLOAD_LENGTH);
+	dpt_expect_drop(m, MOLT_DROP_IP6_BAD_PAYLOAD_LENGTH);
 	// Shorter than the frame is padding, fine.
 	dpt_setup(state);
 	m = udp6("2001:db8:1::9", 64);
@@ -112,8 +77,8 @@ static void test_bad_source(void **state)
 
 	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
 		dpt_setup(state);
-		expect_drop(dpt_mk6(bad[i], "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
-			    MOLT_DROP_IP6_BAD_SOURCE);
+		dpt_expect_drop(dpt_mk6(bad[i], "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
+				MOLT_DROP_IP6_BAD_SOURCE);
 	}
 }
 
@@ -122,11 +87,13 @@ static void test_nd_punted(void **state)
 	// RS, RA, NS, NA, Redirect, to multicast and unicast, any hop limit: all for control.
 	for (uint8_t type = 133; type <= 137; type++) {
 		dpt_setup(state);
-		dpt_free1(expect_punt(dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6,
-					      type, 24), PUNT_ND));
+		dpt_free1(dpt_expect_punt(dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6,
+						  type, 24),
+					  PUNT_ND, 6));
 		dpt_setup(state);
-		dpt_free1(expect_punt(dpt_mk6("::", "2001:db8:1::9", 1, IPPROTO_ICMPV6, type, 24),
-				      PUNT_ND));
+		dpt_free1(dpt_expect_punt(dpt_mk6("::", "2001:db8:1::9", 1, IPPROTO_ICMPV6, type,
+						  24),
+					  PUNT_ND, 6));
 	}
 	// Echo request (128) to a routed destination is forwarded, not punted.
 	{
@@ -141,11 +108,11 @@ static void test_nd_punted(void **state)
 
 static void test_multicast_dst(void **state)
 {
-	dpt_free1(expect_punt(dpt_mk6("fe80::2", "ff02::16", 1, 0, 0, 16), PUNT_LOCAL));
+	dpt_free1(dpt_expect_punt(dpt_mk6("fe80::2", "ff02::16", 1, 0, 0, 16), PUNT_LOCAL, 6));
 	dpt_setup(state);
-	expect_drop(udp6("::1", 64), MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(udp6("::1", 64), MOLT_DROP_NOT_FORWARDABLE);
 	dpt_setup(state);
-	expect_drop(udp6("::", 64), MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(udp6("::", 64), MOLT_DROP_NOT_FORWARDABLE);
 }
 
 static void test_hop_limit(void **state)
@@ -154,7 +121,7 @@ static void test_hop_limit(void **state)
 		struct rte_mbuf *m = udp6("2001:db8:1::9", h);
 
 		dpt_setup(state);
-		expect_punt(m, PUNT_TTL_EXCEEDED);
+		dpt_expect_punt(m, PUNT_TTL_EXCEEDED, 6);
 		assert_int_equal(dpt_ip6_hdr(m)->hop_limits, h);
 		assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_TTL_EXCEEDED], 1);
 		dpt_free1(m);
@@ -163,7 +130,7 @@ static void test_hop_limit(void **state)
 
 static void test_no_route(void **state)
 {
-	dpt_free1(expect_punt(udp6("2001:db8:abcd::1", 64), PUNT_UNREACHABLE));
+	dpt_free1(dpt_expect_punt(udp6("2001:db8:abcd::1", 64), PUNT_UNREACHABLE, 6));
 	assert_int_equal(dpt_ctr(0).drops[MOLT_DROP_NO_ROUTE], 1);
 }
 
@@ -171,21 +138,21 @@ static void test_blackhole_local_drop(void **state)
 {
 	struct rte_mbuf *m;
 
-	expect_drop(udp6("2001:db8:9::1", 64), MOLT_DROP_BLACKHOLE);
+	dpt_expect_drop(udp6("2001:db8:9::1", 64), MOLT_DROP_BLACKHOLE);
 	dpt_setup(state);
-	m = expect_punt(udp6("2001:db8::1", 1), PUNT_LOCAL);
+	m = dpt_expect_punt(udp6("2001:db8::1", 1), PUNT_LOCAL, 6);
 	assert_int_equal(dpt_ip6_hdr(m)->hop_limits, 1);
 	dpt_free1(m);
 	// A link-local destination that is not ours (the control thread routes fe80::/10 to DROP).
 	dpt_setup(state);
-	expect_drop(udp6("fe80::99", 64), MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(udp6("fe80::99", 64), MOLT_DROP_NOT_FORWARDABLE);
 }
 
 // RFC 4291 2.5.6: a link-local source is never forwarded off its link.
 static void test_link_local_source(void **state)
 {
-	expect_drop(dpt_mk6("fe80::2", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
-		    MOLT_DROP_NOT_FORWARDABLE);
+	dpt_expect_drop(dpt_mk6("fe80::2", "2001:db8:1::9", 64, IPPROTO_UDP, 0, 16),
+			MOLT_DROP_NOT_FORWARDABLE);
 }
 
 static void test_unresolved_gateway(void **state)
@@ -194,7 +161,7 @@ static void test_unresolved_gateway(void **state)
 	struct molt_mbuf_priv *p;
 	uint8_t gw[16];
 
-	expect_punt(m, PUNT_RESOLVE);
+	dpt_expect_punt(m, PUNT_RESOLVE, 6);
 	p = molt_mbuf_priv(m);
 	dpt_ip6("fe80::1", gw);
 	assert_int_equal(p->nh, DPT_NH_UNRES6);
@@ -220,7 +187,7 @@ static void test_connected(void **state)
 	dpt_free(out, 1);
 
 	dpt_setup(state);
-	m = expect_punt(udp6("2001:db8:2::6", 64), PUNT_RESOLVE);
+	m = dpt_expect_punt(udp6("2001:db8:2::6", 64), PUNT_RESOLVE, 6);
 	p = molt_mbuf_priv(m);
 	dpt_ip6("2001:db8:2::6", a);
 	assert_int_equal(p->nh, DPT_NH_CONN6);
