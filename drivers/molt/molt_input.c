@@ -31,18 +31,34 @@ static inline int key_cmp(const struct molt_key *a, const struct molt_key *b)
 struct molt_key *molt_sort_keys(struct molt_key *k, struct molt_key *tmp, size_t n)
 {
 	uint32_t count[KEY_DIGITS][256];
+	unsigned digits[KEY_DIGITS], nd = 0;
+	uint64_t vh = 0, vl = 0;
+	unsigned vp = 0;
 
+	if (n == 0)
+		return k;
+	// A digit every key shares (IPv4's last 12 bytes, the zero tail of most IPv6 prefixes)
+	// orders nothing: only the digits that vary are counted and sorted on.
+	for (size_t i = 1; i < n; i++) {
+		vh |= k[i].hi ^ k[0].hi;
+		vl |= k[i].lo ^ k[0].lo;
+		vp |= (unsigned)(k[i].plen ^ k[0].plen);
+	}
+	for (unsigned d = 0; d < KEY_DIGITS; d++) {
+		uint64_t v = d < 8 ? vh >> (56 - 8 * d) : d < 16 ? vl >> (120 - 8 * d) : vp;
+
+		if ((v & 0xff) != 0)
+			digits[nd++] = d;
+	}
 	memset(count, 0, sizeof(count));
 	for (size_t i = 0; i < n; i++)
-		for (unsigned d = 0; d < KEY_DIGITS; d++)
-			count[d][key_digit(&k[i], d)]++;
-	// Least significant digit first; a digit every key shares (IPv4's last 12 bytes, the
-	// zero tail of most IPv6 prefixes) orders nothing and is skipped.
-	for (int d = KEY_DIGITS - 1; d >= 0; d--) {
+		for (unsigned j = 0; j < nd; j++)
+			count[digits[j]][key_digit(&k[i], digits[j])]++;
+	// Least significant digit first.
+	while (nd-- > 0) {
+		unsigned d = digits[nd];
 		uint32_t at = 0;
 
-		if (n == 0 || count[d][key_digit(&k[0], (unsigned)d)] == n)
-			continue;
 		for (unsigned v = 0; v < 256; v++) {
 			uint32_t c = count[d][v];
 
@@ -50,7 +66,7 @@ struct molt_key *molt_sort_keys(struct molt_key *k, struct molt_key *tmp, size_t
 			at += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			tmp[count[d][key_digit(&k[i], (unsigned)d)]++] = k[i];
+			tmp[count[d][key_digit(&k[i], d)]++] = k[i];
 		struct molt_key *t = k;
 		k = tmp;
 		tmp = t;
