@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dataplane/ip4_hdr.h"
 #include "control/host/router.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/ip4_hdr.h"
 
 struct router_port {
 	bool used;
