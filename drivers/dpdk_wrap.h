@@ -64,3 +64,9 @@ int wrap_reserve(struct fib *f, uint64_t n);
 void wrap_prefetch(const struct fib *f, const void *prefix, uint8_t plen);
 int wrap_walk(const struct fib *f, fib_walk_cb cb, void *arg);
 uint64_t wrap_count(const struct fib *f);
+
+// Those members in a fib_ops initializer; an engine's table adds family, create, its lookups,
+// memory and free_scrub.
+#define WRAP_OPS_SHARED \
+	.add = wrap_add, .del = wrap_del, .walk = wrap_walk, .count = wrap_count, \
+	.reserve = wrap_reserve, .prefetch = wrap_prefetch

@@ -233,30 +233,20 @@ static void fib6_free_scrub(struct fib *f)
 const struct fib_ops molt_fib4_ops = {
 	.family = 4,
 	.create = fib4_create,
-	.add = wrap_add,
-	.del = wrap_del,
 	.lookup_bulk = fib4_lookup_bulk,
 	.lookup_bulk64 = fib4_lookup_bulk64,
-	.walk = wrap_walk,
-	.count = wrap_count,
 	.memory = fib4_memory,
-	.reserve = wrap_reserve,
-	.prefetch = wrap_prefetch,
 	.free_scrub = fib4_free_scrub,
+	WRAP_OPS_SHARED,
 };
 
 const struct fib_ops molt_fib6_ops = {
 	.family = 6,
 	.create = fib6_create,
-	.add = wrap_add,
-	.del = wrap_del,
 	.lookup_bulk = fib6_lookup_bulk,
-	.walk = wrap_walk,
-	.count = wrap_count,
 	.memory = fib6_memory,
-	.reserve = wrap_reserve,
-	.prefetch = wrap_prefetch,
 	.free_scrub = fib6_free_scrub,
+	WRAP_OPS_SHARED,
 };
 
 static const struct fib_driver fib_driver = {

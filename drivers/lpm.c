@@ -212,29 +212,19 @@ static void lpm6_free_scrub(struct fib *f)
 const struct fib_ops molt_lpm4_ops = {
 	.family = 4,
 	.create = lpm4_create,
-	.add = wrap_add,
-	.del = wrap_del,
 	.lookup_bulk = lpm4_lookup_bulk,
-	.walk = wrap_walk,
-	.count = wrap_count,
 	.memory = lpm4_memory,
-	.reserve = wrap_reserve,
-	.prefetch = wrap_prefetch,
 	.free_scrub = lpm4_free_scrub,
+	WRAP_OPS_SHARED,
 };
 
 const struct fib_ops molt_lpm6_ops = {
 	.family = 6,
 	.create = lpm6_create,
-	.add = wrap_add,
-	.del = wrap_del,
 	.lookup_bulk = lpm6_lookup_bulk,
-	.walk = wrap_walk,
-	.count = wrap_count,
 	.memory = lpm6_memory,
-	.reserve = wrap_reserve,
-	.prefetch = wrap_prefetch,
 	.free_scrub = lpm6_free_scrub,
+	WRAP_OPS_SHARED,
 };
 
 static const struct fib_driver lpm_driver = {

@@ -138,29 +138,16 @@ static void ref_free_scrub(struct fib *f)
 	free(r);
 }
 
-static const struct fib_ops ref4_ops = {
-	.family = 4,
-	.create = ref4_create,
-	.add = ref_add,
-	.del = ref_del,
-	.lookup_bulk = ref_lookup_bulk,
-	.walk = ref_walk,
-	.count = ref_count,
-	.memory = ref_memory,
-	.free_scrub = ref_free_scrub,
-};
+// Both families' ops differ only in family and create.
+#define REF_OPS(fam) \
+	{ \
+		.family = fam, .create = ref##fam##_create, .add = ref_add, .del = ref_del, \
+		.lookup_bulk = ref_lookup_bulk, .walk = ref_walk, .count = ref_count, \
+		.memory = ref_memory, .free_scrub = ref_free_scrub, \
+	}
 
-static const struct fib_ops ref6_ops = {
-	.family = 6,
-	.create = ref6_create,
-	.add = ref_add,
-	.del = ref_del,
-	.lookup_bulk = ref_lookup_bulk,
-	.walk = ref_walk,
-	.count = ref_count,
-	.memory = ref_memory,
-	.free_scrub = ref_free_scrub,
-};
+static const struct fib_ops ref4_ops = REF_OPS(4);
+static const struct fib_ops ref6_ops = REF_OPS(6);
 
 static const struct fib_driver ref_driver = {
 	.name = "reference",
