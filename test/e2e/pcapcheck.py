@@ -22,6 +22,10 @@ import re
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools',
+                                'pylib'))
+from molt_pcap import checksum, read_frames  # noqa: E402
+
 MAGIC = b'MOLTe2e!'
 # What the router does not forward and must count, per reason (pcapgen's 'drop' field).
 DROP_EXACT = {'eth_too_short', 'ethertype_unknown', 'ip4_too_short', 'ip4_bad_version',
@@ -41,37 +45,6 @@ ICMP_RATE = 100
 ICMP_BURST = 10
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b'\x00'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
-def read_pcap(path):
-    frames = []
-    with open(path, 'rb') as f:
-        hdr = f.read(24)
-        if len(hdr) < 24:
-            raise ValueError('%s: truncated pcap header (%d bytes)' % (path, len(hdr)))
-        magic = struct.unpack('<I', hdr[:4])[0]
-        endian = '<' if magic in (0xa1b2c3d4, 0xa1b23c4d) else '>'
-        while True:
-            rh = f.read(16)
-            if not rh:
-                break
-            if len(rh) < 16:
-                raise ValueError('%s: truncated record header' % path)
-            _, _, incl, _ = struct.unpack(endian + 'IIII', rh)
-            data = f.read(incl)
-            if len(data) < incl:
-                raise ValueError('%s: truncated record' % path)
-            frames.append(data)
-    return frames
-
-
 def mac_str(b):
     return ':'.join('%02x' % x for x in b)
 
@@ -86,6 +59,58 @@ def ip6s(b):
 
 def norm6(s):
     return str(ipaddress.IPv6Address(s))
+
+
+class Family:
+    """What the checks read in an IPv4 or IPv6 packet, and where it is (offsets into the IP
+    header): addresses, TTL / hop limit, protocol / next header, the header checksum (IPv4),
+    ICMP's protocol number, error types and echo reply type, and the largest ICMP error."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def src(self, ip):
+        return self.addr(ip[self.src_off:self.src_off + self.alen])
+
+    def dst(self, ip):
+        return self.addr(ip[self.dst_off:self.dst_off + self.alen])
+
+    def hlen(self, ip):
+        return (ip[0] & 15) * 4 if self.version == 4 else 40
+
+    def length(self, ip):
+        """The packet's length by its header (IPv4 total length, IPv6 40 + payload length)."""
+        if self.version == 4:
+            return struct.unpack('!H', ip[2:4])[0]
+        return 40 + struct.unpack('!H', ip[4:6])[0]
+
+    def icmp_ok(self, ip, icmp):
+        """The ICMP checksum verifies (ICMPv6: over the pseudo-header too)."""
+        if self.version == 6:
+            icmp = ip[8:40] + struct.pack('!IxxxB', len(icmp), 58) + icmp
+        return checksum(icmp) == 0
+
+    def masked(self, ip):
+        """ip with the fields a router rewrites (TTL / hop limit, IPv4 header checksum)
+        zeroed."""
+        b = bytearray(ip)
+        b[self.ttl] = 0
+        if self.csum_off is not None:
+            b[self.csum_off:self.csum_off + 2] = b'\0\0'
+        return b
+
+
+FAMILY = {
+    4: Family(version=4, addr=ip4s, alen=4, src_off=12, dst_off=16, ttl=8, ttl_name='TTL',
+              proto=9, min_hlen=20, csum_off=10, icmp='ICMP', icmp_proto=1, icmp_errors=(3, 11),
+              echo_reply=0, err_max=576),
+    6: Family(version=6, addr=ip6s, alen=16, src_off=8, dst_off=24, ttl=7, ttl_name='hop limit',
+              proto=6, min_hlen=40, csum_off=None, icmp='ICMPv6', icmp_proto=58,
+              icmp_errors=(1, 3), echo_reply=129, err_max=1280),
+}
+# ICMPv6 types the router sends for itself: router/neighbour solicitation and advertisement,
+# redirect, MLD.
+ND_MLD_TYPES = {130, 131, 132, 133, 134, 135, 136, 137, 143}
 
 
 class Checker:
@@ -126,7 +151,7 @@ class Checker:
             n = 0
             for fn in files:
                 try:
-                    frames = read_pcap(fn)
+                    frames = read_frames(fn)
                 except (OSError, ValueError) as e:
                     self.wrong(p['name'], str(e))
                     continue
@@ -175,20 +200,9 @@ class Checker:
         tl = struct.unpack('!H', ip[2:4])[0]
         if ihl < 20 or tl < ihl or tl > len(ip):
             return self.wrong(where, 'bad IPv4 lengths ihl=%d tl=%d frame=%d' % (ihl, tl, len(ip)))
-        if csum(ip[:ihl]) != 0:
+        if checksum(ip[:ihl]) != 0:
             self.wrong(where, 'bad IPv4 header checksum')
-        ip = ip[:tl]
-        if ip[9] == 1 and tl >= ihl + 8:
-            t = ip[ihl]
-            if t in (3, 11):
-                return self.check_icmp_err(k, where, fr, ip, ihl, 4)
-            if t == 0:
-                return self.check_echo_reply(k, where, fr, ip, ihl, 4)
-        rec = self.rec_by_magic(ip)
-        if rec is None:
-            return self.wrong(where, 'unknown IPv4 packet %s -> %s proto %d' % (
-                ip4s(ip[12:16]), ip4s(ip[16:20]), ip[9]))
-        return self.check_forward(k, where, fr, ip, rec, 4)
+        return self.check_packet(k, where, fr, ip[:tl], 4)
 
     def check_v6(self, k, where, fr):
         ip = fr[14:]
@@ -197,21 +211,27 @@ class Checker:
         pl = struct.unpack('!H', ip[4:6])[0]
         if 40 + pl > len(ip):
             return self.wrong(where, 'IPv6 payload length %d beyond frame' % pl)
-        ip = ip[:40 + pl]
-        if ip[6] == 58 and pl >= 8:
-            t = ip[40]
-            if 133 <= t <= 137 or t in (130, 131, 132, 143):
+        return self.check_packet(k, where, fr, ip[:40 + pl], 6)
+
+    def check_packet(self, k, where, fr, ip, fam):
+        """ip (header checked, cut to its length): an ICMP message of the router's own, or one
+        of the test's packets forwarded."""
+        f = FAMILY[fam]
+        hl = f.hlen(ip)
+        if ip[f.proto] == f.icmp_proto and len(ip) >= hl + 8:
+            t = ip[hl]
+            if fam == 6 and t in ND_MLD_TYPES:
                 self.control['nd/mld type %d' % t] += 1
                 return None
-            if t in (1, 3):
-                return self.check_icmp_err(k, where, fr, ip, 40, 6)
-            if t == 129:
-                return self.check_echo_reply(k, where, fr, ip, 40, 6)
+            if t in f.icmp_errors:
+                return self.check_icmp_err(k, where, fr, ip, hl, fam)
+            if t == f.echo_reply:
+                return self.check_echo_reply(k, where, fr, ip, hl, fam)
         rec = self.rec_by_magic(ip)
         if rec is None:
-            return self.wrong(where, 'unknown IPv6 packet %s -> %s nh %d' % (
-                ip6s(ip[8:24]), ip6s(ip[24:40]), ip[6]))
-        return self.check_forward(k, where, fr, ip, rec, 6)
+            return self.wrong(where, 'unknown IPv%d packet %s -> %s protocol %d' % (
+                fam, f.src(ip), f.dst(ip), ip[f.proto]))
+        return self.check_forward(k, where, fr, ip, rec, fam)
 
     def once(self, where, rec, what):
         self.seen[rec['id']] += 1
@@ -236,27 +256,14 @@ class Checker:
             self.wrong(where, 'left on %s, expected %s' % (
                 self.ports[k]['name'], self.ports[exp['egress']]['name']))
         self.check_l2(where, k, fr, exp['dmac'])
+        f = FAMILY[fam]
         orig = rec['raw'][14:]
-        if fam == 4:
-            otl = struct.unpack('!H', orig[2:4])[0]
-            orig = orig[:otl]
-            if len(ip) != len(orig):
-                return self.wrong(where, 'length %d, sent %d' % (len(ip), len(orig)))
-            if ip[8] != orig[8] - 1:
-                self.wrong(where, 'TTL %d, sent %d' % (ip[8], orig[8]))
-            a = bytearray(ip)
-            b = bytearray(orig)
-            a[8] = b[8] = 0
-            a[10:12] = b[10:12] = b'\0\0'
-        else:
-            orig = orig[:40 + struct.unpack('!H', orig[4:6])[0]]
-            if len(ip) != len(orig):
-                return self.wrong(where, 'length %d, sent %d' % (len(ip), len(orig)))
-            if ip[7] != orig[7] - 1:
-                self.wrong(where, 'hop limit %d, sent %d' % (ip[7], orig[7]))
-            a = bytearray(ip)
-            b = bytearray(orig)
-            a[7] = b[7] = 0
+        orig = orig[:f.length(orig)]
+        if len(ip) != len(orig):
+            return self.wrong(where, 'length %d, sent %d' % (len(ip), len(orig)))
+        if ip[f.ttl] != orig[f.ttl] - 1:
+            self.wrong(where, '%s %d, sent %d' % (f.ttl_name, ip[f.ttl], orig[f.ttl]))
+        a, b = f.masked(ip), f.masked(orig)
         if a != b:
             diff = [i for i in range(len(a)) if a[i] != b[i]]
             self.wrong(where, 'packet modified at IP offsets %s' % diff[:8])
@@ -264,17 +271,10 @@ class Checker:
 
     def quoted_rec(self, where, quote, fam):
         """The manifest record an ICMP error quotes (by UDP destination port = id)."""
-        if fam == 4:
-            if len(quote) < 28:
-                return None, 'quote of %d bytes (< IPv4 header + 8)' % len(quote)
-            qihl = (quote[0] & 15) * 4
-            if len(quote) < qihl + 8:
-                return None, 'quote of %d bytes (< IPv4 header + 8)' % len(quote)
-            off, proto = qihl, quote[9]
-        else:
-            if len(quote) < 48:
-                return None, 'quote of %d bytes (< IPv6 header + 8)' % len(quote)
-            off, proto = 40, quote[6]
+        f = FAMILY[fam]
+        if len(quote) < f.min_hlen + 8 or len(quote) < f.hlen(quote) + 8:
+            return None, 'quote of %d bytes (< IPv%d header + 8)' % (len(quote), fam)
+        off, proto = f.hlen(quote), quote[f.proto]
         # The id is the UDP/TCP destination port, or the ICMP echo identifier.
         if proto in (1, 58):
             dport = struct.unpack('!H', quote[off + 4:off + 6])[0]
@@ -288,9 +288,10 @@ class Checker:
     def check_icmp_err(self, k, where, fr, ip, hl, fam):
         icmp = ip[hl:]
         t, code = icmp[0], icmp[1]
+        f = FAMILY[fam]
         rec, err = self.quoted_rec(where, icmp[8:], fam)
         if rec is None:
-            return self.wrong(where, '%s type %d: %s' % ('ICMP' if fam == 4 else 'ICMPv6', t, err))
+            return self.wrong(where, '%s type %d: %s' % (f.icmp, t, err))
         where = '%s id %d %s' % (where, rec['id'], rec['cat'])
         exp = rec['expect']
         if exp['what'] != 'icmp_error':
@@ -311,54 +312,28 @@ class Checker:
             self.wrong(where, 'ICMP unused field not zero: %s' % icmp[4:8].hex())
         orig = rec['raw'][14:]
         p = self.ports[rec['port']]
-        if fam == 4:
-            src, dst = ip4s(ip[12:16]), ip4s(ip[16:20])
-            if src != p['v4']:
-                self.wrong(where, 'ICMP error from %s, expected %s' % (src, p['v4']))
-            if dst != ip4s(orig[12:16]):
-                self.wrong(where, 'ICMP error to %s, expected %s' % (dst, ip4s(orig[12:16])))
-            if ip[8] == 0:
-                self.wrong(where, 'ICMP error sent with TTL 0')
-            if len(ip) > 576:
-                self.wrong(where, 'ICMP error of %d bytes (> 576)' % len(ip))
-            if csum(icmp) != 0:
-                self.wrong(where, 'bad ICMP checksum')
-            quote = bytearray(icmp[8:])
-            oq = bytearray(orig[:len(quote)])
-            if len(quote) > len(orig):
-                self.wrong(where, 'quote longer than the original')
-                return None
-            # The quoted header may carry the TTL as received or decremented.
-            if quote[8] not in (oq[8], (oq[8] - 1) & 0xff):
-                self.wrong(where, 'quoted TTL %d, sent %d' % (quote[8], oq[8]))
-            quote[8] = oq[8] = 0
-            quote[10:12] = oq[10:12] = b'\0\0'
-            if quote != oq:
-                self.wrong(where, 'quote differs from the original')
-        else:
-            src, dst = ip6s(ip[8:24]), ip6s(ip[24:40])
-            if src not in (p['v6'], p['ll']):
-                self.wrong(where, 'ICMPv6 error from %s, expected %s or %s' % (
-                    src, p['v6'], p['ll']))
-            if dst != ip6s(orig[8:24]):
-                self.wrong(where, 'ICMPv6 error to %s, expected %s' % (dst, ip6s(orig[8:24])))
-            if ip[7] == 0:
-                self.wrong(where, 'ICMPv6 error sent with hop limit 0')
-            if len(ip) > 1280:
-                self.wrong(where, 'ICMPv6 error of %d bytes (> 1280)' % len(ip))
-            pseudo = ip[8:40] + struct.pack('!IxxxB', len(icmp), 58)
-            if csum(pseudo + icmp) != 0:
-                self.wrong(where, 'bad ICMPv6 checksum')
-            quote = bytearray(icmp[8:])
-            oq = bytearray(orig[:len(quote)])
-            if len(quote) > len(orig):
-                self.wrong(where, 'quote longer than the original')
-                return None
-            if quote[7] not in (oq[7], (oq[7] - 1) & 0xff):
-                self.wrong(where, 'quoted hop limit %d, sent %d' % (quote[7], oq[7]))
-            quote[7] = oq[7] = 0
-            if quote != oq:
-                self.wrong(where, 'quote differs from the original')
+        own = (p['v4'],) if fam == 4 else (p['v6'], p['ll'])
+        src, dst = f.src(ip), f.dst(ip)
+        if src not in own:
+            self.wrong(where, '%s error from %s, expected %s' % (f.icmp, src, ' or '.join(own)))
+        if dst != f.src(orig):
+            self.wrong(where, '%s error to %s, expected %s' % (f.icmp, dst, f.src(orig)))
+        if ip[f.ttl] == 0:
+            self.wrong(where, '%s error sent with %s 0' % (f.icmp, f.ttl_name))
+        if len(ip) > f.err_max:
+            self.wrong(where, '%s error of %d bytes (> %d)' % (f.icmp, len(ip), f.err_max))
+        if not f.icmp_ok(ip, icmp):
+            self.wrong(where, 'bad %s checksum' % f.icmp)
+        quote = icmp[8:]
+        if len(quote) > len(orig):
+            self.wrong(where, 'quote longer than the original')
+            return None
+        oq = orig[:len(quote)]
+        # The quoted header may carry the TTL as received or decremented.
+        if quote[f.ttl] not in (oq[f.ttl], (oq[f.ttl] - 1) & 0xff):
+            self.wrong(where, 'quoted %s %d, sent %d' % (f.ttl_name, quote[f.ttl], oq[f.ttl]))
+        if f.masked(quote) != f.masked(oq):
+            self.wrong(where, 'quote differs from the original')
         return None
 
     def check_echo_reply(self, k, where, fr, ip, hl, fam):
@@ -379,27 +354,15 @@ class Checker:
         orig = rec['raw'][14:]
         if icmp[1] != 0:
             self.wrong(where, 'echo reply code %d' % icmp[1])
-        if fam == 4:
-            oihl = (orig[0] & 15) * 4
-            otl = struct.unpack('!H', orig[2:4])[0]
-            oicmp = orig[oihl:otl]
-            if ip4s(ip[12:16]) != ip4s(orig[16:20]) or ip4s(ip[16:20]) != ip4s(orig[12:16]):
-                self.wrong(where, 'echo reply %s -> %s, request was %s -> %s' % (
-                    ip4s(ip[12:16]), ip4s(ip[16:20]), ip4s(orig[12:16]), ip4s(orig[16:20])))
-            if ip[8] == 0:
-                self.wrong(where, 'echo reply with TTL 0')
-            if csum(icmp) != 0:
-                self.wrong(where, 'bad ICMP checksum')
-        else:
-            oicmp = orig[40:40 + struct.unpack('!H', orig[4:6])[0]]
-            if ip6s(ip[8:24]) != ip6s(orig[24:40]) or ip6s(ip[24:40]) != ip6s(orig[8:24]):
-                self.wrong(where, 'echo reply %s -> %s, request was %s -> %s' % (
-                    ip6s(ip[8:24]), ip6s(ip[24:40]), ip6s(orig[8:24]), ip6s(orig[24:40])))
-            if ip[7] == 0:
-                self.wrong(where, 'echo reply with hop limit 0')
-            pseudo = ip[8:40] + struct.pack('!IxxxB', len(icmp), 58)
-            if csum(pseudo + icmp) != 0:
-                self.wrong(where, 'bad ICMPv6 checksum')
+        f = FAMILY[fam]
+        oicmp = orig[f.hlen(orig):f.length(orig)]
+        if (f.src(ip), f.dst(ip)) != (f.dst(orig), f.src(orig)):
+            self.wrong(where, 'echo reply %s -> %s, request was %s -> %s' % (
+                f.src(ip), f.dst(ip), f.src(orig), f.dst(orig)))
+        if ip[f.ttl] == 0:
+            self.wrong(where, 'echo reply with %s 0' % f.ttl_name)
+        if not f.icmp_ok(ip, icmp):
+            self.wrong(where, 'bad %s checksum' % f.icmp)
         if icmp[4:] != oicmp[4:]:
             self.wrong(where, 'echo reply identifier/sequence/data differ from the request')
         return None

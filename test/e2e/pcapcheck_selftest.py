@@ -18,14 +18,32 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.join(HERE, '..', '..', 'tools', 'pylib')]
 import pcapcheck  # noqa: E402
-from pcapcheck import csum  # noqa: E402
-from pcapgen import write_pcap  # noqa: E402
+from molt_pcap import checksum, write_frames  # noqa: E402
 
 
 def macb(s):
     return bytes(int(x, 16) for x in s.split(':'))
+
+
+def ip4_packet(src, dst, icmp):
+    """An IPv4 packet of the router's own (TTL 64) around an ICMP message, checksums set."""
+    icmp = bytearray(icmp)
+    icmp[2:4] = struct.pack('!H', checksum(bytes(icmp)))
+    h = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(icmp), 0, 0, 64, 1, 0, src, dst))
+    h[10:12] = struct.pack('!H', checksum(bytes(h)))
+    return bytes(h) + bytes(icmp)
+
+
+def ip6_packet(src, dst, icmp):
+    """An IPv6 packet of the router's own (hop limit 64) around an ICMPv6 message, checksum
+    set."""
+    icmp = bytearray(icmp)
+    pseudo = src + dst + struct.pack('!IxxxB', len(icmp), 58)
+    icmp[2:4] = struct.pack('!H', checksum(pseudo + bytes(icmp)))
+    return bytes([0x60, 0, 0, 0]) + struct.pack('!HBB', len(icmp), 58, 64) + src + dst + \
+        bytes(icmp)
 
 
 def reference_router(man):
@@ -53,7 +71,7 @@ def reference_router(man):
                 ip = ip[:struct.unpack('!H', ip[2:4])[0]]
                 ip[8] -= 1
                 ip[10:12] = b'\0\0'
-                ip[10:12] = struct.pack('!H', csum(bytes(ip[:ihl])))
+                ip[10:12] = struct.pack('!H', checksum(bytes(ip[:ihl])))
             else:
                 ip = ip[:40 + struct.unpack('!H', ip[4:6])[0]]
                 ip[7] -= 1
@@ -64,23 +82,10 @@ def reference_router(man):
             ip = raw[14:]
             if ip[0] >> 4 == 4:
                 tl = struct.unpack('!H', ip[2:4])[0]
-                icmp = bytearray(ip[20:tl])
-                icmp[0] = 0
-                icmp[2:4] = b'\0\0'
-                icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
-                h = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(icmp), 0, 0, 64, 1,
-                                          0, ip[16:20], ip[12:16]))
-                h[10:12] = struct.pack('!H', csum(bytes(h)))
-                pkt = bytes(h) + bytes(icmp)
+                pkt = ip4_packet(ip[16:20], ip[12:16], bytes([0, ip[21], 0, 0]) + ip[24:tl])
             else:
                 pl = struct.unpack('!H', ip[4:6])[0]
-                icmp = bytearray(ip[40:40 + pl])
-                icmp[0] = 129
-                icmp[2:4] = b'\0\0'
-                src, dst = ip[24:40], ip[8:24]
-                icmp[2:4] = struct.pack('!H', csum(src + dst + struct.pack('!IxxxB', len(icmp), 58)
-                                                   + bytes(icmp)))
-                pkt = ip[0:4] + struct.pack('!HBB', len(icmp), 58, 64) + src + dst + bytes(icmp)
+                pkt = ip6_packet(ip[24:40], ip[8:24], bytes([129, ip[41], 0, 0]) + ip[44:40 + pl])
             out[k].append(raw[6:12] + macb(ports[k]['mac']) + raw[12:14] + pkt)
         elif e['what'] == 'icmp_error':
             key = (k, r['cat'])
@@ -94,34 +99,29 @@ def reference_router(man):
                 tl = struct.unpack('!H', ip[2:4])[0]
                 q = ip[:min(tl, 576 - 28)]
                 t = 11 if e['kind'] == 'time_exceeded' else 3
-                icmp = bytearray(bytes([t, 0, 0, 0, 0, 0, 0, 0]) + q)
-                icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
-                h = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(icmp), 0, 0, 64, 1,
-                                          0, ipaddress.IPv4Address(ports[k]['v4']).packed,
-                                          ip[12:16]))
-                h[10:12] = struct.pack('!H', csum(bytes(h)))
-                out[k].append(raw[6:12] + macb(ports[k]['mac']) + b'\x08\x00' + bytes(h) +
-                              bytes(icmp))
+                pkt = ip4_packet(ipaddress.IPv4Address(ports[k]['v4']).packed, ip[12:16],
+                                 bytes([t, 0, 0, 0, 0, 0, 0, 0]) + q)
+                out[k].append(raw[6:12] + macb(ports[k]['mac']) + b'\x08\x00' + pkt)
             else:
                 pl = struct.unpack('!H', ip[4:6])[0]
                 q = ip[:40 + pl][:1280 - 48]
                 t = 3 if e['kind'] == 'time_exceeded' else 1
-                icmp = bytearray(bytes([t, 0, 0, 0, 0, 0, 0, 0]) + q)
-                src = ipaddress.IPv6Address(ports[k]['v6']).packed
-                dst = ip[8:24]
-                icmp[2:4] = struct.pack('!H', csum(src + dst + struct.pack('!IxxxB', len(icmp), 58)
-                                                   + bytes(icmp)))
-                out[k].append(raw[6:12] + macb(ports[k]['mac']) + b'\x86\xdd' +
-                              bytes([0x60, 0, 0, 0]) + struct.pack('!HBB', len(icmp), 58, 64) +
-                              src + dst + bytes(icmp))
+                pkt = ip6_packet(ipaddress.IPv6Address(ports[k]['v6']).packed, ip[8:24],
+                                 bytes([t, 0, 0, 0, 0, 0, 0, 0]) + q)
+                out[k].append(raw[6:12] + macb(ports[k]['mac']) + b'\x86\xdd' + pkt)
     for k, p in enumerate(ports):
         ctr[p['name']]['tx'] = len(out[k])
     return out, ctr
 
 
-def run_check(d, out, ctr, ports):
+def run_check(d, out, ctr, ports, damage=None):
+    """Writes out and ctr as moltd would and runs pcapcheck on them; damage(path), if given,
+    then spoils p0's output file."""
     for k, p in enumerate(ports):
-        write_pcap(os.path.join(d, 'out_%s_q0.pcap' % p['name']), out[k])
+        path = os.path.join(d, 'out_%s_q0.pcap' % p['name'])
+        write_frames(path, out[k])
+        if damage is not None and k == 0:
+            damage(path)
     # The telemetry format of moltd (control/telemetry.c): flat drop_<reason> keys.
     tel = {}
     for name, c in ctr.items():
@@ -157,31 +157,53 @@ def main():
             print('SELFTEST FAIL: the checker rejects a correct router')
             return 1
 
-        def fwd_index(out, port):
-            for i, fr in enumerate(out[port]):
-                if pcapcheck.MAGIC in fr and fr[12:14] == b'\x08\x00' and fr[23] == 17:
-                    return i
-            raise AssertionError('no forwarded UDP frame on port %d' % port)
+        # Kinds of output frame: forwarded UDP (IPv4, IPv6), ICMP errors the router sent.
+        def fwd4(fr):
+            return pcapcheck.MAGIC in fr and fr[12:14] == b'\x08\x00' and fr[23] == 17
 
-        def mutate(name, fn):
+        def fwd6(fr):
+            return pcapcheck.MAGIC in fr and fr[12:14] == b'\x86\xdd' and fr[20] == 17
+
+        def err4(fr):
+            return fr[12:14] == b'\x08\x00' and fr[23] == 1 and fr[34] in (3, 11)
+
+        def err6(fr):
+            return fr[12:14] == b'\x86\xdd' and fr[20] == 58 and fr[54] in (1, 3)
+
+        def fwd_index(out, port, kind=fwd4):
+            for i, fr in enumerate(out[port]):
+                if kind(fr):
+                    return i
+            raise AssertionError('no %s frame on port %d' % (kind.__name__, port))
+
+        def mutate(name, fn, damage=None):
             out = copy.deepcopy(good)
             c = copy.deepcopy(ctr)
             fn(out, c)
-            rc, text = run_check(work, out, c, ports)
+            rc, text = run_check(work, out, c, ports, damage)
             ok = rc != 0
             print('%-40s %s' % (name, 'detected' if ok else 'NOT DETECTED'))
             return ok
 
-        def flip(out, c, off):
-            i = fwd_index(out, 0)
+        def flip(out, c, off, kind=fwd4, fix_icmp4_sum=False):
+            """Flips a bit at off in p0's first frame of kind (then, for an ICMP error, makes its
+            checksum right again, so that only the change itself can be caught)."""
+            i = fwd_index(out, 0, kind)
             b = bytearray(out[0][i])
             b[off] ^= 0x01
+            if fix_icmp4_sum:
+                b[36:38] = b'\0\0'
+                b[36:38] = struct.pack('!H', checksum(bytes(b[34:])))
             out[0][i] = bytes(b)
 
         drop_rec = next(r for r in man['packets'] if r['cat'] == 'blackhole4')
         results = [
             mutate('payload byte changed', lambda o, c: flip(o, c, -1)),
             mutate('TTL not decremented', lambda o, c: flip(o, c, 14 + 8)),
+            mutate('IPv6 hop limit not decremented', lambda o, c: flip(o, c, 14 + 7, fwd6)),
+            mutate('IPv6 payload byte changed', lambda o, c: flip(o, c, -1, fwd6)),
+            mutate('ICMP error quote differs', lambda o, c: flip(o, c, -1, err4, True)),
+            mutate('ICMPv6 error checksum wrong', lambda o, c: flip(o, c, 14 + 40 + 2, err6)),
             mutate('source MAC wrong', lambda o, c: flip(o, c, 6)),
             mutate('destination MAC wrong', lambda o, c: flip(o, c, 0)),
             mutate('forwarded packet missing', lambda o, c: o[0].pop(fwd_index(o, 0))),
@@ -199,6 +221,11 @@ def main():
                                                              c['p1']['drops']['ip4_bad_checksum']
                                                              + 1)),
             mutate('rx counter short', lambda o, c: c['p2'].__setitem__('rx', c['p2']['rx'] - 1)),
+            # A writer stopped mid-frame: the capture must not pass for a shorter one.
+            mutate('output pcap ends inside a record', lambda o, c: None,
+                   lambda path: os.truncate(path, os.path.getsize(path) - 5)),
+            mutate('output pcap ends inside a record header', lambda o, c: None,
+                   lambda path: open(path, 'ab').write(bytes(7))),
         ]
         if not all(results):
             print('SELFTEST FAIL: the checker missed a broken output')

@@ -19,7 +19,10 @@ import struct
 import sys
 
 from scapy.all import ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, IPv6, Raw
-from scapy.utils import checksum
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools',
+                                'pylib'))
+from molt_pcap import checksum, write_frames  # noqa: E402
 
 MAGIC = b'MOLTe2e!'
 
@@ -442,16 +445,6 @@ class Gen:
                  {'what': 'drop', 'drop': 'ethertype_unknown'})
 
 
-def write_pcap(path, frames):
-    """Writes frames byte for byte (scapy would re-build, and "fix", the malformed ones)."""
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i, fr in enumerate(frames):
-            f.write(struct.pack('<IIII', 1700000000 + i // 1000000, i % 1000000, len(fr),
-                                len(fr)))
-            f.write(fr)
-
-
 def build(per_port, seed):
     g = Gen(random.Random(seed))
     # Counts per ingress port, scaled from per_port (default 1600 frames a port).
@@ -516,7 +509,7 @@ def main():
     for k, p in enumerate(PORTS):
         inp = os.path.join(a.out, 'in_%s.pcap' % p['name'])
         # Frames are written raw: scapy must not "fix" the malformed ones.
-        write_pcap(inp, g.frames[k])
+        write_frames(inp, g.frames[k])
         txs = ','.join('tx_pcap=%s' % os.path.join(a.out, 'out_%s_q%d.pcap' % (p['name'], q))
                        for q in range(a.txq))
         ports.append({'name': p['name'], 'devargs': 'net_pcap%d,rx_pcap=%s,%s' % (k, inp, txs),

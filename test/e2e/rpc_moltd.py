@@ -9,10 +9,16 @@ and the config (the same rules as control/slot_build.c). Run by test/e2e/rpc_mol
 import argparse
 import ipaddress
 import json
+import os
 import random
 import socket
+import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools',
+                                'pylib'))
+from molt_pcap import checksum, write_frames  # noqa: E402
 
 FAILS = []
 
@@ -309,21 +315,15 @@ def wait_stats(rpc, want):
 
 def write_bad_pcap(path, n, dst_mac):
     """n Ethernet/IPv4 frames to dst_mac whose header checksum is wrong."""
-    import struct
     mac = bytes(int(x, 16) for x in dst_mac.split(':'))
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i in range(n):
-            hdr = [0x45, 0, 28, i, 0, 64, 17, 0, bytes([10, 0, 1, 2]), bytes([10, 0, 2, 2])]
-            words = struct.unpack('!10H', struct.pack('!BBHHHBBH4s4s', *hdr))
-            total = sum(words)
-            while total >> 16:
-                total = (total & 0xffff) + (total >> 16)
-            hdr[7] = (~total & 0xffff) ^ 0x0101  # a valid checksum, two bits flipped
-            ip = struct.pack('!BBHHHBBH4s4s', *hdr)
-            frame = mac + bytes([2, 0xaa, 0, 0, 0, 1]) + b'\x08\x00' + ip + bytes(8)
-            frame += bytes(max(0, 60 - len(frame)))
-            f.write(struct.pack('<IIII', 1, i, len(frame), len(frame)) + frame)
+    frames = []
+    for i in range(n):
+        hdr = [0x45, 0, 28, i, 0, 64, 17, 0, bytes([10, 0, 1, 2]), bytes([10, 0, 2, 2])]
+        hdr[7] = checksum(struct.pack('!BBHHHBBH4s4s', *hdr)) ^ 0x0101  # two bits flipped
+        ip = struct.pack('!BBHHHBBH4s4s', *hdr)
+        frame = mac + bytes([2, 0xaa, 0, 0, 0, 1]) + b'\x08\x00' + ip + bytes(8)
+        frames.append(frame + bytes(max(0, 60 - len(frame))))
+    write_frames(path, frames)
 
 
 def main():

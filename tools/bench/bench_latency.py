@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-import bench_traffic
 import bench_verify
+from molt_pcap import write_frames
 
 # Stamp (16 bytes) after Ethernet + IPv6 + UDP headers, plus the FCS molt-bench counts in
 # --frame-size: the smallest frame that carries a stamp in IPv6. IPv4 fits in 64.
@@ -40,7 +40,7 @@ def pcap(b, table, pattern, name, ports, neighbors):
         print('molt-bench: --latency: no frame of the traffic is forwarded by the table',
               file=sys.stderr)
         sys.exit(1)
-    bench_traffic.write_pcap(path, keep)
+    write_frames(path, keep)
     return path, len(frames) - len(keep)
 
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # molt-bench traffic: reads a route file and writes a pcap of UDP frames whose destinations
-# follow a chosen pattern over the table's prefixes. Plain struct packing (no scapy): a 1M-route
-# table and 64k frames take a few seconds.
+# follow a chosen pattern over the table's prefixes. Plain struct packing (scapy's packet
+# classes would be far too slow), written through molt_pcap (tools/pylib): a 1M-route table and
+# 64k frames take a few seconds.
 #
 # Every frame carries "MOLT" + a 32-bit sequence number at the start of the UDP payload, so
 # --verify can match each output frame to the frame it came from.
@@ -9,20 +10,12 @@ import random
 import socket
 import struct
 
+from molt_pcap import checksum, write_frames
+
 MAGIC = b'MOLT'
 SRC4 = socket.inet_pton(socket.AF_INET, '10.0.0.2')
 SRC6 = socket.inet_pton(socket.AF_INET6, 'fd00::2')
 SMAC = bytes.fromhex('02000000' '00aa')
-PCAP_HDR = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
 
 
 def mac(s):
@@ -66,7 +59,7 @@ def frame4(dmac, dst, seq, size, ttl=64, bad_csum=False):
     udp = struct.pack('!HHHH', 1024 + seq % 1000, 9, 8 + len(body), 0) + body
     hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), seq & 0xffff, 0, ttl, 17, 0,
                       SRC4, dst.to_bytes(4, 'big'))
-    c = csum(hdr) ^ (0x5555 if bad_csum else 0)
+    c = checksum(hdr) ^ (0x5555 if bad_csum else 0)
     hdr = hdr[:10] + struct.pack('!H', c) + hdr[12:]
     return dmac + SMAC + b'\x08\x00' + hdr + udp
 
@@ -95,14 +88,6 @@ def choose(rnd, pattern, table, count, zipf_s):
             cum.append(acc)
         return [order[i] for i in rnd.choices(range(len(table)), cum_weights=cum, k=count)]
     return [rnd.randrange(len(table)) for _ in range(count)]
-
-
-def write_pcap(path, frames):
-    out = [PCAP_HDR]
-    for i, fr in enumerate(frames):
-        out.append(struct.pack('<IIII', 0, i, len(fr), len(fr)) + fr)
-    with open(path, 'wb') as f:
-        f.write(b''.join(out))
 
 
 def generate(v4, v6, path, count, dst_mac, pattern='uniform', v6_share=0.0, size=64, zipf_s=1.0,
@@ -152,5 +137,5 @@ def generate(v4, v6, path, count, dst_mac, pattern='uniform', v6_share=0.0, size
             frames.append(frame4(dmac, dst, seq, size, ttl, bad))
         else:
             frames.append(frame6(dmac, dst, seq, size, ttl))
-    write_pcap(path, frames)
+    write_frames(path, frames)
     return frames

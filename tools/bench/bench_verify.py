@@ -7,7 +7,8 @@
 import socket
 import struct
 
-from bench_traffic import MAGIC, csum
+from bench_traffic import MAGIC
+from molt_pcap import checksum
 
 
 def connected_prefixes(ports):
@@ -23,19 +24,6 @@ def connected_prefixes(ports):
             net &= ((1 << plen) - 1) << (bits - plen)
             connected.append((fam, net, plen, name))
     return connected
-
-
-def read_pcap(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    if len(data) < 24:
-        return []
-    off, out = 24, []
-    while off + 16 <= len(data):
-        incl = struct.unpack_from('<I', data, off + 8)[0]
-        out.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return out
 
 
 class Reference:
@@ -88,7 +76,7 @@ def expected(ref, fr, gateways):
     fam, dst, _, ttl_off = p
     if fr[ttl_off] <= 1:
         return None
-    if fam == 4 and csum(fr[14:34]) != 0:
+    if fam == 4 and checksum(fr[14:34]) != 0:
         return None
     # Never forwarded (RFC 1812 5.3.7, RFC 4291): 0/8, 127/8, multicast, class E; ff00::/8.
     if fam == 4 and (dst >> 24 in (0, 127) or dst >> 24 >= 224):
@@ -133,7 +121,7 @@ def check(ref, inputs, outputs, gateways, port_macs, limit=20):
             want[ttl_off] -= 1
             if p[0] == 4:
                 want[24:26] = b'\0\0'
-                want[24:26] = struct.pack('!H', csum(bytes(want[14:34])))
+                want[24:26] = struct.pack('!H', checksum(bytes(want[14:34])))
             if exp[0] != port:
                 errs.append('#%d left via %s, reference says %s' % (seq, port, exp[0]))
             elif bytes(want) != fr:
