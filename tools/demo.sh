@@ -56,12 +56,7 @@ show() {
 banner "building the network: h1 (10.0.1.2) h2 (10.0.2.2) h3 (10.0.3.2, 10.99.0.1, fd00:99::1)"
 topo_create "$E2E_TMP" "$SHM"
 # The metabolism: a fresh slot built from the feed, verified and flipped in every 250 ms.
-"$PY" - "$E2E_TMP/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["metabolism"] = {"interval_ms": 250, "slots": 2}
-json.dump(c, open(sys.argv[1], "w"), indent=1)
-PY
+config_set "$E2E_TMP/config.json" metabolism '{"interval_ms": 250, "slots": 2}'
 # h3 also owns 10.98.0.1, which no route reaches until the live update below adds one.
 ip -n "$NS_H3" addr add 10.98.0.1/32 dev lo
 CTL="$MOLT_BUILD/tools/moltctl"

@@ -381,17 +381,33 @@ topo_create() {
   "control": {"socket": "$dir/moltd.sock"}
 }
 JSON
-	cat >"$dir/routes.txt" <<ROUTES
+	topo_routes "$dir/routes.txt"
+	# Wait (bounded) until no host address is still tentative (link-locals do DAD).
+	for x in "$NS_H1" "$NS_H2" "$NS_H3"; do
+		wait_for "IPv6 addresses settled in $x" 50 0.1 no_tentative "$x"
+	done
+}
+
+# topo_routes FILE: writes the topology's route file (also the route server tests' table).
+topo_routes() {
+	cat >"$1" <<ROUTES
 # Routes for the three-host topology (test/e2e/lib.sh topo_create).
 10.99.0.0/24 via 10.0.3.2
 fd00:99::/64 via fe80::3:2 dev p2
 192.0.2.0/24 blackhole
 2001:db8:dead::/48 blackhole
 ROUTES
-	# Wait (bounded) until no host address is still tentative (link-locals do DAD).
-	for x in "$NS_H1" "$NS_H2" "$NS_H3"; do
-		wait_for "IPv6 addresses settled in $x" 50 0.1 no_tentative "$x"
-	done
+}
+
+# config_set FILE KEY JSON: sets the top-level KEY of moltd config FILE to the JSON value, e.g.
+# config_set "$E2E_TMP/config.json" metabolism '{"slots": 2}'.
+config_set() {
+	"$PY" - "$@" <<'PY' || fail "config_set $*"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c[sys.argv[2]] = json.loads(sys.argv[3])
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
 }
 
 no_tentative() {

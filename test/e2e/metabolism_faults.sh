@@ -18,13 +18,8 @@ SHM="/molt-metx-$$"
 PREFIX="molt-metx-$$"
 CASE="$E2E_TMP/case"
 "$PY" "$E2E_DIR/pcapgen.py" --out "$CASE" --shm "$SHM" --per-port 1600 --seed 1 --driver fib-lpm6 >/dev/null || fail pcapgen
-"$PY" - "$CASE/config.json" <<'PYEOF'
-import json,sys
-c=json.load(open(sys.argv[1]))
-c['metabolism']={'slots':3,'interval_ms':50,'drivers':['fib','lpm','fib-lpm6']}
-json.dump(c,open(sys.argv[1],'w'))
-PYEOF
-expected=$("$PY" -c 'import json,sys; print(sum(json.load(open(sys.argv[1])).values()))' "$CASE/expected_rx.json")
+config_set "$CASE/config.json" metabolism \
+	'{"slots": 3, "interval_ms": 50, "drivers": ["fib", "lpm", "fib-lpm6"]}'
 start_routeserver rs "$SHM" "$CASE/routes.txt" --journal 1024
 defer_dpdk_prefix "$PREFIX"
 t0=$(date +%s.%N)
@@ -37,7 +32,7 @@ st() { $M --json call metabolism.status | "$PY" -c "import json,sys; d=json.load
 fs() { $M --json call feed.status | "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 sleep 1
 log "kill -9 the route server"
-kill -9 ${_PIDS[rs]}; unset "_PIDS[rs]"
+kill -9 "${_PIDS[rs]}"; unset "_PIDS[rs]"
 b0=$(st 'd["builds"]["ok"]')
 sleep 2
 log "route server gone: alive=$(fs 'd["alive"]'), builds $b0 -> $(st 'd["builds"]["ok"]'), mirror $(fs 'd["mirror_routes"]') routes"

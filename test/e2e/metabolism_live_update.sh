@@ -21,12 +21,7 @@ PREFIX="molt-lu-$$"
 CTL="$MOLT_BUILD/tools/moltctl"
 
 topo_create "$E2E_TMP" "$SHM"
-"$PY" - "$E2E_TMP/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["metabolism"] = {"slots": 3, "interval_ms": 0}
-json.dump(c, open(sys.argv[1], "w"), indent=1)
-PY
+config_set "$E2E_TMP/config.json" metabolism '{"slots": 3, "interval_ms": 0}'
 # h3 owns 10.98.0.1, which no route reaches yet.
 ip -n "$NS_H3" addr add 10.98.0.1/32 dev lo
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"

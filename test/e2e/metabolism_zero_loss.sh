@@ -26,13 +26,8 @@ PREFIX="molt-zl-$$"
 CTL="$MOLT_BUILD/tools/moltctl"
 
 topo_create "$E2E_TMP" "$SHM"
-"$PY" - "$E2E_TMP/config.json" "$INTERVAL" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["metabolism"] = {"slots": 3, "interval_ms": int(sys.argv[2]),
-                   "drivers": ["fib", "lpm", "fib-lpm6"]}
-json.dump(c, open(sys.argv[1], "w"), indent=1)
-PY
+config_set "$E2E_TMP/config.json" metabolism \
+	'{"slots": 3, "interval_ms": '"$INTERVAL"', "drivers": ["fib", "lpm", "fib-lpm6"]}'
 # 10,000 routes via h3; none inside 10.0.0.0/8, so nothing can capture the stream to h2.
 "$GEN_ROUTES" --v4 10000 --gateways 10.0.3.2 --seed 3 | grep -v '^10\.' >>"$E2E_TMP/routes.txt" ||
 	fail "gen-routes"

@@ -29,12 +29,7 @@ ok() {
 topo_create "$E2E_TMP" "$SHM"
 # Neighbours age after 1 s here (the minimum), so the steady pings below cross several
 # re-probes: a refresh must not lose packets.
-"$PY" - "$E2E_TMP/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["neighbor_timeout_ms"] = 1000
-json.dump(c, open(sys.argv[1], "w"), indent=1)
-PY
+config_set "$E2E_TMP/config.json" neighbor_timeout_ms 1000
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
 defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046

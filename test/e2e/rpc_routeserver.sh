@@ -17,12 +17,7 @@ e2e_init
 SHM="/molt-rpcrs-$$"
 SOCK="$E2E_TMP/rs.sock"
 
-cat >"$E2E_TMP/routes.txt" <<ROUTES
-10.99.0.0/24 via 10.0.3.2
-fd00:99::/64 via fe80::3:2 dev p2
-192.0.2.0/24 blackhole
-2001:db8:dead::/48 blackhole
-ROUTES
+topo_routes "$E2E_TMP/routes.txt"
 
 # lib.sh gives the route server its control socket at $E2E_TMP/NAME.sock.
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
