@@ -4,7 +4,7 @@
 # moltd (af_packet ports) in a router namespace; ARP and ND resolve dynamically (no static
 # neighbours). Checks ping/ping6 between hosts and to the router, a prefix behind a link-local
 # next hop, TTL/hop limit 1 (time exceeded), unrouted (unreachable), blackhole (silence), and
-# runs bounded iperf3 UDP and TCP transfers.
+# runs bounded iperf3 UDP (less than 1 % lost) and TCP transfers.
 #
 #   netns_forward.sh [BUILD_DIR]
 # shellcheck source=test/e2e/lib.sh
@@ -35,6 +35,8 @@ defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046
 start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$E2E_TMP/config.json"
 wait_moltd moltd "$PREFIX"
+# Pings and iperf3 off the worker's CPU (see keep_off_worker in lib.sh).
+keep_off_worker
 
 # ping_ok NS DST: the first packets may wait for ARP/ND; poll (bounded) until one reply comes
 # back, then require 5 of 5.
@@ -67,21 +69,22 @@ out=$(in_ns "$NS_H1" ping -c 25 -i 0.2 -W 2 fd00:99::1 2>&1)
 echo "$out" | grep -q ' 25 received' || fail "steady ping6 across neighbour refreshes lost packets: $out"
 ok "5 s of pings across 1 s neighbour ageing (ARP and ND re-probed): no loss"
 
-# expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: a ping that must get an ICMP error whose
-# text matches PATTERN. ICMP errors are best effort (rate-limited), so up to 3 single pings are
-# tried; a retry is reported (seen once under ASan on a loaded machine, see FINDINGS.md F4).
+# expect_icmp NS DESCRIPTION PATTERN PING_ARGS...: one ping that must get an ICMP error whose
+# text matches PATTERN. The rate limit lets a port send 10 errors at once and these four are
+# the first, so each one must come back: a retry would hide a lost error (FINDINGS.md F4). On a
+# failure p0's counters tell a packet moltd never received from an error it did not send.
 expect_icmp() {
-	local ns=$1 desc=$2 pat=$3 out try
+	local ns=$1 desc=$2 pat=$3 out
 	shift 3
-	for try in 1 2 3; do
-		out=$(in_ns "$ns" ping -c 1 -W 2 "$@" 2>&1)
-		if echo "$out" | grep -Eq "$pat"; then
-			[ $try -gt 1 ] && warn "$desc: needed $try pings"
-			ok "$desc"
-			return 0
-		fi
-	done
-	fail "$desc: expected /$pat/ in: $out"
+	out=$(in_ns "$ns" ping -c 1 -W 2 "$@" 2>&1)
+	if ! echo "$out" | grep -Eq "$pat"; then
+		telemetry "$PREFIX" /molt/ports | "$PY" -c 'import json, sys
+p = json.load(sys.stdin)["p0"]
+print("p0: " + ", ".join("%s %d" % (k, p[k]) for k in ("rx", "punted", "drop_ttl_exceeded",
+                                                    "drop_no_route", "drop_icmp_rate_limited")))' >&2
+		fail "$desc: expected /$pat/ in: $out"
+	fi
+	ok "$desc"
 }
 
 expect_icmp "$NS_H1" "TTL 1 gets time exceeded from 10.0.1.1" \
@@ -118,43 +121,72 @@ done
 [ "$got" -eq 10 ] || fail "10 packets to unresolvable neighbours, neigh_unresolved grew by $got"
 ok "unresolvable neighbours: 10 packets held, then dropped and counted (neigh_unresolved)"
 
+# UDP datagrams iperf3 may lose, in percent. On this 2-CPU VM 50 Mbit/s (about 5,200 datagrams
+# a second) loses none in the normal and the ASan build; 1 % is room for a noisy machine, not
+# for a router that drops.
+MAX_UDP_LOSS=${MOLT_MAX_UDP_LOSS:-1}
+
+# path_counts: packets h1 -> h2 counted at each hop, to tell where a loss happened: the kernel's
+# rx on r0 (what af_packet got), moltd's rx on p0 and tx on p1, the kernel's rx on h2's eth0,
+# and h2's UDP datagrams delivered and dropped for a full socket buffer (a receiver that did
+# not keep up).
+path_counts() {
+	local r0 h2 molt udp
+	r0=$(ip -n "$NS_R" -s -j link show r0 | "$PY" -c \
+		'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
+	h2=$(ip -n "$NS_H2" -s -j link show eth0 | "$PY" -c \
+		'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
+	molt=$(telemetry "$PREFIX" /molt/ports | "$PY" -c \
+		'import json,sys; d=json.load(sys.stdin); print(d["p0"]["rx"], d["p1"]["tx"])')
+	# shellcheck disable=SC2016
+	udp=$(in_ns "$NS_H2" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2, $6 }' /proc/net/snmp)
+	echo "$r0 $molt $h2 $udp"
+}
+
 # iperf_run NAME SERVER_NS SERVER_ADDR PORT CLIENT_NS ARGS...: one bounded iperf3 run; prints
-# the result, fails if the client fails or nothing arrived.
+# the result, fails if the client fails, nothing arrived, or UDP lost MAX_UDP_LOSS % or more.
 iperf_run() {
 	local name=$1 sns=$2 saddr=$3 port=$4 cns=$5
 	shift 5
 	start_bg "iperf3-s-$name" ip netns exec "$sns" iperf3 -s -1 -p "$port" -B "$saddr"
 	wait_for "iperf3 server $name listening" 50 0.1 \
 		sh -c "ip netns exec $sns ss -Hltn | grep -q ':$port '"
-	local j="$E2E_TMP/iperf3-$name.json"
+	local j="$E2E_TMP/iperf3-$name.json" before after
+	before=$(path_counts)
 	timeout 30 ip netns exec "$cns" iperf3 -c "$saddr" -p "$port" --json "$@" >"$j" 2>&1 ||
 		{ cat "$j" >&2; fail "iperf3 $name failed"; }
-	"$PY" - "$j" "$name" <<'PY' || fail "iperf3 $name: no data received"
+	after=$(path_counts)
+	"$PY" - "$j" "$name" "$MAX_UDP_LOSS" "$before" "$after" <<'PY' ||
 import json, sys
-r = json.load(open(sys.argv[1]))
-e = r["end"]
+e = json.load(open(sys.argv[1]))["end"]
+name, max_loss = sys.argv[2], float(sys.argv[3])
 if "lost_packets" in e.get("sum", {}):
     s = e["sum"]
     print("iperf3 %s: %.1f Mbit/s, %d packets, %d lost (%.2f%%), jitter %.3f ms" % (
-        sys.argv[2], s["bits_per_second"] / 1e6, s["packets"], s["lost_packets"],
+        name, s["bits_per_second"] / 1e6, s["packets"], s["lost_packets"],
         s["lost_percent"], s["jitter_ms"]))
-    sys.exit(0 if s["packets"] > s["lost_packets"] else 1)
-if "sum_received" in e:
+    d = [b - a for a, b in zip(map(int, sys.argv[4].split()), map(int, sys.argv[5].split()))]
+    print("  on the way h1 -> h2: r0 rx %d, moltd p0 rx %d, p1 tx %d, h2 eth0 rx %d, h2 UDP "
+          "in %d, h2 UDP dropped for a full buffer %d" % tuple(d))
+    if s["packets"] == 0 or s["lost_packets"] * 100.0 >= max_loss * s["packets"]:
+        sys.exit("iperf3 %s: %d of %d datagrams lost, the bound is %g %%" % (
+            name, s["lost_packets"], s["packets"], max_loss))
+elif "sum_received" in e:
     s = e["sum_received"]
     print("iperf3 %s: %.1f Mbit/s received, %d bytes, retransmits %s" % (
-        sys.argv[2], s["bits_per_second"] / 1e6, s["bytes"],
-        e.get("sum_sent", {}).get("retransmits")))
-    sys.exit(0 if s["bytes"] > 0 else 1)
-s = e["sum"]
-print("iperf3 %s: %.1f Mbit/s, %d packets, %d lost (%.2f%%), jitter %.3f ms" % (
-    sys.argv[2], s["bits_per_second"] / 1e6, s["packets"], s["lost_packets"],
-    s["lost_percent"], s["jitter_ms"]))
-sys.exit(0 if s["packets"] > s["lost_packets"] else 1)
+        name, s["bits_per_second"] / 1e6, s["bytes"], e.get("sum_sent", {}).get("retransmits")))
+    if s["bytes"] == 0:
+        sys.exit("iperf3 %s: no data received" % name)
+else:
+    sys.exit("iperf3 %s: no result in the JSON" % name)
 PY
+		fail "iperf3 $name: result out of bounds"
 	ok "iperf3 $name"
 }
 
-iperf_run udp4 "$NS_H2" 10.0.2.2 5201 "$NS_H1" -u -b 50M -t 3 -l 1200
+# A 2 MiB socket buffer (-w) holds a few hundred ms of the stream (the default, 208 KiB, about
+# 17 ms): a receiver the scheduler keeps waiting on a busy machine is not the router's loss.
+iperf_run udp4 "$NS_H2" 10.0.2.2 5201 "$NS_H1" -u -b 50M -t 3 -l 1200 -w 2M
 iperf_run tcp4 "$NS_H2" 10.0.2.2 5202 "$NS_H1" -t 2
 iperf_run tcp6 "$NS_H3" fd00:3::2 5203 "$NS_H1" -t 2
 
