@@ -4,7 +4,9 @@
 # hosts in namespaces, moltd on af_packet ports, a 10,000-route table, metabolism every 10 ms
 # rotating through the drivers, route adds and deletes at the route server throughout (for
 # prefixes the stream does not use), and a numbered UDP stream h1 -> h2 that must arrive
-# complete, exactly once and in order. Reports the flips made during the stream.
+# complete, exactly once and in order. Every route change must succeed, reach the feed's journal
+# and be applied by moltd to every live slot (counted at both ends). Reports the flips made and
+# the updates applied during the stream.
 #
 #   metabolism_zero_loss.sh [BUILD_DIR]
 #   env: MOLT_ZL_COUNT (200000), MOLT_ZL_RATE (20000 per s), MOLT_ZL_INTERVAL_MS (10)
@@ -45,8 +47,14 @@ R="$CTL -s $E2E_TMP/rs.sock"
 
 # Resolve h2 and h1 first: the stream measures metabolism, not the first ARP exchange.
 wait_for "h1 reaches h2" 10 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.2.2
-flips() { $M --json call metabolism.status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["flips"])'; }
+# jfield CTL METHOD EXPR: EXPR on the JSON answer d of METHOD.
+jfield() { $1 --json call "$2" | "$PY" -c "import json,sys; d=json.load(sys.stdin); print($3)"; }
+flips() { jfield "$M" metabolism.status 'd["flips"]'; }
+applied() { jfield "$M" metabolism.status 'd["updates"]["applied"]'; }
+journal() { jfield "$R" feed.status 'd["sequence"]'; }
 f0=$(flips)
+u0=$(applied)
+s0=$(journal)
 
 # rx_r0: frames the kernel took on r0 and frames moltd received on p0 (for a failure's diagnosis).
 rx_r0() {
@@ -58,35 +66,60 @@ rx_r0() {
 read -r k0 m0 < <(rx_r0)
 start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$COUNT" "$E2E_TMP/recv.json"
 sleep 0.5
-# Route churn for the whole stream: add and delete prefixes nobody sends to.
-(
-	i=0
-	while :; do
-		$R route add "198.18.$((i % 200)).0/24 via 10.0.3.2" >/dev/null 2>&1
-		[ $i -ge 20 ] && $R route del "198.18.$(((i - 20) % 200)).0/24" >/dev/null 2>&1
+# route_change ARGS...: one `moltctl route ARGS` at the route server; a failure leaves the
+# command, its status and its error in churn.err.
+route_change() {
+	$R route "$@" >/dev/null 2>"$E2E_TMP/churn.out" && return 0
+	echo "moltctl route $*: exit $?: $(cat "$E2E_TMP/churn.out")" >"$E2E_TMP/churn.err"
+	return 1
+}
+# Route churn for the whole stream: add and delete prefixes nobody sends to, until told to
+# stop, and stop at the first change that fails; writes how many changes succeeded.
+churn() {
+	local i=0 n=0
+	while [ ! -e "$E2E_TMP/churn.stop" ]; do
+		route_change add "198.18.$((i % 200)).0/24 via 10.0.3.2" || break
+		n=$((n + 1))
+		if [ $i -ge 20 ]; then
+			route_change del "198.18.$(((i - 20) % 200)).0/24" || break
+			n=$((n + 1))
+		fi
 		i=$((i + 1))
 		sleep 0.02
 	done
-) &
+	echo "$n" >"$E2E_TMP/churn.count"
+}
+churn &
 CHURN=$!
 defer "kill $CHURN 2>/dev/null"
 log "sending $COUNT numbered datagrams h1 -> h2 at $RATE/s, metabolism every $INTERVAL ms"
 in_ns "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send 10.0.2.2 9000 "$COUNT" "$RATE" ||
 	fail "sender failed"
 wait_for "the receiver to finish" 100 0.1 bash -c "! kill -0 $(pid_of recv) 2>/dev/null"
-kill "$CHURN" 2>/dev/null
+touch "$E2E_TMP/churn.stop"
+wait "$CHURN"
 f1=$(flips)
+changes=$(cat "$E2E_TMP/churn.count")
+s1=$(journal)
+# moltd applies a journal entry to every live slot within milliseconds: wait (bounded) for the
+# last one before counting.
+for ((i = 0; i < 100; i++)); do
+	[ $(($(applied) - u0)) -ge "$changes" ] && break
+	sleep 0.1
+done
 $M --json call metabolism.status >"$E2E_TMP/metabolism.json"
 $M --json call feed.status >"$E2E_TMP/feed.json"
 read -r k1 m1 < <(rx_r0)
-counts=("$COUNT" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))")
-"$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "datagrams lost, duplicated or reordered"
-import json, sys
-d, count, flips = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+counts=("$COUNT" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
+"$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "the stream or the route churn went wrong (above)"
+import json, os, sys
+d = sys.argv[1]
+count, flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
 r = json.load(open(d + "/recv.json"))
 m = json.load(open(d + "/metabolism.json"))
 f = json.load(open(d + "/feed.json"))
-kernel_rx, moltd_rx = int(sys.argv[4]), int(sys.argv[5])
+churn_err = open(d + "/churn.err").read().strip() if os.path.exists(d + "/churn.err") else ""
+applied = m["updates"]["applied"] - u0
 print("received %d of %d (missing %d, duplicates %d, reordered %d); %d flips during the stream"
       % (r["unique"], count, r["missing"], r["duplicates"], r["reordered"], flips))
 print("during the stream: the kernel took %d frames on r0, moltd received %d on p0%s"
@@ -94,11 +127,29 @@ print("during the stream: the kernel took %d frames on r0, moltd received %d on 
          " (the %d between died in the kernel: af_packet's ring fills while the worker is "
          "off its CPU)"
          % (kernel_rx - moltd_rx)))
-print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %d, overruns %d"
-      % (m["builds"], m["flip_latency"], m["update_latency"], m["updates"],
-         f["entries_applied"], f["overruns"]))
-sys.exit(0 if r["missing"] == 0 and r["duplicates"] == 0 and r["reordered"] == 0 and flips > 0
-         else 1)
+print("route churn: %d route changes made at the route server, %d journal entries, %d applied "
+      "by moltd to every live slot" % (changes, journal, applied))
+print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %d, overruns %d, "
+      "resyncs %d" % (m["builds"], m["flip_latency"], m["update_latency"], m["updates"],
+                      f["entries_applied"], f["overruns"], f["resyncs"]))
+wrong = []
+if r["missing"] or r["duplicates"] or r["reordered"]:
+    wrong.append("datagrams lost, duplicated or reordered")
+if flips == 0:
+    wrong.append("no slot flip during the stream")
+if churn_err:
+    wrong.append("route change %d failed: %s" % (changes + 1, churn_err))
+# 20 adds come before the first delete: fewer changes than twice that did not churn.
+if changes < 40:
+    wrong.append("only %d route changes during the stream" % changes)
+if journal != changes:
+    wrong.append("%d route changes, but the feed's journal grew by %d" % (changes, journal))
+if applied != changes:
+    wrong.append("%d journal entries, but moltd applied %d to every live slot (overruns and "
+                 "resyncs skip entries)" % (changes, applied))
+for w in wrong:
+    print("FAIL: " + w)
+sys.exit(1 if wrong else 0)
 PY
 stop_proc moltd TERM
 [ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC"
