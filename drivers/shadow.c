@@ -42,9 +42,13 @@ static inline void slot_set_meta(uint8_t *slot, uint32_t m)
 }
 
 // DPDK's CRC32 hash (the hardware instruction where the CPU has it), seeded with the length.
+// rte_hash_crc reads whole 8-byte words; keys sit 4 bytes into a slot, so it reads a copy.
 static inline uint32_t hash_key(const struct shadow *s, const void *key, uint8_t plen)
 {
-	return rte_hash_crc(key, s->key_len, plen);
+	uint64_t k[PREFIX6_LEN / sizeof(uint64_t)];
+
+	memcpy(k, key, s->key_len);
+	return rte_hash_crc(k, s->key_len, plen);
 }
 
 static inline bool slot_matches(const struct shadow *s, const uint8_t *slot, const void *key,
