@@ -9,7 +9,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum molt_log_level { MOLT_LOG_ERR = 1, MOLT_LOG_WARNING, MOLT_LOG_NOTICE, MOLT_LOG_INFO, MOLT_LOG_DEBUG };
+enum molt_log_level {
+	MOLT_LOG_ERR = 1,
+	MOLT_LOG_WARNING,
+	MOLT_LOG_NOTICE,
+	MOLT_LOG_INFO,
+	MOLT_LOG_DEBUG
+};
 
 extern int molt_log_level; // default MOLT_LOG_NOTICE
 

@@ -147,8 +147,8 @@ static bool clear_host_bits(uint8_t addr[16], unsigned plen)
 	return had;
 }
 
-static int prefix_parse_n(const struct tok *t, uint8_t *family, uint8_t addr[16],
-			  uint8_t *plen, bool allow_host_bits, char *err, size_t errlen)
+static int prefix_parse_n(const struct tok *t, uint8_t *family, uint8_t addr[16], uint8_t *plen,
+			  bool allow_host_bits, char *err, size_t errlen)
 {
 	const char *slash = memchr(t->p, '/', t->n);
 	const char *lp, *end = t->p + t->n;
@@ -167,8 +167,8 @@ static int prefix_parse_n(const struct tok *t, uint8_t *family, uint8_t addr[16]
 	max = family_bits(*family);
 	lp = slash + 1;
 	if (lp == end || end - lp > 3)
-		return fail(err, errlen, t, "invalid prefix length (IPv%u allows 0-%u)",
-			    *family, max);
+		return fail(err, errlen, t, "invalid prefix length (IPv%u allows 0-%u)", *family,
+			    max);
 	for (; lp < end; lp++) {
 		if (*lp < '0' || *lp > '9')
 			return fail(err, errlen, t, "invalid prefix length (IPv%u allows 0-%u)",
@@ -212,8 +212,8 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int parse_via(struct molt_route *r, const struct tok *kw, const struct tok *t,
-		     char *err, size_t errlen)
+static int parse_via(struct molt_route *r, const struct tok *kw, const struct tok *t, char *err,
+		     size_t errlen)
 {
 	uint8_t fam;
 
@@ -229,8 +229,8 @@ static int parse_via(struct molt_route *r, const struct tok *kw, const struct to
 	return 0;
 }
 
-static int parse_dev(struct molt_route *r, const struct tok *kw, const struct tok *t,
-		     char *err, size_t errlen)
+static int parse_dev(struct molt_route *r, const struct tok *kw, const struct tok *t, char *err,
+		     size_t errlen)
 {
 	if (t->n == 0)
 		return fail(err, errlen, kw, "'dev' needs a port name");
@@ -324,8 +324,7 @@ int molt_route_format(const struct molt_route *r, char *buf, size_t len)
 	case MOLT_RT_BLACKHOLE:
 		return snprintf(buf, len, "%s/%u blackhole", p, r->plen);
 	case MOLT_RT_DEV:
-		return snprintf(buf, len, "%s/%u dev %.*s", p, r->plen, MOLT_PORT_NAME_MAX,
-				r->dev);
+		return snprintf(buf, len, "%s/%u dev %.*s", p, r->plen, MOLT_PORT_NAME_MAX, r->dev);
 	default:
 		molt_addr_format(r->family, r->gateway, g, sizeof(g));
 		if (r->dev[0] != '\0')

@@ -12,9 +12,9 @@
 #define MOLT_PORT_NAME_MAX 16 // including the NUL; also the limit on port names in moltd's config
 
 enum molt_route_type {
-	MOLT_RT_VIA = 1,	// PREFIX via GATEWAY [dev PORT]
-	MOLT_RT_DEV = 2,	// PREFIX dev PORT (on-link: the destination is the neighbour)
-	MOLT_RT_BLACKHOLE = 3,	// PREFIX blackhole (drop silently, counted)
+	MOLT_RT_VIA = 1, // PREFIX via GATEWAY [dev PORT]
+	MOLT_RT_DEV = 2, // PREFIX dev PORT (on-link: the destination is the neighbour)
+	MOLT_RT_BLACKHOLE = 3, // PREFIX blackhole (drop silently, counted)
 };
 
 // family is 4 or 6 (not AF_*: the value is on the wire and must not depend on the libc).

@@ -41,26 +41,26 @@ enum molt_drop_reason {
 #define X(e, s) MOLT_DROP_##e,
 	MOLT_DROP_REASONS(X)
 #undef X
-	MOLT_DROP_MAX
+		MOLT_DROP_MAX
 };
 
 extern const char *const molt_drop_names[MOLT_DROP_MAX];
 
 struct port_counters {
-	uint64_t rx;		// packets received on this port
-	uint64_t tx;		// packets sent out of this port (forwarded + generated)
-	uint64_t forwarded;	// received here and sent on (any egress)
-	uint64_t punted;	// handed to the control thread
+	uint64_t rx; // packets received on this port
+	uint64_t tx; // packets sent out of this port (forwarded + generated)
+	uint64_t forwarded; // received here and sent on (any egress)
+	uint64_t punted; // handed to the control thread
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
 	uint64_t drops[MOLT_DROP_MAX]; // by reason, counted on the ingress port
 } __rte_cache_aligned;
 
 struct worker_counters {
-	uint64_t bursts;	// non-empty rx bursts
-	uint64_t idle_polls;	// rx polls that returned nothing
-	uint64_t flips_seen;	// times this worker saw a new active slot
-	uint64_t busy_cycles;	// TSC cycles of polling passes that received packets (rx included)
+	uint64_t bursts; // non-empty rx bursts
+	uint64_t idle_polls; // rx polls that returned nothing
+	uint64_t flips_seen; // times this worker saw a new active slot
+	uint64_t busy_cycles; // TSC cycles of polling passes that received packets (rx included)
 } __rte_cache_aligned;
 
 // [port][worker], plus one extra "worker" column for the control thread's own tx/drops.

@@ -46,12 +46,12 @@ struct dp_icmp_bucket {
 // at a power-of-two offset (a shift, not a multiply, per forwarded packet), and the counts the
 // fast path updates per packet share two cache lines.
 struct dp_wstate {
-	uint32_t tx_dirty;		// ports with buffered packets
-	uint16_t tx_n[MOLT_MAX_PORTS];	// packets in tx_pkts[port]
+	uint32_t tx_dirty; // ports with buffered packets
+	uint16_t tx_n[MOLT_MAX_PORTS]; // packets in tx_pkts[port]
 	// pkt_len of tx_pkts[port][0..tx_n), summed as they are queued (the mbuf header is in
 	// cache then), so a flush that sends everything need not walk the mbufs again.
 	uint32_t tx_bytes[MOLT_MAX_PORTS];
-	struct dp_icmp_bucket icmp[MOLT_MAX_PORTS];	// by ingress port
+	struct dp_icmp_bucket icmp[MOLT_MAX_PORTS]; // by ingress port
 	struct rte_mbuf *tx_pkts[MOLT_MAX_PORTS][MOLT_BURST] __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -62,7 +62,7 @@ struct dp_ctx {
 	struct dp_worker *w;
 	const struct slot *s;
 	struct dp_wstate *ws;
-	struct port_counters *ctr;	// ingress port, this worker's column
+	struct port_counters *ctr; // ingress port, this worker's column
 	uint16_t in_port;
 	uint16_t n4, n6, nc4, nc6, n_punt, n_drop;
 	// IPv4 packets to look up, their destinations (host order) and next hops. m4 is the rx
@@ -80,10 +80,10 @@ struct dp_ctx {
 	uint32_t nh6[MOLT_BURST];
 	// On-link destinations waiting for a neighbour lookup: key and slot next hop.
 	struct rte_mbuf *c4m[MOLT_BURST];
-	uint32_t c4key[MOLT_BURST];	// network order, the neighbour table's key
+	uint32_t c4key[MOLT_BURST]; // network order, the neighbour table's key
 	uint32_t c4nh[MOLT_BURST];
 	struct rte_mbuf *c6m[MOLT_BURST];
-	const uint8_t *c6key[MOLT_BURST];	// points into dst6[]
+	const uint8_t *c6key[MOLT_BURST]; // points into dst6[]
 	uint32_t c6nh[MOLT_BURST];
 	// Sinks.
 	struct rte_mbuf *punt[MOLT_BURST];

@@ -37,7 +37,6 @@ static inline uint16_t ld16(const uint8_t *p)
 	return v;
 }
 
-
 // Byte patterns compared as whole words, built from memory order so they hold on any CPU: the
 // frame's first 16 bytes as two words, of which the destination MAC (bytes 0..5), ethertype
 // and version/IHL (bytes 12..14) must match.
@@ -48,10 +47,10 @@ struct fast_key {
 
 static inline void fast_key_init(struct fast_key *k, const struct rte_ether_addr *own)
 {
-	static const uint8_t m0[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0};
+	static const uint8_t m0[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0 };
 	// Bytes 8..15: source MAC 2..5 (any), ethertype IPv4, version 4 + IHL 5, TOS (any).
-	static const uint8_t k1[8] = {0, 0, 0, 0, 0x08, 0x00, 0x45, 0};
-	static const uint8_t m1[8] = {0, 0, 0, 0, 0xff, 0xff, 0xff, 0};
+	static const uint8_t k1[8] = { 0, 0, 0, 0, 0x08, 0x00, 0x45, 0 };
+	static const uint8_t m1[8] = { 0, 0, 0, 0, 0xff, 0xff, 0xff, 0 };
 
 	k->w0 = 0;
 	memcpy(&k->w0, own->addr_bytes, RTE_ETHER_ADDR_LEN);
@@ -63,8 +62,8 @@ static inline void fast_key_init(struct fast_key *k, const struct rte_ether_addr
 // Whether m takes the fast path: exactly the frames that eth_input queues as IPv4 and
 // ip4_plain() then accepts. Sets *dst (host order) and *len (the frame length)
 // for the caller to keep if it takes the frame.
-static inline unsigned fast_ok(const struct rte_mbuf *m, const struct fast_key *k,
-			       uint32_t *dst, uint32_t *len)
+static inline unsigned fast_ok(const struct rte_mbuf *m, const struct fast_key *k, uint32_t *dst,
+			       uint32_t *len)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = p + sizeof(struct rte_ether_hdr);
@@ -85,7 +84,8 @@ static inline unsigned fast_ok(const struct rte_mbuf *m, const struct fast_key *
 	return (unsigned)(hdr == 0) &
 	       (unsigned)(tlen - (uint32_t)sizeof(struct rte_ipv4_hdr) <= frame - FAST_MIN_LEN) &
 	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, src_addr)]] &
-	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]] & (unsigned)ip4_cksum_ok(ip, 5);
+	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]] &
+	       (unsigned)ip4_cksum_ok(ip, 5);
 }
 
 // Takes pkts[i] if it is a fast frame: its destination into c->dst4[i], its length into *bytes.

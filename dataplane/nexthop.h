@@ -17,24 +17,26 @@
 
 enum nh_kind {
 	NH_UNRESOLVED = 0, // gateway next hop whose MAC is unknown: punt (resolve + hold)
-	NH_FORWARD = 1,	   // resolved: rewrite and send
-	NH_BLACKHOLE = 2,  // drop silently, counted
-	NH_LOCAL = 3,	   // one of the router's own addresses (or a punted destination): punt
-	NH_CONNECTED = 4,  // on-link subnet: the destination itself is the neighbour
-	NH_DROP = 5,	   // not forwardable (e.g. IPv6 link-local destination not ours): counted
+	NH_FORWARD = 1, // resolved: rewrite and send
+	NH_BLACKHOLE = 2, // drop silently, counted
+	NH_LOCAL = 3, // one of the router's own addresses (or a punted destination): punt
+	NH_CONNECTED = 4, // on-link subnet: the destination itself is the neighbour
+	NH_DROP = 5, // not forwardable (e.g. IPv6 link-local destination not ours): counted
 };
 
 #define NH_L2_PORT_SHIFT 48
 #define NH_L2_KIND_SHIFT 60
 #define NH_L2_MAC_MASK ((UINT64_C(1) << 48) - 1)
 
-static inline uint64_t nh_l2_make(enum nh_kind kind, uint16_t port, const struct rte_ether_addr *mac)
+static inline uint64_t nh_l2_make(enum nh_kind kind, uint16_t port,
+				  const struct rte_ether_addr *mac)
 {
 	uint64_t m = 0;
 	if (mac != NULL)
 		for (int i = 0; i < 6; i++)
 			m |= (uint64_t)mac->addr_bytes[i] << (8 * i);
-	return m | ((uint64_t)(port & 0xfff) << NH_L2_PORT_SHIFT) | ((uint64_t)kind << NH_L2_KIND_SHIFT);
+	return m | ((uint64_t)(port & 0xfff) << NH_L2_PORT_SHIFT) |
+	       ((uint64_t)kind << NH_L2_KIND_SHIFT);
 }
 
 static inline enum nh_kind nh_l2_kind(uint64_t l2)
@@ -66,10 +68,10 @@ static inline void nh_l2_mac(uint64_t l2, struct rte_ether_addr *mac)
 
 // One entry of a slot's next-hop table (control: rw; workers: ro, l2 only).
 struct molt_nh {
-	_Atomic uint64_t l2;	// the word workers read (see above)
-	uint8_t family;		// 4 or 6 (of the gateway; 0 for kinds without one)
-	uint8_t kind;		// kind this entry was created as (UNRESOLVED for any gateway)
-	uint16_t port;		// egress port for gateway/connected kinds
-	uint32_t refs;		// routes pointing at it (control only)
-	uint8_t gateway[16];	// network order; IPv4 in the first 4 bytes
+	_Atomic uint64_t l2; // the word workers read (see above)
+	uint8_t family; // 4 or 6 (of the gateway; 0 for kinds without one)
+	uint8_t kind; // kind this entry was created as (UNRESOLVED for any gateway)
+	uint16_t port; // egress port for gateway/connected kinds
+	uint32_t refs; // routes pointing at it (control only)
+	uint8_t gateway[16]; // network order; IPv4 in the first 4 bytes
 };

@@ -24,7 +24,8 @@ static inline void ip4_ttl_decrement(struct rte_ipv4_hdr *ip)
 
 	// TTL, protocol and checksum are 4 adjacent bytes: one load and one store for all three.
 	static_assert(offsetof(struct rte_ipv4_hdr, hdr_checksum) ==
-		      offsetof(struct rte_ipv4_hdr, time_to_live) + 2, "ttl, proto, cksum");
+			      offsetof(struct rte_ipv4_hdr, time_to_live) + 2,
+		      "ttl, proto, cksum");
 	memcpy(&w, p, sizeof(w));
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
 	// w = TTL | protocol << 8 | HC << 16, HC read raw (network order). Adding the swapped

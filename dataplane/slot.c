@@ -13,12 +13,8 @@
 #include "dataplane/slot.h"
 
 static const char *const state_names[SLOT_STATE_MAX] = {
-	[SLOT_EMPTY] = "empty",
-	[SLOT_BUILDING] = "building",
-	[SLOT_READY] = "ready",
-	[SLOT_ACTIVE] = "active",
-	[SLOT_DRAINING] = "draining",
-	[SLOT_ERASED] = "erased",
+	[SLOT_EMPTY] = "empty",   [SLOT_BUILDING] = "building", [SLOT_READY] = "ready",
+	[SLOT_ACTIVE] = "active", [SLOT_DRAINING] = "draining", [SLOT_ERASED] = "erased",
 };
 
 const char *slot_state_name(enum slot_state s)

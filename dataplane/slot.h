@@ -25,21 +25,21 @@ struct slot {
 	struct fib *fib6;
 	const struct fib_ops *ops4;
 	const struct fib_ops *ops6;
-	struct molt_nh *nh;		// nh_capacity entries, rte_zmalloc'ed
+	struct molt_nh *nh; // nh_capacity entries, rte_zmalloc'ed
 	// Control only below.
 	uint32_t nh_count;
 	uint32_t nh_capacity;
-	uint32_t id;			// position in the slot array
+	uint32_t id; // position in the slot array
 	enum slot_state state;
-	uint64_t generation;		// unique per build; names the DPDK objects
+	uint64_t generation; // unique per build; names the DPDK objects
 	const struct fib_driver *driver;
-	uint64_t routes4, routes6;	// feed routes installed
-	uint64_t rejected;		// feed routes not installable (e.g. gateway not on-link)
-	uint64_t digest;		// sum of molt_route_hash() of the installed feed routes
-	uint64_t feed_generation;	// feed generation / sequence it was built from
+	uint64_t routes4, routes6; // feed routes installed
+	uint64_t rejected; // feed routes not installable (e.g. gateway not on-link)
+	uint64_t digest; // sum of molt_route_hash() of the installed feed routes
+	uint64_t feed_generation; // feed generation / sequence it was built from
 	uint64_t feed_seq;
-	uint64_t build_ns;		// how long the build took
-	uint64_t created_ns;		// CLOCK_MONOTONIC at build start
+	uint64_t build_ns; // how long the build took
+	uint64_t created_ns; // CLOCK_MONOTONIC at build start
 	uint64_t activated_ns;
 };
 

@@ -18,18 +18,18 @@
 // One DPDK engine under the wrapper. key is the rule's key as the shadow holds it: a uint32_t
 // in host order for IPv4, 16 bytes for IPv6, host bits zero.
 struct wrap_engine {
-	uint8_t family;		// 4 or 6
-	bool no_depth0;		// the engine refuses plen 0: the wrapper keeps the default route
-	int (*add)(void *engine, const void *key, uint8_t plen, uint32_t nh);	// 0 / -errno
-	int (*del)(void *engine, const void *key, uint8_t plen);		// 0 / -errno
+	uint8_t family; // 4 or 6
+	bool no_depth0; // the engine refuses plen 0: the wrapper keeps the default route
+	int (*add)(void *engine, const void *key, uint8_t plen, uint32_t nh); // 0 / -errno
+	int (*del)(void *engine, const void *key, uint8_t plen); // 0 / -errno
 };
 
 struct wrap_fib {
-	void *engine;		// struct rte_lpm, rte_lpm6, rte_fib or rte_fib6
+	void *engine; // struct rte_lpm, rte_lpm6, rte_fib or rte_fib6
 	const struct wrap_engine *ops;
 	uint32_t max_routes;
-	uint32_t tbl8_groups;	// as created, for memory accounting
-	_Atomic uint32_t default_nh;	// no_depth0 only. control: wo; workers: ro. FIB_NH_MISS: none
+	uint32_t tbl8_groups; // as created, for memory accounting
+	_Atomic uint32_t default_nh; // no_depth0 only. control: wo; workers: ro. FIB_NH_MISS: none
 	struct shadow rules;
 };
 

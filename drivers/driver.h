@@ -11,22 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FIB_NH_MAX (1u << 20)	// fits rte_lpm (24 bits) and rte_lpm6 (21 bits)
+#define FIB_NH_MAX (1u << 20) // fits rte_lpm (24 bits) and rte_lpm6 (21 bits)
 #define FIB_NH_MISS UINT32_MAX
-#define FIB_NH_MISS64 ((uint64_t)FIB_NH_MAX)	// lookup_bulk64's miss: never a valid next hop
+#define FIB_NH_MISS64 ((uint64_t)FIB_NH_MAX) // lookup_bulk64's miss: never a valid next hop
 
 struct fib_conf {
-	uint32_t max_routes;	// rules the FIB must hold
-	uint32_t tbl8_groups;	// IPv4 tbl8 groups (rte_lpm); IPv6 drivers size their own
-	int socket_id;		// NUMA socket, SOCKET_ID_ANY allowed
+	uint32_t max_routes; // rules the FIB must hold
+	uint32_t tbl8_groups; // IPv4 tbl8 groups (rte_lpm); IPv6 drivers size their own
+	int socket_id; // NUMA socket, SOCKET_ID_ANY allowed
 };
 
 typedef int (*fib_walk_cb)(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *arg);
 
-struct fib;	// opaque, one per (driver, family) instance
+struct fib; // opaque, one per (driver, family) instance
 
 struct fib_ops {
-	uint8_t family;		// 4 or 6
+	uint8_t family; // 4 or 6
 	// Creates an empty FIB. name must be unique among live DPDK objects (the caller derives it
 	// from the slot generation). errno: EINVAL, ENOMEM, EEXIST.
 	struct fib *(*create)(const char *name, const struct fib_conf *conf);
@@ -45,8 +45,8 @@ struct fib_ops {
 	// Visits every rule exactly once, in no particular order; prefix as for add (IPv4 as a
 	// uint32_t in host order, passed by pointer). Stops early and returns cb's non-zero value.
 	int (*walk)(const struct fib *f, fib_walk_cb cb, void *arg);
-	uint64_t (*count)(const struct fib *f);	// rules held
-	size_t (*memory)(const struct fib *f);	// bytes allocated for it
+	uint64_t (*count)(const struct fib *f); // rules held
+	size_t (*memory)(const struct fib *f); // bytes allocated for it
 	// Optional (NULL if absent), for bulk loads; neither changes which rules the FIB holds.
 	// reserve: about n more rules are coming, so size the driver's own bookkeeping once rather
 	// than grow it add by add. -ENOMEM leaves the FIB as it was (adds still work).
@@ -68,7 +68,7 @@ struct fib_ops {
 };
 
 struct fib_driver {
-	const char *name;	// "lpm", "fib", "reference", ...
+	const char *name; // "lpm", "fib", "reference", ...
 	const char *description;
 	// Whether del (and add) may run while workers call lookup_bulk on the same FIB. When false
 	// the slot machinery never modifies this driver's FIB while it is ACTIVE.

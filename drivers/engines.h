@@ -5,7 +5,7 @@
 
 #include "drivers/driver.h"
 
-extern const struct fib_ops molt_lpm4_ops;	// rte_lpm
-extern const struct fib_ops molt_lpm6_ops;	// rte_lpm6
-extern const struct fib_ops molt_fib4_ops;	// rte_fib DIR24_8
-extern const struct fib_ops molt_fib6_ops;	// rte_fib6 TRIE
+extern const struct fib_ops molt_lpm4_ops; // rte_lpm
+extern const struct fib_ops molt_lpm6_ops; // rte_lpm6
+extern const struct fib_ops molt_fib4_ops; // rte_fib DIR24_8
+extern const struct fib_ops molt_fib6_ops; // rte_fib6 TRIE

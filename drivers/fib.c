@@ -32,10 +32,10 @@
 #include "drivers/engines.h"
 
 #define FIB_DEFAULT_NH FIB_NH_MAX
-#define LOOKUP_CHUNK 64	// rte_fib returns uint64_t next hops: convert through a stack buffer
+#define LOOKUP_CHUNK 64 // rte_fib returns uint64_t next hops: convert through a stack buffer
 
 // rte_fib's RIB needs a node per route and one per branching point: twice the routes.
-#define FIB_RIB_NODES(max_routes) ((int)(max_routes) * 2)
+#define FIB_RIB_NODES(max_routes) ((int)(max_routes)*2)
 
 // rte_fib writes 64-bit next hops, our callers take 32: one branch-free narrowing the compiler
 // vectorizes, FIB_DEFAULT_NH becoming FIB_NH_MISS.
@@ -44,7 +44,7 @@ static inline void narrow_nh(const uint64_t *in, uint32_t *restrict out, unsigne
 	for (unsigned k = 0; k < n; k++) {
 		uint32_t v = (uint32_t)in[k];
 
-		out[k] = v | (uint32_t)-(int32_t)(v == FIB_DEFAULT_NH);
+		out[k] = v | (uint32_t) - (int32_t)(v == FIB_DEFAULT_NH);
 	}
 }
 
@@ -78,7 +78,7 @@ static struct fib *fib4_create(const char *name, const struct fib_conf *conf)
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = FIB_DEFAULT_NH,
 		.max_routes = FIB_RIB_NODES(conf->max_routes),
-		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = conf->tbl8_groups},
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = conf->tbl8_groups },
 	};
 	w->engine = rte_fib_create(dname, conf->socket_id, &fc);
 	if (w->engine == NULL) {
@@ -119,7 +119,7 @@ static size_t fib4_memory(const struct fib *f)
 	// tbl24 and tbl8 groups of 4-byte entries, a tbl8 bitmap, and rte_fib's RIB of
 	// 2 * max_routes nodes of about 48 bytes. Approximate: DPDK does not report it.
 	return wrap_memory(w) + ((size_t)1 << 24) * 4 + (size_t)w->tbl8_groups * 256 * 4 +
-		w->tbl8_groups / 8 + (size_t)w->max_routes * 2 * 48;
+	       w->tbl8_groups / 8 + (size_t)w->max_routes * 2 * 48;
 }
 
 // struct rte_fib is opaque, and it need not be opened: rte_fib_free hands tbl24 and the tbl8
@@ -181,8 +181,8 @@ static struct fib *fib6_create(const char *name, const struct fib_conf *conf)
 		.type = RTE_FIB6_TRIE,
 		.default_nh = FIB_DEFAULT_NH,
 		.max_routes = FIB_RIB_NODES(conf->max_routes),
-		.trie = {.nh_sz = RTE_FIB6_TRIE_4B,
-			.num_tbl8 = trie_tbl8_groups(conf->max_routes)},
+		.trie = { .nh_sz = RTE_FIB6_TRIE_4B,
+			  .num_tbl8 = trie_tbl8_groups(conf->max_routes) },
 	};
 	w->engine = rte_fib6_create(dname, conf->socket_id, &fc);
 	if (w->engine == NULL) {
@@ -197,7 +197,7 @@ static struct fib *fib6_create(const char *name, const struct fib_conf *conf)
 static void fib6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *nh, unsigned n)
 {
 	// The prototype lacks const but the lookup only reads the addresses.
-	uint8_t (*a)[16] = (uint8_t (*)[16])(uintptr_t)addrs;
+	uint8_t(*a)[16] = (uint8_t(*)[16])(uintptr_t)addrs;
 	uint64_t buf[LOOKUP_CHUNK];
 
 	for (unsigned i = 0; i < n; i += LOOKUP_CHUNK) {
@@ -215,7 +215,7 @@ static size_t fib6_memory(const struct fib *f)
 	// tbl24 and tbl8 groups of 4-byte entries, a 4-byte pool slot per group, and the RIB6 of
 	// 2 * max_routes nodes of about 64 bytes.
 	return wrap_memory(w) + ((size_t)1 << 24) * 4 + (size_t)w->tbl8_groups * (256 * 4 + 4) +
-		(size_t)w->max_routes * 2 * 64;
+	       (size_t)w->max_routes * 2 * 64;
 }
 
 static void fib6_free_scrub(struct fib *f)
@@ -252,7 +252,7 @@ const struct fib_ops molt_fib6_ops = {
 static const struct fib_driver fib_driver = {
 	.name = "fib",
 	.description = "rte_fib DIR24_8 for IPv4, rte_fib6 TRIE for IPv6",
-	.live_update_safe_v4 = false,	// see the top of this file
+	.live_update_safe_v4 = false, // see the top of this file
 	.live_update_safe_v6 = false,
 	.v4 = &molt_fib4_ops,
 	.v6 = &molt_fib6_ops,

@@ -104,9 +104,9 @@ static size_t lpm4_memory(const struct fib *f)
 	// struct rte_lpm holds tbl24; the rule table is max_routes 8-byte rules (ip, nh) and a
 	// per-depth index. Approximate: DPDK does not report it.
 	return wrap_memory(w) + sizeof(struct rte_lpm) + 32 * 2 * sizeof(uint32_t) +
-		(size_t)w->tbl8_groups * RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
-			sizeof(struct rte_lpm_tbl_entry) +
-		(size_t)w->max_routes * 2 * sizeof(uint32_t);
+	       (size_t)w->tbl8_groups * RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
+		       sizeof(struct rte_lpm_tbl_entry) +
+	       (size_t)w->max_routes * 2 * sizeof(uint32_t);
 }
 
 static void lpm4_free_scrub(struct fib *f)
@@ -121,8 +121,9 @@ static void lpm4_free_scrub(struct fib *f)
 	// also zeroes the internal rule table (it does in 22.11; nothing else reaches it).
 	// rte_lpm_free is an external call, so these stores cannot be elided.
 	memset(lpm->tbl24, 0, sizeof(lpm->tbl24));
-	memset(lpm->tbl8, 0, (size_t)w->tbl8_groups * RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
-		sizeof(struct rte_lpm_tbl_entry));
+	memset(lpm->tbl8, 0,
+	       (size_t)w->tbl8_groups * RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
+		       sizeof(struct rte_lpm_tbl_entry));
 	rte_lpm_delete_all(lpm);
 	rte_lpm_free(lpm);
 	wrap_free(w);
@@ -162,8 +163,8 @@ static struct fib *lpm6_create(const char *name, const struct fib_conf *conf)
 	w->engine = rte_lpm6_create(dname, conf->socket_id, &lc);
 	if (w->engine == NULL) {
 		LOG_ERR("lpm", "rte_lpm6_create(%s, %u rules, %u tbl8 groups = %zu MiB): %s", dname,
-			lc.max_rules, lc.number_tbl8s,
-			(size_t)lc.number_tbl8s * 1040 >> 20, rte_strerror(rte_errno));
+			lc.max_rules, lc.number_tbl8s, (size_t)lc.number_tbl8s * 1040 >> 20,
+			rte_strerror(rte_errno));
 		return wrap_create_failed(w);
 	}
 	w->tbl8_groups = lc.number_tbl8s;
@@ -177,8 +178,8 @@ static void lpm6_lookup_bulk(const struct fib *f, const void *addrs, uint32_t *n
 
 	static_assert((uint32_t)-1 == FIB_NH_MISS, "lpm6 miss (-1) must read as FIB_NH_MISS");
 	// The prototype lacks const but the lookup only reads the addresses.
-	rte_lpm6_lookup_bulk_func(w->engine,
-		(uint8_t (*)[RTE_LPM6_IPV6_ADDR_SIZE])(uintptr_t)addrs, (int32_t *)nh, n);
+	rte_lpm6_lookup_bulk_func(w->engine, (uint8_t(*)[RTE_LPM6_IPV6_ADDR_SIZE])(uintptr_t)addrs,
+				  (int32_t *)nh, n);
 	if (def != FIB_NH_MISS)
 		for (unsigned i = 0; i < n; i++)
 			if (nh[i] == FIB_NH_MISS)
@@ -192,7 +193,7 @@ static size_t lpm6_memory(const struct fib *f)
 	// tbl24 of 4-byte entries; per tbl8 group 256 entries, a 12-byte header and a pool slot;
 	// the rule hash (17-byte key, 4-byte nh) costs about 64 bytes a rule with its buckets.
 	return wrap_memory(w) + ((size_t)1 << 24) * 4 + (size_t)w->tbl8_groups * (256 * 4 + 16) +
-		(size_t)w->max_routes * 64;
+	       (size_t)w->max_routes * 64;
 }
 
 static void lpm6_free_scrub(struct fib *f)
@@ -230,7 +231,7 @@ const struct fib_ops molt_lpm6_ops = {
 static const struct fib_driver lpm_driver = {
 	.name = "lpm",
 	.description = "rte_lpm (DIR-24-8) for IPv4, rte_lpm6 for IPv6",
-	.live_update_safe_v4 = false,	// see the top of this file
+	.live_update_safe_v4 = false, // see the top of this file
 	.live_update_safe_v6 = false,
 	.v4 = &molt_lpm4_ops,
 	.v6 = &molt_lpm6_ops,

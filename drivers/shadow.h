@@ -12,10 +12,10 @@
 #include "drivers/driver.h"
 
 struct shadow {
-	uint8_t *slots;		// capacity * stride bytes: uint32_t meta, then key bytes
-	uint32_t capacity;	// power of two, 0 before the first insert
+	uint8_t *slots; // capacity * stride bytes: uint32_t meta, then key bytes
+	uint32_t capacity; // power of two, 0 before the first insert
 	uint32_t count;
-	uint8_t key_len;	// 4 (IPv4, uint32_t host order) or 16 (IPv6, network order)
+	uint8_t key_len; // 4 (IPv4, uint32_t host order) or 16 (IPv6, network order)
 	uint8_t stride;
 };
 

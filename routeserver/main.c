@@ -30,8 +30,8 @@ struct options {
 	uint64_t capacity;
 	uint64_t journal;
 	bool once;
-	const char *socket;	// NULL: no control socket
-	bool socket_given;	// --socket on the command line (else the default path)
+	const char *socket; // NULL: no control socket
+	bool socket_given; // --socket on the command line (else the default path)
 	const char *socket_group;
 };
 

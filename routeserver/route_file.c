@@ -129,8 +129,8 @@ static int read_all(int fd, char **out, size_t *len, const char *path, char *err
 	return 0;
 }
 
-int route_file_load(const char *path, struct rib *rib, struct route_file_stats *stats,
-		    char *err, size_t errlen)
+int route_file_load(const char *path, struct rib *rib, struct route_file_stats *stats, char *err,
+		    size_t errlen)
 {
 	size_t len = 0;
 	char *buf = NULL;

@@ -9,7 +9,7 @@
 
 struct route_file_stats {
 	uint64_t lines;
-	uint64_t routes;   // route lines parsed
+	uint64_t routes; // route lines parsed
 	uint64_t replaced; // route lines that replaced an earlier line for the same prefix
 };
 
@@ -17,8 +17,8 @@ struct route_file_stats {
 // returns -EINVAL with "FILE:LINE: reason (near 'token')" in err; the caller then discards
 // the rib, so a file is taken whole or not at all. Other errors: -errno from reading the file,
 // -ENOMEM. stats may be NULL.
-int route_file_load(const char *path, struct rib *rib, struct route_file_stats *stats,
-		    char *err, size_t errlen);
+int route_file_load(const char *path, struct rib *rib, struct route_file_stats *stats, char *err,
+		    size_t errlen);
 
 // The same on a buffer already in memory (name is used in messages); buf[len] must be '\0'.
 int route_file_parse(const char *name, const char *buf, size_t len, struct rib *rib,

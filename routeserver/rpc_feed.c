@@ -46,24 +46,16 @@ static json_t *feed_status(struct rpc_call *call, const json_t *params, struct r
 		return NULL;
 	cur = atomic_load_explicit(&h->current, memory_order_acquire) & 1;
 	d = &h->snap[cur];
-	snap = json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:I}",
-			 "count", (json_int_t)d->count,
-			 "ipv4", (json_int_t)d->count_v4,
-			 "ipv6", (json_int_t)d->count_v6,
-			 "covers_seq", (json_int_t)d->covers_seq,
-			 "digest", hex64(d->digest),
-			 "published", rfc3339(d->published_ns),
-			 "buffer", (json_int_t)cur);
-	return json_pack("{s:s,s:o,s:I,s:o,s:I,s:I,s:I,s:b,s:I}",
-			 "shm", rs_table.feed.name,
-			 "generation", hex64(h->generation),
-			 "sequence", (json_int_t)atomic_load(&h->journal_head),
-			 "snapshot", snap,
-			 "publishes", (json_int_t)rs_table.publishes,
-			 "capacity", (json_int_t)h->snap_capacity,
-			 "journal_size", (json_int_t)h->journal_size,
-			 "alive", atomic_load(&h->alive) != 0,
-			 "size", (json_int_t)h->total_size);
+	snap = json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:I}", "count", (json_int_t)d->count, "ipv4",
+			 (json_int_t)d->count_v4, "ipv6", (json_int_t)d->count_v6, "covers_seq",
+			 (json_int_t)d->covers_seq, "digest", hex64(d->digest), "published",
+			 rfc3339(d->published_ns), "buffer", (json_int_t)cur);
+	return json_pack("{s:s,s:o,s:I,s:o,s:I,s:I,s:I,s:b,s:I}", "shm", rs_table.feed.name,
+			 "generation", hex64(h->generation), "sequence",
+			 (json_int_t)atomic_load(&h->journal_head), "snapshot", snap, "publishes",
+			 (json_int_t)rs_table.publishes, "capacity", (json_int_t)h->snap_capacity,
+			 "journal_size", (json_int_t)h->journal_size, "alive",
+			 atomic_load(&h->alive) != 0, "size", (json_int_t)h->total_size);
 }
 RPC_METHOD("feed.status", feed_status, "",
 	   "the shared-memory feed: name, generation, journal sequence, current snapshot")
@@ -85,19 +77,15 @@ static json_t *routes_load(struct rpc_call *call, const json_t *params, struct r
 	t0 = molt_now_ns();
 	// The file is parsed into a table of its own; the served one changes only once that
 	// table is complete and published.
-	if (rs_table_load(path, rs_table.capacity, &fresh, &st, msg,
-			  sizeof(msg)) < 0)
+	if (rs_table_load(path, rs_table.capacity, &fresh, &st, msg, sizeof(msg)) < 0)
 		return rpc_fail(err, RPC_ERR_FAILED, "%s; the table is unchanged", msg);
 	if (rs_table_replace(&rs_table, &fresh, msg, sizeof(msg)) < 0)
 		return rpc_fail(err, RPC_ERR_FAILED, "%s; the table is unchanged", msg);
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f}",
-			 "file", path,
-			 "routes", (json_int_t)rs_table.rib.count,
-			 "ipv4", (json_int_t)rs_table.rib.count_v4,
-			 "ipv6", (json_int_t)(rs_table.rib.count - rs_table.rib.count_v4),
-			 "lines", (json_int_t)st.lines,
-			 "replaced", (json_int_t)st.replaced,
-			 "ms", (double)(molt_now_ns() - t0) / 1e6);
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f}", "file", path, "routes",
+			 (json_int_t)rs_table.rib.count, "ipv4", (json_int_t)rs_table.rib.count_v4,
+			 "ipv6", (json_int_t)(rs_table.rib.count - rs_table.rib.count_v4), "lines",
+			 (json_int_t)st.lines, "replaced", (json_int_t)st.replaced, "ms",
+			 (double)(molt_now_ns() - t0) / 1e6);
 }
 RPC_METHOD("routes.load", routes_load, "{\"file\": PATH}",
 	   "replace the whole table from a route file, atomically (a bad file changes nothing)")

@@ -12,9 +12,9 @@
 #define LIST_MAX 100000
 
 static struct {
-	uint32_t *idx;		// rib indices in sorted order
+	uint32_t *idx; // rib indices in sorted order
 	uint32_t n;
-	uint64_t version;	// rs_table.version the index was built for
+	uint64_t version; // rs_table.version the index was built for
 	bool valid;
 } sorted;
 
@@ -87,7 +87,7 @@ static bool inside(const struct molt_route *r, const struct molt_route *f)
 struct list_args {
 	struct molt_route filter;
 	bool has_prefix;
-	uint8_t family;		// 0: both
+	uint8_t family; // 0: both
 	uint64_t offset, limit;
 };
 
@@ -181,8 +181,8 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 		}
 		total++;
 	}
-	res = json_pack("{s:I,s:I,s:o}", "total", (json_int_t)total, "offset",
-			(json_int_t)a.offset, "routes", list);
+	res = json_pack("{s:I,s:I,s:o}", "total", (json_int_t)total, "offset", (json_int_t)a.offset,
+			"routes", list);
 	return res;
 }
 RPC_METHOD("route.list", route_list,

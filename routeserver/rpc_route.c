@@ -9,8 +9,8 @@
 #include "routeserver/rs_table.h"
 
 struct undo {
-	struct molt_route old;	// the route before this item was applied
-	bool existed;		// false: the item created its key
+	struct molt_route old; // the route before this item was applied
+	bool existed; // false: the item created its key
 };
 
 // Undoes items [0, k) in reverse order. Neither step can fail: a delete never allocates, and
@@ -96,8 +96,8 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 	if (rib->count > rs_table.capacity) {
 		rpc_fail(err, RPC_ERR_FAILED,
 			 "table full: %zu new routes would make %u, the capacity is %llu "
-			 "(--capacity); nothing changed", added, rib->count,
-			 (unsigned long long)rs_table.capacity);
+			 "(--capacity); nothing changed",
+			 added, rib->count, (unsigned long long)rs_table.capacity);
 		rollback(&rs, u, rs.n, true);
 		goto out;
 	}
@@ -126,8 +126,10 @@ static void del_mismatch(const struct rs_routes *rs, size_t i, const struct molt
 		return;
 	}
 	molt_route_format(f, have, sizeof(have));
-	rpc_fail(err, RPC_ERR_FAILED, "%s: the table has '%s' (give the prefix alone to delete "
-		 "whatever it is)%s", name, have, rs->batch ? "; nothing deleted" : "");
+	rpc_fail(err, RPC_ERR_FAILED,
+		 "%s: the table has '%s' (give the prefix alone to delete "
+		 "whatever it is)%s",
+		 name, have, rs->batch ? "; nothing deleted" : "");
 }
 
 static json_t *route_del(struct rpc_call *call, const json_t *params, struct rpc_error *err)
@@ -172,7 +174,6 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 	if (rpc_params_none(params, err) < 0)
 		return NULL;
 	return json_pack("{s:I,s:I,s:I}", "ipv4", (json_int_t)rib->count_v4, "ipv6",
-			 (json_int_t)(rib->count - rib->count_v4), "total",
-			 (json_int_t)rib->count);
+			 (json_int_t)(rib->count - rib->count_v4), "total", (json_int_t)rib->count);
 }
 RPC_METHOD("route.count", route_count, "", "number of routes in the table (IPv4, IPv6, total)")

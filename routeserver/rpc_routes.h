@@ -13,10 +13,10 @@
 #define RS_ROUTE_TEXT_MAX 512
 
 struct rs_routes {
-	struct molt_route *rt;	// n parsed routes, in request order
-	bool *key_only;		// per route: only a prefix was given (route.del)
+	struct molt_route *rt; // n parsed routes, in request order
+	bool *key_only; // per route: only a prefix was given (route.del)
 	size_t n;
-	bool batch;		// "routes" (errors say routes[i]) rather than "route"
+	bool batch; // "routes" (errors say routes[i]) rather than "route"
 };
 
 // Parses params into rs (free it with rs_routes_free). allow_prefix: a bare prefix is a valid

@@ -13,14 +13,15 @@
 
 struct rs_table rs_table;
 
-int rs_table_load(const char *path, uint64_t capacity, struct rib *out,
-		  struct route_file_stats *st, char *err, size_t errlen)
+int rs_table_load(const char *path, uint64_t capacity, struct rib *out, struct route_file_stats *st,
+		  char *err, size_t errlen)
 {
 	struct stat sb;
 	int ret;
 
-	ret = rib_init(out, path != NULL && stat(path, &sb) == 0 ?
-				    route_file_size_hint((uint64_t)sb.st_size) : 0);
+	ret = rib_init(out, path != NULL && stat(path, &sb) == 0
+				    ? route_file_size_hint((uint64_t)sb.st_size)
+				    : 0);
 	if (ret < 0) {
 		snprintf(err, errlen, "no memory for the route table");
 		return ret;
@@ -51,8 +52,8 @@ static int publish_snapshot(struct rs_table *t, char *err, size_t errlen)
 
 	if (ret < 0) {
 		snprintf(err, errlen, "publishing %u routes into %s: %s", t->rib.count,
-			 t->feed.name, ret == -ENOSPC ? "over the snapshot capacity" :
-			 strerror(-ret));
+			 t->feed.name,
+			 ret == -ENOSPC ? "over the snapshot capacity" : strerror(-ret));
 		return ret;
 	}
 	t->snap_seq = t->feed.next_seq;
@@ -94,8 +95,8 @@ void rs_table_flush(struct rs_table *t, uint64_t now_ms)
 	const struct feed_header *h = t->feed.hdr;
 	char err[512];
 
-	if (!t->dirty || (now_ms - t->snap_ms < 1000 &&
-			  t->feed.next_seq - t->snap_seq < h->journal_size / 4))
+	if (!t->dirty ||
+	    (now_ms - t->snap_ms < 1000 && t->feed.next_seq - t->snap_seq < h->journal_size / 4))
 		return;
 	if (publish_snapshot(t, err, sizeof(err)) < 0) {
 		t->snap_ms = now_ms; // retry in a second, not in a tight loop

@@ -14,12 +14,12 @@
 struct rs_table {
 	struct rib rib;
 	struct feed_writer feed;
-	uint64_t capacity;	// routes per snapshot buffer (--capacity): the table's limit
-	uint64_t version;	// bumped on every change; route.list's sorted view follows it
-	uint64_t publishes;	// snapshots published since start
-	uint64_t snap_seq;	// journal sequence the last published snapshot covers
-	uint64_t snap_ms;	// when it was published (monotonic ms)
-	bool dirty;		// committed changes the snapshot does not hold yet
+	uint64_t capacity; // routes per snapshot buffer (--capacity): the table's limit
+	uint64_t version; // bumped on every change; route.list's sorted view follows it
+	uint64_t publishes; // snapshots published since start
+	uint64_t snap_seq; // journal sequence the last published snapshot covers
+	uint64_t snap_ms; // when it was published (monotonic ms)
+	bool dirty; // committed changes the snapshot does not hold yet
 };
 
 extern struct rs_table rs_table;
@@ -27,8 +27,8 @@ extern struct rs_table rs_table;
 // Loads a route file into a fresh rib (*out) and checks it against capacity. On error *out is
 // left freed and err has "FILE:LINE: reason" (or the system error): the caller's table is
 // untouched. path NULL gives an empty table.
-int rs_table_load(const char *path, uint64_t capacity, struct rib *out,
-		  struct route_file_stats *st, char *err, size_t errlen);
+int rs_table_load(const char *path, uint64_t capacity, struct rib *out, struct route_file_stats *st,
+		  char *err, size_t errlen);
 
 // Records one change in the feed's journal (ADD: the new route, DEL: the route as it was).
 // Entries become visible to readers with the next rs_table_publish, all at once.

@@ -170,7 +170,7 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 		digest += molt_route_hash(&routes[i]);
 		v4 += routes[i].family == 4;
 	}
-	if (count > 0)	// an empty table may come as routes == NULL
+	if (count > 0) // an empty table may come as routes == NULL
 		memcpy(dst, routes, count * sizeof(*routes));
 	d->count = count;
 	d->covers_seq = covers_seq;
@@ -199,8 +199,7 @@ void feed_writer_close(struct feed_writer *w, int unlink)
 		shm_unlink(w->name);
 }
 
-static int reader_check_layout(const struct feed_header *h, uint64_t size, char *err,
-			       size_t errlen)
+static int reader_check_layout(const struct feed_header *h, uint64_t size, char *err, size_t errlen)
 {
 	uint64_t cap = h->snap_capacity;
 	unsigned i;

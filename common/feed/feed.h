@@ -12,7 +12,7 @@ struct feed_writer {
 	int fd;
 	struct feed_header *hdr;
 	size_t size;
-	uint64_t next_seq;	// sequence number the next appended entry gets
+	uint64_t next_seq; // sequence number the next appended entry gets
 	char name[256];
 };
 

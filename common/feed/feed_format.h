@@ -31,39 +31,39 @@
 #define FEED_HEADER_SIZE 4096
 
 struct feed_snapshot_desc {
-	_Atomic uint64_t seq;	// seqlock: odd while the writer fills this buffer
-	uint64_t offset;	// of the first route, from the start of the object
-	uint64_t count;		// routes in this buffer
-	uint64_t covers_seq;	// the journal sequence this snapshot includes (all entries < it)
-	uint64_t digest;	// sum of molt_route_hash() of its routes
+	_Atomic uint64_t seq; // seqlock: odd while the writer fills this buffer
+	uint64_t offset; // of the first route, from the start of the object
+	uint64_t count; // routes in this buffer
+	uint64_t covers_seq; // the journal sequence this snapshot includes (all entries < it)
+	uint64_t digest; // sum of molt_route_hash() of its routes
 	uint64_t count_v4;
 	uint64_t count_v6;
-	uint64_t published_ns;	// CLOCK_REALTIME when published
+	uint64_t published_ns; // CLOCK_REALTIME when published
 };
 
 enum feed_op { FEED_OP_ADD = 1, FEED_OP_DEL = 2 };
 
 struct feed_journal_entry {
-	_Atomic uint64_t seq;	// sequence number of the update held; written last
-	uint32_t op;		// enum feed_op
+	_Atomic uint64_t seq; // sequence number of the update held; written last
+	uint32_t op; // enum feed_op
 	uint32_t reserved;
 	struct molt_route route; // for DEL the route as it was, so readers can update digests
 };
 
 struct feed_header {
-	uint64_t magic;		// FEED_MAGIC, written last at creation
-	uint32_t version;	// FEED_VERSION
-	uint32_t header_size;	// FEED_HEADER_SIZE
-	uint64_t total_size;	// size of the whole object in bytes
-	uint64_t generation;	// new random value each time the route server (re)creates the feed
-	uint32_t route_size;	// sizeof(struct molt_route)
+	uint64_t magic; // FEED_MAGIC, written last at creation
+	uint32_t version; // FEED_VERSION
+	uint32_t header_size; // FEED_HEADER_SIZE
+	uint64_t total_size; // size of the whole object in bytes
+	uint64_t generation; // new random value each time the route server (re)creates the feed
+	uint32_t route_size; // sizeof(struct molt_route)
 	uint32_t journal_entry_size; // sizeof(struct feed_journal_entry)
-	uint64_t snap_capacity;	// routes per snapshot buffer
+	uint64_t snap_capacity; // routes per snapshot buffer
 	uint64_t journal_offset;
-	uint64_t journal_size;	// entries, a power of two (0: no journal)
+	uint64_t journal_size; // entries, a power of two (0: no journal)
 	_Atomic uint64_t journal_head; // next sequence number to be written
 	_Atomic uint32_t current; // index of the current snapshot buffer (0 or 1)
-	_Atomic uint32_t alive;	// 1 while the route server runs; 0 after a clean exit
+	_Atomic uint32_t alive; // 1 while the route server runs; 0 after a clean exit
 	_Atomic uint64_t heartbeat_ns; // CLOCK_MONOTONIC of the producer, refreshed ~every 100 ms
 	uint8_t pad0[64];
 	struct feed_snapshot_desc snap[2];

@@ -80,8 +80,7 @@ static const char *type_name(const json_t *v)
 	return "a value";
 }
 
-int jcheck_object(struct jcheck *c, const char *path, const json_t *v,
-		  const char *const *allowed)
+int jcheck_object(struct jcheck *c, const char *path, const json_t *v, const char *const *allowed)
 {
 	char kp[JCHECK_PATH_MAX], list[256] = "";
 	const char *key;
@@ -91,7 +90,8 @@ int jcheck_object(struct jcheck *c, const char *path, const json_t *v,
 	if (!json_is_object(v))
 		return jcheck_fail(c, path, "expected an object, got %s", type_name(v));
 
-	json_object_foreach((json_t *)v, key, val) {
+	json_object_foreach((json_t *)v, key, val)
+	{
 		const char *const *a;
 
 		for (a = allowed; *a != NULL; a++)
@@ -106,8 +106,8 @@ int jcheck_object(struct jcheck *c, const char *path, const json_t *v,
 				break;
 			used += (size_t)n;
 		}
-		return jcheck_fail(c, jcheck_key(kp, path, key), "unknown %s (known: %s)", c->member,
-				   list[0] != '\0' ? list : "none");
+		return jcheck_fail(c, jcheck_key(kp, path, key), "unknown %s (known: %s)",
+				   c->member, list[0] != '\0' ? list : "none");
 	}
 	return 0;
 }
@@ -120,7 +120,8 @@ int jcheck_array(struct jcheck *c, const char *path, const json_t *v, size_t min
 		return jcheck_fail(c, path, "expected an array, got %s", type_name(v));
 	n = json_array_size(v);
 	if (n < min)
-		return jcheck_fail(c, path, "needs at least %zu element%s", min, min == 1 ? "" : "s");
+		return jcheck_fail(c, path, "needs at least %zu element%s", min,
+				   min == 1 ? "" : "s");
 	if (n > max)
 		return jcheck_fail(c, path, "has %zu elements, at most %zu are supported", n, max);
 	return (int)n;
@@ -141,22 +142,24 @@ int jcheck_string(struct jcheck *c, const char *path, const json_t *v, char *out
 		return jcheck_fail(c, path, "must not contain a NUL character");
 	if (n >= size)
 		return jcheck_fail(c, path, "\"%.40s%s\" is too long (at most %zu characters)", s,
-			       n > 40 ? "..." : "", size - 1);
+				   n > 40 ? "..." : "", size - 1);
 	memcpy(out, s, n + 1);
 	return 0;
 }
 
 int jcheck_uint(struct jcheck *c, const char *path, const json_t *v, uint32_t min, uint32_t max,
-	    uint32_t *out)
+		uint32_t *out)
 {
 	char shown[64];
 	json_int_t i;
 
 	if (!json_is_integer(v))
-		return jcheck_fail(c, path, "%s is not an integer", jcheck_show(v, shown, sizeof(shown)));
+		return jcheck_fail(c, path, "%s is not an integer",
+				   jcheck_show(v, shown, sizeof(shown)));
 	i = json_integer_value(v);
 	if (i < (json_int_t)min || i > (json_int_t)max)
-		return jcheck_fail(c, path, "%lld is out of range (%u..%u)", (long long)i, min, max);
+		return jcheck_fail(c, path, "%lld is out of range (%u..%u)", (long long)i, min,
+				   max);
 	*out = (uint32_t)i;
 	return 0;
 }

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 struct jcheck {
-	const char *file;	// config: "FILE: " starts every message; NULL for RPC params
-	const char *member;	// what an object member is called: "key" (config), "parameter"
-	char *msg;		// where the message goes
+	const char *file; // config: "FILE: " starts every message; NULL for RPC params
+	const char *member; // what an object member is called: "key" (config), "parameter"
+	char *msg; // where the message goes
 	size_t msglen;
-	int *code;		// when set, *code = fail_code on a failure (an RPC error code)
+	int *code; // when set, *code = fail_code on a failure (an RPC error code)
 	int fail_code;
 };
 
@@ -34,8 +34,7 @@ const char *jcheck_index(char buf[JCHECK_PATH_MAX], const char *parent, size_t i
 const char *jcheck_show(const json_t *v, char *buf, size_t len);
 
 // v is an object whose keys are all in allowed (NULL-terminated).
-int jcheck_object(struct jcheck *c, const char *path, const json_t *v,
-		  const char *const *allowed);
+int jcheck_object(struct jcheck *c, const char *path, const json_t *v, const char *const *allowed);
 
 // v is an array of min..max elements; returns its size.
 int jcheck_array(struct jcheck *c, const char *path, const json_t *v, size_t min, size_t max);
@@ -44,8 +43,8 @@ int jcheck_array(struct jcheck *c, const char *path, const json_t *v, size_t min
 int jcheck_string(struct jcheck *c, const char *path, const json_t *v, char *out, size_t size);
 
 // An integer in min..max.
-int jcheck_uint(struct jcheck *c, const char *path, const json_t *v, uint32_t min,
-		uint32_t max, uint32_t *out);
+int jcheck_uint(struct jcheck *c, const char *path, const json_t *v, uint32_t min, uint32_t max,
+		uint32_t *out);
 
 // true or false.
 int jcheck_bool(struct jcheck *c, const char *path, const json_t *v, bool *out);

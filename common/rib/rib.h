@@ -12,7 +12,7 @@ struct rib {
 	uint32_t count;
 	uint32_t alloc;
 	uint64_t *slots; // 0 empty, else (hash >> 32) << 32 | (index + 1)
-	uint32_t mask;	 // number of slots - 1 (a power of two)
+	uint32_t mask; // number of slots - 1 (a power of two)
 	uint32_t count_v4;
 	uint64_t digest; // sum of molt_route_hash() of all routes, kept incrementally
 };

@@ -18,13 +18,13 @@
 #define RPC_INVALID_PARAMS -32602
 #define RPC_INTERNAL_ERROR -32603
 // Application errors (JSON-RPC reserves -32000..-32099 for server errors).
-#define RPC_ERR_FAILED -32000	// the operation was valid but could not be done (message says why)
-#define RPC_ERR_BUSY -32001	// try again later (e.g. a build already running)
+#define RPC_ERR_FAILED -32000 // the operation was valid but could not be done (message says why)
+#define RPC_ERR_BUSY -32001 // try again later (e.g. a build already running)
 
 struct rpc_error {
 	int code;
 	char message[512];
-	json_t *data;		// optional, owned by the error (new reference)
+	json_t *data; // optional, owned by the error (new reference)
 };
 
 // Sets err and returns NULL, for `return rpc_fail(err, RPC_INVALID_PARAMS, "...")`.
@@ -35,19 +35,22 @@ json_t *rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 // RPC_INVALID_PARAMS and the check's message ("params.x: unknown parameter (known: a)").
 static inline struct jcheck rpc_params_check(struct rpc_error *err)
 {
-	return (struct jcheck){ .member = "parameter", .msg = err->message,
-				.msglen = sizeof(err->message), .code = &err->code,
+	return (struct jcheck){ .member = "parameter",
+				.msg = err->message,
+				.msglen = sizeof(err->message),
+				.code = &err->code,
 				.fail_code = RPC_INVALID_PARAMS };
 }
 
 // params is an object whose keys are all in allowed, or (when !required) absent or empty ([]
 // and {} both mean "no parameters" in JSON-RPC 2.0).
-static inline int rpc_params_object(const json_t *params, bool required,
-				    const char *const *allowed, struct rpc_error *err)
+static inline int rpc_params_object(const json_t *params, bool required, const char *const *allowed,
+				    struct rpc_error *err)
 {
 	struct jcheck c = rpc_params_check(err);
 
-	if (!required && (params == NULL || (json_is_array(params) && json_array_size(params) == 0)))
+	if (!required &&
+	    (params == NULL || (json_is_array(params) && json_array_size(params) == 0)))
 		return 0;
 	return jcheck_object(&c, "params", params, allowed);
 }
@@ -70,7 +73,7 @@ static inline int rpc_param_get(const json_t *params, const char *name, const js
 	return *v != NULL ? 0 : jcheck_fail(&c, "params", "missing \"%s\"", name);
 }
 
-struct rpc_call;	// one request being answered
+struct rpc_call; // one request being answered
 
 // A method: params is the request's params (NULL when absent; object or array). Returns the
 // result (a new reference, any JSON value) or NULL with err set. A method that cannot answer
@@ -79,10 +82,10 @@ struct rpc_call;	// one request being answered
 typedef json_t *(*rpc_handler)(struct rpc_call *call, const json_t *params, struct rpc_error *err);
 
 struct rpc_method {
-	const char *name;	// "noun.verb"
+	const char *name; // "noun.verb"
 	rpc_handler fn;
-	const char *params;	// one-line synopsis of params, for rpc.list and moltctl --help
-	const char *help;	// one line
+	const char *params; // one-line synopsis of params, for rpc.list and moltctl --help
+	const char *help; // one line
 	struct rpc_method *next;
 };
 
@@ -101,23 +104,22 @@ const struct rpc_method *rpc_method_first(void);
 // called on it exactly once (or the client disconnects: then completing is a harmless no-op).
 struct rpc_pending;
 struct rpc_pending *rpc_defer(struct rpc_call *call);
-void rpc_complete(struct rpc_pending *p, json_t *result);	// steals result
+void rpc_complete(struct rpc_pending *p, json_t *result); // steals result
 void rpc_complete_error(struct rpc_pending *p, int code, const char *message);
 
 struct rpc_server_conf {
-	const char *path;	// socket path; parent directory created (0755) if missing
-	const char *group;	// group owning the socket (mode 0660), NULL: the process's group
-	size_t max_request;	// bytes per request line, default 1 MiB
-	size_t max_output;	// bytes queued to one client before it is dropped, default 64 MiB
-	unsigned max_clients;	// default 64
+	const char *path; // socket path; parent directory created (0755) if missing
+	const char *group; // group owning the socket (mode 0660), NULL: the process's group
+	size_t max_request; // bytes per request line, default 1 MiB
+	size_t max_output; // bytes queued to one client before it is dropped, default 64 MiB
+	unsigned max_clients; // default 64
 };
 
 struct rpc_server;
 
 // Creates the listening socket. A stale socket file (nobody listening) is replaced; a live one
 // is refused (-EADDRINUSE, "another process is serving PATH"). Returns NULL with a message.
-struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *err,
-				     size_t errlen);
+struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *err, size_t errlen);
 
 // Services the listener and every client: accepts, reads, answers complete requests, writes
 // what the sockets take. Never blocks longer than timeout_ms (0: not at all), so it doubles as

@@ -20,9 +20,9 @@ struct rpc_client {
 	int timeout_ms;
 	char *path;
 	long long next_id;
-	char *in;			// bytes received but not returned yet
+	char *in; // bytes received but not returned yet
 	size_t in_len, in_cap;
-	size_t scanned;			// in[0..scanned) holds no newline
+	size_t scanned; // in[0..scanned) holds no newline
 };
 
 static const char *daemon_hint(const char *path)
@@ -37,8 +37,7 @@ static const char *daemon_hint(const char *path)
 	return "is the daemon running?";
 }
 
-struct rpc_client *rpc_client_connect(const char *path, int timeout_ms, char *err,
-				      size_t errlen)
+struct rpc_client *rpc_client_connect(const char *path, int timeout_ms, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct rpc_client *c;
@@ -77,8 +76,10 @@ struct rpc_client *rpc_client_connect(const char *path, int timeout_ms, char *er
 			snprintf(err, errlen, "cannot connect to %s: %s (%s)", path, strerror(e),
 				 daemon_hint(path));
 		else if (e == EACCES)
-			snprintf(err, errlen, "cannot connect to %s: %s (is your user in the "
-				 "socket's group?)", path, strerror(e));
+			snprintf(err, errlen,
+				 "cannot connect to %s: %s (is your user in the "
+				 "socket's group?)",
+				 path, strerror(e));
 		else
 			snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(e));
 		goto fail;
@@ -131,8 +132,7 @@ static long long deadline_of(const struct rpc_client *c)
 	return c->timeout_ms > 0 ? (long long)molt_now_ms() + c->timeout_ms : -1;
 }
 
-int rpc_client_send(struct rpc_client *c, const char *buf, size_t len, char *err,
-		    size_t errlen)
+int rpc_client_send(struct rpc_client *c, const char *buf, size_t len, char *err, size_t errlen)
 {
 	long long deadline = deadline_of(c);
 	size_t off = 0;
@@ -183,8 +183,9 @@ long rpc_client_read_line(struct rpc_client *c, char **line, char *err, size_t e
 
 	*line = NULL;
 	for (;;) {
-		char *nl = c->in_len > c->scanned ?
-			   memchr(c->in + c->scanned, '\n', c->in_len - c->scanned) : NULL;
+		char *nl = c->in_len > c->scanned
+				   ? memchr(c->in + c->scanned, '\n', c->in_len - c->scanned)
+				   : NULL;
 		ssize_t n;
 
 		if (nl != NULL) {
@@ -278,8 +279,8 @@ static int parse_reply(struct rpc_client *c, const char *line, long long id, jso
 	e = json_object_get(r, "error");
 	if (e != NULL) {
 		v = json_object_get(e, "message");
-		set_error(err, -EREMOTEIO, "%s", json_is_string(v) ? json_string_value(v) :
-			  "error without a message");
+		set_error(err, -EREMOTEIO, "%s",
+			  json_is_string(v) ? json_string_value(v) : "error without a message");
 		err->code = (int)json_integer_value(json_object_get(e, "code"));
 		err->data = json_incref(json_object_get(e, "data"));
 		ret = -EREMOTEIO;
@@ -304,8 +305,8 @@ int rpc_client_call(struct rpc_client *c, const char *method, json_t *params, js
 	int ret;
 
 	*result = NULL;
-	req = json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", (json_int_t)id,
-			"method", method);
+	req = json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", (json_int_t)id, "method",
+			method);
 	if (req != NULL && params != NULL && json_object_set(req, "params", params) < 0) {
 		json_decref(req);
 		req = NULL;
@@ -326,8 +327,10 @@ int rpc_client_call(struct rpc_client *c, const char *method, json_t *params, js
 		if (n < 0)
 			return keep_error(err, (int)n);
 		if (line == NULL)
-			return set_error(err, -ECONNRESET, "%s closed the connection without "
-					 "answering", c->path);
+			return set_error(err, -ECONNRESET,
+					 "%s closed the connection without "
+					 "answering",
+					 c->path);
 		ret = parse_reply(c, line, id, result, err);
 		free(line);
 		if (ret != 1)

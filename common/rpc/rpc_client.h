@@ -13,8 +13,7 @@ struct rpc_client;
 // Connects to the socket at path. timeout_ms bounds each later send, read or call (<= 0: wait
 // forever). Returns NULL with a message in err, e.g. "cannot connect to /run/molt/moltd.sock:
 // No such file or directory (is moltd running?)", and errno set.
-struct rpc_client *rpc_client_connect(const char *path, int timeout_ms, char *err,
-				      size_t errlen);
+struct rpc_client *rpc_client_connect(const char *path, int timeout_ms, char *err, size_t errlen);
 
 void rpc_client_close(struct rpc_client *c);
 
@@ -31,8 +30,7 @@ int rpc_client_call(struct rpc_client *c, const char *method, json_t *params, js
 // len bytes as they are (add the '\n' yourself). rpc_client_read_line returns the next line
 // (malloc'ed, NUL-terminated, without '\n') in *line and its length; at EOF it returns 0 with
 // *line NULL. Both return -errno with a message in err on failure or timeout.
-int rpc_client_send(struct rpc_client *c, const char *buf, size_t len, char *err,
-		    size_t errlen);
+int rpc_client_send(struct rpc_client *c, const char *buf, size_t len, char *err, size_t errlen);
 long rpc_client_read_line(struct rpc_client *c, char **line, char *err, size_t errlen);
 
 // The socket, for callers that poll it themselves (or shut down one direction in tests).

@@ -17,7 +17,7 @@
 #define RPC_DEFAULT_MAX_CLIENTS 64u
 // Requests handled per rpc_server_poll call (a batch counts as its number of elements).
 #define RPC_POLL_BUDGET 64u
-#define RPC_POLL_TIME_NS UINT64_C(2000000)	// stop taking requests after 2 ms in one poll
+#define RPC_POLL_TIME_NS UINT64_C(2000000) // stop taking requests after 2 ms in one poll
 // Reply units queued behind a deferred one before the connection stops reading requests.
 #define RPC_MAX_QUEUED 256u
 
@@ -27,23 +27,23 @@ struct rpc_conn;
 // only when every deferred answer it waits for has come in.
 struct rpc_unit {
 	struct rpc_unit *next;
-	struct rpc_conn *conn;		// NULL for rpc_handle_line: rpc_defer is refused
-	json_t *reply;			// object, array (batch), or NULL (nothing to send)
-	struct rpc_pending *pending;	// deferred answers still missing (doubly linked)
+	struct rpc_conn *conn; // NULL for rpc_handle_line: rpc_defer is refused
+	json_t *reply; // object, array (batch), or NULL (nothing to send)
+	struct rpc_pending *pending; // deferred answers still missing (doubly linked)
 	unsigned npending;
 };
 
 struct rpc_pending {
 	struct rpc_pending *prev, *next;
-	struct rpc_unit *unit;		// NULL once the client is gone: completing is a no-op
-	json_t *id;			// NULL for a notification: the answer is dropped
-	size_t index;			// position in a batch reply array
+	struct rpc_unit *unit; // NULL once the client is gone: completing is a no-op
+	json_t *id; // NULL for a notification: the answer is dropped
+	size_t index; // position in a batch reply array
 	bool in_batch;
 };
 
 struct rpc_call {
 	struct rpc_unit *unit;
-	json_t *id;			// borrowed from the request; NULL for a notification
+	json_t *id; // borrowed from the request; NULL for a notification
 	size_t index;
 	bool in_batch;
 	bool deferred;
@@ -61,10 +61,10 @@ struct rpc_conn {
 	// Output: bytes [out_off, out_len) of out are not sent yet.
 	char *out;
 	size_t out_off, out_len, out_cap;
-	bool eof;		// the peer will send nothing more
-	bool closing;		// read nothing more; close once the output is sent
-	bool dead;		// drop at once (output limit, write error, no memory)
-	const char *why;	// why it is dead, for the log
+	bool eof; // the peer will send nothing more
+	bool closing; // read nothing more; close once the output is sent
+	bool dead; // drop at once (output limit, write error, no memory)
+	const char *why; // why it is dead, for the log
 };
 
 // rpc_proto.c: handles one request line (object or batch) and fills unit->reply. Returns the

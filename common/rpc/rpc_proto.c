@@ -16,14 +16,20 @@
 static const char *type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
 	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "unknown";
 }
@@ -64,8 +70,8 @@ json_t *rpc_proto_error(json_t *id, int code, const char *message, json_t *data)
 		json_decref(data);
 	if (e == NULL)
 		return NULL;
-	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-			 "error", e);
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error",
+			 e);
 }
 
 static json_t *errorf(json_t *id, int code, const char *fmt, ...)
@@ -119,9 +125,10 @@ static void dispatch(struct rpc_unit *unit, json_t *batch, json_t *id, const cha
 		size_t n = strnlen(name, NAME_QUOTE_MAX);
 		const char *cut = name[n] != '\0' ? "..." : "";
 
-		put(unit, batch, errorf(id, RPC_METHOD_NOT_FOUND,
-					"unknown method '%.*s%s' (rpc.list lists the methods)",
-					(int)utf8_clip(name, n), name, cut));
+		put(unit, batch,
+		    errorf(id, RPC_METHOD_NOT_FOUND,
+			   "unknown method '%.*s%s' (rpc.list lists the methods)",
+			   (int)utf8_clip(name, n), name, cut));
 		return;
 	}
 	if (m == NULL)
@@ -134,8 +141,9 @@ static void dispatch(struct rpc_unit *unit, json_t *batch, json_t *id, const cha
 		json_decref(result);
 		json_decref(err.data);
 		if (unit->conn == NULL && id != NULL)
-			put(unit, batch, errorf(id, RPC_INTERNAL_ERROR,
-						"method cannot be answered outside a connection"));
+			put(unit, batch,
+			    errorf(id, RPC_INTERNAL_ERROR,
+				   "method cannot be answered outside a connection"));
 		return;
 	}
 	if (id == NULL) {
@@ -151,9 +159,9 @@ static void dispatch(struct rpc_unit *unit, json_t *batch, json_t *id, const cha
 		put(unit, batch, rpc_proto_error(id, err.code, err.message, err.data));
 	} else {
 		json_decref(err.data);
-		put(unit, batch, errorf(id, RPC_INTERNAL_ERROR,
-					"method '%s' returned neither a result nor an error",
-					m->name));
+		put(unit, batch,
+		    errorf(id, RPC_INTERNAL_ERROR,
+			   "method '%s' returned neither a result nor an error", m->name));
 	}
 }
 
@@ -162,22 +170,24 @@ static void handle_request(struct rpc_unit *unit, json_t *batch, json_t *req)
 	json_t *id, *version, *method, *params;
 
 	if (!json_is_object(req)) {
-		put(unit, batch, errorf(NULL, RPC_INVALID_REQUEST,
-					"a request must be an object, not %s", type_name(req)));
+		put(unit, batch,
+		    errorf(NULL, RPC_INVALID_REQUEST, "a request must be an object, not %s",
+			   type_name(req)));
 		return;
 	}
 	id = json_object_get(req, "id");
 	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id)) {
-		put(unit, batch, errorf(NULL, RPC_INVALID_REQUEST,
-					"\"id\" must be a string, a number or null, not %s",
-					type_name(id)));
+		put(unit, batch,
+		    errorf(NULL, RPC_INVALID_REQUEST,
+			   "\"id\" must be a string, a number or null, not %s", type_name(id)));
 		return;
 	}
 	version = json_object_get(req, "jsonrpc");
 	if (version == NULL || !json_is_string(version) ||
 	    strcmp(json_string_value(version), "2.0") != 0) {
-		put(unit, batch, errorf(id, RPC_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"%s",
-					version ? "" : " (missing)"));
+		put(unit, batch,
+		    errorf(id, RPC_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"%s",
+			   version ? "" : " (missing)"));
 		return;
 	}
 	method = json_object_get(req, "method");
@@ -186,15 +196,16 @@ static void handle_request(struct rpc_unit *unit, json_t *batch, json_t *req)
 		return;
 	}
 	if (!json_is_string(method)) {
-		put(unit, batch, errorf(id, RPC_INVALID_REQUEST,
-					"\"method\" must be a string, not %s", type_name(method)));
+		put(unit, batch,
+		    errorf(id, RPC_INVALID_REQUEST, "\"method\" must be a string, not %s",
+			   type_name(method)));
 		return;
 	}
 	params = json_object_get(req, "params");
 	if (params != NULL && !json_is_object(params) && !json_is_array(params)) {
-		put(unit, batch, errorf(id, RPC_INVALID_REQUEST,
-					"\"params\" must be an object or an array, not %s",
-					type_name(params)));
+		put(unit, batch,
+		    errorf(id, RPC_INVALID_REQUEST,
+			   "\"params\" must be an object or an array, not %s", type_name(params)));
 		return;
 	}
 	dispatch(unit, batch, id, json_string_value(method), params);
@@ -226,8 +237,7 @@ unsigned rpc_proto_handle(struct rpc_unit *unit, const char *line, size_t len)
 		if (unit->reply == NULL) {
 			unit->reply = errorf(NULL, RPC_INTERNAL_ERROR, "out of memory");
 		} else {
-			json_array_foreach(req, i, r)
-				handle_request(unit, unit->reply, r);
+			json_array_foreach(req, i, r) handle_request(unit, unit->reply, r);
 		}
 	}
 	json_decref(req);

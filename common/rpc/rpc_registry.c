@@ -63,9 +63,8 @@ static json_t *rpc_list(struct rpc_call *call, const json_t *params, struct rpc_
 	if (list == NULL)
 		return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
 	for (const struct rpc_method *m = methods; m != NULL; m = m->next) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "name", m->name,
-				      "params", m->params ? m->params : "",
-				      "help", m->help ? m->help : "");
+		json_t *o = json_pack("{s:s, s:s, s:s}", "name", m->name, "params",
+				      m->params ? m->params : "", "help", m->help ? m->help : "");
 		if (o == NULL || json_array_append_new(list, o) < 0) {
 			json_decref(list);
 			return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");

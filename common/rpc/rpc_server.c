@@ -33,14 +33,14 @@ struct rpc_client {
 struct rpc_server {
 	int lfd;
 	char *path;
-	dev_t dev;		// the socket file we created: destroy removes only that one
+	dev_t dev; // the socket file we created: destroy removes only that one
 	ino_t ino;
 	size_t max_request, max_output;
 	unsigned max_clients;
 	struct rpc_client **clients;
 	unsigned nclients;
-	unsigned rr;		// first client serviced by the next poll: turns go round
-	struct pollfd *pfds;	// listener + max_clients
+	unsigned rr; // first client serviced by the next poll: turns go round
+	struct pollfd *pfds; // listener + max_clients
 };
 
 static int mkdir_parents(const char *path, char *err, size_t errlen)
@@ -77,8 +77,10 @@ static int replace_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 	close(fd);
 	// EAGAIN: a listener whose backlog is full is still a live one.
 	if (ret == 0 || ret == -EAGAIN || ret == -EINPROGRESS) {
-		snprintf(err, errlen, "another process is serving %s (stop it or choose another "
-			 "socket path)", sa->sun_path);
+		snprintf(err, errlen,
+			 "another process is serving %s (stop it or choose another "
+			 "socket path)",
+			 sa->sun_path);
 		return -EADDRINUSE;
 	}
 	if (ret == -ENOENT)
@@ -89,8 +91,10 @@ static int replace_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 		return ret;
 	}
 	if (lstat(sa->sun_path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket: remove it or choose another "
-			 "path", sa->sun_path);
+		snprintf(err, errlen,
+			 "%s exists and is not a socket: remove it or choose another "
+			 "path",
+			 sa->sun_path);
 		return -EEXIST;
 	}
 	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
@@ -169,8 +173,7 @@ static int listen_on(struct rpc_server *s, const struct rpc_server_conf *conf, c
 	return 0;
 }
 
-struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *err,
-				     size_t errlen)
+struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *err, size_t errlen)
 {
 	struct rpc_server *s;
 	int ret;
@@ -238,7 +241,8 @@ static void refuse(struct rpc_server *s, int fd)
 	char line[160];
 	int n;
 
-	n = snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
+	n = snprintf(line, sizeof(line),
+		     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
 		     "\"message\":\"too many clients (%u): try again later\"}}\n",
 		     RPC_ERR_BUSY, s->max_clients);
 	// A fresh socket's buffer is empty: the line fits, or the client is gone anyway.

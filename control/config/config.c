@@ -37,7 +37,8 @@ static int check_port_name(struct jcheck *c, const char *path, const char *name)
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.')
 			continue;
-		return jcheck_fail(c, path, "\"%s\": use only letters, digits, '_', '-' and '.'", name);
+		return jcheck_fail(c, path, "\"%s\": use only letters, digits, '_', '-' and '.'",
+				   name);
 	}
 	return 0;
 }
@@ -50,8 +51,8 @@ static int get_mac(struct jcheck *c, const char *path, const json_t *v, struct r
 	if (ret < 0)
 		return ret;
 	if (mac_parse(s, mac) < 0)
-		return jcheck_fail(c, path, "\"%s\" is not a MAC address (expected xx:xx:xx:xx:xx:xx)",
-			       s);
+		return jcheck_fail(c, path,
+				   "\"%s\" is not a MAC address (expected xx:xx:xx:xx:xx:xx)", s);
 	if (rte_is_zero_ether_addr(mac) || rte_is_multicast_ether_addr(mac))
 		return jcheck_fail(c, path, "\"%s\" is not a unicast MAC address", s);
 	return 0;
@@ -73,7 +74,8 @@ static bool addr_in_use(const struct molt_config *cfg, uint16_t upto_port, uint8
 
 		for (uint16_t i = 0; i < n; i++) {
 			if (same_addr(family, a[i].addr, addr)) {
-				snprintf(where, JCHECK_PATH_MAX, "ports[%u].ipv%u[%u]", p, family, i);
+				snprintf(where, JCHECK_PATH_MAX, "ports[%u].ipv%u[%u]", p, family,
+					 i);
 				return true;
 			}
 		}
@@ -98,24 +100,25 @@ static int get_addrs(struct jcheck *c, struct molt_config *cfg, uint16_t port, c
 		jcheck_index(ip, path, (size_t)i);
 		if (!json_is_string(e))
 			return jcheck_fail(c, ip, "%s is not an IPv%u prefix",
-				       jcheck_show(e, s, sizeof(s)), want);
+					   jcheck_show(e, s, sizeof(s)), want);
 		ret = jcheck_string(c, ip, e, s, sizeof(s));
 		if (ret < 0)
 			return ret;
 		if (strchr(s, '/') == NULL)
-			return jcheck_fail(c, ip, "\"%s\" has no prefix length (write it like %s)", s,
-				       want == 4 ? "10.0.1.1/24" : "2001:db8:1::1/64");
+			return jcheck_fail(c, ip, "\"%s\" has no prefix length (write it like %s)",
+					   s, want == 4 ? "10.0.1.1/24" : "2001:db8:1::1/64");
 		if (molt_prefix_parse(s, &fam, addr, &plen, true, perr, sizeof(perr)) < 0 ||
 		    fam != want)
 			return jcheck_fail(c, ip, "\"%s\" is not an IPv%u prefix", s, want);
 		if (want == 4 && (addr[0] == 0 || addr[0] >= 224 || addr[0] == 127))
 			return jcheck_fail(c, ip, "\"%s\" is not a unicast host address", s);
-		if (want == 6 && (addr[0] == 0xff || (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
-							   15) == 0 && addr[15] <= 1)))
+		if (want == 6 &&
+		    (addr[0] == 0xff ||
+		     (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15) == 0 && addr[15] <= 1)))
 			return jcheck_fail(c, ip, "\"%s\" is not a unicast host address", s);
 		if (addr_in_use(cfg, port, want, addr, where))
 			return jcheck_fail(c, ip, "\"%s\": this address is already given at %s", s,
-				       where);
+					   where);
 		memcpy(out[*count].addr, addr, 16);
 		out[*count].plen = plen;
 		(*count)++;
@@ -125,7 +128,7 @@ static int get_addrs(struct jcheck *c, struct molt_config *cfg, uint16_t port, c
 
 static int get_port(struct jcheck *c, struct molt_config *cfg, const json_t *v, uint16_t idx)
 {
-	static const char *const keys[] = {"name", "devargs", "ipv4", "ipv6", "mac", NULL};
+	static const char *const keys[] = { "name", "devargs", "ipv4", "ipv6", "mac", NULL };
 	struct molt_port_conf *pc = &cfg->ports[idx];
 	char path[JCHECK_PATH_MAX], kp[JCHECK_PATH_MAX];
 	const json_t *name, *devargs, *e;
@@ -146,8 +149,9 @@ static int get_port(struct jcheck *c, struct molt_config *cfg, const json_t *v, 
 
 	devargs = json_object_get(v, "devargs");
 	if (devargs == NULL)
-		return jcheck_fail(c, path, "missing \"devargs\" (a DPDK device string such as "
-			       "\"net_af_packet0,iface=veth0\")");
+		return jcheck_fail(c, path,
+				   "missing \"devargs\" (a DPDK device string such as "
+				   "\"net_af_packet0,iface=veth0\")");
 	jcheck_key(kp, path, "devargs");
 	if ((ret = jcheck_string(c, kp, devargs, pc->devargs, sizeof(pc->devargs))) < 0)
 		return ret;
@@ -160,11 +164,15 @@ static int get_port(struct jcheck *c, struct molt_config *cfg, const json_t *v, 
 		size_t l1 = strcspn(pc->devargs, ","), l2 = strcspn(cfg->ports[i].devargs, ",");
 
 		if (strcmp(cfg->ports[i].name, pc->name) == 0)
-			return jcheck_fail(c, jcheck_key(kp, path, "name"), "\"%s\" is already the name of "
-				       "ports[%u]", pc->name, i);
+			return jcheck_fail(c, jcheck_key(kp, path, "name"),
+					   "\"%s\" is already the name of "
+					   "ports[%u]",
+					   pc->name, i);
 		if (l1 == l2 && memcmp(pc->devargs, cfg->ports[i].devargs, l1) == 0)
-			return jcheck_fail(c, kp, "device \"%.*s\" is already used by ports[%u] "
-				       "(\"%s\")", (int)l1, pc->devargs, i, cfg->ports[i].name);
+			return jcheck_fail(c, kp,
+					   "device \"%.*s\" is already used by ports[%u] "
+					   "(\"%s\")",
+					   (int)l1, pc->devargs, i, cfg->ports[i].name);
 	}
 
 	if ((e = json_object_get(v, "ipv4")) != NULL &&
@@ -197,7 +205,7 @@ static int get_ports(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 
 static int get_neighbor(struct jcheck *c, struct molt_config *cfg, const json_t *v, uint16_t idx)
 {
-	static const char *const keys[] = {"ip", "mac", "port", NULL};
+	static const char *const keys[] = { "ip", "mac", "port", NULL };
 	struct molt_neigh_conf *nc = &cfg->neigh[idx];
 	char path[JCHECK_PATH_MAX], kp[JCHECK_PATH_MAX], s[64];
 	const json_t *ip, *mac, *port;
@@ -211,7 +219,9 @@ static int get_neighbor(struct jcheck *c, struct molt_config *cfg, const json_t 
 	port = json_object_get(v, "port");
 	if (ip == NULL || mac == NULL || port == NULL)
 		return jcheck_fail(c, path, "missing \"%s\" (a neighbour needs ip, mac and port)",
-			       ip == NULL ? "ip" : mac == NULL ? "mac" : "port");
+				   ip == NULL    ? "ip"
+				   : mac == NULL ? "mac"
+						 : "port");
 
 	jcheck_key(kp, path, "ip");
 	if ((ret = jcheck_string(c, kp, ip, s, sizeof(s))) < 0)
@@ -230,8 +240,10 @@ static int get_neighbor(struct jcheck *c, struct molt_config *cfg, const json_t 
 
 		if (o->family == nc->family && same_addr(nc->family, o->ip, nc->ip) &&
 		    strcmp(o->port, nc->port) == 0)
-			return jcheck_fail(c, jcheck_key(kp, path, "ip"), "\"%s\" on port \"%s\" is "
-				       "already given at neighbors[%u]", s, nc->port, i);
+			return jcheck_fail(c, jcheck_key(kp, path, "ip"),
+					   "\"%s\" on port \"%s\" is "
+					   "already given at neighbors[%u]",
+					   s, nc->port, i);
 	}
 	return 0;
 }
@@ -266,26 +278,27 @@ static int get_driver(struct jcheck *c, const char *path, const json_t *v, char 
 		used += (size_t)n;
 	}
 	return jcheck_fail(c, path, "\"%s\" is not a FIB driver (known: %s)", out,
-		       used ? known : "none registered");
+			   used ? known : "none registered");
 }
 
 static int get_feed(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"shm", NULL};
+	static const char *const keys[] = { "shm", NULL };
 	const json_t *shm;
 	int ret;
 
 	if ((ret = jcheck_object(c, "feed", v, keys)) < 0)
 		return ret;
 	if ((shm = json_object_get(v, "shm")) == NULL)
-		return jcheck_fail(c, "feed", "missing \"shm\" (the shared-memory name given to "
-			       "molt-routeserver --shm)");
+		return jcheck_fail(c, "feed",
+				   "missing \"shm\" (the shared-memory name given to "
+				   "molt-routeserver --shm)");
 	return jcheck_string(c, "feed.shm", shm, cfg->feed_shm, sizeof(cfg->feed_shm));
 }
 
 static int get_control(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"socket", "group", NULL};
+	static const char *const keys[] = { "socket", "group", NULL };
 	const json_t *e;
 	int ret;
 
@@ -293,19 +306,19 @@ static int get_control(struct jcheck *c, struct molt_config *cfg, const json_t *
 		return ret;
 	if ((e = json_object_get(v, "socket")) != NULL &&
 	    (ret = jcheck_string(c, "control.socket", e, cfg->control_socket,
-			     sizeof(cfg->control_socket))) < 0)
+				 sizeof(cfg->control_socket))) < 0)
 		return ret;
 	// Whether the group exists is checked when the socket is created, where it matters.
 	if ((e = json_object_get(v, "group")) != NULL)
 		return jcheck_string(c, "control.group", e, cfg->control_group,
-				 sizeof(cfg->control_group));
+				     sizeof(cfg->control_group));
 	return 0;
 }
 
 static int get_fib(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"driver", "max_routes_v4", "max_routes_v6",
-					   "tbl8_groups_v4", NULL};
+	static const char *const keys[] = { "driver", "max_routes_v4", "max_routes_v6",
+					    "tbl8_groups_v4", NULL };
 	const json_t *e;
 	int ret;
 
@@ -316,22 +329,23 @@ static int get_fib(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 		return ret;
 	if ((e = json_object_get(v, "max_routes_v4")) != NULL &&
 	    (ret = jcheck_uint(c, "fib.max_routes_v4", e, 16, FIB_NH_MAX * 16u,
-			   &cfg->fib_max_routes_v4)) < 0)
+			       &cfg->fib_max_routes_v4)) < 0)
 		return ret;
 	if ((e = json_object_get(v, "max_routes_v6")) != NULL &&
 	    (ret = jcheck_uint(c, "fib.max_routes_v6", e, 16, FIB_NH_MAX * 16u,
-			   &cfg->fib_max_routes_v6)) < 0)
+			       &cfg->fib_max_routes_v6)) < 0)
 		return ret;
 	// rte_lpm's tbl8 index is 24 bits wide.
 	if ((e = json_object_get(v, "tbl8_groups_v4")) != NULL &&
-	    (ret = jcheck_uint(c, "fib.tbl8_groups_v4", e, 1, 1u << 24, &cfg->fib_tbl8_groups_v4)) < 0)
+	    (ret = jcheck_uint(c, "fib.tbl8_groups_v4", e, 1, 1u << 24, &cfg->fib_tbl8_groups_v4)) <
+		    0)
 		return ret;
 	return 0;
 }
 
 static int get_metabolism(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"slots", "interval_ms", "drivers", NULL};
+	static const char *const keys[] = { "slots", "interval_ms", "drivers", NULL };
 	char ip[JCHECK_PATH_MAX];
 	const json_t *e;
 	int ret, n;
@@ -360,7 +374,7 @@ static int get_metabolism(struct jcheck *c, struct molt_config *cfg, const json_
 
 static int get_icmp(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = {"rate_per_sec", "burst", NULL};
+	static const char *const keys[] = { "rate_per_sec", "burst", NULL };
 	const json_t *e;
 	int ret;
 
@@ -377,9 +391,10 @@ static int get_icmp(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 
 static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *root)
 {
-	static const char *const keys[] = {"ports", "neighbors", "feed", "control", "fib",
-					   "metabolism", "icmp", "neighbor_timeout_ms",
-					   "neighbor_hold", NULL};
+	static const char *const keys[] = {
+		"ports", "neighbors",           "feed",          "control", "fib", "metabolism",
+		"icmp",  "neighbor_timeout_ms", "neighbor_hold", NULL
+	};
 	const json_t *e;
 	int ret;
 
@@ -396,8 +411,9 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 	    (ret = get_neighbors(c, cfg, e)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "feed")) == NULL)
-		return jcheck_fail(c, "", "missing \"feed\" (with \"shm\", the route server's "
-			       "shared-memory name)");
+		return jcheck_fail(c, "",
+				   "missing \"feed\" (with \"shm\", the route server's "
+				   "shared-memory name)");
 	if ((ret = get_feed(c, cfg, e)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "control")) != NULL && (ret = get_control(c, cfg, e)) < 0)
@@ -411,7 +427,7 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 		return ret;
 	if ((e = json_object_get(root, "neighbor_timeout_ms")) != NULL &&
 	    (ret = jcheck_uint(c, "neighbor_timeout_ms", e, 1000, 86400000,
-			   &cfg->neigh_timeout_ms)) < 0)
+			       &cfg->neigh_timeout_ms)) < 0)
 		return ret;
 	if ((e = json_object_get(root, "neighbor_hold")) != NULL &&
 	    (ret = jcheck_uint(c, "neighbor_hold", e, 0, 1024, &cfg->neigh_hold)) < 0)
@@ -426,7 +442,7 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 
 int molt_config_load(const char *path, struct molt_config *cfg, char *err, size_t errlen)
 {
-	struct jcheck c = {.file = path, .member = "key", .msg = err, .msglen = errlen};
+	struct jcheck c = { .file = path, .member = "key", .msg = err, .msglen = errlen };
 	json_error_t jerr;
 	json_t *root;
 	FILE *f;

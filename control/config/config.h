@@ -15,7 +15,7 @@
 #define MOLT_DRIVER_NAME_MAX 32
 
 struct molt_ifaddr {
-	uint8_t addr[16];	// network order; IPv4 in the first 4 bytes
+	uint8_t addr[16]; // network order; IPv4 in the first 4 bytes
 	uint8_t plen;
 };
 
@@ -26,10 +26,10 @@ struct molt_port_conf {
 	struct molt_ifaddr v4[MOLT_MAX_ADDRS_PER_PORT];
 	struct molt_ifaddr v6[MOLT_MAX_ADDRS_PER_PORT];
 	bool has_mac;
-	struct rte_ether_addr mac;	// from config, or the device's own once started
+	struct rte_ether_addr mac; // from config, or the device's own once started
 	// Filled at start-up, not from JSON:
-	uint16_t port_id;		// DPDK port id
-	uint8_t ll6[16];		// IPv6 link-local address (EUI-64 of mac)
+	uint16_t port_id; // DPDK port id
+	uint8_t ll6[16]; // IPv6 link-local address (EUI-64 of mac)
 };
 
 struct molt_neigh_conf {
@@ -44,23 +44,23 @@ struct molt_config {
 	struct molt_port_conf ports[MOLT_MAX_PORTS];
 	uint16_t n_neigh;
 	struct molt_neigh_conf neigh[MOLT_MAX_STATIC_NEIGH];
-	char feed_shm[256];		// feed.shm (required)
-	char control_socket[256];	// control.socket (default /run/molt/moltd.sock)
-	char control_group[64];		// control.group owning the socket (default: ours)
+	char feed_shm[256]; // feed.shm (required)
+	char control_socket[256]; // control.socket (default /run/molt/moltd.sock)
+	char control_group[64]; // control.group owning the socket (default: ours)
 	// fib: sizing with defaults that hold a full Internet table
-	uint32_t fib_max_routes_v4;	// fib.max_routes_v4, default 2,000,000
-	uint32_t fib_max_routes_v6;	// fib.max_routes_v6, default 500,000
-	uint32_t fib_tbl8_groups_v4;	// fib.tbl8_groups_v4, default 65,536
-	char driver[MOLT_DRIVER_NAME_MAX];	// fib.driver (default "fib-lpm6")
+	uint32_t fib_max_routes_v4; // fib.max_routes_v4, default 2,000,000
+	uint32_t fib_max_routes_v6; // fib.max_routes_v6, default 500,000
+	uint32_t fib_tbl8_groups_v4; // fib.tbl8_groups_v4, default 65,536
+	char driver[MOLT_DRIVER_NAME_MAX]; // fib.driver (default "fib-lpm6")
 	// metabolism: slots kept, rebuild period, FIB drivers to rotate through
-	uint32_t slots;			// default 3
-	uint32_t interval_ms;		// default 10000
-	uint16_t n_drivers;		// metabolism.drivers, default: one entry, fib.driver
+	uint32_t slots; // default 3
+	uint32_t interval_ms; // default 10000
+	uint16_t n_drivers; // metabolism.drivers, default: one entry, fib.driver
 	char drivers[MOLT_MAX_SLOT_DRIVERS][MOLT_DRIVER_NAME_MAX];
-	uint32_t icmp_rate;		// icmp.rate_per_sec per port per worker, default 100
-	uint32_t icmp_burst;		// icmp.burst, default 10
-	uint32_t neigh_timeout_ms;	// neighbor_timeout_ms, default 30000
-	uint32_t neigh_hold;		// packets held per unresolved neighbour, default 3
+	uint32_t icmp_rate; // icmp.rate_per_sec per port per worker, default 100
+	uint32_t icmp_burst; // icmp.burst, default 10
+	uint32_t neigh_timeout_ms; // neighbor_timeout_ms, default 30000
+	uint32_t neigh_hold; // packets held per unresolved neighbour, default 3
 };
 
 // Parses and validates the config file. On error returns -EINVAL (or -errno for I/O) and

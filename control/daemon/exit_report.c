@@ -15,21 +15,23 @@ static void print_port(FILE *f, const struct molt_port_conf *pc)
 
 	molt_port_counters_sum(pc->port_id, &c);
 	dropped = molt_port_drops_total(&c);
-	fprintf(f, "port %s (id %u): rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64
+	fprintf(f,
+		"port %s (id %u): rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64
 		" punted %" PRIu64 " dropped %" PRIu64 " rx_bytes %" PRIu64 " tx_bytes %" PRIu64
-		"\n", pc->name, pc->port_id, c.rx, c.tx, c.forwarded, c.punted, dropped,
-		c.rx_bytes, c.tx_bytes);
+		"\n",
+		pc->name, pc->port_id, c.rx, c.tx, c.forwarded, c.punted, dropped, c.rx_bytes,
+		c.tx_bytes);
 	for (unsigned r = 0; r < MOLT_DROP_MAX; r++)
 		if (c.drops[r] != 0)
 			fprintf(f, "  drop %-20s %" PRIu64 "\n", molt_drop_names[r], c.drops[r]);
 }
 
-static void print_worker(FILE *f, const char *who, unsigned lcore,
-			 const struct worker_counters *w)
+static void print_worker(FILE *f, const char *who, unsigned lcore, const struct worker_counters *w)
 {
-	fprintf(f, "%s (lcore %u): bursts %" PRIu64 " idle_polls %" PRIu64 " flips_seen %"
-		PRIu64 " busy_cycles %" PRIu64 "\n", who, lcore, w->bursts, w->idle_polls,
-		w->flips_seen, w->busy_cycles);
+	fprintf(f,
+		"%s (lcore %u): bursts %" PRIu64 " idle_polls %" PRIu64 " flips_seen %" PRIu64
+		" busy_cycles %" PRIu64 "\n",
+		who, lcore, w->bursts, w->idle_polls, w->flips_seen, w->busy_cycles);
 }
 
 void exit_report_print(FILE *f, const struct molt_config *cfg)

@@ -22,11 +22,12 @@ static struct {
 	const char *subsys;
 	int type;
 } logtypes[] = {
-	{ .subsys = "moltd" }, { .subsys = "ports" }, { .subsys = "feed" },
-	{ .subsys = "rpc" }, { .subsys = "slot" }, { .subsys = "metabolism" },
-	{ .subsys = "neigh" }, { .subsys = "punt" }, { .subsys = "fib" }, { .subsys = "lpm" },
-	{ .subsys = "lat" },
-	{ .subsys = "other" },	// last: any subsystem name not listed
+	{ .subsys = "moltd" }, { .subsys = "ports" },
+	{ .subsys = "feed" },  { .subsys = "rpc" },
+	{ .subsys = "slot" },  { .subsys = "metabolism" },
+	{ .subsys = "neigh" }, { .subsys = "punt" },
+	{ .subsys = "fib" },   { .subsys = "lpm" },
+	{ .subsys = "lat" },   { .subsys = "other" }, // last: any subsystem name not listed
 };
 
 RTE_INIT(molt_log_register)

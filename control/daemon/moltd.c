@@ -63,26 +63,28 @@ unsigned moltd_reserved_lcore(void)
 	unsigned lcore, last = RTE_MAX_LCORE;
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		last = lcore;
+	last = lcore;
 	return last;
 }
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [EAL options] -- -c CONFIG.json\n"
+	fprintf(f,
+		"usage: %s [EAL options] -- -c CONFIG.json\n"
 		"  -c, --config FILE  moltd configuration (JSON; see README.md)\n"
 		"  -h, --help         this help\n"
 		"Every enabled lcore but the main one runs a worker (-l 0,1: one worker).\n"
-		"Example: %s --no-huge -m 512 --no-pci -l 0,1 -- -c moltd.json\n", prog, prog);
+		"Example: %s --no-huge -m 512 --no-pci -l 0,1 -- -c moltd.json\n",
+		prog, prog);
 }
 
 // Returns 0 to run, 1 when help was printed, -EINVAL on a usage error.
 static int parse_args(int argc, char **argv, const char **config)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -118,7 +120,8 @@ static int setup_workers(void)
 	unsigned lcore, reserved = hooks->reserve_lcore ? moltd_reserved_lcore() : RTE_MAX_LCORE;
 	uint16_t n = 0;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		struct dp_worker *w;
 
 		if (lcore == reserved)
@@ -134,11 +137,14 @@ static int setup_workers(void)
 		n++;
 	}
 	if (n == 0 && reserved != RTE_MAX_LCORE)
-		return errno_log(EINVAL, "moltd", "no worker lcore: the main lcore %u runs the "
+		return errno_log(EINVAL, "moltd",
+				 "no worker lcore: the main lcore %u runs the "
 				 "control thread and lcore %u is reserved, give at least one more "
-				 "(e.g. -l 0-2)", rte_get_main_lcore(), reserved);
+				 "(e.g. -l 0-2)",
+				 rte_get_main_lcore(), reserved);
 	if (n == 0)
-		return errno_log(EINVAL, "moltd", "no worker lcore: the main lcore %u runs the "
+		return errno_log(EINVAL, "moltd",
+				 "no worker lcore: the main lcore %u runs the "
 				 "control thread, give at least one more (e.g. -l 0,1)",
 				 rte_get_main_lcore());
 	molt_dp.nb_workers = n;
@@ -176,8 +182,8 @@ static int setup_rings_and_queues(void)
 					    (int)rte_lcore_to_socket_id(w->lcore_id),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->inject == NULL)
-			return errno_log(ENOMEM, "moltd", "cannot create inject ring %s: %s",
-					 name, rte_strerror(rte_errno));
+			return errno_log(ENOMEM, "moltd", "cannot create inject ring %s: %s", name,
+					 rte_strerror(rte_errno));
 	}
 	for (uint16_t p = 0; p < cfg.n_ports; p++) {
 		uint16_t id = cfg.ports[p].port_id;
@@ -186,9 +192,10 @@ static int setup_rings_and_queues(void)
 			struct dp_worker *w = &molt_dp.workers[q % molt_dp.nb_workers];
 
 			if (w->n_rxq == MOLT_MAX_RXQ_PER_WORKER)
-				return errno_log(E2BIG, "moltd", "worker %u would poll more "
-						 "than %d queues", w->worker_id,
-						 MOLT_MAX_RXQ_PER_WORKER);
+				return errno_log(E2BIG, "moltd",
+						 "worker %u would poll more "
+						 "than %d queues",
+						 w->worker_id, MOLT_MAX_RXQ_PER_WORKER);
 			w->rxq[w->n_rxq].port_id = id;
 			w->rxq[w->n_rxq].queue_id = q;
 			w->n_rxq++;
@@ -354,7 +361,7 @@ static void shutdown_all(bool workers_running)
 
 int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 {
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = { .sa_handler = on_signal };
 	const char *config;
 	bool hooked = false;
 	char err[1024];
@@ -383,8 +390,7 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if ((ret = open_control()) < 0 || (ret = setup_workers()) < 0 ||
-	    (ret = setup_qsbr()) < 0)
+	if ((ret = open_control()) < 0 || (ret = setup_workers()) < 0 || (ret = setup_qsbr()) < 0)
 		goto out;
 	molt_dp.icmp_tokens_per_sec = cfg.icmp_rate;
 	molt_dp.icmp_burst = cfg.icmp_burst;

@@ -8,7 +8,7 @@
 
 // Every callback is optional and runs on the control thread (the main lcore).
 struct moltd_hooks {
-	void *arg;			// passed to every callback
+	void *arg; // passed to every callback
 	// Keep the last enabled lcore (moltd_reserved_lcore()) out of the workers, for the
 	// harness to launch its own loop on.
 	bool reserve_lcore;

@@ -12,18 +12,18 @@
 #include "control/host/inject.h"
 #include "control/host/router.h"
 
-#define ICMP_HDR_LEN 8		// type, code, checksum, 4 bytes unused / id + sequence
-#define ICMP_ERR_TTL 64		// RFC 1812 4.3.2.5 leaves it to the router; Linux uses 64
+#define ICMP_HDR_LEN 8 // type, code, checksum, 4 bytes unused / id + sequence
+#define ICMP_ERR_TTL 64 // RFC 1812 4.3.2.5 leaves it to the router; Linux uses 64
 
 // IPv4 ICMP types that are errors (RFC 1812 4.3.2.7: never answer an error with an error).
 static bool icmp4_is_error(uint8_t type)
 {
 	switch (type) {
-	case 3:		// destination unreachable
-	case 4:		// source quench
-	case 5:		// redirect
-	case 11:	// time exceeded
-	case 12:	// parameter problem
+	case 3: // destination unreachable
+	case 4: // source quench
+	case 5: // redirect
+	case 11: // time exceeded
+	case 12: // parameter problem
 		return true;
 	default:
 		return false;
@@ -102,7 +102,7 @@ static int icmp4_check(const struct rte_mbuf *m, uint32_t off, uint32_t *quote)
 static bool ip6_is_ext(uint8_t nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
-		nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
 }
 
 // Walks the extension headers: a non-initial fragment or an ICMPv6 error gets no error
@@ -187,7 +187,7 @@ static int icmp4_fill(struct rte_ipv4_hdr *ip, uint16_t in_port, const uint8_t o
 
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0xc0;	// precedence "internetwork control" (RFC 1812 4.3.2.5)
+	ip->type_of_service = 0xc0; // precedence "internetwork control" (RFC 1812 4.3.2.5)
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->packet_id = rte_cpu_to_be_16(ip4_ident());
 	ip->time_to_live = ICMP_ERR_TTL;
@@ -281,8 +281,8 @@ int icmp_error_build(const struct rte_mbuf *m, uint16_t in_port, enum icmp_error
 		rte_pktmbuf_free(r);
 		return -ENOMEM;
 	}
-	oe = (struct rte_ether_hdr *)rte_pktmbuf_append(r, (uint16_t)(sizeof(*oe) + ip_len +
-								     ICMP_HDR_LEN + quote));
+	oe = (struct rte_ether_hdr *)rte_pktmbuf_append(
+		r, (uint16_t)(sizeof(*oe) + ip_len + ICMP_HDR_LEN + quote));
 	ip = oe + 1;
 	// The quote goes straight to its place after the ICMP header.
 	if (copy_out(m, off, quote, (uint8_t *)ip + ip_len + ICMP_HDR_LEN) < 0 ||

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 enum icmp_error {
-	ICMP_ERR_TTL_EXCEEDED,	// v4 type 11 code 0; v6 type 3 code 0
-	ICMP_ERR_NET_UNREACH,	// v4 type 3 code 0; v6 type 1 code 0 (no route)
-	ICMP_ERR_HOST_UNREACH,	// v4 type 3 code 1; v6 type 1 code 3 (neighbour unreachable)
+	ICMP_ERR_TTL_EXCEEDED, // v4 type 11 code 0; v6 type 3 code 0
+	ICMP_ERR_NET_UNREACH, // v4 type 3 code 0; v6 type 1 code 0 (no route)
+	ICMP_ERR_HOST_UNREACH, // v4 type 3 code 1; v6 type 1 code 3 (neighbour unreachable)
 };
 
 // Largest ICMP error datagrams (RFC 1812 4.3.2.3: at most 576 bytes; RFC 4443 2.4(c): at most

@@ -15,7 +15,7 @@
 #define ICMP6_ECHO_REPLY 129
 #define ECHO_REPLY_TTL 64
 
-static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
 
 // The reply goes back where the request came from: our port MAC to the sender's MAC.
 static void swap_macs(struct rte_ether_hdr *eh, uint16_t in_port)

@@ -34,7 +34,7 @@ void inject_tx(uint16_t port, struct rte_mbuf *m)
 		return;
 	}
 	if (molt_dp.nb_workers > 0) {
-		static uint16_t next;	// round robin over workers: control thread only
+		static uint16_t next; // round robin over workers: control thread only
 		struct rte_ring *r = molt_dp.workers[next++ % molt_dp.nb_workers].inject;
 
 		m->port = port;

@@ -20,10 +20,10 @@ static pthread_t thread;
 static bool started;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static struct builder_job *job;		// control: wo under lock when idle; builder: ro
-static bool quit;			// control: wo under lock
-static atomic_bool done;		// builder: wo (release); control: ro (acquire)
-static bool submitted;			// control only
+static struct builder_job *job; // control: wo under lock when idle; builder: ro
+static bool quit; // control: wo under lock
+static atomic_bool done; // builder: wo (release); control: ro (acquire)
+static bool submitted; // control only
 // Retired slots to scrub and free (control: push under lock; builder: pop under lock).
 // Scrubbing a full slot overwrites hundreds of MB: off the control thread, it does not delay
 // grace-period checks or requests.
@@ -49,8 +49,10 @@ static void *builder_main(void *arg)
 	// A registered non-EAL thread gets an lcore id, so DPDK's per-lcore caches and
 	// rte_malloc statistics work here as on an EAL thread.
 	if (rte_thread_register() != 0)
-		LOG_WARN("metabolism", "builder thread not registered with DPDK (%s): builds may "
-			 "fail", rte_strerror(rte_errno));
+		LOG_WARN("metabolism",
+			 "builder thread not registered with DPDK (%s): builds may "
+			 "fail",
+			 rte_strerror(rte_errno));
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct builder_job *j;
@@ -109,7 +111,7 @@ int builder_start(void)
 	return 0;
 }
 
-static struct builder_job *current;	// control only: submitted, not yet collected
+static struct builder_job *current; // control only: submitted, not yet collected
 
 int builder_submit(struct builder_job *j)
 {

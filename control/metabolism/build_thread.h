@@ -19,15 +19,15 @@ struct builder_job {
 	const struct molt_config *cfg;
 	const struct fib_driver *driver;
 	uint64_t generation;
-	struct molt_route *routes;	// malloc'ed copy of the mirror; the builder frees it
+	struct molt_route *routes; // malloc'ed copy of the mirror; the builder frees it
 	uint64_t n_routes;
-	bool verify;			// walk the FIBs after the build (slot_verify)
+	bool verify; // walk the FIBs after the build (slot_verify)
 	// out (builder: wo; control: ro once builder_collect returned the job)
-	struct slot *slot;		// NULL on failure
-	int ret;			// 0 or -errno
+	struct slot *slot; // NULL on failure
+	int ret; // 0 or -errno
 	struct slot_build_stats stats;
 	char err[512];
-	uint64_t run_ns;		// how long the job took
+	uint64_t run_ns; // how long the job took
 };
 
 // Starts the thread. Returns 0 or -errno.

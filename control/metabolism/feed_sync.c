@@ -37,9 +37,10 @@ static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
 	}
 	// Duplicate keys would make the snapshot's digest differ from the table's.
 	if (fresh.digest != desc.digest || fresh.count != desc.count) {
-		snprintf(err, errlen, "feed %s: snapshot of %" PRIu64 " routes (digest %016" PRIx64
-			 ") is a table of %u routes (digest %016" PRIx64 "): refused", fs->rd.name,
-			 desc.count, desc.digest, fresh.count, fresh.digest);
+		snprintf(err, errlen,
+			 "feed %s: snapshot of %" PRIu64 " routes (digest %016" PRIx64
+			 ") is a table of %u routes (digest %016" PRIx64 "): refused",
+			 fs->rd.name, desc.count, desc.digest, fresh.count, fresh.digest);
 		rib_free(&fresh);
 		return -EBADMSG;
 	}
@@ -65,9 +66,10 @@ int feed_sync_open(struct feed_sync *fs, const char *name, char *err, size_t err
 	}
 	ret = load_snapshot(fs, err, errlen);
 	if (ret == 0)
-		LOG_NOTICE("feed", "%s: mirror of %u routes at sequence %" PRIu64 " (generation "
-			   "%016" PRIx64 ")", fs->rd.name, fs->mirror.count, fs->next_seq,
-			   fs->generation);
+		LOG_NOTICE("feed",
+			   "%s: mirror of %u routes at sequence %" PRIu64 " (generation "
+			   "%016" PRIx64 ")",
+			   fs->rd.name, fs->mirror.count, fs->next_seq, fs->generation);
 	return ret;
 }
 
@@ -100,8 +102,10 @@ static void reopen(struct feed_sync *fs, uint64_t now)
 		return;
 	}
 	fs->reopens++;
-	LOG_NOTICE("feed", "%s: route server is back with generation %016" PRIx64 " (was %016"
-		   PRIx64 "): resyncing", fresh.name, fresh.generation, fs->generation);
+	LOG_NOTICE("feed",
+		   "%s: route server is back with generation %016" PRIx64 " (was %016" PRIx64
+		   "): resyncing",
+		   fresh.name, fresh.generation, fs->generation);
 	feed_reader_close(&fs->rd);
 	fs->rd = fresh;
 	fs->lost = false;
@@ -154,8 +158,8 @@ static void apply(struct feed_sync *fs, const struct feed_journal_entry *e, feed
 	// A DEL for a key the mirror lacks changes nothing (the route server never sends one).
 }
 
-int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_cb cb,
-		   void *arg, bool *resynced)
+int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_cb cb, void *arg,
+		   bool *resynced)
 {
 	struct feed_journal_entry e;
 	char err[256];
@@ -168,8 +172,10 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 		fs->lost = true;
 		fs->losses++;
 		fs->next_try_ns = now;
-		LOG_WARN("feed", "%s: route server gone; forwarding and metabolism continue from "
-			 "the mirror of %u routes", fs->rd.name, fs->mirror.count);
+		LOG_WARN("feed",
+			 "%s: route server gone; forwarding and metabolism continue from "
+			 "the mirror of %u routes",
+			 fs->rd.name, fs->mirror.count);
 	}
 	if (fs->lost && now >= fs->next_try_ns)
 		reopen(fs, now);
@@ -189,8 +195,10 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 				fs->overruns++;
 			else
 				fs->corrupt++;
-			LOG_WARN("feed", "%s: journal entry %" PRIu64 " %s: resyncing from the "
-				 "snapshot", fs->rd.name, fs->next_seq,
+			LOG_WARN("feed",
+				 "%s: journal entry %" PRIu64 " %s: resyncing from the "
+				 "snapshot",
+				 fs->rd.name, fs->next_seq,
 				 ret == -ERANGE ? "was overwritten (this reader was lapped)" : err);
 			fs->need_resync = true;
 			fs->next_try_ns = now;

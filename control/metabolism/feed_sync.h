@@ -12,9 +12,9 @@
 #include "common/feed/feed.h"
 #include "common/rib/rib.h"
 
-#define FEED_SYNC_DEAD_NS 1000000000ull		// heartbeat older: route server gone
-#define FEED_SYNC_REOPEN_NS 500000000ull	// how often to look for it again
-#define FEED_SYNC_RETRY_NS 100000000ull		// snapshot retry while resyncing
+#define FEED_SYNC_DEAD_NS 1000000000ull // heartbeat older: route server gone
+#define FEED_SYNC_REOPEN_NS 500000000ull // how often to look for it again
+#define FEED_SYNC_RETRY_NS 100000000ull // snapshot retry while resyncing
 
 // Called for every journal entry applied to the mirror, in sequence order: old is the route the
 // mirror held for the key (NULL: none), new_ what it holds now (NULL: deleted). Both pointers
@@ -23,19 +23,19 @@ typedef void (*feed_sync_cb)(void *arg, const struct molt_route *old,
 			     const struct molt_route *new_);
 
 struct feed_sync {
-	char name[256];		// shm name, to reopen
-	struct feed_reader rd;	// hdr NULL when nothing is open
-	struct rib mirror;	// the canonical table as of next_seq
-	uint64_t generation;	// feed generation the mirror follows
-	uint64_t next_seq;	// next journal entry to apply
-	uint64_t snap_seq;	// covers_seq of the snapshot last loaded
-	uint64_t snap_digest;	// digest the route server published with it
-	bool lost;		// route server gone: the mirror is frozen
-	bool need_resync;	// lapped, corrupt entry, or a new generation: reload the snapshot
-	uint64_t next_try_ns;	// next reopen / snapshot attempt
+	char name[256]; // shm name, to reopen
+	struct feed_reader rd; // hdr NULL when nothing is open
+	struct rib mirror; // the canonical table as of next_seq
+	uint64_t generation; // feed generation the mirror follows
+	uint64_t next_seq; // next journal entry to apply
+	uint64_t snap_seq; // covers_seq of the snapshot last loaded
+	uint64_t snap_digest; // digest the route server published with it
+	bool lost; // route server gone: the mirror is frozen
+	bool need_resync; // lapped, corrupt entry, or a new generation: reload the snapshot
+	uint64_t next_try_ns; // next reopen / snapshot attempt
 	// counters (feed.status)
 	uint64_t applied, overruns, resyncs, corrupt, reopens, losses;
-	uint64_t last_batch_ns;	// when entries were last applied (molt_now_ns)
+	uint64_t last_batch_ns; // when entries were last applied (molt_now_ns)
 	char last_error[256];
 };
 
@@ -46,8 +46,8 @@ int feed_sync_open(struct feed_sync *fs, const char *name, char *err, size_t err
 // Applies at most max journal entries (calling cb for each), checks the route server's
 // liveness, and reopens/resyncs when needed. Returns the number of entries applied, and sets
 // *resynced when the mirror was replaced by a new snapshot (every slot built before is stale).
-int feed_sync_poll(struct feed_sync *fs, uint64_t now_ns, unsigned max, feed_sync_cb cb,
-		   void *arg, bool *resynced);
+int feed_sync_poll(struct feed_sync *fs, uint64_t now_ns, unsigned max, feed_sync_cb cb, void *arg,
+		   bool *resynced);
 
 // Entries committed by the route server but not yet applied (0 when lost or not open).
 uint64_t feed_sync_lag(const struct feed_sync *fs);

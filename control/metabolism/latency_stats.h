@@ -9,7 +9,7 @@
 
 struct latency_stats {
 	uint64_t v[LATENCY_SAMPLES];
-	uint64_t n;	// samples recorded since start (v holds the last min(n, SAMPLES))
+	uint64_t n; // samples recorded since start (v holds the last min(n, SAMPLES))
 	uint64_t max;
 	uint64_t sum;
 };

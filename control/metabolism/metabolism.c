@@ -18,7 +18,7 @@
 
 #define SUB "metabolism"
 #define MAX_REQ 64
-#define SEEN (1u << 18)		// entries whose read time is remembered
+#define SEEN (1u << 18) // entries whose read time is remembered
 
 struct request {
 	metabolism_done_cb cb;
@@ -26,22 +26,22 @@ struct request {
 };
 
 static struct {
-	const struct molt_config *cfg;	// NULL when not started
+	const struct molt_config *cfg; // NULL when not started
 	struct feed_sync feed;
 	uint64_t next_generation;
-	unsigned next_driver;		// rotation index in cfg->drivers
+	unsigned next_driver; // rotation index in cfg->drivers
 	// the build thread's job: a build, or an integrity walk of the ACTIVE slot
 	struct builder_job job;
-	int building;			// position being built, -1 when none
-	int auditing;			// position being walked, -1 when none
+	int building; // position being built, -1 when none
+	int auditing; // position being walked, -1 when none
 	const struct fib_driver *req_driver; // driver asked for the next build (slot.metabolize)
 	// policy
 	uint32_t interval_ms;
 	bool paused;
-	uint64_t next_due_ns;		// timer
-	uint64_t retry_ns;		// 0: no failed build to retry, else not before this
+	uint64_t next_due_ns; // timer
+	uint64_t retry_ns; // 0: no failed build to retry, else not before this
 	uint64_t backoff_ns;
-	bool want_build;		// resync, broken active, or updates waiting with no standby
+	bool want_build; // resync, broken active, or updates waiting with no standby
 	uint64_t next_audit_ns;
 	struct request req[MAX_REQ];
 	unsigned n_req;
@@ -96,8 +96,8 @@ static void update_rate(uint64_t now)
 {
 	if (now - metab.rate_start_ns < 100000000ull)
 		return;
-	metab.st.update_rate = (metab.st.updates_applied - metab.rate_start_count) *
-		1000000000ull / (now - metab.rate_start_ns);
+	metab.st.update_rate = (metab.st.updates_applied - metab.rate_start_count) * 1000000000ull /
+			       (now - metab.rate_start_ns);
 	if (metab.st.update_rate > metab.st.update_rate_peak)
 		metab.st.update_rate_peak = metab.st.update_rate;
 	metab.rate_start_count = metab.st.updates_applied;
@@ -134,12 +134,13 @@ static void build_failed(int ret, const char *why, uint64_t now)
 	metab.st.builds_failed++;
 	snprintf(metab.st.last_error, sizeof(metab.st.last_error), "%s", why);
 	metab.st.last_error_ns = now;
-	metab.backoff_ns = metab.backoff_ns == 0 ? METABOLISM_BACKOFF_MIN_NS :
-		metab.backoff_ns * 2 > METABOLISM_BACKOFF_MAX_NS ? METABOLISM_BACKOFF_MAX_NS :
-		metab.backoff_ns * 2;
+	metab.backoff_ns = metab.backoff_ns == 0 ? METABOLISM_BACKOFF_MIN_NS
+			   : metab.backoff_ns * 2 > METABOLISM_BACKOFF_MAX_NS
+				   ? METABOLISM_BACKOFF_MAX_NS
+				   : metab.backoff_ns * 2;
 	metab.retry_ns = now + metab.backoff_ns;
-	LOG_ERR(SUB, "build failed (%s); the active slot keeps forwarding; retry in %" PRIu64
-		" s", why, (uint64_t)(metab.backoff_ns / 1000000000ull));
+	LOG_ERR(SUB, "build failed (%s); the active slot keeps forwarding; retry in %" PRIu64 " s",
+		why, (uint64_t)(metab.backoff_ns / 1000000000ull));
 	complete_requests(ret, why, NULL);
 }
 
@@ -352,9 +353,10 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
 	}
 	if (ret < 0) {
 		if (ret == -ENOENT)
-			snprintf(err, errlen, "feed %s: no such shared memory object (is "
-				 "molt-routeserver running with --shm %s?)", cfg->feed_shm,
-				 cfg->feed_shm);
+			snprintf(err, errlen,
+				 "feed %s: no such shared memory object (is "
+				 "molt-routeserver running with --shm %s?)",
+				 cfg->feed_shm, cfg->feed_shm);
 		goto fail;
 	}
 	progress_reset();
@@ -376,10 +378,12 @@ void metabolism_fini(void)
 	const struct slot_set_stats *ss = slot_set_stats();
 
 	if (metab.cfg != NULL && ss->flips > 0) // once, and not for a failed start
-		LOG_NOTICE(SUB, "%" PRIu64 " flips (%" PRIu64 " for updates), %" PRIu64 " builds, %"
-			   PRIu64 " failed, %" PRIu64 " resyncs, %" PRIu64 " updates applied; flip "
-			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms", ss->flips,
-			   ss->update_flips, metab.st.builds_ok, metab.st.builds_failed,
+		LOG_NOTICE(SUB,
+			   "%" PRIu64 " flips (%" PRIu64 " for updates), %" PRIu64
+			   " builds, %" PRIu64 " failed, %" PRIu64 " resyncs, %" PRIu64
+			   " updates applied; flip "
+			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+			   ss->flips, ss->update_flips, metab.st.builds_ok, metab.st.builds_failed,
 			   metab.feed.resyncs, metab.st.updates_applied,
 			   latency_stats_pct(&ss->flip_ns, 50) / 1e6,
 			   latency_stats_pct(&ss->flip_ns, 99) / 1e6, ss->flip_ns.max / 1e6);
@@ -407,7 +411,7 @@ int metabolism_request(const char *driver, metabolism_done_cb cb, void *arg)
 		return -ENOSPC;
 	if (d != NULL && metab.building < 0)
 		metab.req_driver = d;
-	metab.req[metab.n_req++] = (struct request){cb, arg};
+	metab.req[metab.n_req++] = (struct request){ cb, arg };
 	// An explicit request is not held back by a failed build's backoff.
 	metab.retry_ns = 0;
 	return 0;

@@ -23,7 +23,7 @@
 #include "control/metabolism/slot_set.h"
 #include "dataplane/slot.h"
 
-#define METABOLISM_BATCH 4096		// journal entries applied per poll
+#define METABOLISM_BATCH 4096 // journal entries applied per poll
 #define METABOLISM_BACKOFF_MIN_NS 1000000000ull
 #define METABOLISM_BACKOFF_MAX_NS 60000000000ull
 // The ACTIVE slot is walked and compared with what it should hold (slot_verify) on the build
@@ -33,15 +33,15 @@
 
 struct metabolism_stats {
 	uint64_t builds_ok, builds_failed;
-	uint64_t builds_stale;		// discarded: the mirror was resynced while they ran
-	char last_error[512];		// why the last build failed ("" if none yet)
+	uint64_t builds_stale; // discarded: the mirror was resynced while they ran
+	char last_error[512]; // why the last build failed ("" if none yet)
 	uint64_t last_error_ns;
 	uint64_t build_ns_last, build_ns_sum;
-	uint64_t updates_applied;	// journal entries that reached every live slot
-	uint64_t update_rate;		// of those, per second over the last 100 ms window
-	uint64_t update_rate_peak;	// highest update_rate seen
-	uint64_t audits, audits_failed;	// integrity walks of the ACTIVE slot (failed: replaced)
-	struct latency_stats update_ns;	// entry read by control -> in every live slot
+	uint64_t updates_applied; // journal entries that reached every live slot
+	uint64_t update_rate; // of those, per second over the last 100 ms window
+	uint64_t update_rate_peak; // highest update_rate seen
+	uint64_t audits, audits_failed; // integrity walks of the ACTIVE slot (failed: replaced)
+	struct latency_stats update_ns; // entry read by control -> in every live slot
 };
 
 // Done callback of metabolism_request: ret 0 when the new slot is ACTIVE (s), else -errno

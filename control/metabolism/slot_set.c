@@ -23,29 +23,29 @@
 #include "dataplane/dataplane.h"
 
 #define SUB "metabolism"
-#define INLINE_VERIFY_MAX 100000	// rules walked on the control thread at most
+#define INLINE_VERIFY_MAX 100000 // rules walked on the control thread at most
 
 struct mslot {
-	struct slot *s;		// NULL when EMPTY
+	struct slot *s; // NULL when EMPTY
 	enum slot_state state;
 	struct slot_books books;
 	// BUILDING: the catch-up list; ACTIVE (unsafe driver) and DRAINING: updates it still needs
 	struct upd_list pend;
-	uint64_t token;		// DRAINING: QSBR token taken at the flip
-	uint64_t flip_ns;	// DRAINING: when the flip away from it was decided
-	bool retire;		// DRAINING: erase after the grace period, not back to READY
-	bool stale;		// built from a mirror since replaced (resync): never make live
-	bool broken;		// an update failed: its contents are unknown, never make live
+	uint64_t token; // DRAINING: QSBR token taken at the flip
+	uint64_t flip_ns; // DRAINING: when the flip away from it was decided
+	bool retire; // DRAINING: erase after the grace period, not back to READY
+	bool stale; // built from a mirror since replaced (resync): never make live
+	bool broken; // an update failed: its contents are unknown, never make live
 };
 
 static struct {
 	const struct molt_config *cfg;
 	const struct feed_sync *fs;
-	struct slot_planner *planner;	// plans the journal entries
+	struct slot_planner *planner; // plans the journal entries
 	struct mslot m[SLOT_SET_MAX];
 	struct slot *ptrs[SLOT_SET_MAX]; // m[i].s, for slot.list and telemetry
 	unsigned n;
-	int active;			// position of the ACTIVE slot, -1 before the first
+	int active; // position of the ACTIVE slot, -1 before the first
 	struct slot_set_stats st;
 } slots;
 
@@ -211,7 +211,7 @@ uint64_t slot_set_oldest_pending(void)
 	for (unsigned i = 0; i < slots.n; i++) {
 		const struct mslot *m = &slots.m[i];
 		bool live = m->state == SLOT_READY || m->state == SLOT_ACTIVE ||
-			(m->state == SLOT_DRAINING && !m->retire);
+			    (m->state == SLOT_DRAINING && !m->retire);
 
 		if (live && !m->stale && m->pend.n > 0 && m->pend.v[0].seq < min)
 			min = m->pend.v[0].seq;
@@ -407,9 +407,10 @@ int slot_set_built(unsigned i, struct slot *s, const struct slot_build_stats *st
 	upd_clear(&m->pend);
 	s->feed_seq = slots.fs->next_seq;
 	if (slot_books_routes(s, &m->books) != slots.fs->mirror.count) {
-		snprintf(why, whylen, "slot %u accounts for %" PRIu64 " routes (installed, "
-			 "rejected, shadowed), the mirror holds %u", i,
-			 slot_books_routes(s, &m->books), slots.fs->mirror.count);
+		snprintf(why, whylen,
+			 "slot %u accounts for %" PRIu64 " routes (installed, "
+			 "rejected, shadowed), the mirror holds %u",
+			 i, slot_books_routes(s, &m->books), slots.fs->mirror.count);
 		erase(m);
 		return -EBADMSG;
 	}
@@ -424,10 +425,11 @@ int slot_set_built(unsigned i, struct slot *s, const struct slot_build_stats *st
 	s->build_ns = now - s->created_ns;
 	neigh_slot_attach(s);
 	slot_transition(&m->state, s, i, SLOT_READY);
-	LOG_NOTICE(SUB, "slot %u built (generation %" PRIu64 ", %s): %" PRIu64 " + %" PRIu64
-		   " routes, %u next hops, %.1f ms, %.1f MiB", i, s->generation, s->driver->name,
-		   s->routes4, s->routes6, s->nh_count, s->build_ns / 1e6,
-		   slot_memory(s) / 1048576.0);
+	LOG_NOTICE(SUB,
+		   "slot %u built (generation %" PRIu64 ", %s): %" PRIu64 " + %" PRIu64
+		   " routes, %u next hops, %.1f ms, %.1f MiB",
+		   i, s->generation, s->driver->name, s->routes4, s->routes6, s->nh_count,
+		   s->build_ns / 1e6, slot_memory(s) / 1048576.0);
 	flip(m, now, false);
 	retire_extra((int)i);
 	return 0;
@@ -456,12 +458,14 @@ int slot_set_first(const struct fib_driver *d, uint64_t generation, const struct
 		erase(m);
 		return ret;
 	}
-	LOG_NOTICE("slot", "slot 0 built (generation %" PRIu64 ", driver %s): %" PRIu64
-		   " IPv4 + %" PRIu64 " IPv6 routes, %" PRIu64 " rejected, %" PRIu64 " shadowed by "
+	LOG_NOTICE("slot",
+		   "slot 0 built (generation %" PRIu64 ", driver %s): %" PRIu64 " IPv4 + %" PRIu64
+		   " IPv6 routes, %" PRIu64 " rejected, %" PRIu64 " shadowed by "
 		   "connected, %u next hops, %.1f ms (IPv4 adds %.1f, IPv6 adds %.1f), %.1f MiB, "
-		   "verified (%" PRIu64 " rules)", s->generation, d->name, s->routes4, s->routes6,
-		   s->rejected, st.shadowed, st.nh_count, s->build_ns / 1e6, st.fib4_ns / 1e6,
-		   st.fib6_ns / 1e6, slot_memory(s) / 1048576.0, vr.rules);
+		   "verified (%" PRIu64 " rules)",
+		   s->generation, d->name, s->routes4, s->routes6, s->rejected, st.shadowed,
+		   st.nh_count, s->build_ns / 1e6, st.fib4_ns / 1e6, st.fib6_ns / 1e6,
+		   slot_memory(s) / 1048576.0, vr.rules);
 	neigh_slot_attach(s);
 	slot_transition(&m->state, s, 0, SLOT_READY);
 	flip(m, molt_now_ns(), false);

@@ -18,14 +18,14 @@
 #include "control/slot/slot_build.h"
 #include "dataplane/slot.h"
 
-#define SLOT_SET_MAX 16		// metabolism.slots upper bound (config)
+#define SLOT_SET_MAX 16 // metabolism.slots upper bound (config)
 
 struct slot_set_stats {
-	uint64_t flips;			// every flip: metabolic and update
-	uint64_t update_flips;		// flips carrying updates past an unsafe ACTIVE slot
+	uint64_t flips; // every flip: metabolic and update
+	uint64_t update_flips; // flips carrying updates past an unsafe ACTIVE slot
 	uint64_t erased;
-	uint64_t slot_update_errors;	// a slot refused an update (it is retired and rebuilt)
-	struct latency_stats flip_ns;	// flip decided -> every worker quiescent after it
+	uint64_t slot_update_errors; // a slot refused an update (it is retired and rebuilt)
+	struct latency_stats flip_ns; // flip decided -> every worker quiescent after it
 };
 
 // n positions, all EMPTY. fs is the mirror the slots follow (read here, never written).

@@ -14,8 +14,9 @@ int upd_push(struct upd_list *l, const struct molt_route *old, const struct molt
 		uint32_t cap = l->cap ? l->cap * 2 : 256;
 		// Bounded: a slot that falls this far behind (builds failing with two slots) is
 		// cheaper to rebuild than to catch up.
-		struct upd *v = cap > l->cap && cap <= UPD_MAX ?
-			realloc(l->v, (size_t)cap * sizeof(*v)) : NULL;
+		struct upd *v = cap > l->cap && cap <= UPD_MAX
+					? realloc(l->v, (size_t)cap * sizeof(*v))
+					: NULL;
 
 		if (v == NULL) {
 			// The slot can no longer be brought up to date: it will be retired.

@@ -8,19 +8,19 @@
 
 #include "common/route.h"
 
-#define UPD_MAX (1u << 20)	// entries one slot may wait for (about 120 MB)
+#define UPD_MAX (1u << 20) // entries one slot may wait for (about 120 MB)
 
 // One journal change as the mirror saw it (feed_sync_cb).
 struct upd {
 	struct molt_route old, new_;
 	bool has_old, has_new;
-	uint64_t seq;		// journal sequence number
+	uint64_t seq; // journal sequence number
 };
 
 struct upd_list {
 	struct upd *v;
 	uint32_t n, cap;
-	bool overflow;		// could not grow: the slot cannot be brought up to date
+	bool overflow; // could not grow: the slot cannot be brought up to date
 };
 
 // Appends a change (old or new_ NULL: none). -ENOMEM, with overflow set, past UPD_MAX entries

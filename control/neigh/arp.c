@@ -14,13 +14,13 @@
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_table.h"
 
-#define ETH_MIN_FRAME (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)	// 60: padded up to it
+#define ETH_MIN_FRAME (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN) // 60: padded up to it
 
 static bool arp_valid(const struct rte_arp_hdr *a)
 {
 	return a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
-		a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-		a->arp_hlen == RTE_ETHER_ADDR_LEN && a->arp_plen == 4;
+	       a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	       a->arp_hlen == RTE_ETHER_ADDR_LEN && a->arp_plen == 4;
 }
 
 // Fills an ARP packet at the start of m's data (Ethernet + ARP, 42 bytes).
@@ -49,7 +49,7 @@ int arp_send_request(uint16_t port, const uint8_t ip[4], const struct rte_ether_
 	static const struct rte_ether_addr zero;
 	struct rte_ether_addr bcast;
 	struct rte_mbuf *m = inject_alloc();
-	uint8_t sip[4] = {0};
+	uint8_t sip[4] = { 0 };
 	char *p;
 
 	if (m == NULL)

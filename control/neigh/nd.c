@@ -20,7 +20,7 @@
 #define ND_NA 136
 #define ND_OPT_SLLA 1
 #define ND_OPT_TLLA 2
-#define ND_HOP_LIMIT 255	// RFC 4861 7.1: anything else crossed a router, so is forged
+#define ND_HOP_LIMIT 255 // RFC 4861 7.1: anything else crossed a router, so is forged
 #define NA_FLAG_ROUTER 0x80
 #define NA_FLAG_SOLICITED 0x40
 #define NA_FLAG_OVERRIDE 0x20
@@ -37,13 +37,13 @@ struct nd_msg {
 
 struct nd_lla_opt {
 	uint8_t type;
-	uint8_t len;	// in 8-byte units
+	uint8_t len; // in 8-byte units
 	uint8_t mac[RTE_ETHER_ADDR_LEN];
 } __rte_packed;
 
-#define ND_LEN (sizeof(struct nd_msg) + sizeof(struct nd_lla_opt))	// 32
+#define ND_LEN (sizeof(struct nd_msg) + sizeof(struct nd_lla_opt)) // 32
 
-static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
 
 // RFC 2464 7: 33:33 followed by the last four bytes of the group address.
 static void mcast_mac(const uint8_t ip[16], struct rte_ether_addr *mac)
@@ -55,7 +55,7 @@ static void mcast_mac(const uint8_t ip[16], struct rte_ether_addr *mac)
 
 static void solicited_node(const uint8_t target[16], uint8_t ip[16], struct rte_ether_addr *mac)
 {
-	static const uint8_t prefix[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+	static const uint8_t prefix[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 
 	memcpy(ip, prefix, sizeof(prefix));
 	memcpy(ip + 13, target + 13, 3);
@@ -228,8 +228,8 @@ void neigh_input_nd(struct rte_mbuf *m, uint16_t in_port)
 	nd = (struct nd_msg *)(ip + 1);
 	plen = rte_be_to_cpu_16(ip->payload_len);
 	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) ||
-	    ip->proto != IPPROTO_ICMPV6 || ip->hop_limits != ND_HOP_LIMIT ||
-	    plen < sizeof(*nd) || sizeof(*eh) + sizeof(*ip) + plen > rte_pktmbuf_data_len(m))
+	    ip->proto != IPPROTO_ICMPV6 || ip->hop_limits != ND_HOP_LIMIT || plen < sizeof(*nd) ||
+	    sizeof(*eh) + sizeof(*ip) + plen > rte_pktmbuf_data_len(m))
 		goto out;
 	if ((nd->type != ND_NS && nd->type != ND_NA) || nd->code != 0)
 		goto out;

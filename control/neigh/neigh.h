@@ -49,8 +49,8 @@ struct neigh_info {
 	uint8_t ip[16];
 	struct rte_ether_addr mac;
 	uint16_t port;
-	const char *state;	// "static", "reachable", "stale", "incomplete", "failed"
+	const char *state; // "static", "reachable", "stale", "incomplete", "failed"
 	uint64_t age_ms;
-	uint32_t held;		// packets waiting
+	uint32_t held; // packets waiting
 };
 void neigh_walk(void (*cb)(const struct neigh_info *n, void *arg), void *arg);

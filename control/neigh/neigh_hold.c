@@ -12,7 +12,7 @@
 
 // Host unreachable about held packets is the one ICMP error the workers have not rate-limited.
 struct bucket {
-	uint64_t tokens;	// scaled by 1e9 so that one nanosecond earns rate tokens
+	uint64_t tokens; // scaled by 1e9 so that one nanosecond earns rate tokens
 	uint64_t last_ns;
 };
 static struct bucket unreach_bucket[MOLT_MAX_PORTS];
@@ -70,8 +70,8 @@ void neigh_hold_push(struct neigh_entry *e, struct rte_mbuf *m)
 static void send_held(const struct neigh_entry *e, struct rte_mbuf *m)
 {
 	uint16_t in_port = molt_mbuf_priv(m)->in_port;
-	uint32_t l3_len = e->family == 4 ? sizeof(struct rte_ipv4_hdr) :
-					   sizeof(struct rte_ipv6_hdr);
+	uint32_t l3_len = e->family == 4 ? sizeof(struct rte_ipv4_hdr)
+					 : sizeof(struct rte_ipv6_hdr);
 	struct rte_ether_hdr *eh;
 	void *l3;
 	uint8_t hops;
@@ -82,8 +82,8 @@ static void send_held(const struct neigh_entry *e, struct rte_mbuf *m)
 		goto drop;
 	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	l3 = eh + 1;
-	hops = e->family == 4 ? ((struct rte_ipv4_hdr *)l3)->time_to_live :
-				((struct rte_ipv6_hdr *)l3)->hop_limits;
+	hops = e->family == 4 ? ((struct rte_ipv4_hdr *)l3)->time_to_live
+			      : ((struct rte_ipv6_hdr *)l3)->hop_limits;
 	if (hops <= 1) {
 		ctl_count_drop(in_port, MOLT_DROP_TTL_EXCEEDED);
 		icmp_error_send(m, in_port, ICMP_ERR_TTL_EXCEEDED);

@@ -14,7 +14,7 @@
 #include "control/neigh/neigh_hold.h"
 #include "control/neigh/neigh_table.h"
 
-#define SCAN_PERIOD_NS (NEIGH_RETRANS_NS / 10)	// timers are in seconds: no need to scan more
+#define SCAN_PERIOD_NS (NEIGH_RETRANS_NS / 10) // timers are in seconds: no need to scan more
 
 static uint64_t last_scan_ns;
 
@@ -71,8 +71,7 @@ static void solicit(struct neigh_entry *e, bool unicast)
 		nd_send_ns(e->port, e->ip, dst);
 }
 
-void neigh_resolve_and_hold(struct rte_mbuf *m, uint8_t family, const uint8_t ip[16],
-			    uint16_t port)
+void neigh_resolve_and_hold(struct rte_mbuf *m, uint8_t family, const uint8_t ip[16], uint16_t port)
 {
 	struct neigh_entry *e = NULL;
 

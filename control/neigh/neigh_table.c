@@ -39,14 +39,14 @@ struct neigh_retired {
 
 static struct neigh_entry *entries;
 static uint32_t capacity;
-static uint32_t *free_idx;	// stack of unused entry indexes
+static uint32_t *free_idx; // stack of unused entry indexes
 static uint32_t n_free;
-static struct neigh_retired *retired;	// FIFO, oldest first
+static struct neigh_retired *retired; // FIFO, oldest first
 static uint32_t n_retired;
-static struct rte_hash *ctl_hash;	// neigh_key -> index, control only
+static struct rte_hash *ctl_hash; // neigh_key -> index, control only
 static struct slot *slots[NEIGH_MAX_SLOTS];
 static uint64_t clock_ns;
-static unsigned generation;	// names the DPDK objects of each init (names are global)
+static unsigned generation; // names the DPDK objects of each init (names are global)
 
 uint64_t neigh_clock(void)
 {
@@ -79,12 +79,12 @@ static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
 	uint32_t w[8];
 
 	memcpy(w, key, RTE_MIN(len, (uint32_t)sizeof(w)));
-	return rte_jhash_32b(w, len / 4, init);	// every key length here is a multiple of 4
+	return rte_jhash_32b(w, len / 4, init); // every key length here is a multiple of 4
 }
 
 static struct rte_hash *hash_create(const char *what, uint32_t key_len, uint32_t n, bool lf)
 {
-	struct rte_hash_parameters p = {0};
+	struct rte_hash_parameters p = { 0 };
 	char name[RTE_HASH_NAMESIZE];
 
 	snprintf(name, sizeof(name), "molt_%s_%u", what, generation);
@@ -218,7 +218,7 @@ uint64_t neigh_l2(const struct neigh_entry *e)
 static bool nh_matches(const struct molt_nh *nh, const struct neigh_entry *e)
 {
 	return nh->kind == NH_UNRESOLVED && nh->family == e->family && nh->port == e->port &&
-		memcmp(nh->gateway, e->ip, ip_len(e->family)) == 0;
+	       memcmp(nh->gateway, e->ip, ip_len(e->family)) == 0;
 }
 
 static void slot_publish(struct slot *s, const struct neigh_entry *e, uint64_t l2)
@@ -370,10 +370,8 @@ void neigh_slot_detach(struct slot *s)
 }
 
 static const char *const state_names[] = {
-	[NEIGH_STATIC] = "static",
-	[NEIGH_INCOMPLETE] = "incomplete",
-	[NEIGH_REACHABLE] = "reachable",
-	[NEIGH_STALE] = "stale",
+	[NEIGH_STATIC] = "static",       [NEIGH_INCOMPLETE] = "incomplete",
+	[NEIGH_REACHABLE] = "reachable", [NEIGH_STALE] = "stale",
 	[NEIGH_FAILED] = "failed",
 };
 
@@ -381,7 +379,7 @@ void neigh_walk(void (*cb)(const struct neigh_info *n, void *arg), void *arg)
 {
 	for (uint32_t i = 0; entries != NULL && i < capacity; i++) {
 		const struct neigh_entry *e = &entries[i];
-		struct neigh_info n = {0};
+		struct neigh_info n = { 0 };
 
 		if (!e->used)
 			continue;
@@ -391,8 +389,9 @@ void neigh_walk(void (*cb)(const struct neigh_info *n, void *arg), void *arg)
 		n.port = e->port;
 		n.state = state_names[e->state];
 		// Static entries never age; their state_ns may predate the first clock tick.
-		n.age_ms = e->state == NEIGH_STATIC ? 0 :
-			   (clock_ns - RTE_MIN(e->state_ns, clock_ns)) / 1000000;
+		n.age_ms = e->state == NEIGH_STATIC
+				   ? 0
+				   : (clock_ns - RTE_MIN(e->state_ns, clock_ns)) / 1000000;
 		n.held = e->n_held;
 		cb(&n, arg);
 	}

@@ -19,8 +19,8 @@
 #define POOL_CACHE 256
 
 struct port_state {
-	bool probed;	// created by moltd's rte_dev_probe: moltd closes it
-	bool adopted;	// existed before: moltd stops it, its creator closes it
+	bool probed; // created by moltd's rte_dev_probe: moltd closes it
+	bool adopted; // existed before: moltd stops it, its creator closes it
 	bool started;
 	uint16_t nb_rxq, nb_txq;
 	uint16_t nb_rxd, nb_txd;
@@ -47,11 +47,11 @@ static void eui64_ll6(const struct rte_ether_addr *m, uint8_t ll6[16])
 
 // A device that exists before moltd probes it (made by a harness with rte_eth_from_rings, or
 // by --vdev) is used as it is. Its creator owns it: moltd stops it but leaves it open.
-static int adopt(struct molt_port_conf *pc, const char *dev, uint16_t id, char *err,
-		 size_t errlen)
+static int adopt(struct molt_port_conf *pc, const char *dev, uint16_t id, char *err, size_t errlen)
 {
 	if (strcmp(dev, pc->devargs) != 0) {
-		snprintf(err, errlen, "port %s: device \"%s\" already exists, so the arguments in "
+		snprintf(err, errlen,
+			 "port %s: device \"%s\" already exists, so the arguments in "
 			 "\"%s\" cannot be applied (name only the device, or let moltd create it)",
 			 pc->name, dev, pc->devargs);
 		return -EEXIST;
@@ -82,7 +82,8 @@ static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 		if (ret < 0) {
 			// Most PMDs fail probe with a bare -1, which reads as EPERM: say what it
 			// means.
-			snprintf(err, errlen, "port %s: cannot create device \"%s\": %s (the EAL "
+			snprintf(err, errlen,
+				 "port %s: cannot create device \"%s\": %s (the EAL "
 				 "log above usually says which argument the driver refused)",
 				 pc->name, pc->devargs,
 				 ret == -EPERM ? "the driver refused it" : strerror(-ret));
@@ -90,15 +91,19 @@ static int probe(struct molt_port_conf *pc, char *err, size_t errlen)
 		}
 		ret = rte_eth_dev_get_port_by_name(dev, &id);
 		if (ret < 0) {
-			snprintf(err, errlen, "port %s: device \"%s\" was created but is not an "
-				 "ethernet port", pc->name, dev);
+			snprintf(err, errlen,
+				 "port %s: device \"%s\" was created but is not an "
+				 "ethernet port",
+				 pc->name, dev);
 			return -ENODEV;
 		}
 		state[id].probed = true;
 	}
 	if (id >= MOLT_MAX_PORTS) {
-		snprintf(err, errlen, "port %s: DPDK port id %u is beyond moltd's limit of %d "
-			 "ports", pc->name, id, MOLT_MAX_PORTS);
+		snprintf(err, errlen,
+			 "port %s: DPDK port id %u is beyond moltd's limit of %d "
+			 "ports",
+			 pc->name, id, MOLT_MAX_PORTS);
 		return -ERANGE;
 	}
 	pc->port_id = id;
@@ -130,7 +135,8 @@ static int size_queues(struct molt_port_conf *pc, const struct rte_eth_dev_info 
 	ps->nb_rxq = rxq_count(info, nb_workers);
 	ps->nb_txq = nb_workers;
 	if (ps->nb_txq > info->max_tx_queues) {
-		snprintf(err, errlen, "port %s: %s offers %u tx queue%s, moltd needs %u (one per "
+		snprintf(err, errlen,
+			 "port %s: %s offers %u tx queue%s, moltd needs %u (one per "
 			 "worker); raise the device's queue count in devargs (qpairs=N for "
 			 "net_af_packet, one tx_pcap=FILE per queue for net_pcap, queue_count=N "
 			 "for net_af_xdp) or use fewer worker lcores",
@@ -198,15 +204,16 @@ static int set_mac(struct molt_port_conf *pc, const struct rte_eth_dev_info *inf
 		// Software devices (pcap, ring, null) have no MAC filter: in promiscuous mode
 		// frames for the configured address arrive all the same, and the address only
 		// matters in what moltd itself writes.
-		LOG_INFO("ports", "port %s: %s keeps its own MAC; %s is used in software",
-			 pc->name, info->driver_name, want);
+		LOG_INFO("ports", "port %s: %s keeps its own MAC; %s is used in software", pc->name,
+			 info->driver_name, want);
 		ret = 0;
 	}
-	if (ret < 0 && (rte_eth_macaddr_get(id, &cur) < 0 ||
-			!rte_is_same_ether_addr(&cur, &pc->mac))) {
-		snprintf(err, errlen, "port %s: %s cannot set MAC address %s: %s (remove \"mac\" "
-			 "to use the device's own)", pc->name, info->driver_name, want,
-			 strerror(-ret));
+	if (ret < 0 &&
+	    (rte_eth_macaddr_get(id, &cur) < 0 || !rte_is_same_ether_addr(&cur, &pc->mac))) {
+		snprintf(err, errlen,
+			 "port %s: %s cannot set MAC address %s: %s (remove \"mac\" "
+			 "to use the device's own)",
+			 pc->name, info->driver_name, want, strerror(-ret));
 		return ret;
 	}
 	eui64_ll6(&pc->mac, pc->ll6);
@@ -296,9 +303,10 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 	pool = rte_pktmbuf_pool_create("molt_pkts", n, POOL_CACHE, MOLT_MBUF_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
-		snprintf(err, errlen, "cannot create a pool of %u packet buffers (%u MiB): %s "
-			 "(give the EAL more memory with -m, or use fewer ports/workers)", n,
-			 (unsigned)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) >> 20),
+		snprintf(err, errlen,
+			 "cannot create a pool of %u packet buffers (%u MiB): %s "
+			 "(give the EAL more memory with -m, or use fewer ports/workers)",
+			 n, (unsigned)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) >> 20),
 			 rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -324,8 +332,9 @@ int ports_init(struct molt_config *cfg, uint16_t nb_workers, struct rte_mempool 
 
 uint16_t ports_nb_rxq(uint16_t port_id)
 {
-	return port_id < RTE_MAX_ETHPORTS && (state[port_id].probed || state[port_id].adopted) ?
-		state[port_id].nb_rxq : 0;
+	return port_id < RTE_MAX_ETHPORTS && (state[port_id].probed || state[port_id].adopted)
+		       ? state[port_id].nb_rxq
+		       : 0;
 }
 
 static void log_port(const struct molt_port_conf *pc)
@@ -354,9 +363,8 @@ static void log_port(const struct molt_port_conf *pc)
 	if (rte_eth_link_get_nowait(pc->port_id, &link) < 0)
 		memset(&link, 0, sizeof(link));
 	LOG_NOTICE("ports", "port %s up: id %u, %s, rxq %u txq %u, link %s %u Mb/s, addresses%s",
-		   pc->name, pc->port_id, mac, state[pc->port_id].nb_rxq,
-		   state[pc->port_id].nb_txq, link.link_status ? "up" : "down", link.link_speed,
-		   line);
+		   pc->name, pc->port_id, mac, state[pc->port_id].nb_rxq, state[pc->port_id].nb_txq,
+		   link.link_status ? "up" : "down", link.link_speed, line);
 }
 
 int ports_start(const struct molt_config *cfg, char *err, size_t errlen)

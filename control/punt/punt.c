@@ -14,7 +14,7 @@
 #include "control/punt/punt.h"
 #include "dataplane/dataplane.h"
 
-#define PUNT_BURSTS_PER_RING 4	// bounds one poll so that timers and RPCs are not starved
+#define PUNT_BURSTS_PER_RING 4 // bounds one poll so that timers and RPCs are not starved
 
 int punt_init(const struct molt_config *cfg, struct rte_mempool *mp)
 {
@@ -31,8 +31,8 @@ static bool ip6_dst_multicast(const struct rte_mbuf *m)
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(eh + 1);
 
 	return eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
-		rte_pktmbuf_data_len(m) >= sizeof(*eh) + sizeof(*ip) &&
-		ip6_is_multicast(ip->dst_addr);
+	       rte_pktmbuf_data_len(m) >= sizeof(*eh) + sizeof(*ip) &&
+	       ip6_is_multicast(ip->dst_addr);
 }
 
 // Packets to the router: echo is answered, the rest has no listener here. Multicast the router

@@ -19,12 +19,13 @@
 
 static json_t *molt_version(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const none[] = {NULL};
+	static const char *const none[] = { NULL };
 
 	if (rpc_params_object(params, false, none, err) < 0)
 		return NULL;
-	return mrpc_result(json_pack("{s:s, s:s, s:s}", "version", MOLT_VERSION,
-				     "dpdk", rte_version(), "jansson", JANSSON_VERSION), err);
+	return mrpc_result(json_pack("{s:s, s:s, s:s}", "version", MOLT_VERSION, "dpdk",
+				     rte_version(), "jansson", JANSSON_VERSION),
+			   err);
 }
 RPC_METHOD("molt.version", molt_version, "", "moltd, DPDK and jansson versions")
 
@@ -43,9 +44,8 @@ static json_t *feed_status(uint64_t now)
 		return json_null();
 	hb = atomic_load_explicit(&f->hdr->heartbeat_ns, memory_order_relaxed);
 	// The route server's heartbeat is CLOCK_MONOTONIC on the same host: comparable.
-	return json_pack("{s:s, s:o, s:b, s:I, s:b}", "shm", f->name,
-			 "generation", hex64(f->hdr->generation),
-			 "alive", atomic_load(&f->hdr->alive) != 0,
+	return json_pack("{s:s, s:o, s:b, s:I, s:b}", "shm", f->name, "generation",
+			 hex64(f->hdr->generation), "alive", atomic_load(&f->hdr->alive) != 0,
 			 "heartbeat_age_ms", (json_int_t)(now > hb ? (now - hb) / 1000000 : 0),
 			 "generation_changed", f->hdr->generation != f->generation);
 }
@@ -54,13 +54,13 @@ static json_t *slot_brief(const struct slot *s)
 {
 	if (s == NULL)
 		return json_null();
-	return json_pack("{s:I, s:I, s:s}", "id", (json_int_t)s->id,
-			 "generation", (json_int_t)s->generation, "driver", s->driver->name);
+	return json_pack("{s:I, s:I, s:s}", "id", (json_int_t)s->id, "generation",
+			 (json_int_t)s->generation, "driver", s->driver->name);
 }
 
 static json_t *molt_status(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const none[] = {NULL};
+	static const char *const none[] = { NULL };
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
 	uint64_t now = molt_now_ns();
 	json_t *workers = json_array();
@@ -71,16 +71,15 @@ static json_t *molt_status(struct rpc_call *call, const json_t *params, struct r
 	}
 	for (uint16_t i = 0; i < molt_dp.nb_workers; i++)
 		json_array_append_new(workers, json_integer(molt_dp.workers[i].lcore_id));
-	return mrpc_result(json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:I}, s:o}",
-			 "version", MOLT_VERSION,
-			 "pid", (json_int_t)getpid(),
-			 "uptime_s", (json_int_t)((now - moltd_rpc.start_ns) / 1000000000ull),
-			 "control_lcore", (json_int_t)rte_get_main_lcore(),
-			 "workers", workers,
-			 "slot", slot_brief(s),
-			 "routes", "ipv4", (json_int_t)(s != NULL ? s->routes4 : 0),
-			 "ipv6", (json_int_t)(s != NULL ? s->routes6 : 0),
-			 "feed", feed_status(now)), err);
+	return mrpc_result(json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:I}, s:o}", "version",
+				     MOLT_VERSION, "pid", (json_int_t)getpid(), "uptime_s",
+				     (json_int_t)((now - moltd_rpc.start_ns) / 1000000000ull),
+				     "control_lcore", (json_int_t)rte_get_main_lcore(), "workers",
+				     workers, "slot", slot_brief(s), "routes", "ipv4",
+				     (json_int_t)(s != NULL ? s->routes4 : 0), "ipv6",
+				     (json_int_t)(s != NULL ? s->routes6 : 0), "feed",
+				     feed_status(now)),
+			   err);
 }
 RPC_METHOD("molt.status", molt_status, "",
 	   "uptime, workers, slot in use, routes loaded, route feed state")

@@ -17,9 +17,9 @@
 // What the methods read (main: wo before the first rpc_server_poll, and when slots change).
 struct moltd_rpc_state {
 	const struct molt_config *cfg;
-	const struct feed_reader *feed;	// NULL: no feed open
-	uint64_t start_ns;		// molt_now_ns() when moltd started
-	struct slot *const *slots;	// every slot that exists (NULL entries skipped)
+	const struct feed_reader *feed; // NULL: no feed open
+	uint64_t start_ns; // molt_now_ns() when moltd started
+	struct slot *const *slots; // every slot that exists (NULL entries skipped)
 	unsigned n_slots;
 };
 

@@ -22,17 +22,17 @@ static void add_entry(const struct neigh_info *n, void *arg)
 	if (ctx->failed || (ctx->only != NULL && ctx->only->port_id != n->port))
 		return;
 	e = json_pack("{s:o, s:o, s:s?, s:s, s:I, s:I}", "ip", mrpc_addr_json(n->family, n->ip),
-		      "mac", resolved ? mrpc_mac_json(&n->mac) : json_null(),
-		      "port", mrpc_port_name(n->port), "state", n->state,
-		      "age_ms", (json_int_t)n->age_ms, "held", (json_int_t)n->held);
+		      "mac", resolved ? mrpc_mac_json(&n->mac) : json_null(), "port",
+		      mrpc_port_name(n->port), "state", n->state, "age_ms", (json_int_t)n->age_ms,
+		      "held", (json_int_t)n->held);
 	if (json_array_append_new(ctx->list, e) < 0)
 		ctx->failed = true;
 }
 
 static json_t *neigh_list(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const keys[] = {"port", NULL};
-	struct list_ctx ctx = {0};
+	static const char *const keys[] = { "port", NULL };
+	struct list_ctx ctx = { 0 };
 	const json_t *v;
 
 	if (rpc_params_object(params, false, keys, err) < 0)
@@ -75,25 +75,23 @@ static int neigh_key(const json_t *params, uint8_t *family, uint8_t ip[16],
 			 json_string_value(v));
 		return -EINVAL;
 	}
-	if (rpc_param_get(params, "port", &v, err) < 0 ||
-	    mrpc_param_port(v, "port", pc, err) < 0)
+	if (rpc_param_get(params, "port", &v, err) < 0 || mrpc_param_port(v, "port", pc, err) < 0)
 		return -EINVAL;
 	return 0;
 }
 
 static json_t *neigh_add(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const keys[] = {"ip", "mac", "port", NULL};
+	static const char *const keys[] = { "ip", "mac", "port", NULL };
 	const struct molt_port_conf *pc;
 	struct rte_ether_addr mac;
-	uint8_t family, ip[16] = {0};
+	uint8_t family, ip[16] = { 0 };
 	const json_t *v;
 	int ret;
 
 	if (rpc_params_object(params, true, keys, err) < 0 ||
 	    neigh_key(params, &family, ip, &pc, err) < 0 ||
-	    rpc_param_get(params, "mac", &v, err) < 0 ||
-	    mrpc_param_mac(v, "mac", &mac, err) < 0)
+	    rpc_param_get(params, "mac", &v, err) < 0 || mrpc_param_mac(v, "mac", &mac, err) < 0)
 		return NULL;
 	ret = neigh_add_static(family, ip, &mac, pc->port_id);
 	if (ret < 0)
@@ -101,17 +99,18 @@ static json_t *neigh_add(struct rpc_call *call, const json_t *params, struct rpc
 				json_string_value(json_object_get(params, "ip")), pc->name,
 				ret == -ENOSPC ? "the neighbour table is full" : strerror(-ret));
 	return mrpc_result(json_pack("{s:o, s:o, s:s, s:s}", "ip", mrpc_addr_json(family, ip),
-				     "mac", mrpc_mac_json(&mac), "port", pc->name,
-				     "state", "static"), err);
+				     "mac", mrpc_mac_json(&mac), "port", pc->name, "state",
+				     "static"),
+			   err);
 }
 RPC_METHOD("neigh.add", neigh_add, "{\"ip\": ADDR, \"mac\": MAC, \"port\": NAME}",
 	   "add or replace a static neighbour")
 
 static json_t *neigh_del(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const keys[] = {"ip", "port", NULL};
+	static const char *const keys[] = { "ip", "port", NULL };
 	const struct molt_port_conf *pc;
-	uint8_t family, ip[16] = {0};
+	uint8_t family, ip[16] = { 0 };
 	int ret;
 
 	if (rpc_params_object(params, true, keys, err) < 0 ||
@@ -125,8 +124,8 @@ static json_t *neigh_del(struct rpc_call *call, const json_t *params, struct rpc
 		return rpc_fail(err, RPC_ERR_FAILED, "cannot delete neighbour %s on %s: %s",
 				json_string_value(json_object_get(params, "ip")), pc->name,
 				strerror(-ret));
-	return mrpc_result(json_pack("{s:o, s:s}", "ip", mrpc_addr_json(family, ip),
-				     "port", pc->name), err);
+	return mrpc_result(
+		json_pack("{s:o, s:s}", "ip", mrpc_addr_json(family, ip), "port", pc->name), err);
 }
 RPC_METHOD("neigh.del", neigh_del, "{\"ip\": ADDR, \"port\": NAME}",
 	   "delete a static neighbour (learned ones age out by themselves)")

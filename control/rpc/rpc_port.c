@@ -30,8 +30,8 @@ static json_t *link_json(uint16_t port_id)
 	if (!rte_eth_dev_is_valid_port(port_id) || rte_eth_link_get_nowait(port_id, &l) != 0)
 		return json_null();
 	return json_pack("{s:b, s:I, s:s, s:b}", "up", l.link_status == RTE_ETH_LINK_UP,
-			 "speed_mbps", (json_int_t)(l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
-						    0 : l.link_speed),
+			 "speed_mbps",
+			 (json_int_t)(l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed),
 			 "duplex", l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
 			 "autoneg", l.link_autoneg == RTE_ETH_LINK_AUTONEG);
 }
@@ -43,21 +43,20 @@ static json_t *port_json(const struct molt_port_conf *pc)
 	bool have_info = rte_eth_dev_is_valid_port(pc->port_id) &&
 			 rte_eth_dev_info_get(pc->port_id, &info) == 0;
 
-	return json_pack("{s:s, s:I, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
-			 "name", pc->name, "id", (json_int_t)pc->port_id, "devargs", pc->devargs,
-			 "driver", have_info ? info.driver_name : NULL,
-			 "mac", mrpc_mac_json(&pc->mac),
+	return json_pack("{s:s, s:I, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "name",
+			 pc->name, "id", (json_int_t)pc->port_id, "devargs", pc->devargs, "driver",
+			 have_info ? info.driver_name : NULL, "mac", mrpc_mac_json(&pc->mac),
 			 "ipv4", ifaddrs(4, pc->v4, pc->n_v4), "ipv6", ifaddrs(6, pc->v6, pc->n_v6),
-			 "link_local", memcmp(pc->ll6, zero, 16) != 0 ?
-				       mrpc_addr_json(6, pc->ll6) : json_null(),
-			 "link", link_json(pc->port_id),
-			 "rx_queues", (json_int_t)(have_info ? info.nb_rx_queues : 0),
-			 "tx_queues", (json_int_t)(have_info ? info.nb_tx_queues : 0));
+			 "link_local",
+			 memcmp(pc->ll6, zero, 16) != 0 ? mrpc_addr_json(6, pc->ll6) : json_null(),
+			 "link", link_json(pc->port_id), "rx_queues",
+			 (json_int_t)(have_info ? info.nb_rx_queues : 0), "tx_queues",
+			 (json_int_t)(have_info ? info.nb_tx_queues : 0));
 }
 
 static json_t *port_list(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const none[] = {NULL};
+	static const char *const none[] = { NULL };
 	const struct molt_config *cfg = moltd_rpc.cfg;
 	json_t *list;
 
@@ -71,8 +70,7 @@ static json_t *port_list(struct rpc_call *call, const json_t *params, struct rpc
 		}
 	return mrpc_result(list, err);
 }
-RPC_METHOD("port.list", port_list, "",
-	   "ports: name, devargs, MAC, addresses, link, queues")
+RPC_METHOD("port.list", port_list, "", "ports: name, devargs, MAC, addresses, link, queues")
 
 static json_t *stats_json(const struct molt_port_conf *pc)
 {
@@ -87,17 +85,16 @@ static json_t *stats_json(const struct molt_port_conf *pc)
 		json_object_set_new(drops, molt_drop_names[r],
 				    json_integer((json_int_t)c.drops[r]));
 	}
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-			 "name", pc->name, "id", (json_int_t)pc->port_id,
-			 "rx", (json_int_t)c.rx, "tx", (json_int_t)c.tx,
-			 "forwarded", (json_int_t)c.forwarded, "punted", (json_int_t)c.punted,
-			 "rx_bytes", (json_int_t)c.rx_bytes, "tx_bytes", (json_int_t)c.tx_bytes,
-			 "dropped", (json_int_t)dropped, "drops", drops);
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "name", pc->name,
+			 "id", (json_int_t)pc->port_id, "rx", (json_int_t)c.rx, "tx",
+			 (json_int_t)c.tx, "forwarded", (json_int_t)c.forwarded, "punted",
+			 (json_int_t)c.punted, "rx_bytes", (json_int_t)c.rx_bytes, "tx_bytes",
+			 (json_int_t)c.tx_bytes, "dropped", (json_int_t)dropped, "drops", drops);
 }
 
 static json_t *port_stats(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const keys[] = {"port", "reset", NULL};
+	static const char *const keys[] = { "port", "reset", NULL };
 	const struct molt_config *cfg = moltd_rpc.cfg;
 	const struct molt_port_conf *only = NULL;
 	const json_t *v;

@@ -18,13 +18,14 @@
 
 static json_t *no_slot(struct rpc_error *err)
 {
-	return rpc_fail(err, RPC_ERR_FAILED, "no slot in use yet (moltd is still building its "
+	return rpc_fail(err, RPC_ERR_FAILED,
+			"no slot in use yet (moltd is still building its "
 			"first slot from the route feed)");
 }
 
 static json_t *route_count(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const none[] = {NULL};
+	static const char *const none[] = { NULL };
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
 
 	if (rpc_params_object(params, false, none, err) < 0)
@@ -32,13 +33,14 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 	if (s == NULL)
 		return no_slot(err);
 	// routes4/6 count feed routes; the FIBs also hold our connected and local routes.
-	return mrpc_result(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				     "ipv4", (json_int_t)s->routes4, "ipv6", (json_int_t)s->routes6,
-				     "total", (json_int_t)(s->routes4 + s->routes6),
-				     "rejected", (json_int_t)s->rejected,
-				     "fib_ipv4", (json_int_t)s->ops4->count(s->fib4),
-				     "fib_ipv6", (json_int_t)s->ops6->count(s->fib6),
-				     "slot", (json_int_t)s->id), err);
+	return mrpc_result(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ipv4",
+				     (json_int_t)s->routes4, "ipv6", (json_int_t)s->routes6,
+				     "total", (json_int_t)(s->routes4 + s->routes6), "rejected",
+				     (json_int_t)s->rejected, "fib_ipv4",
+				     (json_int_t)s->ops4->count(s->fib4), "fib_ipv6",
+				     (json_int_t)s->ops6->count(s->fib6), "slot",
+				     (json_int_t)s->id),
+			   err);
 }
 RPC_METHOD("route.count", route_count, "",
 	   "routes in the slot in use: IPv4, IPv6, rejected, FIB rules with connected ones")
@@ -87,15 +89,16 @@ static void nb_collect(const struct neigh_info *n, void *arg)
 		ix->v = v;
 		ix->cap = cap;
 	}
-	ix->v[ix->n++] = (struct nb){.family = n->family, .port = n->port, .mac = n->mac,
-				     .state = n->state};
+	ix->v[ix->n++] = (struct nb){
+		.family = n->family, .port = n->port, .mac = n->mac, .state = n->state
+	};
 	memcpy(ix->v[ix->n - 1].ip, n->ip, n->family == 4 ? 4 : 16);
 }
 
 static const struct nb *nb_find(const struct nb_index *ix, uint8_t family, uint16_t port,
 				const uint8_t *ip)
 {
-	struct nb key = {.family = family, .port = port};
+	struct nb key = { .family = family, .port = port };
 
 	if (ix->n == 0)
 		return NULL;
@@ -112,7 +115,7 @@ struct query {
 // Parses every address before looking any up: a bad one fails the whole call, by index.
 static struct query *parse_addresses(const json_t *params, size_t *n, struct rpc_error *err)
 {
-	static const char *const keys[] = {"addresses", NULL};
+	static const char *const keys[] = { "addresses", NULL };
 	const json_t *list;
 	struct query *q;
 
@@ -138,8 +141,8 @@ static struct query *parse_addresses(const json_t *params, size_t *n, struct rpc
 		char name[32];
 
 		snprintf(name, sizeof(name), "addresses[%zu]", i);
-		if (mrpc_param_addr(json_array_get(list, i), name, &q[i].family, q[i].ip,
-				    err) < 0) {
+		if (mrpc_param_addr(json_array_get(list, i), name, &q[i].family, q[i].ip, err) <
+		    0) {
 			free(q);
 			return NULL;
 		}
@@ -209,8 +212,9 @@ static json_t *answer(const struct slot *s, const struct query *q, const struct 
 	case NH_CONNECTED:
 		break;
 	default:
-		action = nh->kind == NH_BLACKHOLE ? "blackhole" : nh->kind == NH_LOCAL ? "local" :
-			 "drop";
+		action = nh->kind == NH_BLACKHOLE ? "blackhole"
+			 : nh->kind == NH_LOCAL   ? "local"
+						  : "drop";
 		json_object_set_new(r, "action", json_string(action));
 		return r;
 	}
@@ -222,8 +226,9 @@ static json_t *answer(const struct slot *s, const struct query *q, const struct 
 		json_object_set_new(r, "next_hop", mrpc_addr_json(nh->family, nh->gateway));
 		neigh_ip = nh->gateway;
 	}
-	json_object_set_new(r, "port", mrpc_port_name(nh->port) != NULL ?
-				       json_string(mrpc_port_name(nh->port)) : json_null());
+	json_object_set_new(r, "port",
+			    mrpc_port_name(nh->port) != NULL ? json_string(mrpc_port_name(nh->port))
+							     : json_null());
 	nb = neighbor_json(ix, q->family, nh->port, neigh_ip);
 	if (nb != NULL)
 		json_object_set_new(r, "neighbor", nb);
@@ -233,7 +238,7 @@ static json_t *answer(const struct slot *s, const struct query *q, const struct 
 static json_t *route_lookup(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
-	struct nb_index ix = {0};
+	struct nb_index ix = { 0 };
 	struct query *q;
 	json_t *list;
 	size_t n = 0;

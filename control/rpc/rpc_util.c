@@ -64,13 +64,14 @@ int mrpc_param_port(const json_t *v, const char *name, const struct molt_port_co
 	size_t n = 0;
 
 	if (!json_is_string(v))
-		return INVALID(err, "%s: %s is not a port name", name, jcheck_show(v, buf, sizeof(buf)));
+		return INVALID(err, "%s: %s is not a port name", name,
+			       jcheck_show(v, buf, sizeof(buf)));
 	*pc = molt_config_port(cfg, json_string_value(v));
 	if (*pc != NULL)
 		return 0;
 	for (uint16_t i = 0; i < cfg->n_ports; i++)
-		n += (size_t)snprintf(ports + n, n < sizeof(ports) ? sizeof(ports) - n : 0,
-				      "%s%s", i ? ", " : "", cfg->ports[i].name);
+		n += (size_t)snprintf(ports + n, n < sizeof(ports) ? sizeof(ports) - n : 0, "%s%s",
+				      i ? ", " : "", cfg->ports[i].name);
 	return INVALID(err, "port '%s' does not exist (ports: %s)", json_string_value(v), ports);
 }
 

@@ -13,8 +13,8 @@ static json_t *rxq_list(const struct dp_worker *w)
 	for (uint16_t q = 0; q < w->n_rxq; q++) {
 		const char *name = mrpc_port_name(w->rxq[q].port_id);
 
-		json_array_append_new(list, json_pack("{s:s?, s:I}", "port", name,
-						      "queue", (json_int_t)w->rxq[q].queue_id));
+		json_array_append_new(list, json_pack("{s:s?, s:I}", "port", name, "queue",
+						      (json_int_t)w->rxq[q].queue_id));
 	}
 	return list;
 }
@@ -25,18 +25,17 @@ static json_t *worker_json(uint16_t i)
 	const volatile struct worker_counters *c = &molt_worker_ctr[i];
 	uint64_t hz = rte_get_tsc_hz();
 
-	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:f}",
-			 "id", (json_int_t)i, "lcore", (json_int_t)w->lcore_id,
-			 "rx_queues", rxq_list(w),
-			 "bursts", (json_int_t)c->bursts, "idle_polls", (json_int_t)c->idle_polls,
-			 "flips_seen", (json_int_t)c->flips_seen,
-			 "busy_cycles", (json_int_t)c->busy_cycles,
-			 "busy_s", hz != 0 ? (double)c->busy_cycles / (double)hz : 0.0);
+	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:f}", "id", (json_int_t)i, "lcore",
+			 (json_int_t)w->lcore_id, "rx_queues", rxq_list(w), "bursts",
+			 (json_int_t)c->bursts, "idle_polls", (json_int_t)c->idle_polls,
+			 "flips_seen", (json_int_t)c->flips_seen, "busy_cycles",
+			 (json_int_t)c->busy_cycles, "busy_s",
+			 hz != 0 ? (double)c->busy_cycles / (double)hz : 0.0);
 }
 
 static json_t *worker_stats(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
-	static const char *const none[] = {NULL};
+	static const char *const none[] = { NULL };
 	json_t *list;
 
 	if (rpc_params_object(params, false, none, err) < 0)

@@ -33,7 +33,7 @@ static uint64_t key_of(const struct molt_route *r)
 // passes themselves (IPv4 keys use only 5 bytes).
 static struct item *radix_sort(struct item *a, struct item *tmp, uint64_t n)
 {
-	uint64_t count[8][256] = {{0}};
+	uint64_t count[8][256] = { { 0 } };
 
 	for (uint64_t i = 0; i < n; i++)
 		for (unsigned d = 0; d < 8; d++)

@@ -36,7 +36,7 @@ void nh_set_fini(struct nh_set *set)
 // Over the family's address bytes only (the rest is zero): one CRC step for IPv4.
 static uint32_t gw_hash(uint8_t family, const uint8_t gw[16], uint16_t port)
 {
-	uint64_t w[2];	// the gateway, aligned for the CRC's loads
+	uint64_t w[2]; // the gateway, aligned for the CRC's loads
 
 	memcpy(w, gw, sizeof(w));
 	return rte_hash_crc(w, family == 4 ? 4 : 16, (uint32_t)port << 8 | family);

@@ -10,12 +10,12 @@
 #include "dataplane/nexthop.h"
 
 struct nh_set {
-	struct molt_nh *nh;	// count entries (capacity allocated)
+	struct molt_nh *nh; // count entries (capacity allocated)
 	uint32_t count;
 	uint32_t capacity;
-	uint32_t *index;	// open addressing: nh index or UINT32_MAX; index_size slots
-	uint32_t index_size;	// power of two
-	uint32_t gateways;	// entries in the index
+	uint32_t *index; // open addressing: nh index or UINT32_MAX; index_size slots
+	uint32_t index_size; // power of two
+	uint32_t gateways; // entries in the index
 };
 
 int nh_set_init(struct nh_set *set);

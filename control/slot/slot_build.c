@@ -23,14 +23,13 @@
 #define PREFETCH_FEED 16
 #define PREFETCH_FIB 8
 
-static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_t plen,
-		   uint32_t nh)
+static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_t plen, uint32_t nh)
 {
 	uint32_t ip4;
 	const void *key = prefix_driver_key(family, prefix, &ip4);
 
-	return family == 4 ? s->ops4->add(s->fib4, key, plen, nh) :
-			     s->ops6->add(s->fib6, key, plen, nh);
+	return family == 4 ? s->ops4->add(s->fib4, key, plen, nh)
+			   : s->ops6->add(s->fib6, key, plen, nh);
 }
 
 // The load order is sorted by prefix, so it visits the feed (and the drivers' rule hashes) in
@@ -44,7 +43,7 @@ static void prefetch_ahead(const struct fib_ops *ops, const struct fib *fib, uin
 		const struct molt_route *r = &routes[order[k + PREFETCH_FEED]];
 
 		rte_prefetch0(r);
-		rte_prefetch0(&r->prefix[15]);	// a route may straddle two lines
+		rte_prefetch0(&r->prefix[15]); // a route may straddle two lines
 		rte_prefetch0(&nhs[order[k + PREFETCH_FEED]]);
 	}
 	if (k + PREFETCH_FIB < m && ops->prefetch != NULL) {
@@ -56,8 +55,7 @@ static void prefetch_ahead(const struct fib_ops *ops, const struct fib *fib, uin
 }
 
 // One line per reason, with an example, and the counts into st and s.
-static void count_rejects(const struct slot_planner *p, struct slot *s,
-			  struct slot_build_stats *st)
+static void count_rejects(const struct slot_planner *p, struct slot *s, struct slot_build_stats *st)
 {
 	const struct molt_route *example;
 	char ex[160];
@@ -76,8 +74,8 @@ static void count_rejects(const struct slot_planner *p, struct slot *s,
 }
 
 // One family at a time, so the log can say which engine the time went to.
-static int load_family(struct slot *s, uint8_t family, const struct molt_route *routes,
-		       uint64_t n, const uint32_t *nhs, uint64_t *done, char *err, size_t errlen)
+static int load_family(struct slot *s, uint8_t family, const struct molt_route *routes, uint64_t n,
+		       const uint32_t *nhs, uint64_t *done, char *err, size_t errlen)
 {
 	const struct fib_ops *ops = family == 4 ? s->ops4 : s->ops6;
 	struct fib *fib = family == 4 ? s->fib4 : s->fib6;
@@ -107,11 +105,13 @@ static int load_family(struct slot *s, uint8_t family, const struct molt_route *
 		char ex[160];
 
 		molt_route_format(&routes[i], ex, sizeof(ex));
-		snprintf(err, errlen, "slot %" PRIu64 ": the %s IPv%u FIB refused \"%s\" after %"
-			 PRIu64 " routes (%s)%s", s->generation, s->driver->name, family, ex, *done,
-			 strerror(-ret), ret != -ENOSPC ? "" : family == 4 ?
-			 ": raise fib.max_routes_v4 or fib.tbl8_groups_v4" :
-			 ": raise fib.max_routes_v6");
+		snprintf(err, errlen,
+			 "slot %" PRIu64 ": the %s IPv%u FIB refused \"%s\" after %" PRIu64
+			 " routes (%s)%s",
+			 s->generation, s->driver->name, family, ex, *done, strerror(-ret),
+			 ret != -ENOSPC ? ""
+			 : family == 4  ? ": raise fib.max_routes_v4 or fib.tbl8_groups_v4"
+					: ": raise fib.max_routes_v6");
 	}
 	return ret;
 }
@@ -167,7 +167,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 		.tbl8_groups = cfg->fib_tbl8_groups_v4,
 		.socket_id = -1, // SOCKET_ID_ANY
 	};
-	struct fib_conf c6 = {.max_routes = cfg->fib_max_routes_v6, .socket_id = -1};
+	struct fib_conf c6 = { .max_routes = cfg->fib_max_routes_v6, .socket_id = -1 };
 	uint64_t t0 = molt_now_ns(), routes4 = 0, routes6 = 0, digest = 0;
 	struct slot_planner *p = slot_planner_create(cfg);
 	uint32_t *nhs = malloc((n_routes ? n_routes : 1) * sizeof(*nhs));
@@ -220,8 +220,10 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	st->alloc_ns = molt_now_ns() - st->alloc_ns;
 	if (s == NULL) {
 		ret = -errno;
-		snprintf(err, errlen, "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: "
-			 "%s", generation, d->name, cfg->fib_max_routes_v4, cfg->fib_max_routes_v6,
+		snprintf(err, errlen,
+			 "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: "
+			 "%s",
+			 generation, d->name, cfg->fib_max_routes_v4, cfg->fib_max_routes_v6,
 			 strerror(errno));
 		goto out;
 	}

@@ -13,13 +13,13 @@
 
 struct slot_build_stats {
 	uint64_t rejected[SLOT_REJECT_MAX];
-	uint64_t shadowed;	// feed routes whose prefix is a connected/local route: ours win
-	uint64_t connected;	// connected and local routes installed
-	uint64_t plan_ns;	// deciding next hops (first pass over the feed routes)
-	uint64_t alloc_ns;	// creating the empty FIBs and next-hop table
-	uint64_t fib4_ns;	// time spent in the driver's IPv4 add (the usual bottleneck)
-	uint64_t fib6_ns;	// and in its IPv6 add
-	uint32_t nh_count;	// next-hop entries used
+	uint64_t shadowed; // feed routes whose prefix is a connected/local route: ours win
+	uint64_t connected; // connected and local routes installed
+	uint64_t plan_ns; // deciding next hops (first pass over the feed routes)
+	uint64_t alloc_ns; // creating the empty FIBs and next-hop table
+	uint64_t fib4_ns; // time spent in the driver's IPv4 add (the usual bottleneck)
+	uint64_t fib6_ns; // and in its IPv6 add
+	uint32_t nh_count; // next-hop entries used
 	// What slot_verify must find when it walks the FIBs: every rule installed, feed and
 	// connected/local, each hashed with its next hop (slot_rule_hash).
 	uint64_t rules;

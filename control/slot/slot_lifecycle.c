@@ -13,23 +13,18 @@
 #include "control/slot/slot_lifecycle.h"
 
 static const bool legal[SLOT_STATE_MAX][SLOT_STATE_MAX] = {
-	[SLOT_EMPTY][SLOT_BUILDING] = true,
-	[SLOT_BUILDING][SLOT_READY] = true,
-	[SLOT_BUILDING][SLOT_ERASED] = true,
-	[SLOT_READY][SLOT_ACTIVE] = true,
-	[SLOT_READY][SLOT_ERASED] = true,
-	[SLOT_ACTIVE][SLOT_DRAINING] = true,
-	[SLOT_DRAINING][SLOT_ERASED] = true,
-	[SLOT_DRAINING][SLOT_READY] = true,
+	[SLOT_EMPTY][SLOT_BUILDING] = true,  [SLOT_BUILDING][SLOT_READY] = true,
+	[SLOT_BUILDING][SLOT_ERASED] = true, [SLOT_READY][SLOT_ACTIVE] = true,
+	[SLOT_READY][SLOT_ERASED] = true,    [SLOT_ACTIVE][SLOT_DRAINING] = true,
+	[SLOT_DRAINING][SLOT_ERASED] = true, [SLOT_DRAINING][SLOT_READY] = true,
 	[SLOT_ERASED][SLOT_EMPTY] = true,
 };
 
-static uint64_t counts[SLOT_STATE_MAX][SLOT_STATE_MAX];	// control only
+static uint64_t counts[SLOT_STATE_MAX][SLOT_STATE_MAX]; // control only
 
 bool slot_edge_legal(enum slot_state from, enum slot_state to)
 {
-	return (unsigned)from < SLOT_STATE_MAX && (unsigned)to < SLOT_STATE_MAX &&
-		legal[from][to];
+	return (unsigned)from < SLOT_STATE_MAX && (unsigned)to < SLOT_STATE_MAX && legal[from][to];
 }
 
 void slot_transition(enum slot_state *state, struct slot *s, unsigned id, enum slot_state to)

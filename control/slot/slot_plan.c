@@ -11,11 +11,11 @@
 #include "control/slot/slot_plan.h"
 
 #define MAX_RULES (MOLT_MAX_PORTS * (MOLT_MAX_ADDRS_PER_PORT * 4 + 1) + 8)
-#define GW_MEMO_SIZE 64	// power of two
+#define GW_MEMO_SIZE 64 // power of two
 
 // One remembered onlink_port answer.
 struct gw_memo {
-	uint8_t family;		// 0: empty
+	uint8_t family; // 0: empty
 	uint8_t gw[16];
 	int port;
 };
@@ -24,13 +24,13 @@ struct slot_planner {
 	const struct molt_config *cfg;
 	struct nh_set set;
 	uint32_t nh_drop, nh_local, nh_blackhole;
-	uint32_t port_nh[MOLT_MAX_PORTS];	// NH_CONNECTED entry, by config port index
-	struct slot_rule rules[MAX_RULES];	// connected subnets first, then local routes
+	uint32_t port_nh[MOLT_MAX_PORTS]; // NH_CONNECTED entry, by config port index
+	struct slot_rule rules[MAX_RULES]; // connected subnets first, then local routes
 	unsigned n_rules, n_subnets;
-	bool plen_used[2][129];			// [family == 6][plen]: "could be shadowed"
-	char last_dev[MOLT_PORT_NAME_MAX];	// one-entry cache for the port name lookup
+	bool plen_used[2][129]; // [family == 6][plen]: "could be shadowed"
+	char last_dev[MOLT_PORT_NAME_MAX]; // one-entry cache for the port name lookup
 	int last_port;
-	struct gw_memo gw_memo[GW_MEMO_SIZE];	// by gateway hash: a feed has few gateways
+	struct gw_memo gw_memo[GW_MEMO_SIZE]; // by gateway hash: a feed has few gateways
 	uint64_t rej[SLOT_REJECT_MAX];
 	struct molt_route rej_example[SLOT_REJECT_MAX];
 };
@@ -103,9 +103,9 @@ static int64_t check(int64_t v, int *err)
 // Connected subnets (the egress for on-link destinations) and the router's own addresses.
 static int collect_rules(struct slot_planner *p)
 {
-	static const uint8_t bcast[16] = {255, 255, 255, 255};
-	static const uint8_t ll[16] = {0xfe, 0x80};
-	static const uint8_t mcast[16] = {0xff};
+	static const uint8_t bcast[16] = { 255, 255, 255, 255 };
+	static const uint8_t ll[16] = { 0xfe, 0x80 };
+	static const uint8_t mcast[16] = { 0xff };
 	static const uint8_t zero[16];
 	const struct molt_config *cfg = p->cfg;
 	int err = 0;
@@ -198,7 +198,7 @@ static int onlink_port(const struct slot_planner *p, uint8_t family, const uint8
 
 static unsigned gw_memo_slot(uint8_t family, const uint8_t *gw)
 {
-	uint64_t w[2];	// the gateway, aligned for the CRC's loads
+	uint64_t w[2]; // the gateway, aligned for the CRC's loads
 
 	memcpy(w, gw, alen(family));
 	return rte_hash_crc(w, alen(family), family) & (GW_MEMO_SIZE - 1);

@@ -17,10 +17,10 @@
 #include "dataplane/nexthop.h"
 
 enum slot_reject {
-	SLOT_REJECT_DEV,	// `dev NAME` is not a configured port
-	SLOT_REJECT_OFFLINK,	// gateway not on a connected subnet (and no dev given)
-	SLOT_REJECT_LINKLOCAL,	// IPv6 link-local gateway without dev: ambiguous
-	SLOT_REJECT_GATEWAY,	// gateway is not a unicast address
+	SLOT_REJECT_DEV, // `dev NAME` is not a configured port
+	SLOT_REJECT_OFFLINK, // gateway not on a connected subnet (and no dev given)
+	SLOT_REJECT_LINKLOCAL, // IPv6 link-local gateway without dev: ambiguous
+	SLOT_REJECT_GATEWAY, // gateway is not a unicast address
 	SLOT_REJECT_MAX
 };
 
@@ -33,19 +33,19 @@ struct slot_planner *slot_planner_create(const struct molt_config *cfg);
 void slot_planner_destroy(struct slot_planner *p); // NULL-safe
 
 enum slot_plan_kind {
-	SLOT_PLAN_SHADOWED,	// a connected/local route has this prefix: not installed
-	SLOT_PLAN_REJECTED,	// not installable: why says so
+	SLOT_PLAN_SHADOWED, // a connected/local route has this prefix: not installed
+	SLOT_PLAN_REJECTED, // not installable: why says so
 	SLOT_PLAN_BLACKHOLE,
-	SLOT_PLAN_DEV,		// on-link through port_id
-	SLOT_PLAN_GATEWAY,	// via gateway out of port_id
+	SLOT_PLAN_DEV, // on-link through port_id
+	SLOT_PLAN_GATEWAY, // via gateway out of port_id
 };
 
 struct slot_plan {
 	enum slot_plan_kind kind;
-	enum slot_reject why;	// REJECTED
-	uint16_t port_index;	// DEV, GATEWAY: config index of the egress port
-	uint16_t port_id;	// and its DPDK port id
-	uint8_t gateway[16];	// GATEWAY, network order
+	enum slot_reject why; // REJECTED
+	uint16_t port_index; // DEV, GATEWAY: config index of the egress port
+	uint16_t port_id; // and its DPDK port id
+	uint8_t gateway[16]; // GATEWAY, network order
 };
 
 // Plans r. A rejection is also counted in the planner (slot_planner_rejected).
@@ -53,7 +53,7 @@ void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct 
 
 // --- building a slot's tables -----------------------------------------------------------------
 
-#define SLOT_PLAN_SKIP UINT32_MAX	// the route is not installed (shadowed or rejected)
+#define SLOT_PLAN_SKIP UINT32_MAX // the route is not installed (shadowed or rejected)
 
 // Plans r and returns the index of its next hop in the planner's table (a gateway entry is
 // created on first use, UNRESOLVED), with one more reference counted on it; SLOT_PLAN_SKIP
@@ -68,8 +68,8 @@ const struct molt_nh *slot_planner_nhs(const struct slot_planner *p, uint32_t *c
 struct slot_rule {
 	uint8_t family;
 	uint8_t plen;
-	uint32_t nh;		// index in the planner's next-hop table
-	uint8_t prefix[16];	// network order, host bits zero
+	uint32_t nh; // index in the planner's next-hop table
+	uint8_t prefix[16]; // network order, host bits zero
 };
 
 const struct slot_rule *slot_planner_rules(const struct slot_planner *p, unsigned *n);

@@ -21,8 +21,7 @@ uint64_t slot_books_routes(const struct slot *s, const struct slot_books *b)
 	return s->routes4 + s->routes6 + s->rejected + b->shadowed;
 }
 
-static int64_t find_nh(const struct slot *s, const struct molt_route *r,
-		       const struct slot_plan *p)
+static int64_t find_nh(const struct slot *s, const struct molt_route *r, const struct slot_plan *p)
 {
 	for (uint32_t i = 0; i < s->nh_count; i++) {
 		const struct molt_nh *n = &s->nh[i];
@@ -72,15 +71,15 @@ static int fib_set(struct slot *s, const struct molt_route *r, uint32_t nh, bool
 	const void *key = prefix_driver_key(r->family, r->prefix, &ip4);
 
 	if (r->family == 4)
-		return add ? s->ops4->add(s->fib4, key, r->plen, nh) :
-			     s->ops4->del(s->fib4, key, r->plen);
+		return add ? s->ops4->add(s->fib4, key, r->plen, nh)
+			   : s->ops4->del(s->fib4, key, r->plen);
 	return add ? s->ops6->add(s->fib6, key, r->plen, nh) : s->ops6->del(s->fib6, key, r->plen);
 }
 
 static bool installs(const struct slot_plan *p)
 {
 	return p->kind == SLOT_PLAN_BLACKHOLE || p->kind == SLOT_PLAN_DEV ||
-		p->kind == SLOT_PLAN_GATEWAY;
+	       p->kind == SLOT_PLAN_GATEWAY;
 }
 
 static void count(struct slot *s, struct slot_books *b, const struct molt_route *r,

@@ -13,9 +13,9 @@
 
 // What the control thread installed into one slot, kept beside it (control only).
 struct slot_books {
-	uint64_t rules;		// FIB rules (feed + connected/local) slot_verify must find
-	uint64_t rules_digest;	// their slot_rule_hash sum
-	uint64_t shadowed;	// feed routes not installed because a connected/local route wins
+	uint64_t rules; // FIB rules (feed + connected/local) slot_verify must find
+	uint64_t rules_digest; // their slot_rule_hash sum
+	uint64_t shadowed; // feed routes not installed because a connected/local route wins
 };
 
 // Books of a slot fresh from slot_build.

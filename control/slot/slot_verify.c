@@ -21,7 +21,7 @@
 uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 			const struct molt_nh *nh)
 {
-	uint8_t buf[40] = {0};
+	uint8_t buf[40] = { 0 };
 	uint64_t h = 0;
 	unsigned n = family == 4 ? 4 : 16, len = 8 + n;
 
@@ -61,7 +61,7 @@ struct walk {
 static int walk_cb(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *arg)
 {
 	struct walk *w = arg;
-	uint8_t p[16] = {0};
+	uint8_t p[16] = { 0 };
 
 	w->res->rules++;
 	if (nh >= w->s->nh_count) {
@@ -86,7 +86,7 @@ int slot_verify(const struct slot *s, uint64_t rules, uint64_t digest,
 		struct slot_verify_result *res, char *err, size_t errlen)
 {
 	struct slot_verify_result local;
-	struct walk w = {.s = s, .res = res != NULL ? res : &local};
+	struct walk w = { .s = s, .res = res != NULL ? res : &local };
 
 	memset(w.res, 0, sizeof(*w.res));
 	w.family = 4;
@@ -94,15 +94,19 @@ int slot_verify(const struct slot *s, uint64_t rules, uint64_t digest,
 	w.family = 6;
 	s->ops6->walk(s->fib6, walk_cb, &w);
 	if (w.res->bad_nh > 0) {
-		snprintf(err, errlen, "slot %u (generation %" PRIu64 "): %" PRIu64 " rules point "
-			 "past its %u next hops", s->id, s->generation, w.res->bad_nh, s->nh_count);
+		snprintf(err, errlen,
+			 "slot %u (generation %" PRIu64 "): %" PRIu64 " rules point "
+			 "past its %u next hops",
+			 s->id, s->generation, w.res->bad_nh, s->nh_count);
 		return -EBADMSG;
 	}
 	if (w.res->rules != rules || w.res->digest != digest) {
-		snprintf(err, errlen, "slot %u (generation %" PRIu64 ", driver %s): the FIBs hold "
+		snprintf(err, errlen,
+			 "slot %u (generation %" PRIu64 ", driver %s): the FIBs hold "
 			 "%" PRIu64 " rules with digest %016" PRIx64 ", expected %" PRIu64
-			 " with %016" PRIx64, s->id, s->generation, s->driver->name, w.res->rules,
-			 w.res->digest, rules, digest);
+			 " with %016" PRIx64,
+			 s->id, s->generation, s->driver->name, w.res->rules, w.res->digest, rules,
+			 digest);
 		return -EBADMSG;
 	}
 	return 0;

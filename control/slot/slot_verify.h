@@ -15,9 +15,9 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 			const struct molt_nh *nh);
 
 struct slot_verify_result {
-	uint64_t rules;		// rules the walk visited (both families)
-	uint64_t digest;	// their slot_rule_hash sum
-	uint64_t bad_nh;	// rules whose next-hop index is out of the slot's table
+	uint64_t rules; // rules the walk visited (both families)
+	uint64_t digest; // their slot_rule_hash sum
+	uint64_t bad_nh; // rules whose next-hop index is out of the slot's table
 };
 
 // Walks both FIBs of s. Returns 0 when the walk found exactly `rules` rules summing to

@@ -135,13 +135,15 @@ int telemetry_init(const struct molt_config *cfg)
 	int ret;
 
 	config = cfg;
-	ret = rte_telemetry_register_cmd("/molt/ports", tel_ports, "Per-port counters: rx, tx, "
+	ret = rte_telemetry_register_cmd("/molt/ports", tel_ports,
+					 "Per-port counters: rx, tx, "
 					 "forwarded, punted, drops by reason");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/molt/workers", tel_workers,
 						 "Per-worker loop counters");
 	if (ret == 0)
-		ret = rte_telemetry_register_cmd("/molt/slots", tel_slots, "Slots: state, "
+		ret = rte_telemetry_register_cmd("/molt/slots", tel_slots,
+						 "Slots: state, "
 						 "driver, routes, memory, build time");
 	return ret;
 }

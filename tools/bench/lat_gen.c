@@ -18,7 +18,7 @@
 struct schedule {
 	double frames_per_cycle;
 	uint64_t bin_cycles;
-	unsigned tpl;			// next template frame
+	unsigned tpl; // next template frame
 };
 
 static inline void record(struct lat_result *r, const struct schedule *s, unsigned port,
@@ -131,7 +131,7 @@ int lat_gen_main(void *arg)
 		if (due > r->attempted) {
 			uint64_t n = due - r->attempted;
 			uint64_t sched = r->t_start +
-				(uint64_t)((double)r->attempted / s.frames_per_cycle);
+					 (uint64_t)((double)r->attempted / s.frames_per_cycle);
 
 			if (now >= r->t_measure && now > sched && now - sched > r->behind_max)
 				r->behind_max = now - sched;

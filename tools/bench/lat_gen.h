@@ -17,14 +17,14 @@
 #define LAT_BINS_MAX 1000
 
 struct lat_gen_conf {
-	double rate;			// frames per second
-	double warmup_s;		// sent and checked for loss, not in the latency figures
-	double duration_s;		// measured
-	double bin_s;			// period of the time series
-	unsigned drain_ms;		// how long to wait for the last frames after sending stops
-	unsigned burst;			// most frames enqueued at once
+	double rate; // frames per second
+	double warmup_s; // sent and checked for loss, not in the latency figures
+	double duration_s; // measured
+	double bin_s; // period of the time series
+	unsigned drain_ms; // how long to wait for the last frames after sending stops
+	unsigned burst; // most frames enqueued at once
 	const struct lat_frames *frames;
-	void (*done)(void);		// called on the generator lcore when the run is over
+	void (*done)(void); // called on the generator lcore when the run is over
 };
 
 // One period of the measured window, by send time.
@@ -35,22 +35,22 @@ struct lat_bin {
 
 // Written by the generator lcore; read once it has returned.
 struct lat_result {
-	uint64_t attempted;		// frames the schedule asked for
-	uint64_t sent;			// of those, enqueued to moltd (= sequence numbers used)
-	uint64_t ring_full;		// not enqueued: moltd's rx ring was full
-	uint64_t alloc_failed;		// not built: the generator's pool was empty
-	uint64_t foreign;		// frames out of moltd without a stamp of ours
-	uint64_t late;			// stamped frames still in moltd's tx rings after the drain
-	uint64_t stuck;			// frames moltd never took from its rx ring
-	uint64_t behind_max;		// TSC cycles the worst burst went out behind its schedule
+	uint64_t attempted; // frames the schedule asked for
+	uint64_t sent; // of those, enqueued to moltd (= sequence numbers used)
+	uint64_t ring_full; // not enqueued: moltd's rx ring was full
+	uint64_t alloc_failed; // not built: the generator's pool was empty
+	uint64_t foreign; // frames out of moltd without a stamp of ours
+	uint64_t late; // stamped frames still in moltd's tx rings after the drain
+	uint64_t stuck; // frames moltd never took from its rx ring
+	uint64_t behind_max; // TSC cycles the worst burst went out behind its schedule
 	// TSC: start, warm-up over, planned end, sending stopped (early on a signal), drained
 	uint64_t t_start, t_measure, t_end, t_sent, t_drained;
-	struct lat_seq seq;		// received, duplicated, reordered
-	struct lat_hist hist;		// latency (TSC cycles) of frames sent in the measured window
+	struct lat_seq seq; // received, duplicated, reordered
+	struct lat_hist hist; // latency (TSC cycles) of frames sent in the measured window
 	struct lat_bin *bins;
 	unsigned n_bins;
-	unsigned mbufs;			// the generator pool's size
-	unsigned mbufs_missing;		// not back in the pool at the end (should be 0)
+	unsigned mbufs; // the generator pool's size
+	unsigned mbufs_missing; // not back in the pool at the end (should be 0)
 };
 
 struct lat_gen {
@@ -59,7 +59,7 @@ struct lat_gen {
 	struct rte_mempool *pool;
 	unsigned lcore;
 	bool launched;
-	volatile bool stop;		// control: wo (signal); generator: ro
+	volatile bool stop; // control: wo (signal); generator: ro
 	struct lat_result res;
 };
 

@@ -43,9 +43,10 @@ int lat_gen_init(struct lat_gen *g, const struct lat_gen_conf *c, struct lat_por
 	g->conf = *c;
 	g->ports = ports;
 	if (frames > (double)LAT_STAMP_SEQ_MASK || bins > LAT_BINS_MAX || bins < 1) {
-		snprintf(err, errlen, "%.0f frames in %.0f bins: at most 2^48 frames and 1 to %d "
-			 "bins (lower the rate or duration, or widen --bin)", frames, bins,
-			 LAT_BINS_MAX);
+		snprintf(err, errlen,
+			 "%.0f frames in %.0f bins: at most 2^48 frames and 1 to %d "
+			 "bins (lower the rate or duration, or widen --bin)",
+			 frames, bins, LAT_BINS_MAX);
 		return -E2BIG;
 	}
 	if (lat_seq_init(&r->seq, (uint64_t)frames) < 0) {
@@ -63,8 +64,10 @@ int lat_gen_init(struct lat_gen *g, const struct lat_gen_conf *c, struct lat_por
 	g->pool = rte_pktmbuf_pool_create("lat_pkts", n, POOL_CACHE, MOLT_MBUF_PRIV_SIZE,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (g->pool == NULL) {
-		snprintf(err, errlen, "cannot create the generator's pool of %u mbufs: %s (give "
-			 "the EAL more memory with -m)", n, rte_strerror(rte_errno));
+		snprintf(err, errlen,
+			 "cannot create the generator's pool of %u mbufs: %s (give "
+			 "the EAL more memory with -m)",
+			 n, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	r->mbufs = n;
@@ -82,9 +85,11 @@ int lat_gen_launch(struct lat_gen *g, unsigned lcore, char *err, size_t errlen)
 	}
 	g->lcore = lcore;
 	g->launched = true;
-	LOG_NOTICE("lat", "generator on lcore %u (cpu %d): %.0f frames/s, %u templates, "
-		   "%g s warm-up, %g s measured", lcore, rte_lcore_to_cpu_id((int)lcore),
-		   g->conf.rate, g->conf.frames->n, g->conf.warmup_s, g->conf.duration_s);
+	LOG_NOTICE("lat",
+		   "generator on lcore %u (cpu %d): %.0f frames/s, %u templates, "
+		   "%g s warm-up, %g s measured",
+		   lcore, rte_lcore_to_cpu_id((int)lcore), g->conf.rate, g->conf.frames->n,
+		   g->conf.warmup_s, g->conf.duration_s);
 	return 0;
 }
 

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#define LAT_HIST_HALF 64u				// buckets per power of two
-#define LAT_HIST_BUCKETS (LAT_HIST_HALF * 59)	// shifts 0..57, plus the exact range
+#define LAT_HIST_HALF 64u // buckets per power of two
+#define LAT_HIST_BUCKETS (LAT_HIST_HALF * 59) // shifts 0..57, plus the exact range
 
 struct lat_hist {
 	uint64_t count, min, max;

@@ -34,7 +34,8 @@ struct lat_ctx {
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [EAL options] -- -c MOLTD.json -- --pcap FILE [options]\n"
+	fprintf(f,
+		"usage: %s [EAL options] -- -c MOLTD.json -- --pcap FILE [options]\n"
 		"Runs moltd with a generator on the last enabled lcore that sends stamped frames "
 		"into\nmoltd's first ring port and reads every port, for latency and loss.\n"
 		"  EAL options   moltd's, with one more lcore for the generator. On 2 CPUs:\n"
@@ -54,7 +55,8 @@ static void usage(FILE *f, const char *prog)
 		"  --json FILE     results (molt-bench-lat.json)\n"
 		"Exit status 1 when moltd fails, the generator did not run, or mbufs leaked.\n"
 		"Example: %s --no-huge -m 768 --no-pci --lcores 0@0,1@1,2@0 -- -c moltd.json -- \\\n"
-		"         --pcap traffic.pcap --rate 100k --duration 5\n", prog, prog);
+		"         --pcap traffic.pcap --rate 100k --duration 5\n",
+		prog, prog);
 }
 
 // "100k", "1M", "2.5e6".
@@ -106,20 +108,28 @@ static int bad(const char *opt, const char *val, const char *want)
 static int parse_opts(int argc, char **argv, struct lat_opts *o)
 {
 	static const struct option opts[] = {
-		{"pcap", required_argument, NULL, 'p'}, {"rate", required_argument, NULL, 'r'},
-		{"duration", required_argument, NULL, 'd'},
-		{"warmup", required_argument, NULL, 'w'}, {"bin", required_argument, NULL, 'b'},
-		{"drain-ms", required_argument, NULL, 'D'},
-		{"burst", required_argument, NULL, 'B'}, {"ports", required_argument, NULL, 'P'},
-		{"json", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "bin", required_argument, NULL, 'b' },
+		{ "drain-ms", required_argument, NULL, 'D' },
+		{ "burst", required_argument, NULL, 'B' },
+		{ "ports", required_argument, NULL, 'P' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	long n;
 	int c;
 
 	*o = (struct lat_opts){
-		.gen = {.rate = 1e6, .duration_s = 10, .warmup_s = 1, .bin_s = 1, .drain_ms = 100,
-			.burst = 32},
+		.gen = { .rate = 1e6,
+			 .duration_s = 10,
+			 .warmup_s = 1,
+			 .bin_s = 1,
+			 .drain_ms = 100,
+			 .burst = 32 },
 		.json = "molt-bench-lat.json",
 	};
 	split_ports(o, "in,out1,out2");
@@ -245,8 +255,12 @@ int main(int argc, char **argv)
 	static struct lat_opts o;
 	static struct lat_ctx x; // large (histograms): not on the stack
 	struct moltd_hooks hooks = {
-		.arg = &x, .reserve_lcore = true, .before_ports = before_ports,
-		.running = running, .stopping = stopping, .stopped = stopped,
+		.arg = &x,
+		.reserve_lcore = true,
+		.before_ports = before_ports,
+		.running = running,
+		.stopping = stopping,
+		.stopped = stopped,
 	};
 	char err[512];
 	int first, second, ret;

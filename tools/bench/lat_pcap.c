@@ -65,16 +65,17 @@ static int pcap_order(uint32_t magic)
 	return -1;
 }
 
-static int parse(const char *path, struct lat_frames *out, size_t len, char *err,
-		 size_t errlen)
+static int parse(const char *path, struct lat_frames *out, size_t len, char *err, size_t errlen)
 {
 	const uint8_t *p = out->file;
 	size_t off = PCAP_GLOBAL_LEN, cap = 0;
 	int swap;
 
 	if (len < PCAP_GLOBAL_LEN || (swap = pcap_order(get32(p, 0))) < 0) {
-		snprintf(err, errlen, "%s: not a pcap file (pcapng is not read: convert it with "
-			 "editcap -F pcap)", path);
+		snprintf(err, errlen,
+			 "%s: not a pcap file (pcapng is not read: convert it with "
+			 "editcap -F pcap)",
+			 path);
 		return -EINVAL;
 	}
 	if (get32(p + 20, swap) != LINKTYPE_ETHERNET) {
@@ -92,10 +93,11 @@ static int parse(const char *path, struct lat_frames *out, size_t len, char *err
 		}
 		stamp = lat_stamp_offset(data, incl);
 		if (incl > LAT_FRAME_MAX || stamp < 0) {
-			snprintf(err, errlen, "%s: frame %u (%u bytes) is not an IPv4/IPv6 UDP frame "
+			snprintf(err, errlen,
+				 "%s: frame %u (%u bytes) is not an IPv4/IPv6 UDP frame "
 				 "of at most %u bytes with %u bytes of payload for the stamp "
-				 "(IPv6 needs 82-byte frames, FCS included)", path, out->n + 1, incl,
-				 LAT_FRAME_MAX, LAT_STAMP_LEN);
+				 "(IPv6 needs 82-byte frames, FCS included)",
+				 path, out->n + 1, incl, LAT_FRAME_MAX, LAT_STAMP_LEN);
 			return -EINVAL;
 		}
 		if (out->n == LAT_FRAMES_MAX) {
@@ -113,8 +115,9 @@ static int parse(const char *path, struct lat_frames *out, size_t len, char *err
 			}
 			out->frame = f;
 		}
-		out->frame[out->n++] = (struct lat_frame){
-			.data = data, .len = (uint16_t)incl, .stamp_off = (uint16_t)stamp};
+		out->frame[out->n++] = (struct lat_frame){ .data = data,
+							   .len = (uint16_t)incl,
+							   .stamp_off = (uint16_t)stamp };
 		off += PCAP_RECORD_LEN + incl;
 	}
 	if (out->n == 0) {

@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "lat_ports.h"
 
-#define UNUSED_RING_SIZE 64	// moltd's rx queue on a port the generator does not send into
+#define UNUSED_RING_SIZE 64 // moltd's rx queue on a port the generator does not send into
 
 static struct rte_ring *ring(const char *port, const char *dir, unsigned size, unsigned flags,
 			     char *err, size_t errlen)
@@ -29,8 +29,8 @@ static struct rte_ring *ring(const char *port, const char *dir, unsigned size, u
 	return r;
 }
 
-static int create_one(struct lat_port *lp, const char *name, bool sends, uint16_t nb_txq,
-		      char *err, size_t errlen)
+static int create_one(struct lat_port *lp, const char *name, bool sends, uint16_t nb_txq, char *err,
+		      size_t errlen)
 {
 	struct rte_ring *txq[RTE_MAX_QUEUES_PER_PORT];
 	int id;

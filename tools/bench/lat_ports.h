@@ -15,14 +15,14 @@
 #define LAT_RING_SIZE 1024
 
 struct lat_port {
-	char name[20];		// moltd's port name; the device is net_ring_<name>
+	char name[20]; // moltd's port name; the device is net_ring_<name>
 	uint16_t port_id;
-	struct rte_ring *rx;	// moltd's rx queue: the generator enqueues into the first port's
-	struct rte_ring *tx;	// moltd's tx queues, all of them: the generator dequeues
+	struct rte_ring *rx; // moltd's rx queue: the generator enqueues into the first port's
+	struct rte_ring *tx; // moltd's tx queues, all of them: the generator dequeues
 };
 
 struct lat_ports {
-	struct lat_port port[LAT_PORTS_MAX];	// [0]: the port the generator sends into
+	struct lat_port port[LAT_PORTS_MAX]; // [0]: the port the generator sends into
 	unsigned n;
 };
 

@@ -26,8 +26,8 @@ static json_t *latency(const struct lat_hist *h)
 
 	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
 	json_object_set_new(o, "min", us_or_null(h, h->min));
-	json_object_set_new(o, "mean", h->count ? json_real(us(1) * h->sum / (double)h->count) :
-			    json_null());
+	json_object_set_new(o, "mean",
+			    h->count ? json_real(us(1) * h->sum / (double)h->count) : json_null());
 	json_object_set_new(o, "p50", us_or_null(h, lat_hist_quantile(h, 0.5)));
 	json_object_set_new(o, "p90", us_or_null(h, lat_hist_quantile(h, 0.9)));
 	json_object_set_new(o, "p99", us_or_null(h, lat_hist_quantile(h, 0.99)));
@@ -80,10 +80,10 @@ static json_t *bins(const struct lat_gen *g)
 		json_object_set_new(o, "sent", json_integer((json_int_t)b->sent));
 		json_object_set_new(o, "received", json_integer((json_int_t)b->received));
 		json_object_set_new(o, "lost", json_integer((json_int_t)(b->sent - b->received)));
-		json_object_set_new(o, "p50_us", us_or_null(&b->hist,
-							     lat_hist_quantile(&b->hist, 0.5)));
-		json_object_set_new(o, "p99_us", us_or_null(&b->hist,
-							     lat_hist_quantile(&b->hist, 0.99)));
+		json_object_set_new(o, "p50_us",
+				    us_or_null(&b->hist, lat_hist_quantile(&b->hist, 0.5)));
+		json_object_set_new(o, "p99_us",
+				    us_or_null(&b->hist, lat_hist_quantile(&b->hist, 0.99)));
 		json_object_set_new(o, "max_us", us_or_null(&b->hist, b->hist.max));
 		json_array_append_new(a, o);
 	}
@@ -125,21 +125,25 @@ void lat_report_print(FILE *f, const struct lat_gen *g)
 	const struct lat_result *r = &g->res;
 	const struct lat_hist *h = &r->hist;
 
-	fprintf(f, "loss: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64 " duplicated %"
-		PRIu64 " reordered %" PRIu64 " (late %" PRIu64 ", stuck %" PRIu64 ", foreign %"
-		PRIu64 ")\n", r->sent, r->seq.received, r->sent - r->seq.received,
-		r->seq.duplicated, r->seq.reordered, r->late, r->stuck, r->foreign);
+	fprintf(f,
+		"loss: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64 " duplicated %" PRIu64
+		" reordered %" PRIu64 " (late %" PRIu64 ", stuck %" PRIu64 ", foreign %" PRIu64
+		")\n",
+		r->sent, r->seq.received, r->sent - r->seq.received, r->seq.duplicated,
+		r->seq.reordered, r->late, r->stuck, r->foreign);
 	if (h->count == 0) {
 		fprintf(f, "latency: no frame of the measured window came back\n");
 		return;
 	}
-	fprintf(f, "latency: p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f us (%" PRIu64
-		" frames)\n",
+	fprintf(f,
+		"latency: p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f us (%" PRIu64 " frames)\n",
 		us(lat_hist_quantile(h, 0.5)), us(lat_hist_quantile(h, 0.9)),
 		us(lat_hist_quantile(h, 0.99)), us(lat_hist_quantile(h, 0.999)), us(h->max),
 		h->count);
-	fprintf(f, "generator: %" PRIu64 " of %" PRIu64 " scheduled frames sent (ring full %"
-		PRIu64 ", no mbuf %" PRIu64 "), at worst %.1f us behind schedule; mbufs missing %u "
-		"of %u\n", r->sent, r->attempted,
-		r->ring_full, r->alloc_failed, us(r->behind_max), r->mbufs_missing, r->mbufs);
+	fprintf(f,
+		"generator: %" PRIu64 " of %" PRIu64 " scheduled frames sent (ring full %" PRIu64
+		", no mbuf %" PRIu64 "), at worst %.1f us behind schedule; mbufs missing %u "
+		"of %u\n",
+		r->sent, r->attempted, r->ring_full, r->alloc_failed, us(r->behind_max),
+		r->mbufs_missing, r->mbufs);
 }

@@ -8,19 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LAT_SEQ_MAX_STREAMS 16	// egress ports x 2 families
+#define LAT_SEQ_MAX_STREAMS 16 // egress ports x 2 families
 
 enum lat_seq_verdict {
-	LAT_SEQ_NEW,		// first copy of a frame that was sent
-	LAT_SEQ_DUPLICATE,	// that frame came back before
-	LAT_SEQ_FOREIGN,	// beyond anything sent: not one of ours
+	LAT_SEQ_NEW, // first copy of a frame that was sent
+	LAT_SEQ_DUPLICATE, // that frame came back before
+	LAT_SEQ_FOREIGN, // beyond anything sent: not one of ours
 };
 
 struct lat_seq {
-	uint64_t *seen;		// bitmap over sequence numbers
-	uint64_t capacity;	// sequence numbers the bitmap covers
+	uint64_t *seen; // bitmap over sequence numbers
+	uint64_t capacity; // sequence numbers the bitmap covers
 	uint64_t received, duplicated, reordered;
-	uint64_t next[LAT_SEQ_MAX_STREAMS];	// per stream: one past the highest seen
+	uint64_t next[LAT_SEQ_MAX_STREAMS]; // per stream: one past the highest seen
 };
 
 // 0, or -ENOMEM.

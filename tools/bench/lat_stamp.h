@@ -9,7 +9,7 @@
 
 #include <rte_byteorder.h>
 
-#define LAT_STAMP_TAG (UINT64_C(0x4d4c) << 48)		// "ML": tells our frames from others
+#define LAT_STAMP_TAG (UINT64_C(0x4d4c) << 48) // "ML": tells our frames from others
 #define LAT_STAMP_SEQ_MASK ((UINT64_C(1) << 48) - 1)
 #define LAT_STAMP_LEN 16u
 

@@ -95,7 +95,7 @@ static bool overlaps(struct pfx p, uint64_t addr, unsigned plen)
 // Ranges a generated prefix may neither fall in nor cover: not globally routed, or used by our
 // own test networks (10/8, and fd00::/8 outside 2000::/3 anyway).
 static const struct pfx avoid4[] = {
-	{ 0x00000000ULL << 32, 8 },  { 0x0a000000ULL << 32, 8 }, { 0x7f000000ULL << 32, 8 },
+	{ 0x00000000ULL << 32, 8 },  { 0x0a000000ULL << 32, 8 },  { 0x7f000000ULL << 32, 8 },
 	{ 0xe0000000ULL << 32, 3 },  { 0x64400000ULL << 32, 10 }, { 0xa9fe0000ULL << 32, 16 },
 	{ 0xac100000ULL << 32, 12 }, { 0xc0a80000ULL << 32, 16 },
 };
@@ -108,22 +108,21 @@ struct family_gen {
 	int family;
 	const unsigned (*weights)[2]; // {plen, per 100000}
 	size_t nweights;
-	unsigned cover_min;	   // prefixes at least this long may be carved from a parent
-	unsigned parent_max;	   // prefixes at most this long serve as parents
-	uint64_t base, base_mask;  // all prefixes inside this (2000::/3 for IPv6)
+	unsigned cover_min; // prefixes at least this long may be carved from a parent
+	unsigned parent_max; // prefixes at most this long serve as parents
+	uint64_t base, base_mask; // all prefixes inside this (2000::/3 for IPv6)
 	const struct pfx *avoid;
 	size_t navoid;
 };
 
 static const unsigned weights4[][2] = {
-	{ 8, 15 },     { 9, 15 },     { 10, 30 },    { 11, 60 },    { 12, 100 },
-	{ 13, 180 },   { 14, 250 },   { 15, 350 },   { 16, 2300 },  { 17, 1200 },
-	{ 18, 2000 },  { 19, 3500 },  { 20, 4600 },  { 21, 5500 },  { 22, 10500 },
-	{ 23, 9400 },  { 24, 60000 },
+	{ 8, 15 },    { 9, 15 },    { 10, 30 },    { 11, 60 },   { 12, 100 },   { 13, 180 },
+	{ 14, 250 },  { 15, 350 },  { 16, 2300 },  { 17, 1200 }, { 18, 2000 },  { 19, 3500 },
+	{ 20, 4600 }, { 21, 5500 }, { 22, 10500 }, { 23, 9400 }, { 24, 60000 },
 };
 static const unsigned weights6[][2] = {
-	{ 32, 11000 }, { 33, 1500 }, { 34, 1500 }, { 35, 1000 }, { 36, 5000 }, { 37, 1000 },
-	{ 38, 1500 },  { 39, 1000 }, { 40, 7000 }, { 41, 500 },  { 42, 1500 }, { 43, 500 },
+	{ 32, 11000 }, { 33, 1500 }, { 34, 1500 }, { 35, 1000 }, { 36, 5000 },  { 37, 1000 },
+	{ 38, 1500 },  { 39, 1000 }, { 40, 7000 }, { 41, 500 },  { 42, 1500 },  { 43, 500 },
 	{ 44, 6000 },  { 45, 1000 }, { 46, 2000 }, { 47, 2000 }, { 48, 53000 }, { 64, 3000 },
 };
 
@@ -210,8 +209,9 @@ static int gen_family(struct rng *r, const struct family_gen *f, uint64_t n, str
 int gen_prefixes(struct rng *r, int family, uint64_t n, struct pfx *out)
 {
 	static const struct family_gen f4 = { 4, weights4, 17, 17, 22, 0, 0, avoid4, 8 };
-	static const struct family_gen f6 = { 6, weights6, 18, 36, 44, 0x2000000000000000ULL,
-					      0xe000000000000000ULL, avoid6, 2 };
+	static const struct family_gen f6 = {
+		6, weights6, 18, 36, 44, 0x2000000000000000ULL, 0xe000000000000000ULL, avoid6, 2
+	};
 
 	return gen_family(r, family == 4 ? &f4 : &f6, n, out);
 }

@@ -116,17 +116,16 @@ static int write_family(struct output *o, const struct args *a, int family)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: gen-routes [--v4 N] [--v6 M] [--seed S] [-o FILE]\n"
-		"                  [--gateways GW,...] [--v6-gateways GW,...] [--dev NAME,...]\n"
-		"\n"
-		"  --v4 N            IPv4 routes (default 0)\n"
-		"  --v6 M            IPv6 routes (default 0)\n"
-		"  --seed S          random seed (default 1); same seed, same file\n"
-		"  --gateways        IPv4 next hops, used in turn (default 10.0.1.2,10.0.2.2)\n"
-		"  --v6-gateways     IPv6 next hops (default fd00:1::2,fd00:2::2)\n"
-		"  --dev NAME,...    ports: gateway i is reached through port i mod count\n"
-		"  -o FILE           output file (default stdout)\n");
+	fprintf(f, "usage: gen-routes [--v4 N] [--v6 M] [--seed S] [-o FILE]\n"
+		   "                  [--gateways GW,...] [--v6-gateways GW,...] [--dev NAME,...]\n"
+		   "\n"
+		   "  --v4 N            IPv4 routes (default 0)\n"
+		   "  --v6 M            IPv6 routes (default 0)\n"
+		   "  --seed S          random seed (default 1); same seed, same file\n"
+		   "  --gateways        IPv4 next hops, used in turn (default 10.0.1.2,10.0.2.2)\n"
+		   "  --v6-gateways     IPv6 next hops (default fd00:1::2,fd00:2::2)\n"
+		   "  --dev NAME,...    ports: gateway i is reached through port i mod count\n"
+		   "  -o FILE           output file (default stdout)\n");
 }
 
 static int parse_count(const char *opt, const char *s, uint64_t *v)

@@ -37,7 +37,8 @@ static int usage(FILE *f, int code)
 		"  -t, --timeout S    seconds to wait for an answer (default 10)\n"
 		"  -h, --help         this help; `moltctl NOUN --help`, `moltctl NOUN VERB --help`\n"
 		"\n"
-		"nouns:\n", MOLTD_SOCKET, ROUTESERVER_SOCKET);
+		"nouns:\n",
+		MOLTD_SOCKET, ROUTESERVER_SOCKET);
 	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
 		fprintf(f, "  %-8s %s\n", nouns[i].name, nouns[i].help);
 	fprintf(f,
@@ -85,8 +86,8 @@ static int noun_usage(const char *noun, const struct ctl_verb *verbs, FILE *f, i
 
 	fprintf(f, "usage: moltctl %s VERB [ARGS...]\n\nverbs:\n", noun);
 	for (v = verbs; v->name != NULL; v++)
-		fprintf(f, "  %s %s%s%s\n      %s\n", noun, v->name, v->args[0] ? " " : "",
-			v->args, v->help);
+		fprintf(f, "  %s %s%s%s\n      %s\n", noun, v->name, v->args[0] ? " " : "", v->args,
+			v->help);
 	return code;
 }
 

@@ -27,7 +27,8 @@ static int metabolism_set(struct ctl *c, int argc, char **argv)
 	ms = strtoll(argv[2], &end, 10);
 	if (*argv[2] == '\0' || *end != '\0' || ms < 0)
 		return ctl_usage_error("interval: \"%s\" is not a number of milliseconds "
-				       "(0: on demand only)", argv[2]);
+				       "(0: on demand only)",
+				       argv[2]);
 	p = json_pack("{s:I}", "interval_ms", (json_int_t)ms);
 	return ctl_run(c, "metabolism.set", p, NULL);
 }
@@ -58,7 +59,8 @@ int ctl_slot_metabolize(struct ctl *c, int argc, char **argv)
 		} else {
 			json_decref(p);
 			return ctl_usage_error("slot metabolize: unexpected \"%s\" (takes "
-					       "[--no-wait] [--driver NAME])", argv[i]);
+					       "[--no-wait] [--driver NAME])",
+					       argv[i]);
 		}
 	}
 	return ctl_run(c, "slot.metabolize", p, NULL);

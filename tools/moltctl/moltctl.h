@@ -17,25 +17,25 @@ struct rpc_client;
 // Exit codes (documented in moltctl --help).
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,	// the server answered with an error (message on stderr)
-	EXIT_USAGE = 2,		// bad command line
-	EXIT_CONNECT = 3,	// no answer: cannot connect, timeout, broken reply
+	EXIT_FAILED = 1, // the server answered with an error (message on stderr)
+	EXIT_USAGE = 2, // bad command line
+	EXIT_CONNECT = 3, // no answer: cannot connect, timeout, broken reply
 };
 
 struct ctl {
 	const char *socket;
-	bool json;		// print results as JSON
+	bool json; // print results as JSON
 	int timeout_ms;
-	struct rpc_client *client;	// NULL until the first call
-	char last_error[512];		// the server's message of the last failed call
+	struct rpc_client *client; // NULL until the first call
+	char last_error[512]; // the server's message of the last failed call
 };
 
 // One verb of a noun. fn gets the arguments after the verb (argv[0] is the verb itself).
 struct ctl_verb {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
-	const char *args;	// synopsis after "moltctl NOUN VERB"
-	const char *help;	// one line
+	const char *args; // synopsis after "moltctl NOUN VERB"
+	const char *help; // one line
 };
 
 // Runs the verb named argv[1] of noun (argv[0]), or prints the noun's help. verbs ends with
@@ -85,6 +85,6 @@ int noun_route(struct ctl *c, int argc, char **argv);
 int noun_slot(struct ctl *c, int argc, char **argv);
 int noun_feed(struct ctl *c, int argc, char **argv);
 int noun_metabolism(struct ctl *c, int argc, char **argv);
-int ctl_slot_metabolize(struct ctl *c, int argc, char **argv);	// metabolism.c
+int ctl_slot_metabolize(struct ctl *c, int argc, char **argv); // metabolism.c
 int noun_rpc(struct ctl *c, int argc, char **argv);
 int noun_call(struct ctl *c, int argc, char **argv);

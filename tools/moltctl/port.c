@@ -12,7 +12,8 @@ static void join(const json_t *a, char *buf, size_t len)
 	json_t *v;
 
 	buf[0] = '\0';
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
 				 json_is_string(v) ? json_string_value(v) : "?");
 
@@ -24,13 +25,14 @@ static void join(const json_t *a, char *buf, size_t len)
 
 static void print_port_list(const json_t *r)
 {
-	static const char *const hdr[] = {"NAME", "ID", "DRIVER", "MAC", "LINK", "QUEUES",
-					  "ADDRESSES"};
+	static const char *const hdr[] = { "NAME", "ID",     "DRIVER",   "MAC",
+					   "LINK", "QUEUES", "ADDRESSES" };
 	struct table *t = table_new(7, hdr);
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(r, i, p) {
+	json_array_foreach(r, i, p)
+	{
 		const json_t *link = json_object_get(p, "link");
 		char v4[512], v6[512];
 
@@ -64,16 +66,17 @@ static int port_list(struct ctl *c, int argc, char **argv)
 // Counters per port, then every non-zero drop reason under it (all of them: --json).
 static void print_port_stats(const json_t *r)
 {
-	static const char *const hdr[] = {"PORT", "RX", "TX", "FORWARDED", "PUNTED", "DROPPED",
-					  "RX_BYTES", "TX_BYTES"};
-	static const char *const keys[] = {"rx", "tx", "forwarded", "punted", "dropped",
-					   "rx_bytes", "tx_bytes"};
+	static const char *const hdr[] = { "PORT",   "RX",      "TX",       "FORWARDED",
+					   "PUNTED", "DROPPED", "RX_BYTES", "TX_BYTES" };
+	static const char *const keys[] = { "rx",      "tx",       "forwarded", "punted",
+					    "dropped", "rx_bytes", "tx_bytes" };
 	struct table *t = table_new(8, hdr), *d = table_new(3, NULL);
 	char buf[32];
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(r, i, p) {
+	json_array_foreach(r, i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		const char *reason;
 		json_t *n;
@@ -81,8 +84,10 @@ static void print_port_stats(const json_t *r)
 		table_add(t, name);
 		for (unsigned k = 0; k < 7; k++)
 			table_add(t, ctl_count((uint64_t)json_integer_value(
-					json_object_get(p, keys[k])), buf, sizeof(buf)));
-		json_object_foreach(json_object_get(p, "drops"), reason, n) {
+						       json_object_get(p, keys[k])),
+					       buf, sizeof(buf)));
+		json_object_foreach(json_object_get(p, "drops"), reason, n)
+		{
 			if (json_integer_value(n) == 0)
 				continue;
 			table_addf(d, "  %s drop", name);

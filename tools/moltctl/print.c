@@ -92,9 +92,7 @@ static bool all_objects(const json_t *a)
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return false;
-	json_array_foreach(a, i, e)
-		if (!json_is_object(e))
-			return false;
+	json_array_foreach(a, i, e) if (!json_is_object(e)) return false;
 	return true;
 }
 
@@ -108,8 +106,10 @@ static void print_rows(const json_t *a)
 	json_t *e, *v;
 	size_t i;
 
-	json_array_foreach(a, i, e) {
-		json_object_foreach(e, key, v) {
+	json_array_foreach(a, i, e)
+	{
+		json_object_foreach(e, key, v)
+		{
 			for (c = 0; c < ncols; c++)
 				if (strcmp(cols[c], key) == 0)
 					break;
@@ -122,7 +122,8 @@ static void print_rows(const json_t *a)
 		}
 	}
 	t = table_new(ncols, cols);
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		for (c = 0; c < ncols; c++) {
 			v = json_object_get(e, cols[c]);
 			if (v == NULL) {
@@ -146,7 +147,8 @@ static void flatten(const json_t *o, const char *prefix, struct table *kv)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		snprintf(name, sizeof(name), "%s%s", prefix, key);
 		if (all_objects(v))
 			continue;
@@ -167,7 +169,8 @@ static void print_lists(const json_t *o, const char *prefix)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		snprintf(name, sizeof(name), "%s%s", prefix, key);
 		if (all_objects(v)) {
 			printf("\n%s:\n", name);

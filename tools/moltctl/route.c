@@ -30,7 +30,8 @@ static void print_lookup(const json_t *res)
 	char cell[256];
 	size_t i;
 
-	json_array_foreach(res, i, r) {
+	json_array_foreach(res, i, r)
+	{
 		for (unsigned k = 0; k < 4; k++) {
 			const json_t *v = json_object_get(r, keys[k]);
 
@@ -85,7 +86,7 @@ struct lines {
 	char **text;
 	unsigned long *lineno;
 	size_t n, cap;
-	const char *source;	// file name for messages, NULL for the command line
+	const char *source; // file name for messages, NULL for the command line
 };
 
 static void lines_add(struct lines *l, const char *s, unsigned long lineno)
@@ -139,8 +140,9 @@ static int lines_read(struct lines *l, const char *path, bool del)
 		if (p < 0 && del) {
 			char word[128];
 
-			if (sscanf(buf, " %127s", word) == 1 && strpbrk(buf + strspn(buf, " \t") +
-			    strlen(word), "abcdefghijklmnopqrstuvwxyz0123456789") == NULL &&
+			if (sscanf(buf, " %127s", word) == 1 &&
+			    strpbrk(buf + strspn(buf, " \t") + strlen(word),
+				    "abcdefghijklmnopqrstuvwxyz0123456789") == NULL &&
 			    molt_prefix_parse(word, &fam, r.prefix, &plen, false, why,
 					      sizeof(why)) == 0)
 				p = 0;
@@ -173,8 +175,10 @@ static void blame(const struct lines *l, size_t first, const char *msg)
 static int route_change(struct ctl *c, int argc, char **argv, bool del)
 {
 	const char *method = del ? "route.del" : "route.add";
-	json_t *res, *batch, *total = del ? json_pack("{s:I}", "deleted", (json_int_t)0) :
-		json_pack("{s:I,s:I}", "added", (json_int_t)0, "replaced", (json_int_t)0);
+	json_t *res, *batch,
+		*total = del ? json_pack("{s:I}", "deleted", (json_int_t)0)
+			     : json_pack("{s:I,s:I}", "added", (json_int_t)0, "replaced",
+					 (json_int_t)0);
 	struct lines l = { 0 };
 	size_t i = 0, first, bytes;
 	char line[1024] = "";
@@ -191,7 +195,8 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 	} else {
 		if (argc < 2)
 			return ctl_usage_error("route %s needs a route, e.g. 198.51.100.0/24 via "
-					       "10.0.1.2", argv[0]);
+					       "10.0.1.2",
+					       argv[0]);
 		for (a = 1; a < argc; a++) {
 			if (a > 1)
 				strncat(line, " ", sizeof(line) - strlen(line) - 1);
@@ -205,8 +210,11 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 			json_array_append_new(batch, json_string(l.text[i]));
 			bytes += strlen(l.text[i]) + 4;
 		}
-		ret = ctl_call(c, method, l.source != NULL ? json_pack("{s:o}", "routes", batch) :
-			       json_pack("{s:O}", "route", json_array_get(batch, 0)), &res);
+		ret = ctl_call(c, method,
+			       l.source != NULL
+				       ? json_pack("{s:o}", "routes", batch)
+				       : json_pack("{s:O}", "route", json_array_get(batch, 0)),
+			       &res);
 		if (l.source == NULL)
 			json_decref(batch);
 		if (ret != EXIT_OK) {
@@ -214,16 +222,18 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 			if (ret == EXIT_FAILED)
 				blame(&l, first, c->last_error);
 			if (ret == EXIT_FAILED && first > 0)
-				fprintf(stderr, "moltctl: the %zu routes before %s:%lu were applied; "
-					"each request of up to %u KiB is all or nothing\n", first,
-					l.source, l.lineno[first], CHUNK_BYTES >> 10);
+				fprintf(stderr,
+					"moltctl: the %zu routes before %s:%lu were applied; "
+					"each request of up to %u KiB is all or nothing\n",
+					first, l.source, l.lineno[first], CHUNK_BYTES >> 10);
 			break;
 		}
-		json_object_foreach(res, key, v)
-			if (json_is_integer(v) && json_is_integer(json_object_get(total, key)))
-				json_object_set_new(total, key, json_integer(
-					json_integer_value(json_object_get(total, key)) +
-					json_integer_value(v)));
+		json_object_foreach(res, key, v) if (json_is_integer(v) &&
+						     json_is_integer(json_object_get(total, key)))
+			json_object_set_new(
+				total, key,
+				json_integer(json_integer_value(json_object_get(total, key)) +
+					     json_integer_value(v)));
 		json_decref(res);
 	}
 	if (ret == EXIT_OK) {
@@ -257,7 +267,8 @@ static void print_list(const json_t *res)
 	size_t i;
 	int n;
 
-	json_array_foreach(json_object_get(res, "routes"), i, r) {
+	json_array_foreach(json_object_get(res, "routes"), i, r)
+	{
 		snprintf(text, sizeof(text), "%s", json_string_value(r) ?: "?");
 		for (n = 0; n < 6 && (tok[n] = strtok_r(n == 0 ? text : NULL, " ", &save)); n++)
 			;
@@ -330,10 +341,8 @@ static void print_load(const json_t *r)
 
 	printf("loaded %s routes (IPv4 %s, IPv6 %s) from %s in %.1f ms\n",
 	       ctl_count((uint64_t)json_integer_value(json_object_get(r, "routes")), n, sizeof(n)),
-	       ctl_count((uint64_t)json_integer_value(json_object_get(r, "ipv4")), v4,
-			 sizeof(v4)),
-	       ctl_count((uint64_t)json_integer_value(json_object_get(r, "ipv6")), v6,
-			 sizeof(v6)),
+	       ctl_count((uint64_t)json_integer_value(json_object_get(r, "ipv4")), v4, sizeof(v4)),
+	       ctl_count((uint64_t)json_integer_value(json_object_get(r, "ipv6")), v6, sizeof(v6)),
 	       json_string_value(json_object_get(r, "file")) ?: "?",
 	       json_real_value(json_object_get(r, "ms")));
 }

@@ -40,8 +40,8 @@ int noun_call(struct ctl *c, int argc, char **argv)
 	if (argc == 3) {
 		params = json_loads(argv[2], JSON_DECODE_ANY, &jerr);
 		if (params == NULL)
-			return ctl_usage_error("call: params are not JSON: %s (column %d)", jerr.text,
-					       jerr.column);
+			return ctl_usage_error("call: params are not JSON: %s (column %d)",
+					       jerr.text, jerr.column);
 	}
 	ret = ctl_call(c, argv[1], params, &res);
 	if (ret != EXIT_OK)

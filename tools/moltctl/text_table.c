@@ -9,9 +9,9 @@
 
 struct table {
 	unsigned ncols;
-	char **cells;		// row-major, headers first
+	char **cells; // row-major, headers first
 	size_t n, cap;
-	bool header;		// the first row holds headers
+	bool header; // the first row holds headers
 };
 
 struct table *table_new(unsigned ncols, const char *const *headers)
@@ -95,7 +95,7 @@ void table_print(struct table *t, FILE *f)
 	for (i = 0; i < rows * t->ncols; i++) {
 		col = (unsigned)(i % t->ncols);
 		if (col + 1 == t->ncols && !right[col])
-			fprintf(f, "%s\n", t->cells[i]);	// no trailing blanks
+			fprintf(f, "%s\n", t->cells[i]); // no trailing blanks
 		else
 			fprintf(f, right[col] ? "%*s%s" : "%-*s%s", (int)width[col], t->cells[i],
 				col + 1 == t->ncols ? "\n" : "  ");

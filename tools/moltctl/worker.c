@@ -4,14 +4,15 @@
 
 static void print_worker_stats(const json_t *r)
 {
-	static const char *const hdr[] = {"WORKER", "LCORE", "BURSTS", "IDLE_POLLS", "FLIPS_SEEN",
-					  "BUSY_CYCLES", "QUEUES"};
+	static const char *const hdr[] = { "WORKER",     "LCORE",       "BURSTS", "IDLE_POLLS",
+					   "FLIPS_SEEN", "BUSY_CYCLES", "QUEUES" };
 	struct table *t = table_new(7, hdr);
 	char buf[32];
 	size_t i, j;
 	json_t *w, *q;
 
-	json_array_foreach(r, i, w) {
+	json_array_foreach(r, i, w)
+	{
 		char queues[512];
 		size_t used = 0;
 
@@ -19,14 +20,18 @@ static void print_worker_stats(const json_t *r)
 		table_addf(t, "%lld", json_integer_value(json_object_get(w, "lcore")));
 		table_add(t, ctl_count((uint64_t)json_integer_value(json_object_get(w, "bursts")),
 				       buf, sizeof(buf)));
-		table_add(t, ctl_count((uint64_t)json_integer_value(
-				json_object_get(w, "idle_polls")), buf, sizeof(buf)));
-		table_add(t, ctl_count((uint64_t)json_integer_value(
-				json_object_get(w, "flips_seen")), buf, sizeof(buf)));
-		table_add(t, ctl_count((uint64_t)json_integer_value(
-				json_object_get(w, "busy_cycles")), buf, sizeof(buf)));
+		table_add(t,
+			  ctl_count((uint64_t)json_integer_value(json_object_get(w, "idle_polls")),
+				    buf, sizeof(buf)));
+		table_add(t,
+			  ctl_count((uint64_t)json_integer_value(json_object_get(w, "flips_seen")),
+				    buf, sizeof(buf)));
+		table_add(t,
+			  ctl_count((uint64_t)json_integer_value(json_object_get(w, "busy_cycles")),
+				    buf, sizeof(buf)));
 		queues[0] = '\0';
-		json_array_foreach(json_object_get(w, "rx_queues"), j, q) {
+		json_array_foreach(json_object_get(w, "rx_queues"), j, q)
+		{
 			int n = snprintf(queues + used, sizeof(queues) - used, "%s%s:%lld",
 					 used ? " " : "",
 					 json_string_value(json_object_get(q, "port")) ?: "?",

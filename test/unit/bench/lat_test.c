@@ -72,11 +72,11 @@ static void seq_counts(void **state)
 	assert_int_equal(lat_seq_init(&s, 1000), 0);
 	assert_int_equal(lat_seq_mark(&s, 0, 0, 10), LAT_SEQ_NEW);
 	assert_int_equal(lat_seq_mark(&s, 0, 2, 10), LAT_SEQ_NEW);
-	assert_int_equal(lat_seq_mark(&s, 0, 1, 10), LAT_SEQ_NEW);	// after 2: reordered
-	assert_int_equal(lat_seq_mark(&s, 1, 3, 10), LAT_SEQ_NEW);	// another stream
+	assert_int_equal(lat_seq_mark(&s, 0, 1, 10), LAT_SEQ_NEW); // after 2: reordered
+	assert_int_equal(lat_seq_mark(&s, 1, 3, 10), LAT_SEQ_NEW); // another stream
 	assert_int_equal(lat_seq_mark(&s, 0, 2, 10), LAT_SEQ_DUPLICATE);
-	assert_int_equal(lat_seq_mark(&s, 0, 10, 10), LAT_SEQ_FOREIGN);	// not sent yet
-	assert_int_equal(lat_seq_mark(&s, 0, 5000, 9000), LAT_SEQ_FOREIGN);	// beyond capacity
+	assert_int_equal(lat_seq_mark(&s, 0, 10, 10), LAT_SEQ_FOREIGN); // not sent yet
+	assert_int_equal(lat_seq_mark(&s, 0, 5000, 9000), LAT_SEQ_FOREIGN); // beyond capacity
 	assert_int_equal(s.received, 4);
 	assert_int_equal(s.duplicated, 1);
 	assert_int_equal(s.reordered, 1);
@@ -85,21 +85,21 @@ static void seq_counts(void **state)
 
 static void stamp_offsets(void **state)
 {
-	uint8_t f[128] = {0};
+	uint8_t f[128] = { 0 };
 	uint64_t seq, tsc;
 
 	(void)state;
-	f[12] = 0x08;		// IPv4, IHL 5, UDP
+	f[12] = 0x08; // IPv4, IHL 5, UDP
 	f[14] = 0x45;
 	f[14 + 9] = 17;
 	assert_int_equal(lat_stamp_offset(f, 60), 42);
-	assert_int_equal(lat_stamp_offset(f, 57), -1);	// no room for 16 bytes
-	f[14] = 0x46;		// options: the payload moves
+	assert_int_equal(lat_stamp_offset(f, 57), -1); // no room for 16 bytes
+	f[14] = 0x46; // options: the payload moves
 	assert_int_equal(lat_stamp_offset(f, 80), 46);
-	f[14 + 9] = 6;		// TCP
+	f[14 + 9] = 6; // TCP
 	assert_int_equal(lat_stamp_offset(f, 80), -1);
 	memset(f, 0, sizeof(f));
-	f[12] = 0x86;		// IPv6, UDP
+	f[12] = 0x86; // IPv6, UDP
 	f[13] = 0xdd;
 	f[14 + 6] = 17;
 	assert_int_equal(lat_stamp_offset(f, 78), 62);
@@ -108,7 +108,7 @@ static void stamp_offsets(void **state)
 	assert_int_equal(lat_stamp_read(f + 62, &seq, &tsc), 0);
 	assert_int_equal(seq, 12345);
 	assert_int_equal(tsc, 678);
-	f[62 + 7] ^= 1;		// the tag's top byte
+	f[62 + 7] ^= 1; // the tag's top byte
 	assert_int_equal(lat_stamp_read(f + 62, &seq, &tsc), -1);
 }
 

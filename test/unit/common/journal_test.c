@@ -105,8 +105,7 @@ static void test_wraparound_and_overrun(void **state)
 	uint64_t head = feed_reader_head(&r);
 	assert_int_equal(feed_reader_entry(&r, head - JOURNAL, &e, err, sizeof(err)), 0);
 	assert_int_equal(route_id(&e.route), head - JOURNAL);
-	assert_int_equal(feed_reader_entry(&r, head - JOURNAL - 1, &e, err, sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(feed_reader_entry(&r, head - JOURNAL - 1, &e, err, sizeof(err)), -ERANGE);
 	assert_int_equal(feed_reader_entry(&r, 0, &e, err, sizeof(err)), -ERANGE);
 }
 

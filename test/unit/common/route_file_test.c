@@ -32,15 +32,14 @@ static const struct molt_route *find(const struct rib *rib, const char *line)
 
 static void test_good_file(void **state)
 {
-	static const char text[] =
-		"# molt routes\n"
-		"\n"
-		"192.0.2.0/24 via 10.0.1.2\n"
-		"2001:db8::/32 via fd00:1::2 dev p1   # upstream\n"
-		"198.51.100.0/24 dev p0\r\n"
-		"203.0.113.0/24 blackhole\n"
-		"\t\n"
-		"2001:db8:1::/48 blackhole"; // no final newline
+	static const char text[] = "# molt routes\n"
+				   "\n"
+				   "192.0.2.0/24 via 10.0.1.2\n"
+				   "2001:db8::/32 via fd00:1::2 dev p1   # upstream\n"
+				   "198.51.100.0/24 dev p0\r\n"
+				   "203.0.113.0/24 blackhole\n"
+				   "\t\n"
+				   "2001:db8:1::/48 blackhole"; // no final newline
 	struct route_file_stats st;
 	struct rib rib;
 	char err[256];
@@ -58,13 +57,12 @@ static void test_good_file(void **state)
 
 static void test_duplicate_replaces(void **state)
 {
-	static const char text[] =
-		"192.0.2.0/24 via 10.0.1.2\n"
-		"192.0.2.0/25 via 10.0.1.2\n"
-		"192.0.2.0/24 via 10.0.2.2 dev p2\n"
-		"2001:db8::/32 blackhole\n"
-		"192.0.2.0/24 blackhole\n"
-		"2001:db8::/32 dev p1\n";
+	static const char text[] = "192.0.2.0/24 via 10.0.1.2\n"
+				   "192.0.2.0/25 via 10.0.1.2\n"
+				   "192.0.2.0/24 via 10.0.2.2 dev p2\n"
+				   "2001:db8::/32 blackhole\n"
+				   "192.0.2.0/24 blackhole\n"
+				   "2001:db8::/32 dev p1\n";
 	struct route_file_stats st;
 	const struct molt_route *r;
 	uint64_t digest = 0;
@@ -89,11 +87,10 @@ static void test_duplicate_replaces(void **state)
 
 static void test_error_names_file_and_line(void **state)
 {
-	static const char text[] =
-		"192.0.2.0/24 via 10.0.1.2\n"
-		"# fine so far\n"
-		"10.0.0.1/8 via 192.0.2.1\n"
-		"this line is never reached\n";
+	static const char text[] = "192.0.2.0/24 via 10.0.1.2\n"
+				   "# fine so far\n"
+				   "10.0.0.1/8 via 192.0.2.1\n"
+				   "this line is never reached\n";
 	struct rib rib;
 	char err[256];
 
@@ -117,9 +114,9 @@ static void test_nul_byte(void **state)
 	char err[256];
 
 	assert_int_equal(rib_init(&rib, 0), 0);
-	assert_int_equal(route_file_parse("bin", text, sizeof(text) - 1, &rib, NULL, err,
-					  sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		route_file_parse("bin", text, sizeof(text) - 1, &rib, NULL, err, sizeof(err)),
+		-EINVAL);
 	assert_string_equal(err, "bin:2: NUL byte in the file (is it a text file?)");
 	rib_free(&rib);
 }

@@ -85,8 +85,9 @@ static void test_good_v6(void **state)
 
 static void test_blank_and_comments(void **state)
 {
-	static const char *const lines[] = { "", "   ", "\t\r", "# a comment", "   # indented",
-					     "\n", "#10.0.0.0/8 via 1.2.3.4" };
+	static const char *const lines[] = {
+		"", "   ", "\t\r", "# a comment", "   # indented", "\n", "#10.0.0.0/8 via 1.2.3.4"
+	};
 	struct molt_route r;
 	char err[64];
 
@@ -200,9 +201,9 @@ static void test_prefix_and_addr(void **state)
 static void test_format_round_trip(void **state)
 {
 	static const char *const lines[] = {
-		"192.0.2.0/24 via 10.0.1.2",	   "192.0.2.128/25 dev p0",
-		"0.0.0.0/0 blackhole",		   "2001:db8::/32 via fd00:1::2 dev p1",
-		"2001:db8:1::/48 dev veth-a",	   "::/0 via fe80::1 dev p1",
+		"192.0.2.0/24 via 10.0.1.2",  "192.0.2.128/25 dev p0",
+		"0.0.0.0/0 blackhole",        "2001:db8::/32 via fd00:1::2 dev p1",
+		"2001:db8:1::/48 dev veth-a", "::/0 via fe80::1 dev p1",
 	};
 	struct molt_route r, again;
 	char buf[128], err[128];

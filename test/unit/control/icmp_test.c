@@ -14,7 +14,7 @@
 #include "control/host/router.h"
 #include "test/unit/control/punt_harness.h"
 
-static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 
 static uint8_t *l3(struct rte_mbuf *m)
 {
@@ -53,12 +53,12 @@ static void check_err4(struct rte_mbuf *orig, struct rte_mbuf *r, uint8_t type, 
 	assert_int_equal(rte_pktmbuf_pkt_len(r), 14 + 20 + 8 + quote);
 	assert_int_equal(ip[0], 0x45);
 	assert_int_equal((ip[2] << 8) | ip[3], 20 + 8 + quote);
-	assert_int_equal(ip[6] & 0x1f, 0);	// not a fragment
+	assert_int_equal(ip[6] & 0x1f, 0); // not a fragment
 	assert_int_equal(ip[8], 64);
 	assert_int_equal(ip[9], 1);
 	h_addr("192.0.2.1", want);
-	assert_memory_equal(ip + 12, want, 4);	// the receiving port's address
-	assert_memory_equal(ip + 16, oip + 12, 4);	// back to the source
+	assert_memory_equal(ip + 12, want, 4); // the receiving port's address
+	assert_memory_equal(ip + 16, oip + 12, 4); // back to the source
 	assert_true(h_ip4_ok(ip));
 	assert_int_equal(ip[20], type);
 	assert_int_equal(ip[21], code);
@@ -109,7 +109,7 @@ static void test_unreach_v4_long_quote(void **state)
 static void test_no_error_v4(void **state)
 {
 	struct rte_mbuf *m;
-	uint8_t icmp[8] = {3, 1};	// a destination unreachable
+	uint8_t icmp[8] = { 3, 1 }; // a destination unreachable
 
 	// About an ICMP error.
 	expect_ttl_err(h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "203.0.113.5", 1, 1, icmp, 8),
@@ -146,10 +146,10 @@ static void test_fragments_v4(void **state)
 	struct rte_mbuf *m;
 
 	m = udp4("192.0.2.10", "203.0.113.5", 1, 100);
-	set_frag4(m, 0x2000 | 10);	// MF, offset 80 bytes: not the first fragment
+	set_frag4(m, 0x2000 | 10); // MF, offset 80 bytes: not the first fragment
 	expect_ttl_err(m, -EPERM);
 	m = udp4("192.0.2.10", "203.0.113.5", 1, 100);
-	set_frag4(m, 0x2000);		// MF, offset 0: the first fragment gets an error
+	set_frag4(m, 0x2000); // MF, offset 0: the first fragment gets an error
 	expect_ttl_err(m, 0);
 }
 
@@ -218,13 +218,13 @@ static void test_errors_v6(void **state)
 
 static void test_no_error_v6(void **state)
 {
-	uint8_t msg[16] = {1, 0};	// destination unreachable
-	uint8_t frag[24] = {17, 0, 0x00, 0x08 | 1, 0, 0, 0, 1};	// offset 1 (x8), M
+	uint8_t msg[16] = { 1, 0 }; // destination unreachable
+	uint8_t frag[24] = { 17, 0, 0x00, 0x08 | 1, 0, 0, 0, 1 }; // offset 1 (x8), M
 	struct rte_mbuf *m;
 
 	expect_ttl_err(h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16),
 		       -EPERM);
-	msg[0] = 128;	// echo request: not an error
+	msg[0] = 128; // echo request: not an error
 	expect_ttl_err(h_icmp6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:9::1", 1, msg, 16),
 		       0);
 	expect_ttl_err(udp6("2001:db8:1::10", "ff0e::1", 1, 10), -EPERM);
@@ -240,7 +240,7 @@ static void test_no_error_v6(void **state)
 
 static void test_echo_v4(void **state)
 {
-	uint8_t req[64] = {8, 0, 0, 0, 0x12, 0x34, 0, 1};
+	uint8_t req[64] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
 	uint8_t *ip, want[4];
 	struct rte_mbuf *m;
 	uint16_t c;
@@ -252,13 +252,13 @@ static void test_echo_v4(void **state)
 	req[3] = (uint8_t)c;
 	// To the other port's address: any of the router's addresses answers.
 	m = h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", "198.51.100.1", 3, 1, req, sizeof(req));
-	rte_pktmbuf_append(m, 10);	// trailing Ethernet padding must not be echoed
+	rte_pktmbuf_append(m, 10); // trailing Ethernet padding must not be echoed
 	assert_int_equal(icmp_echo_reply(m, h_port[0]), 0);
 	ip = l3(m);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 14 + 20 + sizeof(req));
 	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &h_host_mac, 6);
-	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr,
-			    &h_port_mac[0], 6);
+	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &h_port_mac[0],
+			    6);
 	h_addr("198.51.100.1", want);
 	assert_memory_equal(ip + 12, want, 4);
 	h_addr("192.0.2.10", want);
@@ -266,7 +266,7 @@ static void test_echo_v4(void **state)
 	assert_true(h_ip4_ok(ip));
 	assert_int_equal(ip[20], 0);
 	assert_true(h_icmp4_ok(ip + 20, sizeof(req)));
-	assert_memory_equal(ip + 24, req + 4, sizeof(req) - 4);	// id, seq and data kept
+	assert_memory_equal(ip + 24, req + 4, sizeof(req) - 4); // id, seq and data kept
 	rte_pktmbuf_free(m);
 
 	// Not ours, and a bad checksum.
@@ -281,7 +281,7 @@ static void test_echo_v4(void **state)
 
 static void check_echo6(const char *to, const char *from)
 {
-	uint8_t req[40] = {128, 0, 0, 0, 0xab, 0xcd, 0, 7};
+	uint8_t req[40] = { 128, 0, 0, 0, 0xab, 0xcd, 0, 7 };
 	uint8_t *ip, want[16];
 	struct rte_mbuf *m;
 
@@ -303,7 +303,7 @@ static void check_echo6(const char *to, const char *from)
 
 static void test_echo_v6(void **state)
 {
-	uint8_t req[16] = {128};
+	uint8_t req[16] = { 128 };
 	struct rte_mbuf *m;
 
 	check_echo6("2001:db8:2::1", "2001:db8:2::1");

@@ -20,9 +20,9 @@
 #define SEC UINT64_C(1000000000)
 #define T0 (1000 * SEC)
 
-static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-static const struct rte_ether_addr gw_mac = {{0x02, 0xbb, 0, 0, 0, 0x20}};
-static const struct rte_ether_addr gw_mac2 = {{0x02, 0xbb, 0, 0, 0, 0x21}};
+static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+static const struct rte_ether_addr gw_mac = { { 0x02, 0xbb, 0, 0, 0, 0x20 } };
+static const struct rte_ether_addr gw_mac2 = { { 0x02, 0xbb, 0, 0, 0, 0x21 } };
 
 static struct slot fake;
 static struct molt_nh fake_nh[4];
@@ -112,7 +112,7 @@ static void find_cb(const struct neigh_info *n, void *arg)
 
 static const char *state_of(const char *ip)
 {
-	struct find f = {0};
+	struct find f = { 0 };
 
 	h_addr(ip, f.ip);
 	neigh_walk(find_cb, &f);
@@ -145,7 +145,7 @@ static void check_arp(struct rte_mbuf *m, int pi, uint16_t op, const struct rte_
 
 static struct rte_mbuf *udp4_to(const char *dst, uint8_t ttl)
 {
-	uint8_t l4[28] = {0x30, 0x39, 0x00, 0x35, 0, 28};
+	uint8_t l4[28] = { 0x30, 0x39, 0x00, 0x35, 0, 28 };
 
 	return h_ip4(H_P0, &h_port_mac[0], "192.0.2.10", dst, ttl, 17, l4, sizeof(l4));
 }
@@ -155,8 +155,9 @@ static void test_arp_reply(void **state)
 	struct rte_mbuf *m;
 	uint64_t l2;
 
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &h_host_mac, "192.0.2.10",
-			      "192.0.2.1"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &h_host_mac, "192.0.2.10", "192.0.2.1"),
+		h_port[0]);
 	m = h_sent(H_P0);
 	assert_non_null(m);
 	check_arp(m, H_P0, RTE_ARP_OP_REPLY, &h_host_mac, &h_host_mac, "192.0.2.1", "192.0.2.10");
@@ -169,10 +170,12 @@ static void test_arp_reply(void **state)
 	assert_int_equal(l2 & NH_L2_MAC_MASK, nh_l2_make(NH_UNRESOLVED, 0, &h_host_mac));
 
 	// Our address of the other port is not answered on this link; nor are strangers.
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "192.0.2.11",
-			      "198.51.100.1"), h_port[0]);
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "192.0.2.11",
-			      "192.0.2.99"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "192.0.2.11", "198.51.100.1"),
+		h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "192.0.2.11", "192.0.2.99"),
+		h_port[0]);
 	assert_int_equal(h_sent_count(H_P0), 0);
 	assert_string_equal(state_of("192.0.2.11"), "none");
 }
@@ -188,8 +191,8 @@ static void test_arp_resolve_and_flush(void **state)
 	neigh_resolve_and_hold(p, 4, gw4, h_port[0]);
 	m = h_sent(H_P0);
 	assert_non_null(m);
-	check_arp(m, H_P0, RTE_ARP_OP_REQUEST, &bcast, &(struct rte_ether_addr){{0}}, "192.0.2.1",
-		  "192.0.2.20");
+	check_arp(m, H_P0, RTE_ARP_OP_REQUEST, &bcast, &(struct rte_ether_addr){ { 0 } },
+		  "192.0.2.1", "192.0.2.20");
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 60);
 	rte_pktmbuf_free(m);
 	assert_null(h_sent(H_P0));
@@ -197,8 +200,9 @@ static void test_arp_resolve_and_flush(void **state)
 	assert_int_equal(nh_l2_kind(nh_l2(0)), NH_UNRESOLVED);
 
 	// The reply resolves it: slot next hop and on-link entry, then the held packet leaves.
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.20",
-			      "192.0.2.1"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.20", "192.0.2.1"),
+		h_port[0]);
 	assert_string_equal(state_of("192.0.2.20"), "reachable");
 	l2 = nh_l2(0);
 	assert_int_equal(l2, nh_l2_make(NH_FORWARD, h_port[0], &gw_mac));
@@ -207,8 +211,8 @@ static void test_arp_resolve_and_flush(void **state)
 	m = h_sent(H_P0);
 	assert_non_null(m);
 	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &gw_mac, 6);
-	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr,
-			    &h_port_mac[0], 6);
+	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &h_port_mac[0],
+			    6);
 	ip = l3(m);
 	assert_int_equal(ip[8], 9);
 	assert_true(h_ip4_ok(ip));
@@ -216,12 +220,14 @@ static void test_arp_resolve_and_flush(void **state)
 	assert_int_equal(ctl(H_P0)->forwarded, 1);
 
 	// Gratuitous ARP: a new MAC for an entry we have.
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac2, "192.0.2.20",
-			      "192.0.2.20"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac2, "192.0.2.20", "192.0.2.20"),
+		h_port[0]);
 	assert_int_equal(nh_l2(0), nh_l2_make(NH_FORWARD, h_port[0], &gw_mac2));
 	// ... but none for one we do not have.
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac2, "192.0.2.21",
-			      "192.0.2.21"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REQUEST, &bcast, &gw_mac2, "192.0.2.21", "192.0.2.21"),
+		h_port[0]);
 	assert_string_equal(state_of("192.0.2.21"), "none");
 	assert_int_equal(h_sent_count(H_P0), 0);
 
@@ -246,12 +252,13 @@ static void test_hold_limit_and_ttl(void **state)
 	neigh_resolve_and_hold(udp4_to("203.0.113.9", 1), 4, dst, h_port[0]); // dropped later
 	for (int i = 0; i < 4; i++)
 		neigh_resolve_and_hold(udp4_to("203.0.113.9", 5), 4, dst, h_port[0]);
-	assert_int_equal(h_sent_count(H_P0), 1);	// one request for all five
+	assert_int_equal(h_sent_count(H_P0), 1); // one request for all five
 	rte_pktmbuf_free(h_sent(H_P0));
 	// Three held: the two oldest (the TTL 1 one among them) were dropped.
 	assert_int_equal(ctl(H_P0)->drops[MOLT_DROP_NEIGH_UNRESOLVED], 2);
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.30",
-			      "192.0.2.1"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.30", "192.0.2.1"),
+		h_port[0]);
 	while ((m = h_sent(H_P0)) != NULL) {
 		n++;
 		assert_int_equal(l3(m)[8], 4);
@@ -263,8 +270,9 @@ static void test_hold_limit_and_ttl(void **state)
 	h_addr("192.0.2.31", dst);
 	neigh_resolve_and_hold(udp4_to("203.0.113.9", 1), 4, dst, h_port[0]);
 	rte_pktmbuf_free(h_sent(H_P0));
-	neigh_input_arp(h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.31",
-			      "192.0.2.1"), h_port[0]);
+	neigh_input_arp(
+		h_arp(H_P0, RTE_ARP_OP_REPLY, &h_port_mac[0], &gw_mac, "192.0.2.31", "192.0.2.1"),
+		h_port[0]);
 	while ((m = h_sent(H_P0)) != NULL) {
 		uint8_t *ip = l3(m);
 
@@ -316,8 +324,9 @@ static void test_ageing(void **state)
 {
 	struct rte_mbuf *m;
 
-	neigh_input_arp(h_arp(H_P1, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "198.51.100.20",
-			      "198.51.100.1"), h_port[1]);
+	neigh_input_arp(
+		h_arp(H_P1, RTE_ARP_OP_REQUEST, &bcast, &gw_mac, "198.51.100.20", "198.51.100.1"),
+		h_port[1]);
 	rte_pktmbuf_free(h_sent(H_P1));
 	assert_int_equal(nh_l2(3), nh_l2_make(NH_FORWARD, h_port[1], &gw_mac));
 	neigh_poll(T0 + 29 * SEC);
@@ -332,7 +341,8 @@ static void test_ageing(void **state)
 	assert_int_equal(nh_l2_kind(nh_l2(3)), NH_FORWARD);
 	// An answer confirms it.
 	neigh_input_arp(h_arp(H_P1, RTE_ARP_OP_REPLY, &h_port_mac[1], &gw_mac, "198.51.100.20",
-			      "198.51.100.1"), h_port[1]);
+			      "198.51.100.1"),
+			h_port[1]);
 	assert_string_equal(state_of("198.51.100.20"), "reachable");
 	// Silence after the next probe: gone, and workers are told.
 	neigh_poll(T0 + 62 * SEC);
@@ -362,7 +372,8 @@ static void test_static(void **state)
 	assert_string_equal(state_of("198.51.100.20"), "static");
 	// Never aged, never overwritten by ARP.
 	neigh_input_arp(h_arp(H_P1, RTE_ARP_OP_REPLY, &h_port_mac[1], &gw_mac2, "198.51.100.20",
-			      "198.51.100.1"), h_port[1]);
+			      "198.51.100.1"),
+			h_port[1]);
 	neigh_poll(T0 + 3600 * SEC);
 	assert_int_equal(nh_l2(3), nh_l2_make(NH_FORWARD, h_port[1], &gw_mac));
 	assert_int_equal(h_sent_count(H_P1), 0);
@@ -382,7 +393,7 @@ static void test_static(void **state)
 static struct rte_mbuf *ns(const char *src, const char *dst, const char *target,
 			   const struct rte_ether_addr *slla, uint8_t hlim)
 {
-	uint8_t msg[32] = {135};
+	uint8_t msg[32] = { 135 };
 	uint16_t len = 24;
 
 	h_addr(target, msg + 8);
@@ -398,7 +409,7 @@ static struct rte_mbuf *ns(const char *src, const char *dst, const char *target,
 static struct rte_mbuf *na(int pi, const char *src, const char *target, uint8_t flags,
 			   const struct rte_ether_addr *tlla)
 {
-	uint8_t msg[32] = {136, 0, 0, 0, flags};
+	uint8_t msg[32] = { 136, 0, 0, 0, flags };
 	struct rte_mbuf *m;
 
 	h_addr(target, msg + 8);
@@ -446,7 +457,7 @@ static void expect_nd(int pi, uint8_t type, uint8_t flags, const struct rte_ethe
 
 static void test_ns_answered(void **state)
 {
-	static const struct rte_ether_addr all_nodes = {{0x33, 0x33, 0, 0, 0, 1}};
+	static const struct rte_ether_addr all_nodes = { { 0x33, 0x33, 0, 0, 0, 1 } };
 	struct rte_mbuf *m;
 
 	neigh_input_nd(ns("2001:db8:1::10", "ff02::1:ff00:1", "2001:db8:1::1", &gw_mac, 255),
@@ -480,8 +491,8 @@ static void test_ns_answered(void **state)
 
 static void test_nd_resolve_linklocal(void **state)
 {
-	static const struct rte_ether_addr sn = {{0x33, 0x33, 0xff, 0, 0, 1}};
-	uint8_t l4[16] = {0}, dst[16];
+	static const struct rte_ether_addr sn = { { 0x33, 0x33, 0xff, 0, 0, 1 } };
+	uint8_t l4[16] = { 0 }, dst[16];
 	struct rte_mbuf *m, *p;
 
 	p = h_ip6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:77::1", 9, 17, l4, 16);
@@ -509,7 +520,7 @@ static void test_nd_resolve_linklocal(void **state)
 
 static void test_na_updates(void **state)
 {
-	uint8_t l4[16] = {0}, dst[16];
+	uint8_t l4[16] = { 0 }, dst[16];
 	struct rte_mbuf *p;
 
 	p = h_ip6(H_P0, &h_port_mac[0], "2001:db8:1::10", "2001:db8:77::1", 9, 17, l4, 16);
@@ -522,7 +533,7 @@ static void test_na_updates(void **state)
 	neigh_input_nd(na(H_P1, "2001:db8:2::20", "2001:db8:2::20", 0x60, &gw_mac), h_port[1]);
 	assert_int_equal(nh_l2(2), nh_l2_make(NH_FORWARD, h_port[1], &gw_mac));
 	assert_int_equal(fast_l2(6, "2001:db8:2::20"), nh_l2(2));
-	assert_int_equal(h_sent_count(H_P1), 1);	// the held packet
+	assert_int_equal(h_sent_count(H_P1), 1); // the held packet
 	// Without override a different address does not replace the one we have; with it, it does.
 	neigh_input_nd(na(H_P1, "2001:db8:2::20", "2001:db8:2::20", 0x40, &gw_mac2), h_port[1]);
 	assert_int_equal(nh_l2(2), nh_l2_make(NH_FORWARD, h_port[1], &gw_mac));

@@ -19,8 +19,9 @@
 uint16_t h_port[2];
 struct rte_mempool *h_pool;
 struct molt_config h_cfg;
-const struct rte_ether_addr h_host_mac = {{0x02, 0xaa, 0, 0, 0, 0x10}};
-const struct rte_ether_addr h_port_mac[2] = {{{0x02, 0, 0, 0, 1, 0}}, {{0x02, 0, 0, 0, 1, 1}}};
+const struct rte_ether_addr h_host_mac = { { 0x02, 0xaa, 0, 0, 0, 0x10 } };
+const struct rte_ether_addr h_port_mac[2] = { { { 0x02, 0, 0, 0, 1, 0 } },
+					      { { 0x02, 0, 0, 0, 1, 1 } } };
 
 static struct rte_ring *tx_ring[2];
 static bool up;
@@ -33,7 +34,7 @@ static void die(const char *what)
 
 static uint16_t ring_port(int i)
 {
-	struct rte_eth_conf conf = {0};
+	struct rte_eth_conf conf = { 0 };
 	struct rte_ring *rx;
 	char name[32];
 	int port;
@@ -78,8 +79,10 @@ static void port_conf(int i, const char *v4, const char *v6, const char *ll6)
 void h_setup(void)
 {
 	char prefix[64];
-	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--file-prefix", prefix, "-l", "0", "--log-level", "lib.eal:error"};
+	char *argv[] = {
+		"test",          "--no-huge", "-m", "256", "--no-pci",    "--no-shconf",
+		"--file-prefix", prefix,      "-l", "0",   "--log-level", "lib.eal:error"
+	};
 
 	if (up)
 		return;
@@ -174,12 +177,12 @@ bool h_icmp6_ok(const uint8_t *ip6)
 	uint32_t len = (uint32_t)ip6[4] << 8 | ip6[5];
 	uint32_t s = h_sum(ip6 + 8, 32, 0);
 
-	s += len + 58;	// pseudo-header: upper-layer length, next header
+	s += len + 58; // pseudo-header: upper-layer length, next header
 	return h_sum(ip6 + 40, len, s) == 0xffff;
 }
 
-static struct rte_mbuf *frame(int in, const struct rte_ether_addr *dst, uint16_t type,
-			      uint16_t len, uint8_t **l3)
+static struct rte_mbuf *frame(int in, const struct rte_ether_addr *dst, uint16_t type, uint16_t len,
+			      uint8_t **l3)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h_pool);
 	struct rte_ether_hdr *eh;
@@ -211,7 +214,7 @@ struct rte_mbuf *h_ip4(int in, const struct rte_ether_addr *dst_mac, const char 
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)((20 + l4len) >> 8);
 	ip[3] = (uint8_t)(20 + l4len);
-	ip[4] = 0x12;	// identification
+	ip[4] = 0x12; // identification
 	ip[8] = ttl;
 	ip[9] = proto;
 	h_addr(src, ip + 12);
@@ -262,7 +265,7 @@ struct rte_mbuf *h_arp(int in, uint16_t op, const struct rte_ether_addr *eth_dst
 		       const struct rte_ether_addr *sha, const char *sip, const char *tip)
 {
 	uint8_t *p;
-	struct rte_mbuf *m = frame(in, eth_dst, RTE_ETHER_TYPE_ARP, 46, &p);	// padded to 60
+	struct rte_mbuf *m = frame(in, eth_dst, RTE_ETHER_TYPE_ARP, 46, &p); // padded to 60
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)p;
 
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = *sha;

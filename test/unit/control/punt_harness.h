@@ -13,13 +13,13 @@
 
 #include "control/config/config.h"
 
-#define H_P0 0		// index in h_port[]
+#define H_P0 0 // index in h_port[]
 #define H_P1 1
 
-extern uint16_t h_port[2];		// DPDK port ids
+extern uint16_t h_port[2]; // DPDK port ids
 extern struct rte_mempool *h_pool;
 extern struct molt_config h_cfg;
-extern const struct rte_ether_addr h_host_mac;	// the host talking to the router
+extern const struct rte_ether_addr h_host_mac; // the host talking to the router
 extern const struct rte_ether_addr h_port_mac[2];
 
 // Starts the EAL once, creates the pool and ports, fills h_cfg:
@@ -45,7 +45,7 @@ struct rte_mbuf *h_icmp6(int in, const struct rte_ether_addr *dst_mac, const cha
 struct rte_mbuf *h_arp(int in, uint16_t op, const struct rte_ether_addr *eth_dst,
 		       const struct rte_ether_addr *sha, const char *sip, const char *tip);
 
-void h_addr(const char *s, uint8_t *out);	// inet_pton by family (':' = IPv6)
+void h_addr(const char *s, uint8_t *out); // inet_pton by family (':' = IPv6)
 
 // From-scratch checksums: big-endian 16-bit one's complement sum, folded (not inverted).
 uint16_t h_sum(const void *p, size_t len, uint32_t init);

@@ -15,7 +15,7 @@
 #include "dataplane/dataplane.h"
 #include "test/unit/control/punt_harness.h"
 
-static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 static struct rte_ring *ring;
 static unsigned pool_avail;
 
@@ -69,7 +69,7 @@ static void punt(struct rte_mbuf *m, enum punt_reason r)
 
 static struct rte_mbuf *echo4(const char *dst)
 {
-	uint8_t req[16] = {8, 0, 0, 0, 0, 1, 0, 1, 'm', 'o', 'l', 't'};
+	uint8_t req[16] = { 8, 0, 0, 0, 0, 1, 0, 1, 'm', 'o', 'l', 't' };
 	uint16_t c = (uint16_t)~h_sum(req, sizeof(req), 0);
 
 	req[2] = (uint8_t)(c >> 8);
@@ -79,7 +79,7 @@ static struct rte_mbuf *echo4(const char *dst)
 
 static void test_local(void **state)
 {
-	uint8_t udp[16] = {0, 1, 0, 2, 0, 16}, msg[8] = {143};	// MLDv2 report
+	uint8_t udp[16] = { 0, 1, 0, 2, 0, 16 }, msg[8] = { 143 }; // MLDv2 report
 	struct rte_mbuf *m;
 
 	punt(echo4("192.0.2.1"), PUNT_LOCAL);
@@ -89,7 +89,7 @@ static void test_local(void **state)
 	assert_int_equal(punt_poll(), 3);
 	m = h_sent(H_P1);
 	assert_non_null(m);
-	assert_int_equal(l3(m)[20], 0);		// echo reply
+	assert_int_equal(l3(m)[20], 0); // echo reply
 	assert_true(h_icmp4_ok(l3(m) + 20, 16));
 	rte_pktmbuf_free(m);
 	assert_null(h_sent(H_P1));
@@ -101,7 +101,7 @@ static void test_local(void **state)
 
 static void test_errors(void **state)
 {
-	uint8_t udp[16] = {0, 1, 0, 2, 0, 16};
+	uint8_t udp[16] = { 0, 1, 0, 2, 0, 16 };
 	struct rte_mbuf *m;
 
 	punt(h_ip4(H_P1, &h_port_mac[1], "198.51.100.10", "203.0.113.1", 1, 17, udp, 16),
@@ -126,12 +126,12 @@ static void test_errors(void **state)
 
 static void test_arp_and_resolve(void **state)
 {
-	uint8_t udp[16] = {0, 1, 0, 2, 0, 16};
+	uint8_t udp[16] = { 0, 1, 0, 2, 0, 16 };
 	struct molt_mbuf_priv *p;
 	struct rte_mbuf *m;
 
-	punt(h_arp(H_P1, RTE_ARP_OP_REQUEST, &bcast, &h_host_mac, "198.51.100.10",
-		   "198.51.100.1"), PUNT_ARP);
+	punt(h_arp(H_P1, RTE_ARP_OP_REQUEST, &bcast, &h_host_mac, "198.51.100.10", "198.51.100.1"),
+	     PUNT_ARP);
 	// Arrived on p1, routed to a gateway on p0.
 	m = h_ip4(H_P1, &h_port_mac[1], "198.51.100.10", "203.0.113.1", 9, 17, udp, 16);
 	p = molt_mbuf_priv(m);

@@ -30,8 +30,10 @@ static inline void ifaddr(struct molt_ifaddr *a, const char *s, uint8_t plen)
 // Starts the EAL with mem_mb MB under the file prefix `prefix`. Returns 0 or -1.
 static inline int slot_test_eal(const char *prefix, const char *mem_mb)
 {
-	char *argv[] = {"test", "--no-huge", "-m", (char *)mem_mb, "--no-pci", "--no-shconf",
-			"--file-prefix", (char *)prefix, "--log-level", "lib.*:error", "-l", "0"};
+	char *argv[] = { "test",          "--no-huge",    "-m",
+			 (char *)mem_mb,  "--no-pci",     "--no-shconf",
+			 "--file-prefix", (char *)prefix, "--log-level",
+			 "lib.*:error",   "-l",           "0" };
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
 		return -1;

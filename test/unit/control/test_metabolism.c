@@ -29,12 +29,12 @@
 #include "dataplane/dataplane.h"
 #include "test/unit/eal_tidy.h"
 
-#define ROUTES 2000	// the table each scenario starts from
+#define ROUTES 2000 // the table each scenario starts from
 
-static struct molt_config base;	// the config every scenario starts from
-static struct molt_config cfg;	// the running metabolism's (a scenario may change it)
+static struct molt_config base; // the config every scenario starts from
+static struct molt_config cfg; // the running metabolism's (a scenario may change it)
 static struct feed_writer w;
-static struct rib table;	// what the writer publishes
+static struct rib table; // what the writer publishes
 static char shm[64];
 static atomic_bool worker_stop;
 static pthread_t worker;
@@ -127,16 +127,17 @@ static void on_done(void *arg, int ret, const char *err, const struct slot *s)
 }
 
 // Polls for up to 10 s until cond holds.
-#define POLL_UNTIL(cond) do { \
-	uint64_t deadline_ = molt_now_ns() + 10000000000ull; \
-	while (!(cond) && molt_now_ns() < deadline_) { \
-		beat(); \
-		metabolism_poll(molt_now_ns()); \
-		usleep(50); \
-	} \
-	if (!(cond)) \
-		fail_msg("timed out waiting for %s", #cond); \
-} while (0)
+#define POLL_UNTIL(cond) \
+	do { \
+		uint64_t deadline_ = molt_now_ns() + 10000000000ull; \
+		while (!(cond) && molt_now_ns() < deadline_) { \
+			beat(); \
+			metabolism_poll(molt_now_ns()); \
+			usleep(50); \
+		} \
+		if (!(cond)) \
+			fail_msg("timed out waiting for %s", #cond); \
+	} while (0)
 
 static const struct slot *active(void)
 {
@@ -178,9 +179,18 @@ static int metabolize(const char *driver)
 
 static int group_setup(void **state)
 {
-	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			"--file-prefix", "molt-test-metabolism", "--log-level", "lib.*:error",
-			"-l", "0"};
+	char *argv[] = { "test",
+			 "--no-huge",
+			 "-m",
+			 "512",
+			 "--no-pci",
+			 "--no-shconf",
+			 "--file-prefix",
+			 "molt-test-metabolism",
+			 "--log-level",
+			 "lib.*:error",
+			 "-l",
+			 "0" };
 	size_t sz;
 
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
@@ -195,7 +205,7 @@ static int group_setup(void **state)
 	base.n_ports = 1;
 	snprintf(base.ports[0].name, MOLT_PORT_NAME_MAX, "p0");
 	base.ports[0].n_v4 = 1;
-	molt_addr_parse("10.0.2.1", &(uint8_t){0}, base.ports[0].v4[0].addr);
+	molt_addr_parse("10.0.2.1", &(uint8_t){ 0 }, base.ports[0].v4[0].addr);
 	base.ports[0].v4[0].plen = 24;
 	snprintf(base.feed_shm, sizeof(base.feed_shm), "%s", shm);
 	base.fib_max_routes_v4 = 100000;
@@ -306,9 +316,9 @@ static void test_live_updates(void **state)
 	each_live_has(7, false);
 	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
 	printf("flips %" PRIu64 " (worker saw %" PRIu64 "), flip latency p50 %.3f ms max %.3f ms,"
-	       " update latency p50 %.3f ms\n", ss->flips, worker_flips,
-	       latency_stats_pct(&ss->flip_ns, 50) / 1e6, ss->flip_ns.max / 1e6,
-	       latency_stats_pct(&st->update_ns, 50) / 1e6);
+	       " update latency p50 %.3f ms\n",
+	       ss->flips, worker_flips, latency_stats_pct(&ss->flip_ns, 50) / 1e6,
+	       ss->flip_ns.max / 1e6, latency_stats_pct(&st->update_ns, 50) / 1e6);
 }
 
 // A third build retires the oldest slot (scrubbed and freed after its grace period); the
@@ -316,7 +326,7 @@ static void test_live_updates(void **state)
 static void test_retire_oldest(void **state)
 {
 	uint64_t erased = slot_edge_count(SLOT_DRAINING, SLOT_ERASED) +
-		slot_edge_count(SLOT_READY, SLOT_ERASED);
+			  slot_edge_count(SLOT_READY, SLOT_ERASED);
 
 	assert_int_equal(metabolize(NULL), 0);
 	writer_add(5000);
@@ -325,7 +335,8 @@ static void test_retire_oldest(void **state)
 	assert_int_equal(metabolize("reference"), 0);
 	assert_string_equal(active()->driver->name, "reference");
 	POLL_UNTIL(slot_edge_count(SLOT_DRAINING, SLOT_ERASED) +
-		   slot_edge_count(SLOT_READY, SLOT_ERASED) > erased);
+			   slot_edge_count(SLOT_READY, SLOT_ERASED) >
+		   erased);
 	each_live_has(5000, true);
 }
 

@@ -26,10 +26,8 @@ static struct slot *slot;
 static void build_slot(void)
 {
 	static const char *const lines[] = {
-		"192.0.2.0/24 via 10.0.2.2",
-		"198.51.100.0/24 via 10.0.2.2 dev p0",
-		"203.0.113.0/24 blackhole",
-		"100.64.0.0/10 dev p1",
+		"192.0.2.0/24 via 10.0.2.2",       "198.51.100.0/24 via 10.0.2.2 dev p0",
+		"203.0.113.0/24 blackhole",        "100.64.0.0/10 dev p1",
 		"2001:db8:400::/48 via fd00:1::2",
 	};
 	struct molt_route routes[sizeof(lines) / sizeof(lines[0])];
@@ -136,7 +134,8 @@ static const char *str(const json_t *o, const char *key)
 
 static void test_lookup_actions(void **state)
 {
-	json_t *r = call("route.lookup", "{\"addresses\": [\"192.0.2.9\", \"198.51.100.1\", "
+	json_t *r = call("route.lookup",
+			 "{\"addresses\": [\"192.0.2.9\", \"198.51.100.1\", "
 			 "\"203.0.113.7\", \"100.64.0.1\", \"10.0.1.1\", \"8.8.8.8\", "
 			 "\"fe80::99\", \"2001:DB8:400::1\", \"fd00:1::9\"]}");
 	json_t *a;
@@ -179,8 +178,10 @@ static void test_lookup_params(void **state)
 	char *big, *out;
 	size_t n = 0;
 
-	call_fails("route.lookup", "{\"addresses\": [\"1.1.1.1\", \"::1\", \"10.0.0.1\", "
-		   "\"10.0.0.300\"]}", RPC_INVALID_PARAMS,
+	call_fails("route.lookup",
+		   "{\"addresses\": [\"1.1.1.1\", \"::1\", \"10.0.0.1\", "
+		   "\"10.0.0.300\"]}",
+		   RPC_INVALID_PARAMS,
 		   "addresses[3]: \"10.0.0.300\" is not an IPv4 or IPv6 address");
 	call_fails("route.lookup", "{\"addresses\": [17]}", RPC_INVALID_PARAMS,
 		   "addresses[0]: 17 is not an IPv4 or IPv6 address");
@@ -195,7 +196,7 @@ static void test_lookup_params(void **state)
 	big = malloc((MRPC_LOOKUP_MAX + 1) * 20 + 128);
 	assert_non_null(big);
 	n += (size_t)sprintf(big + n, "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": "
-			     "\"route.lookup\", \"params\": {\"addresses\": [");
+				      "\"route.lookup\", \"params\": {\"addresses\": [");
 	for (int i = 0; i <= MRPC_LOOKUP_MAX; i++)
 		n += (size_t)sprintf(big + n, "%s\"10.%d.%d.1\"", i ? "," : "", i / 256, i % 256);
 	n += (size_t)sprintf(big + n, "]}}");
@@ -218,29 +219,33 @@ static void test_neigh(void **state)
 {
 	json_t *r, *a;
 
-	call_fails("neigh.add", "{\"ip\": \"10.0.2.2\", \"mac\": \"02:00:00:00:02:02\", "
-		   "\"port\": \"p9\"}", RPC_INVALID_PARAMS,
-		   "port 'p9' does not exist (ports: p0, p1)");
-	call_fails("neigh.add", "{\"ip\": \"10.0.2.2\", \"mac\": \"02:00:00:00:02\", "
-		   "\"port\": \"p1\"}", RPC_INVALID_PARAMS,
-		   "mac: \"02:00:00:00:02\" is not a MAC address");
-	call_fails("neigh.add", "{\"ip\": \"10.0.2.2\", \"mac\": \"01:00:5e:00:00:01\", "
-		   "\"port\": \"p1\"}", RPC_INVALID_PARAMS,
-		   "mac: \"01:00:5e:00:00:01\" is not a unicast MAC address");
-	call_fails("neigh.add", "{\"ip\": \"224.0.0.1\", \"mac\": \"02:00:00:00:02:02\", "
-		   "\"port\": \"p1\"}", RPC_INVALID_PARAMS,
-		   "ip: \"224.0.0.1\" is not a unicast host address");
+	call_fails("neigh.add",
+		   "{\"ip\": \"10.0.2.2\", \"mac\": \"02:00:00:00:02:02\", "
+		   "\"port\": \"p9\"}",
+		   RPC_INVALID_PARAMS, "port 'p9' does not exist (ports: p0, p1)");
+	call_fails("neigh.add",
+		   "{\"ip\": \"10.0.2.2\", \"mac\": \"02:00:00:00:02\", "
+		   "\"port\": \"p1\"}",
+		   RPC_INVALID_PARAMS, "mac: \"02:00:00:00:02\" is not a MAC address");
+	call_fails("neigh.add",
+		   "{\"ip\": \"10.0.2.2\", \"mac\": \"01:00:5e:00:00:01\", "
+		   "\"port\": \"p1\"}",
+		   RPC_INVALID_PARAMS, "mac: \"01:00:5e:00:00:01\" is not a unicast MAC address");
+	call_fails("neigh.add",
+		   "{\"ip\": \"224.0.0.1\", \"mac\": \"02:00:00:00:02:02\", "
+		   "\"port\": \"p1\"}",
+		   RPC_INVALID_PARAMS, "ip: \"224.0.0.1\" is not a unicast host address");
 	call_fails("neigh.add", "{\"ip\": \"10.0.2.2\", \"port\": \"p1\"}", RPC_INVALID_PARAMS,
 		   "params: missing \"mac\"");
 	call_fails("neigh.del", "{\"ip\": \"10.0.2.77\", \"port\": \"p1\"}", RPC_ERR_FAILED,
 		   "no static neighbour 10.0.2.77 on p1");
 
 	json_decref(call("neigh.add", "{\"ip\": \"10.0.2.2\", \"mac\": \"02:00:00:00:02:0A\", "
-			 "\"port\": \"p1\"}"));
+				      "\"port\": \"p1\"}"));
 	json_decref(call("neigh.add", "{\"ip\": \"100.64.0.1\", \"mac\": \"02:00:00:00:02:0b\", "
-			 "\"port\": \"p1\"}"));
+				      "\"port\": \"p1\"}"));
 	r = call("route.lookup", "{\"addresses\": [\"192.0.2.1\", \"198.51.100.1\", "
-		 "\"100.64.0.1\"]}");
+				 "\"100.64.0.1\"]}");
 	a = json_object_get(json_array_get(r, 0), "neighbor");
 	assert_non_null(a);
 	assert_string_equal(str(a, "mac"), "02:00:00:00:02:0a");
@@ -311,8 +316,8 @@ static void test_port_stats(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p, "rx")), 11);
 	assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 6);
 	assert_int_equal(json_object_size(json_object_get(p, "drops")), MOLT_DROP_MAX);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "drops"),
-							    "no_route")), 4);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(p, "drops"), "no_route")), 4);
 	json_decref(r);
 	r = call("port.stats", NULL);
 	assert_int_equal(json_array_size(r), 2);
@@ -333,8 +338,8 @@ static void test_misc(void **state)
 	assert_non_null(strstr(str(r, "dpdk"), "22.11"));
 	json_decref(r);
 	r = call("molt.status", NULL);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "slot"),
-							    "generation")), 7);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "slot"), "generation")), 7);
 	assert_true(json_is_null(json_object_get(r, "feed")));
 	json_decref(r);
 	r = call("worker.stats", NULL);
@@ -344,8 +349,9 @@ static void test_misc(void **state)
 	r = call("port.list", NULL);
 	assert_int_equal(json_array_size(r), 2);
 	assert_string_equal(str(json_array_get(r, 0), "name"), "p0");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(
-		json_array_get(r, 0), "ipv4"), 0)), "10.0.1.1/24");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(json_array_get(r, 0), "ipv4"), 0)),
+		"10.0.1.1/24");
 	assert_string_equal(str(json_array_get(r, 0), "link_local"), "fe80::ff:fe00:101");
 	json_decref(r);
 }
@@ -353,12 +359,9 @@ static void test_misc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup_actions),
-		cmocka_unit_test(test_lookup_params),
-		cmocka_unit_test(test_no_slot),
-		cmocka_unit_test(test_neigh),
-		cmocka_unit_test(test_slot_and_count),
-		cmocka_unit_test(test_port_stats),
+		cmocka_unit_test(test_lookup_actions), cmocka_unit_test(test_lookup_params),
+		cmocka_unit_test(test_no_slot),        cmocka_unit_test(test_neigh),
+		cmocka_unit_test(test_slot_and_count), cmocka_unit_test(test_port_stats),
 		cmocka_unit_test(test_misc),
 	};
 

@@ -72,7 +72,7 @@ static enum nh_kind kind_of(const struct slot *s, const char *a)
 	uint32_t nh = lookup(s, a);
 
 	if (nh == FIB_NH_MISS)
-		return (enum nh_kind)-1;
+		return (enum nh_kind) - 1;
 	assert_true(nh < s->nh_count);
 	return nh_l2_kind(atomic_load(&s->nh[nh].l2));
 }
@@ -84,21 +84,21 @@ static const struct {
 	const char *line;
 	enum fate fate;
 } cases[] = {
-	{"192.0.2.0/24 via 10.0.2.2", INSTALLED},		// gateway on p1 (longest match)
-	{"198.51.100.0/24 via 10.0.2.2", INSTALLED},		// same next hop: shared
-	{"198.51.101.0/24 via 10.0.2.2 dev p0", INSTALLED},	// same gateway, other port: its own
-	{"203.0.113.0/24 blackhole", INSTALLED},
-	{"100.64.0.0/10 dev p1", INSTALLED},
-	{"172.16.0.0/12 via 10.9.9.9", REJ_OFFLINK},		// not inside any port subnet
-	{"10.1.0.0/16 dev p9", REJ_DEV},			// unknown port
-	{"10.2.0.0/16 via 10.0.1.7 dev p9", REJ_DEV},		// unknown port
-	{"2001:db8:200::/48 via fe80::1 dev -", REJ_LINKLOCAL},	// link-local, dev cleared below
-	{"2001:db8:300::/48 via fe80::1 dev p0", INSTALLED},
-	{"2001:db8:400::/48 via fd00:1::2", INSTALLED},
-	{"10.0.1.0/24 via 10.0.2.2", SHADOWED},			// our connected subnet: ours wins
-	{"10.0.1.1/32 blackhole", SHADOWED},			// our address: ours wins
-	{"10.3.0.0/16 via 10.0.2.9 dev -", REJ_GATEWAY},	// becomes via 0.0.0.0: not unicast
-	{"10.4.0.0/16 via 10.0.77.1", INSTALLED},		// on-link through p1's /16
+	{ "192.0.2.0/24 via 10.0.2.2", INSTALLED }, // gateway on p1 (longest match)
+	{ "198.51.100.0/24 via 10.0.2.2", INSTALLED }, // same next hop: shared
+	{ "198.51.101.0/24 via 10.0.2.2 dev p0", INSTALLED }, // same gateway, other port: its own
+	{ "203.0.113.0/24 blackhole", INSTALLED },
+	{ "100.64.0.0/10 dev p1", INSTALLED },
+	{ "172.16.0.0/12 via 10.9.9.9", REJ_OFFLINK }, // not inside any port subnet
+	{ "10.1.0.0/16 dev p9", REJ_DEV }, // unknown port
+	{ "10.2.0.0/16 via 10.0.1.7 dev p9", REJ_DEV }, // unknown port
+	{ "2001:db8:200::/48 via fe80::1 dev -", REJ_LINKLOCAL }, // link-local, dev cleared below
+	{ "2001:db8:300::/48 via fe80::1 dev p0", INSTALLED },
+	{ "2001:db8:400::/48 via fd00:1::2", INSTALLED },
+	{ "10.0.1.0/24 via 10.0.2.2", SHADOWED }, // our connected subnet: ours wins
+	{ "10.0.1.1/32 blackhole", SHADOWED }, // our address: ours wins
+	{ "10.3.0.0/16 via 10.0.2.9 dev -", REJ_GATEWAY }, // becomes via 0.0.0.0: not unicast
+	{ "10.4.0.0/16 via 10.0.77.1", INSTALLED }, // on-link through p1's /16
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -132,7 +132,7 @@ static void test_build(void **state)
 {
 	struct molt_route routes[N_CASES];
 	const struct fib_driver *d = fib_driver_find("reference");
-	uint64_t want[REJ_GATEWAY + 1] = {0}, routes4 = 0, routes6 = 0, digest = 0;
+	uint64_t want[REJ_GATEWAY + 1] = { 0 }, routes4 = 0, routes6 = 0, digest = 0;
 	struct slot_build_stats st;
 	char err[256] = "";
 	struct slot *s;
@@ -171,7 +171,7 @@ static void test_build(void **state)
 	assert_int_equal(st.rejected[SLOT_REJECT_LINKLOCAL], want[REJ_LINKLOCAL]);
 	assert_int_equal(st.rejected[SLOT_REJECT_GATEWAY], want[REJ_GATEWAY]);
 	assert_int_equal(s->rejected, want[REJ_DEV] + want[REJ_OFFLINK] + want[REJ_LINKLOCAL] +
-			 want[REJ_GATEWAY]);
+					      want[REJ_GATEWAY]);
 	assert_int_equal(st.shadowed, want[SHADOWED]);
 	assert_int_equal(s->routes4, routes4);
 	assert_int_equal(s->routes6, routes6);
@@ -180,8 +180,9 @@ static void test_build(void **state)
 	assert_int_equal(st.rules, want[INSTALLED] + 12);
 	// The slot's own sum, the test's sum over the table, and the constant agree.
 	if (s->digest != digest || digest != CASES_DIGEST)
-		fail_msg("slot digest %016" PRIx64 ", the table's %016" PRIx64 ", expected %016"
-			 PRIx64, s->digest, digest, (uint64_t)CASES_DIGEST);
+		fail_msg("slot digest %016" PRIx64 ", the table's %016" PRIx64
+			 ", expected %016" PRIx64,
+			 s->digest, digest, (uint64_t)CASES_DIGEST);
 
 	// Gateways: deduplicated by (gateway, port), start unresolved with their port set.
 	a = lookup(s, "192.0.2.9");
@@ -259,7 +260,7 @@ static void test_gateway_memo(void **state)
 			int want;
 
 			switch (i % 5) {
-			case 0:	// p0's /24 is longer than p1's /16
+			case 0: // p0's /24 is longer than p1's /16
 				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.1.%u", x);
 				want = 3;
 				break;
@@ -267,19 +268,21 @@ static void test_gateway_memo(void **state)
 				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.2.%u", x);
 				want = 5;
 				break;
-			case 2:	// only p1's /16
+			case 2: // only p1's /16
 				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.%u.1", 77 + x);
 				want = 5;
 				break;
-			case 3:	// off-link: rejected every time, not only the first
+			case 3: // off-link: rejected every time, not only the first
 				snprintf(line, sizeof(line), "192.0.2.0/24 via 10.9.%u.1", x);
 				want = -1;
 				break;
 			default: // IPv6: on p0's /64, or off-link with case 0's first 4 bytes
 				if (x % 2 == 0)
-					snprintf(line, sizeof(line), "2001:db8::/48 via fd00:1::%x", x);
+					snprintf(line, sizeof(line), "2001:db8::/48 via fd00:1::%x",
+						 x);
 				else
-					snprintf(line, sizeof(line), "2001:db8::/48 via a00:1%02x::", x);
+					snprintf(line, sizeof(line),
+						 "2001:db8::/48 via a00:1%02x::", x);
 				want = x % 2 == 0 ? 3 : -1;
 				break;
 			}

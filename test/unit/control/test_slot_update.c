@@ -60,7 +60,8 @@ void __wrap_rte_lpm_free(struct rte_lpm *lpm)
 		lpm_frees++;
 		if (!all_zero(lpm->tbl24, sizeof(lpm->tbl24)) ||
 		    !all_zero(lpm->tbl8, (size_t)cfg.fib_tbl8_groups_v4 *
-			      RTE_LPM_TBL8_GROUP_NUM_ENTRIES * sizeof(*lpm->tbl8)))
+						 RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
+						 sizeof(*lpm->tbl8)))
 			lpm_dirty++;
 	}
 	__real_rte_lpm_free(lpm);
@@ -89,11 +90,11 @@ static int teardown(void **state)
 static void test_lifecycle_table(void **state)
 {
 	static const int legal[][2] = {
-		{SLOT_EMPTY, SLOT_BUILDING}, {SLOT_BUILDING, SLOT_READY},
-		{SLOT_BUILDING, SLOT_ERASED}, {SLOT_READY, SLOT_ACTIVE},
-		{SLOT_READY, SLOT_ERASED}, {SLOT_ACTIVE, SLOT_DRAINING},
-		{SLOT_DRAINING, SLOT_ERASED}, {SLOT_DRAINING, SLOT_READY},
-		{SLOT_ERASED, SLOT_EMPTY},
+		{ SLOT_EMPTY, SLOT_BUILDING },  { SLOT_BUILDING, SLOT_READY },
+		{ SLOT_BUILDING, SLOT_ERASED }, { SLOT_READY, SLOT_ACTIVE },
+		{ SLOT_READY, SLOT_ERASED },    { SLOT_ACTIVE, SLOT_DRAINING },
+		{ SLOT_DRAINING, SLOT_ERASED }, { SLOT_DRAINING, SLOT_READY },
+		{ SLOT_ERASED, SLOT_EMPTY },
 	};
 	enum slot_state st = SLOT_EMPTY;
 	unsigned n_legal = 0;
@@ -174,8 +175,8 @@ static struct molt_route key_route(unsigned k)
 	return r;
 }
 
-static const char *const gw4[] = {"10.0.1.7", "10.0.2.9", "10.0.2.10", "10.9.9.9"};
-static const char *const gw6[] = {"fd00:1::2", "fd00:1::3", "fd00:9::9"};
+static const char *const gw4[] = { "10.0.1.7", "10.0.2.9", "10.0.2.10", "10.9.9.9" };
+static const char *const gw6[] = { "fd00:1::2", "fd00:1::3", "fd00:9::9" };
 
 static struct molt_route random_route(unsigned k)
 {
@@ -188,7 +189,7 @@ static struct molt_route random_route(unsigned k)
 		r.type = MOLT_RT_DEV;
 		snprintf(r.dev, sizeof(r.dev), "p%u", (unsigned)rand() % 3); // p2: rejected
 	} else if (r.family == 4) {
-		addr(gw4[(unsigned)rand() % 4], r.gateway);	// 10.9.9.9: off-link, rejected
+		addr(gw4[(unsigned)rand() % 4], r.gateway); // 10.9.9.9: off-link, rejected
 		if (c == 2)
 			snprintf(r.dev, sizeof(r.dev), "p1");
 	} else {
@@ -399,12 +400,9 @@ static void test_scrub(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lifecycle_table),
-		cmocka_unit_test(test_updates_reference),
-		cmocka_unit_test(test_updates_lpm),
-		cmocka_unit_test(test_updates_fib_lpm6),
-		cmocka_unit_test(test_update_diverged),
-		cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_lifecycle_table), cmocka_unit_test(test_updates_reference),
+		cmocka_unit_test(test_updates_lpm),     cmocka_unit_test(test_updates_fib_lpm6),
+		cmocka_unit_test(test_update_diverged), cmocka_unit_test(test_verify_tamper),
 		cmocka_unit_test(test_scrub),
 	};
 

@@ -26,11 +26,11 @@ struct dp_worker dpt_worker;
 struct rte_ring *dpt_tx_ring[DPT_PORTS];
 struct rte_ring *dpt_rx_ring[DPT_PORTS];
 
-const struct rte_ether_addr dpt_mac_host = {{0x02, 0x00, 0x00, 0x00, 0xaa, 0x01}};
-const struct rte_ether_addr dpt_mac_gw4 = {{0x02, 0x00, 0x00, 0x00, 0x04, 0x01}};
-const struct rte_ether_addr dpt_mac_gw6 = {{0x02, 0x00, 0x00, 0x00, 0x06, 0x01}};
-const struct rte_ether_addr dpt_mac_n4 = {{0x02, 0x00, 0x00, 0x00, 0x04, 0x05}};
-const struct rte_ether_addr dpt_mac_n6 = {{0x02, 0x00, 0x00, 0x00, 0x06, 0x05}};
+const struct rte_ether_addr dpt_mac_host = { { 0x02, 0x00, 0x00, 0x00, 0xaa, 0x01 } };
+const struct rte_ether_addr dpt_mac_gw4 = { { 0x02, 0x00, 0x00, 0x00, 0x04, 0x01 } };
+const struct rte_ether_addr dpt_mac_gw6 = { { 0x02, 0x00, 0x00, 0x00, 0x06, 0x01 } };
+const struct rte_ether_addr dpt_mac_n4 = { { 0x02, 0x00, 0x00, 0x00, 0x04, 0x05 } };
+const struct rte_ether_addr dpt_mac_n6 = { { 0x02, 0x00, 0x00, 0x00, 0x06, 0x05 } };
 
 // The toy FIB: linear longest-prefix match. Plainly correct, nothing shared with drivers/.
 struct tfib_rule {
@@ -45,7 +45,7 @@ struct tfib {
 	struct tfib_rule r[16];
 };
 
-static struct tfib tfib4 = {.family = 4}, tfib6 = {.family = 6};
+static struct tfib tfib4 = { .family = 4 }, tfib6 = { .family = 6 };
 static struct molt_nh nh_table[DPT_NH_COUNT];
 static _Atomic uint64_t neigh_l2[8];
 
@@ -92,8 +92,8 @@ static void tfib_lookup6(const struct fib *fib, const void *addrs, uint32_t *nh,
 		nh[i] = tfib_lookup1(f, a[i]);
 }
 
-static const struct fib_ops tfib_ops4 = {.family = 4, .lookup_bulk = tfib_lookup4};
-static const struct fib_ops tfib_ops6 = {.family = 6, .lookup_bulk = tfib_lookup6};
+static const struct fib_ops tfib_ops4 = { .family = 4, .lookup_bulk = tfib_lookup4 };
+static const struct fib_ops tfib_ops6 = { .family = 6, .lookup_bulk = tfib_lookup6 };
 
 uint32_t dpt_ip4(const char *s)
 {
@@ -228,7 +228,7 @@ static void ports_init(void)
 	const int sock = SOCKET_ID_ANY;
 
 	for (uint16_t p = 0; p < DPT_PORTS; p++) {
-		struct rte_ether_addr mac = {{0x02, 0x11, 0x11, 0x11, 0x11, (uint8_t)p}};
+		struct rte_ether_addr mac = { { 0x02, 0x11, 0x11, 0x11, 0x11, (uint8_t)p } };
 		struct rte_eth_conf conf;
 		char name[32];
 		int port;
@@ -261,15 +261,17 @@ static void ports_init(void)
 int dpt_group_setup(void **state)
 {
 	char prefix[64];
-	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--file-prefix", prefix, "-l", "0", "--log-level", "lib.eal:error"};
+	char *argv[] = {
+		"test",          "--no-huge", "-m", "256", "--no-pci",    "--no-shconf",
+		"--file-prefix", prefix,      "-l", "0",   "--log-level", "lib.eal:error"
+	};
 
 	snprintf(prefix, sizeof(prefix), "molt-dp-test-%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
 		return -1;
 	eal_tidy_at_exit();
 	dpt_pool = rte_pktmbuf_pool_create("dpt_pool", 2047, 0, MOLT_MBUF_PRIV_SIZE,
-		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (dpt_pool == NULL)
 		return -1;
 	ports_init();

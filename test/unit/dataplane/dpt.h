@@ -14,21 +14,21 @@
 
 #include "dataplane/dataplane.h"
 
-#define DPT_PORTS 4		// 0: ingress, 1..2: egress, 3: egress with a tiny tx ring
-#define DPT_SMALL_TX_RING 4	// port 3's tx ring: holds 3 packets
+#define DPT_PORTS 4 // 0: ingress, 1..2: egress, 3: egress with a tiny tx ring
+#define DPT_SMALL_TX_RING 4 // port 3's tx ring: holds 3 packets
 
 // Next-hop indexes of the test slot.
 enum {
-	DPT_NH_FWD4 = 0,	// FORWARD port 1, dpt_mac_gw4
+	DPT_NH_FWD4 = 0, // FORWARD port 1, dpt_mac_gw4
 	DPT_NH_BLACKHOLE,
 	DPT_NH_LOCAL,
-	DPT_NH_UNRES4,		// gateway 10.3.0.1 on port 2
-	DPT_NH_CONN4,		// 10.2.0.0/24 on port 2
+	DPT_NH_UNRES4, // gateway 10.3.0.1 on port 2
+	DPT_NH_CONN4, // 10.2.0.0/24 on port 2
 	DPT_NH_DROP,
-	DPT_NH_FWD6,		// FORWARD port 2, dpt_mac_gw6
-	DPT_NH_UNRES6,		// gateway fe80::1 on port 1
-	DPT_NH_CONN6,		// 2001:db8:2::/64 on port 1
-	DPT_NH_SMALL,		// FORWARD port 3
+	DPT_NH_FWD6, // FORWARD port 2, dpt_mac_gw6
+	DPT_NH_UNRES6, // gateway fe80::1 on port 1
+	DPT_NH_CONN6, // 2001:db8:2::/64 on port 1
+	DPT_NH_SMALL, // FORWARD port 3
 	DPT_NH_COUNT
 };
 
@@ -45,7 +45,7 @@ int dpt_group_teardown(void **state);
 // Per-test setup: zero counters, drain rings, refill ICMP buckets, default ICMP rate.
 int dpt_setup(void **state);
 
-uint32_t dpt_ip4(const char *s);	// network order
+uint32_t dpt_ip4(const char *s); // network order
 void dpt_ip6(const char *s, uint8_t out[16]);
 
 // A valid IPv4/UDP frame from dpt_mac_host to port 0 with payload_len bytes of pattern.

@@ -155,8 +155,8 @@ static void test_ip4_options_forwarded(void **state)
 
 static void test_ip4_bad_source(void **state)
 {
-	const char *bad[] = {"224.0.0.1", "239.1.1.1", "255.255.255.255", "127.0.0.1",
-			     "0.0.0.0", "0.1.2.3", "240.0.0.1"};
+	const char *bad[] = { "224.0.0.1", "239.1.1.1", "255.255.255.255", "127.0.0.1",
+			      "0.0.0.0",   "0.1.2.3",   "240.0.0.1" };
 
 	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
 		dpt_setup(state);
@@ -166,7 +166,8 @@ static void test_ip4_bad_source(void **state)
 
 static void test_ip4_dst_classes(void **state)
 {
-	const char *drop[] = {"224.0.0.5", "239.255.255.250", "127.0.0.1", "0.0.0.1", "240.0.0.1"};
+	const char *drop[] = { "224.0.0.5", "239.255.255.250", "127.0.0.1", "0.0.0.1",
+			       "240.0.0.1" };
 
 	for (unsigned i = 0; i < RTE_DIM(drop); i++) {
 		dpt_setup(state);
@@ -304,7 +305,7 @@ static void test_connected_resolved(void **state)
 static void test_connected_unresolved(void **state)
 {
 	// 10.2.0.6 is unknown; 10.2.0.7 known but incomplete. Both: resolve the destination.
-	const char *dst[] = {"10.2.0.6", "10.2.0.7"};
+	const char *dst[] = { "10.2.0.6", "10.2.0.7" };
 
 	for (unsigned i = 0; i < RTE_DIM(dst); i++) {
 		struct rte_mbuf *m = dpt_mk4("192.0.2.1", dst[i], 64, 8);

@@ -73,7 +73,7 @@ static void test_bad_payload_length(void **state)
 
 static void test_bad_source(void **state)
 {
-	const char *bad[] = {"ff02::1", "ff0e::5", "::1"};
+	const char *bad[] = { "ff02::1", "ff0e::5", "::1" };
 
 	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
 		dpt_setup(state);
@@ -87,13 +87,12 @@ static void test_nd_punted(void **state)
 	// RS, RA, NS, NA, Redirect, to multicast and unicast, any hop limit: all for control.
 	for (uint8_t type = 133; type <= 137; type++) {
 		dpt_setup(state);
-		dpt_free1(dpt_expect_punt(dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6,
-						  type, 24),
-					  PUNT_ND, 6));
+		dpt_free1(dpt_expect_punt(
+			dpt_mk6("fe80::2", "ff02::1:ff00:1", 255, IPPROTO_ICMPV6, type, 24),
+			PUNT_ND, 6));
 		dpt_setup(state);
-		dpt_free1(dpt_expect_punt(dpt_mk6("::", "2001:db8:1::9", 1, IPPROTO_ICMPV6, type,
-						  24),
-					  PUNT_ND, 6));
+		dpt_free1(dpt_expect_punt(
+			dpt_mk6("::", "2001:db8:1::9", 1, IPPROTO_ICMPV6, type, 24), PUNT_ND, 6));
 	}
 	// Echo request (128) to a routed destination is forwarded, not punted.
 	{
@@ -203,19 +202,21 @@ struct burst_case {
 	struct rte_mbuf *m;
 	uint8_t family;
 	enum dest to;
-	unsigned why;	// egress port, punt reason or drop reason
+	unsigned why; // egress port, punt reason or drop reason
 };
 
 static uint8_t frame_family(struct rte_mbuf *m)
 {
 	return rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
-			       RTE_BE16(RTE_ETHER_TYPE_IPV4) ? 4 : 6;
+			       RTE_BE16(RTE_ETHER_TYPE_IPV4)
+		       ? 4
+		       : 6;
 }
 
 static unsigned add_case(struct burst_case *c, unsigned n, struct rte_mbuf *m, enum dest to,
 			 unsigned why)
 {
-	c[n] = (struct burst_case){m, frame_family(m), to, why};
+	c[n] = (struct burst_case){ m, frame_family(m), to, why };
 	return n + 1;
 }
 
@@ -227,7 +228,7 @@ static void test_burst_mixed_outcomes(void **state)
 {
 	struct burst_case c[48];
 	struct rte_mbuf *pkts[48], *out[48], *m;
-	uint64_t want_drops[MOLT_DROP_MAX] = {0};
+	uint64_t want_drops[MOLT_DROP_MAX] = { 0 };
 	unsigned n = 0, n_tx = 0, n_punt = 0, got;
 	struct port_counters ctr;
 	uint8_t seq = 0;
@@ -344,7 +345,7 @@ static void test_burst_mixed_outcomes(void **state)
 		assert_int_equal(c[i].to, TO_PUNT);
 		assert_int_equal(molt_mbuf_priv(out[j])->punt_reason, c[i].why);
 		assert_int_equal(molt_mbuf_priv(out[j])->family, c[i].family);
-		c[i].to = TO_DROP + 1;	// seen
+		c[i].to = TO_DROP + 1; // seen
 	}
 	dpt_free(out, got);
 
@@ -360,20 +361,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup(f, dpt_setup)
-		T(test_forward),
-		T(test_too_short),
-		T(test_bad_version),
-		T(test_bad_payload_length),
-		T(test_bad_source),
-		T(test_nd_punted),
-		T(test_multicast_dst),
-		T(test_hop_limit),
-		T(test_no_route),
-		T(test_blackhole_local_drop),
-		T(test_link_local_source),
-		T(test_unresolved_gateway),
-		T(test_connected),
-		T(test_burst_mixed_outcomes),
+		T(test_forward),           T(test_too_short),
+		T(test_bad_version),       T(test_bad_payload_length),
+		T(test_bad_source),        T(test_nd_punted),
+		T(test_multicast_dst),     T(test_hop_limit),
+		T(test_no_route),          T(test_blackhole_local_drop),
+		T(test_link_local_source), T(test_unresolved_gateway),
+		T(test_connected),         T(test_burst_mixed_outcomes),
 #undef T
 	};
 

@@ -154,8 +154,8 @@ static void test_eth_rewrite(void **state)
 {
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 8);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	const struct rte_ether_addr dst = {{0x10, 0x21, 0x32, 0x43, 0x54, 0x65}};
-	const struct rte_ether_addr src = {{0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5}};
+	const struct rte_ether_addr dst = { { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65 } };
+	const struct rte_ether_addr src = { { 0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5 } };
 
 	eth_rewrite(m, &dst, &src);
 	assert_memory_equal(&eth->dst_addr, &dst, 6);

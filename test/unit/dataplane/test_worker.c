@@ -50,11 +50,21 @@ static void test_mixed_large_burst(void **state)
 
 	for (unsigned i = 0; i < 100; i++) {
 		switch (i % 5) {
-		case 0: m[i] = dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8); break; // port 1
-		case 1: m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, 0, 8); break; // 2
-		case 2: m[i] = dpt_mk4("192.0.2.1", "10.2.0.5", 64, 8); break; // port 2
-		case 3: m[i] = dpt_mk4("192.0.2.1", "10.9.0.1", 64, 8); break; // blackhole
-		default: m[i] = dpt_mk4("192.0.2.1", "10.3.0.9", 64, 8); break; // resolve
+		case 0:
+			m[i] = dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8);
+			break; // port 1
+		case 1:
+			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, 0, 8);
+			break; // 2
+		case 2:
+			m[i] = dpt_mk4("192.0.2.1", "10.2.0.5", 64, 8);
+			break; // port 2
+		case 3:
+			m[i] = dpt_mk4("192.0.2.1", "10.9.0.1", 64, 8);
+			break; // blackhole
+		default:
+			m[i] = dpt_mk4("192.0.2.1", "10.3.0.9", 64, 8);
+			break; // resolve
 		}
 	}
 	dpt_run(m, 100);
@@ -97,9 +107,11 @@ static void test_mixed_families_keep_order(void **state)
 			dpt_ip4_hdr(m[i])->hdr_checksum ^= RTE_BE16(0x0001);
 		} else if (i == OTHER_MAC) {
 			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, 0, 8);
-			rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *)->dst_addr.addr_bytes[5] ^= 0x40;
+			rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *)->dst_addr.addr_bytes[5] ^=
+				0x40;
 		} else if (i % 3 == 1) {
-			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, (uint8_t)want6++, 8);
+			m[i] = dpt_mk6("2001:db8:77::1", "2001:db8:1::1", 9, 17, (uint8_t)want6++,
+				       8);
 		} else {
 			m[i] = dpt_mk4("192.0.2.1", "10.1.0.1", 64, 8);
 			dpt_ip4_hdr(m[i])->packet_id = rte_cpu_to_be_16((uint16_t)want4++);
@@ -222,7 +234,7 @@ static void test_worker_main(void **state)
 	molt_dp.stop = false;
 	atomic_store(&molt_dp.active, &dpt_slot);
 	w.n_rxq = 1;
-	w.rxq[0] = (struct dp_rxq){.port_id = 0, .queue_id = 0};
+	w.rxq[0] = (struct dp_rxq){ .port_id = 0, .queue_id = 0 };
 	memset(&molt_worker_ctr[0], 0, sizeof(molt_worker_ctr[0]));
 	assert_int_equal(pthread_create(&th, NULL, worker_thread, &w), 0);
 
@@ -263,14 +275,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup(f, dpt_setup)
-		T(test_drop_names),
-		T(test_counters_sum_reset),
-		T(test_mixed_large_burst),
-		T(test_mixed_families_keep_order),
-		T(test_no_slot),
-		T(test_tx_full),
-		T(test_punt_ring_full),
-		T(test_worker_main),
+		T(test_drop_names),        T(test_counters_sum_reset),
+		T(test_mixed_large_burst), T(test_mixed_families_keep_order),
+		T(test_no_slot),           T(test_tx_full),
+		T(test_punt_ring_full),    T(test_worker_main),
 #undef T
 	};
 

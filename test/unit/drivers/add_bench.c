@@ -37,7 +37,7 @@ static int cmp16(const void *a, const void *b)
 // longer than L: print that need next to what the driver's formula provides.
 static unsigned long lpm6_groups_needed(const struct harness_route *r, unsigned n)
 {
-	uint8_t (*k)[16] = malloc((size_t)n * 16);
+	uint8_t(*k)[16] = malloc((size_t)n * 16);
 	unsigned long total = 0;
 
 	for (unsigned L = 24; L < 128; L += 8) {
@@ -67,10 +67,10 @@ static int load_cmp(const void *x, const void *y)
 
 // A slot build's load: sorted, with (hints) the driver's optional reserve and prefetch.
 static void bench_bulk(const struct fib_driver *d, int family, const struct harness_route *r,
-	unsigned n, uint32_t tbl8, bool hints)
+		       unsigned n, uint32_t tbl8, bool hints)
 {
 	const struct fib_ops *ops = family == 4 ? d->v4 : d->v6;
-	struct fib_conf conf = {.max_routes = n + n / 8, .tbl8_groups = tbl8, .socket_id = -1};
+	struct fib_conf conf = { .max_routes = n + n / 8, .tbl8_groups = tbl8, .socket_id = -1 };
 	struct harness_route *s = malloc((size_t)n * sizeof(*s));
 	unsigned fails = 0;
 	char name[16];
@@ -94,20 +94,20 @@ static void bench_bulk(const struct fib_driver *d, int family, const struct harn
 		if (hints && ops->prefetch != NULL)
 			ops->prefetch(f, family == 4 ? (const void *)&a->v4 : a->v6, a->plen);
 		fails += ops->add(f, family == 4 ? (const void *)&s[i].v4 : s[i].v6, s[i].plen,
-			s[i].nh) < 0;
+				  s[i].nh) < 0;
 	}
 	printf("%-10s IPv%d %7u routes: sorted add%s %.3f s, %u failed\n", d->name, family, n,
-		hints && ops->reserve != NULL ? " with reserve+prefetch" : "", harness_now() - t0,
-		fails);
+	       hints && ops->reserve != NULL ? " with reserve+prefetch" : "", harness_now() - t0,
+	       fails);
 	ops->free_scrub(f);
 	free(s);
 }
 
-static void bench(const struct fib_driver *d, int family, const struct harness_route *r,
-	unsigned n, uint32_t tbl8, const void *addrs)
+static void bench(const struct fib_driver *d, int family, const struct harness_route *r, unsigned n,
+		  uint32_t tbl8, const void *addrs)
 {
 	const struct fib_ops *ops = family == 4 ? d->v4 : d->v6;
-	struct fib_conf conf = {.max_routes = n + n / 8, .tbl8_groups = tbl8, .socket_id = -1};
+	struct fib_conf conf = { .max_routes = n + n / 8, .tbl8_groups = tbl8, .socket_id = -1 };
 	char name[16];
 	uint32_t nh[BURST];
 	unsigned fails = 0;
@@ -123,7 +123,7 @@ static void bench(const struct fib_driver *d, int family, const struct harness_r
 	double t1 = harness_now();
 	for (unsigned i = 0; i < n; i++) {
 		int ret = ops->add(f, family == 4 ? (const void *)&r[i].v4 : r[i].v6, r[i].plen,
-			r[i].nh);
+				   r[i].nh);
 		if (ret < 0 && fails++ == 0)
 			err = ret;
 	}
@@ -131,16 +131,16 @@ static void bench(const struct fib_driver *d, int family, const struct harness_r
 	volatile uint32_t sink = 0;
 	for (unsigned i = 0; i < N_LOOKUP; i += BURST) {
 		ops->lookup_bulk(f, (const uint8_t *)addrs + (size_t)i * (family == 4 ? 4 : 16), nh,
-			BURST);
+				 BURST);
 		sink += nh[0];
 	}
 	double t3 = harness_now();
 	(void)sink;
 	printf("%-10s IPv%d %7u routes: create %.3f s, add %.2f s (%.0f k/s), %u failed%s%s, "
-		"lookup %.1f M/s (bursts of %u), memory %zu MiB\n",
-		d->name, family, n, t1 - t0, t2 - t1, n / (t2 - t1) / 1e3, fails,
-		fails ? " first: " : "", fails ? strerror(-err) : "", N_LOOKUP / (t3 - t2) / 1e6,
-		BURST, ops->memory(f) >> 20);
+	       "lookup %.1f M/s (bursts of %u), memory %zu MiB\n",
+	       d->name, family, n, t1 - t0, t2 - t1, n / (t2 - t1) / 1e3, fails,
+	       fails ? " first: " : "", fails ? strerror(-err) : "", N_LOOKUP / (t3 - t2) / 1e6,
+	       BURST, ops->memory(f) >> 20);
 	double t4 = harness_now();
 	ops->free_scrub(f);
 	printf("%-10s IPv%d free_scrub %.3f s\n", d->name, family, harness_now() - t4);
@@ -161,8 +161,8 @@ int main(int argc, char **argv)
 	n6 = RTE_MIN(n6, harness_gen_routes(6, r6, n6 + n6 / 8, 0, &seed));
 	harness_gen_addrs(4, r4, n4, a4, N_LOOKUP, &seed);
 	harness_gen_addrs(6, r6, n6, a6, N_LOOKUP, &seed);
-	printf("tables: %u IPv4 routes, %u IPv6 routes; rte_lpm6 would need %lu tbl8 groups\n",
-		n4, n6, lpm6_groups_needed(r6, n6));
+	printf("tables: %u IPv4 routes, %u IPv6 routes; rte_lpm6 would need %lu tbl8 groups\n", n4,
+	       n6, lpm6_groups_needed(r6, n6));
 
 	for (const struct fib_driver *d = fib_driver_next(NULL); d; d = fib_driver_next(d)) {
 		bool chosen = argc == 1 && strcmp(d->name, "reference") != 0;

@@ -37,7 +37,7 @@ static const void *rkey(const struct harness_route *r)
 // bulk: as a slot build loads a table, with the optional reserve and prefetch hints (which must
 // not change the outcome); otherwise plain adds, so the shadow tables also grow as they go.
 static void add_all(struct table *t, unsigned nt, const struct harness_route *r, unsigned n,
-	bool bulk)
+		    bool bulk)
 {
 	for (unsigned k = 0; k < nt; k++) {
 		const struct fib_ops *ops = t[k].ops;
@@ -57,7 +57,7 @@ static void add_all(struct table *t, unsigned nt, const struct harness_route *r,
 // The optional 64-bit lookup must give the same answers: nh < FIB_NH_MAX, or FIB_NH_MISS64
 // where lookup_bulk says FIB_NH_MISS. Bursts of 1..64 as below.
 static void compare64(const struct table *t, const void *addrs, const uint32_t *want,
-	uint64_t *seed)
+		      uint64_t *seed)
 {
 	size_t asz = family == 4 ? 4 : 16;
 	uint64_t nh[64];
@@ -74,7 +74,7 @@ static void compare64(const struct table *t, const void *addrs, const uint32_t *
 
 			if (nh[j] != exp && bad++ < 5)
 				print_error("lookup_bulk64 addr #%u: got %llu want %llu\n", i + j,
-					(unsigned long long)nh[j], (unsigned long long)exp);
+					    (unsigned long long)nh[j], (unsigned long long)exp);
 		}
 		i += b;
 	}
@@ -83,8 +83,8 @@ static void compare64(const struct table *t, const void *addrs, const uint32_t *
 
 // Looks up in bursts of varying size (1..64, like the workers) so the x4 paths and their
 // tails are both exercised; compares each table with table 0, the reference.
-static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *want,
-	uint32_t *got, uint64_t *seed, bool full_table)
+static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *want, uint32_t *got,
+		    uint64_t *seed, bool full_table)
 {
 	size_t asz = family == 4 ? 4 : 16;
 
@@ -112,7 +112,7 @@ static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *w
 		for (unsigned i = 0; i < N_ADDRS; i++)
 			if (got[i] != want[i] && bad++ < 5)
 				print_error("table %u addr #%u: got %u want %u\n", k, i, got[i],
-					want[i]);
+					    want[i]);
 		assert_int_equal(bad, 0);
 		assert_int_equal(t[k].ops->count(t[k].f), t[0].ops->count(t[0].f));
 		if (t[k].ops->lookup_bulk64 != NULL)
@@ -134,14 +134,14 @@ static void test_differential(void **state)
 	assert_non_null(got);
 
 	// Over-generate: duplicates are dropped, and the test promises n_routes distinct routes.
-	unsigned n = harness_gen_routes(family, r, n_routes + n_routes / 16,
-		family == 4 ? 4 : 2, &seed);
+	unsigned n = harness_gen_routes(family, r, n_routes + n_routes / 16, family == 4 ? 4 : 2,
+					&seed);
 	n = n < n_routes ? n : n_routes;
 	print_message("IPv%d: %u distinct routes, seed %llu\n", family, n,
-		(unsigned long long)base_seed);
+		      (unsigned long long)base_seed);
 
 	// Some headroom above n: the tables are here to be compared, not to be filled.
-	struct fib_conf conf = {.max_routes = n + n / 8, .tbl8_groups = 32768, .socket_id = -1};
+	struct fib_conf conf = { .max_routes = n + n / 8, .tbl8_groups = 32768, .socket_id = -1 };
 	struct table t[8];
 	unsigned nt = 0;
 	const struct fib_driver *ref = fib_driver_find("reference");

@@ -21,8 +21,18 @@ void harness_eal_init(const char *prog, unsigned mem_mb)
 	snprintf(prefix, sizeof(prefix), "molt-drv-test-%d", (int)getpid());
 	snprintf(mem, sizeof(mem), "%u", mem_mb);
 	char *argv[] = {
-		(char *)prog, "--no-huge", "-m", mem, "--no-pci", "--no-shconf",
-		"--file-prefix", prefix, "--log-level", "lib.eal:error", "-l", "0",
+		(char *)prog,
+		"--no-huge",
+		"-m",
+		mem,
+		"--no-pci",
+		"--no-shconf",
+		"--file-prefix",
+		prefix,
+		"--log-level",
+		"lib.eal:error",
+		"-l",
+		"0",
 	};
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0) {
 		fprintf(stderr, "%s: rte_eal_init failed\n", prog);
@@ -64,17 +74,17 @@ static uint8_t pick_plen(const struct plen_mix *mix, unsigned n_mix, uint64_t *s
 }
 
 static const struct plen_mix v4_mix[] = {
-	{24, 58}, {23, 9}, {22, 10}, {21, 5}, {20, 5}, {19, 4}, {18, 3}, {17, 2}, {16, 2},
-	{12, 1}, {8, 1},
+	{ 24, 58 }, { 23, 9 }, { 22, 10 }, { 21, 5 }, { 20, 5 }, { 19, 4 },
+	{ 18, 3 },  { 17, 2 }, { 16, 2 },  { 12, 1 }, { 8, 1 },
 };
 
 static const struct plen_mix v6_mix[] = {
-	{48, 50}, {32, 14}, {44, 9}, {40, 8}, {36, 5}, {29, 5}, {46, 3}, {47, 2}, {42, 2},
-	{28, 1}, {24, 1},
+	{ 48, 50 }, { 32, 14 }, { 44, 9 }, { 40, 8 }, { 36, 5 }, { 29, 5 },
+	{ 46, 3 },  { 47, 2 },  { 42, 2 }, { 28, 1 }, { 24, 1 },
 };
 
 static void gen_v4(struct harness_route *r, unsigned long_share, uint64_t *seed,
-	const struct harness_route *prev, unsigned n_prev)
+		   const struct harness_route *prev, unsigned n_prev)
 {
 	uint8_t plen;
 
@@ -96,7 +106,7 @@ static void gen_v4(struct harness_route *r, unsigned long_share, uint64_t *seed,
 
 // RIR-like allocation space: a few /12 blocks, each handing out /32s from a narrow window, so
 // prefixes share their upper bytes the way real ones do.
-static const uint16_t v6_blocks[] = {0x2001, 0x2400, 0x2600, 0x2800, 0x2a00, 0x2c00};
+static const uint16_t v6_blocks[] = { 0x2001, 0x2400, 0x2600, 0x2800, 0x2a00, 0x2c00 };
 
 static void gen_v6(struct harness_route *r, unsigned long_share, uint64_t *seed)
 {
@@ -110,7 +120,7 @@ static void gen_v6(struct harness_route *r, unsigned long_share, uint64_t *seed)
 	uint16_t blk = v6_blocks[pick(seed, RTE_DIM(v6_blocks))];
 	a[0] = (uint8_t)(blk >> 8);
 	a[1] = (uint8_t)((blk & 0xf0) | (a[1] & 0x0f));
-	a[2] = (uint8_t)(a[2] & 0x3f);	// 1024 /24s per block are in use
+	a[2] = (uint8_t)(a[2] & 0x3f); // 1024 /24s per block are in use
 	if (pick(seed, 100) < long_share)
 		plen = (uint8_t)(49 + pick(seed, 80));
 	else
@@ -132,7 +142,7 @@ static int route_cmp(const void *x, const void *y)
 }
 
 unsigned harness_gen_routes(int family, struct harness_route *r, unsigned n, unsigned long_share,
-	uint64_t *seed)
+			    uint64_t *seed)
 {
 	memset(r, 0, sizeof(*r) * n);
 	for (unsigned i = 0; i < n; i++) {
@@ -160,7 +170,7 @@ unsigned harness_gen_routes(int family, struct harness_route *r, unsigned n, uns
 }
 
 void harness_gen_addrs(int family, const struct harness_route *r, unsigned nr, void *addrs,
-	unsigned n, uint64_t *seed)
+		       unsigned n, uint64_t *seed)
 {
 	for (unsigned i = 0; i < n; i++) {
 		bool inside = nr > 0 && pick(seed, 100) < 85;

@@ -28,12 +28,12 @@ struct harness_route {
 // RIR-like allocations). long_share: percent of routes longer than /24 (IPv4) or /48 (IPv6),
 // to exercise tbl8 groups. Returns the number of distinct routes (<= n).
 unsigned harness_gen_routes(int family, struct harness_route *r, unsigned n, unsigned long_share,
-	uint64_t *seed);
+			    uint64_t *seed);
 
 // Fills n lookup addresses: most inside a random route of r (host bits random), the rest
 // random. IPv4 writes uint32_t[n], IPv6 uint8_t[n][16].
 void harness_gen_addrs(int family, const struct harness_route *r, unsigned nr, void *addrs,
-	unsigned n, uint64_t *seed);
+		       unsigned n, uint64_t *seed);
 
 // Seconds since an arbitrary epoch, for the timing binary.
 double harness_now(void);

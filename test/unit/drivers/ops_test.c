@@ -20,7 +20,7 @@ static unsigned name_seq;
 
 static struct fib *make(const struct fib_ops *ops, uint32_t max_routes, uint32_t tbl8)
 {
-	struct fib_conf conf = {.max_routes = max_routes, .tbl8_groups = tbl8, .socket_id = -1};
+	struct fib_conf conf = { .max_routes = max_routes, .tbl8_groups = tbl8, .socket_id = -1 };
 	char name[16];
 
 	snprintf(name, sizeof(name), "ops%u", name_seq++);
@@ -38,15 +38,14 @@ struct pfx {
 	};
 };
 
-static struct pfx P(int family, uint32_t hi, uint32_t lo)
-{
+static struct pfx P(int family, uint32_t hi, uint32_t lo) {
 	struct pfx p;
 
 	memset(&p, 0, sizeof(p));
 	if (family == 4) {
 		p.v4 = hi << 16 | lo;
 	} else {
-		uint8_t b[4] = {(uint8_t)(hi >> 8), (uint8_t)hi, (uint8_t)(lo >> 8), (uint8_t)lo};
+		uint8_t b[4] = { (uint8_t)(hi >> 8), (uint8_t)hi, (uint8_t)(lo >> 8), (uint8_t)lo };
 
 		for (unsigned i = 0; i < 8; i++)
 			p.v6[i] = b[i / 2];
@@ -54,7 +53,8 @@ static struct pfx P(int family, uint32_t hi, uint32_t lo)
 	return p;
 }
 
-static uint32_t lookup1(const struct fib_ops *ops, const struct fib *f, struct pfx a)
+static uint32_t
+lookup1(const struct fib_ops *ops, const struct fib *f, struct pfx a)
 {
 	uint32_t nh = 0;
 
@@ -68,12 +68,13 @@ static uint8_t L(int family, uint8_t v4_plen)
 	return family == 4 ? v4_plen : (uint8_t)(v4_plen * 2);
 }
 
-#define FOR_EACH_OPS(d, ops)                                                   \
-	for (const struct fib_driver *d = fib_driver_next(NULL); d != NULL;    \
-	     d = fib_driver_next(d))                                           \
-		for (int fam_ = 0; fam_ < 2; fam_++)                          \
-			for (const struct fib_ops *ops = fam_ ? d->v6 : d->v4; ops &&           \
-			     (print_message("  %s v%d\n", d->name, ops->family), 1); ops = NULL)
+#define FOR_EACH_OPS(d, ops) \
+	for (const struct fib_driver *d = fib_driver_next(NULL); d != NULL; \
+	     d = fib_driver_next(d)) \
+		for (int fam_ = 0; fam_ < 2; fam_++) \
+			for (const struct fib_ops *ops = fam_ ? d->v6 : d->v4; \
+			     ops && (print_message("  %s v%d\n", d->name, ops->family), 1); \
+			     ops = NULL)
 
 static void test_registry(void **state)
 {
@@ -96,7 +97,8 @@ static void test_registry(void **state)
 static void test_add_replace_del(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 64, 16);
 		struct pfx net = P(fam, 0x0a01, 0), host = P(fam, 0x0a01, 0x0203);
@@ -132,7 +134,8 @@ static void test_add_replace_del(void **state)
 static void test_host_bits_masked(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 8, 16);
 		struct pfx dirty = P(fam, 0x0a01, 0x0203), clean = P(fam, 0x0a01, 0);
@@ -152,13 +155,14 @@ static void test_host_bits_masked(void **state)
 static void test_default_route(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 8, 16);
 		struct pfx zero = P(fam, 0, 0), net = P(fam, 0x0a01, 0);
 		uint32_t nh[5];
-		struct pfx a[5] = {P(fam, 1, 1), P(fam, 0x0a01, 1), P(fam, 0xffff, 0xffff),
-			P(fam, 0x0a02, 0), P(fam, 0x0a01, 0xffff)};
+		struct pfx a[5] = { P(fam, 1, 1), P(fam, 0x0a01, 1), P(fam, 0xffff, 0xffff),
+				    P(fam, 0x0a02, 0), P(fam, 0x0a01, 0xffff) };
 
 		assert_int_equal(ops->add(f, &zero, 0, 1), 0);
 		assert_int_equal(ops->add(f, &net, L(fam, 16), 2), 0);
@@ -190,7 +194,8 @@ static void test_default_route(void **state)
 static void test_same_nh_as_parent(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 16, 16);
 		struct pfx agg = P(fam, 0x0a01, 0), more = P(fam, 0x0a01, 0x0100);
@@ -210,7 +215,8 @@ static void test_same_nh_as_parent(void **state)
 static void test_bad_args(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 8, 16);
 		struct pfx p = P(fam, 0x0a00, 0);
@@ -226,7 +232,7 @@ static void test_bad_args(void **state)
 		assert_int_equal(ops->count(f), 1);
 		ops->free_scrub(f);
 
-		struct fib_conf conf = {.max_routes = 0, .tbl8_groups = 16, .socket_id = -1};
+		struct fib_conf conf = { .max_routes = 0, .tbl8_groups = 16, .socket_id = -1 };
 		errno = 0;
 		assert_null(ops->create("bad0", &conf));
 		assert_int_equal(errno, EINVAL);
@@ -237,7 +243,8 @@ static void test_bad_args(void **state)
 static void test_table_full(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct fib *f = make(ops, 8, 16);
 
@@ -264,7 +271,8 @@ static void test_table_full(void **state)
 static void test_reserve_prefetch(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct pfx p = P(fam, 0x0a00, 0);
 
@@ -274,10 +282,10 @@ static void test_reserve_prefetch(void **state)
 		assert_non_null(ops->prefetch);
 
 		struct fib *f = make(ops, 8, 16);
-		ops->prefetch(f, &p, L(fam, 16));	// before anything was allocated
+		ops->prefetch(f, &p, L(fam, 16)); // before anything was allocated
 		ops->prefetch(f, NULL, L(fam, 16));
 		ops->prefetch(f, &p, fam == 4 ? 33 : 129);
-		assert_int_equal(ops->reserve(f, 1000000), 0);	// capped at max_routes
+		assert_int_equal(ops->reserve(f, 1000000), 0); // capped at max_routes
 		assert_int_equal(ops->count(f), 0);
 		for (uint32_t i = 0; i < 8; i++) {
 			p = P(fam, 0x0a00 + i, 0);
@@ -329,8 +337,8 @@ static int walk_check(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *ar
 
 	for (unsigned i = 0; i < c->n; i++) {
 		const struct harness_route *r = &c->r[i];
-		bool same = c->family == 4 ? memcmp(prefix, &r->v4, 4) == 0 :
-			memcmp(prefix, r->v6, 16) == 0;
+		bool same = c->family == 4 ? memcmp(prefix, &r->v4, 4) == 0
+					   : memcmp(prefix, r->v6, 16) == 0;
 
 		if (same && r->plen == plen) {
 			assert_int_equal(nh, r->nh);
@@ -347,7 +355,8 @@ static int walk_check(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *ar
 static void test_walk(void **state)
 {
 	(void)state;
-	FOR_EACH_OPS(d, ops) {
+	FOR_EACH_OPS(d, ops)
+	{
 		int fam = ops->family;
 		struct harness_route r[300];
 		uint8_t visited[300];
@@ -357,20 +366,22 @@ static void test_walk(void **state)
 
 		for (unsigned i = 0; i < n; i++)
 			assert_int_equal(ops->add(f, fam == 4 ? (void *)&r[i].v4 : r[i].v6,
-				r[i].plen, r[i].nh), 0);
+						  r[i].plen, r[i].nh),
+					 0);
 		// delete every third, so walk must not show deleted rules
 		unsigned kept = 0;
 		for (unsigned i = 0; i < n; i++) {
 			if (i % 3 == 0) {
 				assert_int_equal(ops->del(f, fam == 4 ? (void *)&r[i].v4 : r[i].v6,
-					r[i].plen), 0);
-				r[i].plen = 200;	// never matches a walked rule
+							  r[i].plen),
+						 0);
+				r[i].plen = 200; // never matches a walked rule
 			} else {
 				kept++;
 			}
 		}
 		assert_int_equal(ops->count(f), kept);
-		struct walk_ctx c = {.family = fam, .r = r, .n = n, .visited = visited};
+		struct walk_ctx c = { .family = fam, .r = r, .n = n, .visited = visited };
 		memset(visited, 0, sizeof(visited));
 		assert_int_equal(ops->walk(f, walk_check, &c), 0);
 		assert_int_equal(c.seen, kept);
@@ -399,10 +410,10 @@ static int probe_present(const uint8_t *prefix, uint8_t plen, uint32_t nh, void 
 
 	c->n++;
 	if (plen == 0)
-		return 0;	// the default route lives in the driver, not in DPDK
+		return 0; // the default route lives in the driver, not in DPDK
 	if (c->lpm4 != NULL)
-		assert_int_equal(rte_lpm_is_rule_present(c->lpm4, *(const uint32_t *)prefix, plen,
-			&got), 1);
+		assert_int_equal(
+			rte_lpm_is_rule_present(c->lpm4, *(const uint32_t *)prefix, plen, &got), 1);
 	else
 		assert_int_equal(rte_lpm6_is_rule_present(c->lpm6, prefix, plen, &got), 1);
 	assert_int_equal(got, nh);
@@ -413,7 +424,7 @@ static void test_lpm_specifics(void **state)
 {
 	(void)state;
 	const struct fib_driver *d = fib_driver_find("lpm");
-	struct fib_conf conf = {.max_routes = 1000, .tbl8_groups = 256, .socket_id = -1};
+	struct fib_conf conf = { .max_routes = 1000, .tbl8_groups = 256, .socket_id = -1 };
 
 	for (int fam = 4; fam <= 6; fam += 2) {
 		const struct fib_ops *ops = fam == 4 ? d->v4 : d->v6;
@@ -431,7 +442,8 @@ static void test_lpm_specifics(void **state)
 		unsigned n = harness_gen_routes(fam, r, 500, fam == 4 ? 20 : 5, &seed);
 		for (unsigned i = 0; i < n; i++)
 			assert_int_equal(ops->add(f, fam == 4 ? (void *)&r[i].v4 : r[i].v6,
-				r[i].plen, r[i].nh), 0);
+						  r[i].plen, r[i].nh),
+					 0);
 		struct probe_ctx c = {
 			.lpm4 = fam == 4 ? rte_lpm_find_existing("l4lpmx") : NULL,
 			.lpm6 = fam == 6 ? rte_lpm6_find_existing("l6lpmx") : NULL,
@@ -455,7 +467,7 @@ static void test_lpm_specifics(void **state)
 	assert_int_equal(ops->add(f, &p3, 25, 5), -ENOSPC);
 	assert_int_equal(ops->count(f), 2);
 	assert_int_equal(ops->del(f, &p3, 25), -ENOENT);
-	assert_int_equal(lookup1(ops, f, (struct pfx){.v4 = a3}), FIB_NH_MISS);
+	assert_int_equal(lookup1(ops, f, (struct pfx){ .v4 = a3 }), FIB_NH_MISS);
 	ops->free_scrub(f);
 }
 

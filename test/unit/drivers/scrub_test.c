@@ -33,7 +33,7 @@ static size_t nonzero_bytes(const void *p, size_t n)
 // rte_fib's tbl24 (64 MiB of 4-byte entries) and tbl8 groups come from rte_zmalloc.
 static void test_rte_free_clears(void **state)
 {
-	static const size_t sizes[] = {4096, (size_t)1 << 20, (size_t)64 << 20};
+	static const size_t sizes[] = { 4096, (size_t)1 << 20, (size_t)64 << 20 };
 
 	(void)state;
 	for (size_t i = 0; i < RTE_DIM(sizes); i++) {
@@ -72,7 +72,7 @@ static void record_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempoo
 
 	(void)mp;
 	if (idx < 8)
-		c[idx] = (struct chunk){.addr = h->addr, .len = h->len};
+		c[idx] = (struct chunk){ .addr = h->addr, .len = h->len };
 }
 
 static void fill_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
@@ -86,7 +86,7 @@ static void fill_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 // The RIB's nodes (rte_rib_create: an rte_mempool of nodes holding prefixes and next hops).
 static void test_mempool_free_clears(void **state)
 {
-	struct chunk chunks[8] = {0};
+	struct chunk chunks[8] = { 0 };
 	struct rte_mempool *mp = rte_mempool_create("scrub_test_mp", 4095, 64, 0, 0, NULL, NULL,
 						    fill_obj, NULL, SOCKET_ID_ANY, 0);
 	unsigned n;

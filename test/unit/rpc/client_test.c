@@ -155,7 +155,7 @@ static void test_not_running(void **state)
 	assert_null(rpc_client_connect("/nonexistent/run/molt/moltd.sock", 100, err, sizeof(err)));
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(err, "cannot connect to /nonexistent/run/molt/moltd.sock: No such file "
-			    "or directory (is moltd running?)");
+				 "or directory (is moltd running?)");
 
 	// A dead route server's socket file: connection refused.
 	snprintf(stale, sizeof(stale), "%s/routeserver.sock", dir);
@@ -164,8 +164,10 @@ static void test_not_running(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	assert_null(rpc_client_connect(stale, 100, err, sizeof(err)));
-	snprintf(want, sizeof(want), "cannot connect to %s: Connection refused (is "
-		 "molt-routeserver running?)", stale);
+	snprintf(want, sizeof(want),
+		 "cannot connect to %s: Connection refused (is "
+		 "molt-routeserver running?)",
+		 stale);
 	assert_string_equal(err, want);
 	unlink(stale);
 }

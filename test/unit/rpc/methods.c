@@ -38,8 +38,7 @@ static json_t *test_nothing(struct rpc_call *call, const json_t *params, struct 
 }
 RPC_METHOD("test.nothing", test_nothing, "", "a buggy method: neither result nor error")
 
-static json_t *test_long_error(struct rpc_call *call, const json_t *params,
-			       struct rpc_error *err)
+static json_t *test_long_error(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	// 'é' is two bytes: the 511-byte cut of vsnprintf lands inside one of them (2 + 2k bytes).
 	char s[800] = "";
@@ -76,8 +75,7 @@ static json_t *test_defer(struct rpc_call *call, const json_t *params, struct rp
 RPC_METHOD("test.defer", test_defer, "", "answers when test.complete is called")
 
 // Defers and answers at once, from inside the handler.
-static json_t *test_defer_now(struct rpc_call *call, const json_t *params,
-			      struct rpc_error *err)
+static json_t *test_defer_now(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	rpc_complete(rpc_defer(call), json_string("now"));
 	return NULL;
@@ -95,8 +93,7 @@ void test_complete_all(void)
 	test_ndeferred = 0;
 }
 
-static json_t *test_complete(struct rpc_call *call, const json_t *params,
-			     struct rpc_error *err)
+static json_t *test_complete(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	unsigned n = test_ndeferred;
 

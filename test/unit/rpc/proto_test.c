@@ -134,20 +134,17 @@ static void test_method_errors(void **state)
 
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test.add\",\"params\":[1]}",
 		     RPC_INVALID_PARAMS, "params must be {\"a\": int", json_integer(2));
-	expect_error("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.nothing\"}",
-		     RPC_INTERNAL_ERROR,
-		     "method 'test.nothing' returned neither a result nor an error",
-		     json_integer(3));
-	expect_error("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.defer\"}",
-		     RPC_INTERNAL_ERROR, "method cannot be answered outside a connection",
-		     json_integer(4));
+	expect_error(
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.nothing\"}", RPC_INTERNAL_ERROR,
+		"method 'test.nothing' returned neither a result nor an error", json_integer(3));
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.defer\"}", RPC_INTERNAL_ERROR,
+		     "method cannot be answered outside a connection", json_integer(4));
 	// The orphan handle of test.defer: completing it is harmless.
 	test_complete_all();
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.defer_now\"}",
 		     RPC_INTERNAL_ERROR, "outside a connection", json_integer(4));
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"test.long_error\"}",
-		     RPC_ERR_FAILED,
-		     "xy\xc3\xa9", json_integer(5));
+		     RPC_ERR_FAILED, "xy\xc3\xa9", json_integer(5));
 }
 
 static void test_handler_error_data(void **state)
@@ -217,7 +214,8 @@ static void test_rpc_list(void **state)
 	size_t i;
 
 	assert_true(json_array_size(list) >= 9);
-	json_array_foreach(list, i, m) {
+	json_array_foreach(list, i, m)
+	{
 		const char *name = json_string_value(json_object_get(m, "name"));
 
 		assert_true(strcmp(prev, name) < 0); // sorted

@@ -177,11 +177,16 @@ static void test_pipelined(void **state)
 
 	peer_open(&p);
 	// One write, many requests; a notification, a blank line and garbage in between.
-	peer_send(&p, REQ(1, "test.echo") "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\"}\n"
-		  "\n" REQ(2, "test.fail") "garbage\n" REQ(3, "no.such")
-		  "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.add\","
-		  "\"params\":{\"a\":1,\"b\":1}}\n"
-		  "[" R(5, "test.echo") "," R(6, "test.defer_now") "]\n");
+	peer_send(
+		&p,
+		REQ(1,
+		    "test.echo") "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\"}\n"
+				 "\n" REQ(2, "test.fail") "garbage\n" REQ(
+					 3,
+					 "no.such") "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.add\","
+						    "\"params\":{\"a\":1,\"b\":1}}\n"
+						    "[" R(5, "test.echo") "," R(
+							    6, "test.defer_now") "]\n");
 	r = peer_reply(&p, 2000);
 	assert_int_equal(id_of(r), 1);
 	json_decref(r);
@@ -217,8 +222,8 @@ static void test_deferred_order(void **state)
 
 	peer_open(&p);
 	peer_open(&q);
-	peer_send(&p, REQ(1, "test.defer") REQ(2, "test.echo")
-		  "[" R(3, "test.defer") "," R(4, "test.echo") "]\n" REQ(5, "test.echo"));
+	peer_send(&p, REQ(1, "test.defer") REQ(2, "test.echo") "[" R(3, "test.defer") "," R(
+			      4, "test.echo") "]\n" REQ(5, "test.echo"));
 	// Everything waits behind the first answer; another client is not held up.
 	assert_null(peer_reply(&p, 100));
 	peer_send(&q, REQ(9, "test.echo"));
@@ -353,8 +358,10 @@ static void test_slow_reader(void **state)
 	peer_open(&slow);
 	// The slow client asks for 8 MiB of replies and never reads them.
 	for (int i = 0; i < 128; i++) {
-		snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.big\","
-			 "\"params\":{\"bytes\":65536}}\n", i);
+		snprintf(req, sizeof(req),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.big\","
+			 "\"params\":{\"bytes\":65536}}\n",
+			 i);
 		peer_send(&slow, req);
 	}
 	peer_open(&p);
