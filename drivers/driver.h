@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FIB drivers: one small ops table per engine, so a slot does not care which structure holds
-// its routes (DESIGN.md "Slots"). One driver provides an IPv4 and an IPv6 FIB.
+// its routes (docs/architecture.md). One driver provides an IPv4 and an IPv6 FIB.
 //
 // Conventions (every op): 0 or -errno on failure; NULL with errno set for create. Addresses:
 // IPv4 as uint32_t in HOST byte order (what rte_lpm takes), IPv6 as 16 bytes network order.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Route feed: the writer (molt-routeserver) and the read-only reader (moltd).
-// Layout and publication protocol: common/feed_format.h.
+// Layout and publication protocol: common/feed/feed_format.h.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Route feed access: the writer (molt-routeserver only) and the read-only reader (moltd).
-// Layout and publication protocol: common/feed_format.h.
+// Layout and publication protocol: common/feed/feed_format.h.
 #pragma once
 
 #include <stddef.h>

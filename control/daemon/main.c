@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// moltd's entry point. The daemon lives in control/moltd.c, where harnesses such as
+// moltd's entry point. The daemon lives in control/daemon/moltd.c, where harnesses such as
 // molt-bench-lat call it with hooks; moltd itself runs it without any.
 #include <stddef.h>
 

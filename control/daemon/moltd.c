@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // moltd: EAL, config, the slot manager (feed, slots), ports, workers, and the control loop. The
 // main lcore is the control thread; every other enabled lcore runs a worker (but one a harness
-// reserves through control/moltd.h).
+// reserves through control/daemon/moltd.h).
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

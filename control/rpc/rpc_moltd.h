@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// moltd's JSON-RPC methods (control/rpc_moltd_<noun>.c, one file per noun) and the helpers they
+// moltd's JSON-RPC methods (control/rpc/rpc_<noun>.c, one file per noun) and the helpers they
 // share. The methods register themselves (RPC_METHOD); main only fills moltd_rpc. Everything
 // here runs on the control thread, which owns the slots, so methods read them without locks.
 #pragma once

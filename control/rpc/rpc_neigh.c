@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // neigh.list, neigh.add and neigh.del: the neighbour table and its static entries
-// (control/neigh.h does the work, including telling workers and live slots).
+// (control/neigh/neigh.h does the work, including telling workers and live slots).
 #include <errno.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Reads the header of a molt route feed (common/feed_format.h) from its /dev/shm file.
+"""Reads the header of a molt route feed (common/feed/feed_format.h) from its /dev/shm file.
 
     feedinfo.py FILE          prints the header as JSON
     feedinfo.py --check FILE  exit 0 once the magic is set and a snapshot is published

@@ -479,7 +479,7 @@ def normalize_counters(obj, port_names):
 
 
 def parse_log_counters(text, port_names):
-    """Reads the counters moltd prints at exit (control/stats.c):
+    """Reads the counters moltd prints at exit (control/daemon/exit_report.c):
         port p0 (id 0): rx 1601 tx 950 forwarded 1000 punted 80 dropped 500 ...
           drop ip4_bad_checksum     20
     Reasons not printed are 0. Also accepts `key: value` and `key=value`."""

@@ -122,7 +122,7 @@ def run_check(d, out, ctr, ports, damage=None):
         write_frames(path, out[k])
         if damage is not None and k == 0:
             damage(path)
-    # The telemetry format of moltd (control/telemetry.c): flat drop_<reason> keys.
+    # The telemetry format of moltd (control/telemetry/telemetry.c): flat drop_<reason> keys.
     tel = {}
     for name, c in ctr.items():
         t = {k: c[k] for k in ('rx', 'tx', 'forwarded', 'punted')}

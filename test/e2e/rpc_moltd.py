@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drives every moltd JSON-RPC method over its UNIX socket and checks the answers; route.lookup
 is compared, address by address, with a reference longest-prefix match over the route file
-and the config (the same rules as control/slot_build.c). Run by test/e2e/rpc_moltd.sh.
+and the config (the same rules as control/slot/slot_build.c). Run by test/e2e/rpc_moltd.sh.
 
     rpc_moltd.py --socket S --config C --routes R --pid P [--lookups N] [--seed S]
 """

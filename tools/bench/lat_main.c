@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// molt-bench-lat: moltd (control/moltd.c, the same code, in this process) plus a traffic
+// molt-bench-lat: moltd (control/daemon/moltd.c, the same code, in this process) plus a traffic
 // generator on one more lcore that reaches moltd's ports through rings, for latency and loss.
 // The generator's ports are made before moltd probes its config, launched once moltd
-// forwards, and stopped before moltd stops its workers (control/moltd.h hooks).
+// forwards, and stopped before moltd stops its workers (control/daemon/moltd.h hooks).
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

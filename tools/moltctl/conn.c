@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Calling the daemon: one connection (control/rpc_client.h) opened at the first call, errors
+// Calling the daemon: one connection (common/rpc/rpc_client.h) opened at the first call, errors
 // turned into messages and exit codes.
 #include <errno.h>
 #include <stdlib.h>

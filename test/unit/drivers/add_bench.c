@@ -56,7 +56,7 @@ static unsigned long lpm6_groups_needed(const struct harness_route *r, unsigned 
 
 static int sort_family;
 
-// Address, then length: the order a slot build loads in (control/load_order.c).
+// Address, then length: the order a slot build loads in (control/slot/load_order.c).
 static int load_cmp(const void *x, const void *y)
 {
 	const struct harness_route *a = x, *b = y;
