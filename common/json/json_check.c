@@ -56,7 +56,7 @@ const char *jcheck_show(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-static const char *type_name(const json_t *v)
+const char *jcheck_type_name(const json_t *v)
 {
 	if (v == NULL)
 		return "none";
@@ -88,7 +88,7 @@ int jcheck_object(struct jcheck *c, const char *path, const json_t *v, const cha
 	size_t used = 0;
 
 	if (!json_is_object(v))
-		return jcheck_fail(c, path, "expected an object, got %s", type_name(v));
+		return jcheck_fail(c, path, "expected an object, got %s", jcheck_type_name(v));
 
 	json_object_foreach((json_t *)v, key, val)
 	{
@@ -117,7 +117,7 @@ int jcheck_array(struct jcheck *c, const char *path, const json_t *v, size_t min
 	size_t n;
 
 	if (!json_is_array(v))
-		return jcheck_fail(c, path, "expected an array, got %s", type_name(v));
+		return jcheck_fail(c, path, "expected an array, got %s", jcheck_type_name(v));
 	n = json_array_size(v);
 	if (n < min)
 		return jcheck_fail(c, path, "needs at least %zu element%s", min,
@@ -133,7 +133,7 @@ int jcheck_string(struct jcheck *c, const char *path, const json_t *v, char *out
 	size_t n;
 
 	if (!json_is_string(v))
-		return jcheck_fail(c, path, "expected a string, got %s", type_name(v));
+		return jcheck_fail(c, path, "expected a string, got %s", jcheck_type_name(v));
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if (n == 0)

@@ -30,6 +30,9 @@ const char *jcheck_key(char buf[JCHECK_PATH_MAX], const char *parent, const char
 // Joins a parent path and an index ("ports" + 1 -> "ports[1]").
 const char *jcheck_index(char buf[JCHECK_PATH_MAX], const char *parent, size_t i);
 
+// What v is, for messages: "an object", "a string", "an integer", ... ("none" for NULL).
+const char *jcheck_type_name(const json_t *v);
+
 // A short JSON rendering of v for messages (strings keep their quotes). Returns buf.
 const char *jcheck_show(const json_t *v, char *buf, size_t len);
 

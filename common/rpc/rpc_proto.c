@@ -13,27 +13,6 @@
 #include "common/rpc/rpc.h"
 #include "common/rpc/rpc_priv.h"
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "unknown";
-}
-
 // Length of the longest prefix of s[0..n) that does not end inside a UTF-8 sequence, so a
 // message cut by snprintf (or a quoted method name cut by us) stays a valid JSON string.
 static size_t utf8_clip(const char *s, size_t n)
@@ -172,14 +151,15 @@ static void handle_request(struct rpc_unit *unit, json_t *batch, json_t *req)
 	if (!json_is_object(req)) {
 		put(unit, batch,
 		    errorf(NULL, RPC_INVALID_REQUEST, "a request must be an object, not %s",
-			   type_name(req)));
+			   jcheck_type_name(req)));
 		return;
 	}
 	id = json_object_get(req, "id");
 	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id)) {
 		put(unit, batch,
 		    errorf(NULL, RPC_INVALID_REQUEST,
-			   "\"id\" must be a string, a number or null, not %s", type_name(id)));
+			   "\"id\" must be a string, a number or null, not %s",
+			   jcheck_type_name(id)));
 		return;
 	}
 	version = json_object_get(req, "jsonrpc");
@@ -198,14 +178,15 @@ static void handle_request(struct rpc_unit *unit, json_t *batch, json_t *req)
 	if (!json_is_string(method)) {
 		put(unit, batch,
 		    errorf(id, RPC_INVALID_REQUEST, "\"method\" must be a string, not %s",
-			   type_name(method)));
+			   jcheck_type_name(method)));
 		return;
 	}
 	params = json_object_get(req, "params");
 	if (params != NULL && !json_is_object(params) && !json_is_array(params)) {
 		put(unit, batch,
 		    errorf(id, RPC_INVALID_REQUEST,
-			   "\"params\" must be an object or an array, not %s", type_name(params)));
+			   "\"params\" must be an object or an array, not %s",
+			   jcheck_type_name(params)));
 		return;
 	}
 	dispatch(unit, batch, id, json_string_value(method), params);

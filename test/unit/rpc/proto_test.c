@@ -88,7 +88,8 @@ static void test_parse_errors(void **state)
 
 static void test_envelope_errors(void **state)
 {
-	expect_error("42", RPC_INVALID_REQUEST, "a request must be an object, not a number", NULL);
+	expect_error("42", RPC_INVALID_REQUEST, "a request must be an object, not an integer",
+		     NULL);
 	expect_error("{\"foo\":\"boo\"}", RPC_INVALID_REQUEST,
 		     "\"jsonrpc\" must be \"2.0\" (missing)", NULL);
 	expect_error("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"test.echo\"}", RPC_INVALID_REQUEST,
@@ -98,15 +99,15 @@ static void test_envelope_errors(void **state)
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1}", RPC_INVALID_REQUEST, "missing \"method\"",
 		     json_integer(1));
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":5}", RPC_INVALID_REQUEST,
-		     "\"method\" must be a string, not a number", json_string("x"));
+		     "\"method\" must be a string, not an integer", json_string("x"));
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"test.echo\"}",
 		     RPC_INVALID_REQUEST, "\"id\" must be a string, a number or null, not an array",
 		     NULL);
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"test.echo\"}",
 		     RPC_INVALID_REQUEST, "not a boolean", NULL);
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"params\":3}",
-		     RPC_INVALID_REQUEST, "\"params\" must be an object or an array, not a number",
-		     json_integer(1));
+		     RPC_INVALID_REQUEST,
+		     "\"params\" must be an object or an array, not an integer", json_integer(1));
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"test.echo\",\"params\":\"s\"}",
 		     RPC_INVALID_REQUEST, "not a string", NULL);
 	// Without an id but with a broken envelope it is not a notification: still answered.
@@ -194,7 +195,7 @@ static void test_batches(void **state)
 	check_error(json_array_get(r, 1), RPC_INVALID_PARAMS, "params must", json_string("2"));
 	check_error(json_array_get(r, 2), RPC_INVALID_REQUEST, "\"jsonrpc\"", NULL);
 	check_error(json_array_get(r, 3), RPC_METHOD_NOT_FOUND, "'foo.get'", json_string("5"));
-	check_error(json_array_get(r, 4), RPC_INVALID_REQUEST, "not a number", NULL);
+	check_error(json_array_get(r, 4), RPC_INVALID_REQUEST, "not an integer", NULL);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 5), "id")), "9");
 	json_decref(r);
 
