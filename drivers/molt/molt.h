@@ -9,8 +9,9 @@
 // bits of the address, whose entries are a next hop or a reference to a multibit node; nodes
 // of stride 6 hold two 64-bit bitmaps (which of the 64 children are nodes, and where a new run
 // of equal leaves starts) and two base indices, so a child or a leaf is found by a popcount.
-// Leaves are run-length compressed per node. IPv6 also has skip nodes, which stand for a chain
-// of single-child nodes (path compression).
+// Leaves are run-length compressed per node. IPv4 nodes of at most 3 runs hold the values
+// themselves; IPv6 has skip nodes, which stand for a chain of single-child nodes (path
+// compression).
 //
 // A per-build seed shuffles where chunks of sibling groups and of leaf runs are placed, and
 // keys an XOR encoding of every top entry, node and leaf: two builds of one table with
@@ -71,6 +72,7 @@ struct molt_stats {
 	uint64_t rules; // rules built from
 	uint64_t nodes; // multibit nodes, skip nodes included
 	uint64_t skips; // IPv6 nodes that stand for a chain of nodes
+	uint64_t inline_nodes; // IPv4 nodes that hold their leaves' values
 	uint64_t leaves; // compressed leaves
 	size_t bytes; // the whole mapping (header, top level, nodes, leaves)
 	uint64_t seed;

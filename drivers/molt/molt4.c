@@ -14,6 +14,24 @@ static inline unsigned chunk4(uint32_t a, unsigned off)
 	return (unsigned)(((uint64_t)a << (32 + off)) >> (64 - MOLT_STRIDE));
 }
 
+// One step through node d to child c. For an inline node the step ends with the value itself:
+// end is MOLT_INLINE | value and st.leaf is 0 (a leaf the last pass reads and ignores); else
+// end is st.leaf, the leaf index.
+static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint64_t node_key,
+				     uint32_t *end)
+{
+	struct molt_step st = molt_step(d, c, node_key);
+	uint32_t inl = (uint32_t)(d->bases ^ node_key) >> 31;
+	unsigned run = (unsigned)__builtin_popcountll(d->leafvec & molt_upto(c)) - 1;
+	uint32_t val = (uint32_t)((d->vec ^ node_key) >> (MOLT_INLINE_BITS * run)) &
+		       ((1u << MOLT_INLINE_BITS) - 1);
+
+	st.is_node &= inl ^ 1;
+	st.leaf &= inl - 1;
+	*end = inl ? MOLT_INLINE | val : st.leaf;
+	return st;
+}
+
 static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
 {
 	const uint32_t *top = f->top, *leaves = f->leaves;
@@ -44,10 +62,9 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = lane[j];
-			struct molt_step st = molt_step(&nodes[cur[j]], chunk4(a[i], off),
-							node_key);
+			struct molt_step st = step4(&nodes[cur[j]], chunk4(a[i], off), node_key,
+						    &leaf[i]);
 
-			leaf[i] = st.leaf;
 			cur[k] = st.next;
 			lane[k] = (uint8_t)i;
 			k += st.is_node;
@@ -57,8 +74,9 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 	}
 	for (unsigned j = 0; j < n_deep; j++) {
 		unsigned i = deep[j];
+		uint32_t e = leaf[i], inl = e >> 31, v = leaves[e & (inl - 1)] ^ key;
 
-		out[i] = molt_value_out(leaves[leaf[i]] ^ key);
+		out[i] = molt_value_out(inl ? e & ~MOLT_INLINE : v);
 	}
 }
 

@@ -126,6 +126,7 @@ struct bnode {
 	uint32_t fallback; // skip: the value of an address off the path
 	uint32_t target; // skip to a leaf: the value of an address on the path
 	bool to_leaf; // skip: the path ends in a leaf (target), not a node (group)
+	bool inline_vals; // IPv4: vec holds the values of up to 3 runs, no leaf run
 	unsigned len; // skip: bits of the path; 0: a normal node
 };
 
@@ -134,6 +135,14 @@ static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 {
 	uint32_t lo = group_at(p, b->group), hi = run_at(p, b->run);
 
+	if (b->inline_vals) {
+		p->n_inline += !p->emit;
+		return (struct molt_node){
+			.vec = b->vec ^ p->node_key,
+			.leafvec = b->leafvec,
+			.bases = MOLT_INLINE ^ p->node_key,
+		};
+	}
 	if (b->len > 0) {
 		if (b->to_leaf)
 			lo = run_at(p, put_run(p, &b->target, 1));
@@ -271,6 +280,12 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 	}
 	if (p->skip && nk == 0 && block_skip(run, nrun, leafvec, out))
 		return true;
+	if (p->inline_vals && nk == 0 && nrun <= MOLT_INLINE_MAX) {
+		*out = (struct bnode){ .leafvec = leafvec, .inline_vals = true };
+		for (unsigned i = 0; i < nrun; i++)
+			out->vec |= (uint64_t)run[i] << (MOLT_INLINE_BITS * i);
+		return true;
+	}
 	// Runs and groups are numbered in the order they are put, the same in both walks.
 	struct molt_node enc[64];
 	uint32_t r = nrun > 0 ? put_run(p, run, nrun) : NONE;

@@ -4,8 +4,8 @@
 // how many leaves each node's run has, in the order the walk meets them. The seed then decides
 // where each group and each run goes, the image is mapped at its exact size, and the second
 // walk, meeting the same groups and runs in the same order, writes each one in its place.
-// Nothing else is allocated for the trie itself, so a build touches little more memory than
-// the image.
+// Besides the image, a build allocates only those lengths and positions (4 bytes per group
+// and per run) and the sizing walk's top level.
 #pragma once
 
 #include <stdbool.h>
@@ -17,6 +17,7 @@
 struct molt_plan {
 	unsigned top_bits;
 	bool skip; // chains become skip nodes (IPv6)
+	bool inline_vals; // nodes of few runs hold their values (IPv4)
 	bool emit; // false: sizing walk; true: writing walk
 	int err;
 	// Sizing walk: lengths in meeting order.
@@ -24,7 +25,7 @@ struct molt_plan {
 	size_t n_groups, cap_groups;
 	uint32_t *run_len; // leaves per run
 	size_t n_runs, cap_runs;
-	uint64_t n_nodes, n_skips, n_leaves;
+	uint64_t n_nodes, n_skips, n_inline, n_leaves;
 	uint32_t *top_vals; // sizing walk's top level (values, unencoded)
 	// Writing walk: where the i-th group and run go, and the image's arrays.
 	const uint32_t *gpos, *rpos;
@@ -37,8 +38,8 @@ struct molt_plan {
 };
 
 // Walks k[0..n) (sorted, distinct, validated), sizing (p->emit false: p starts zeroed but for
-// top_bits and skip) or writing (p->emit true: gpos, rpos, key and the arrays set, counters zero).
-// Returns 0, -ENOMEM or -E2BIG.
+// top_bits, skip and inline_vals) or writing (p->emit true: gpos, rpos, the keys and the arrays set, the
+// counters zero). Returns 0, -ENOMEM or -E2BIG.
 int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n);
 // Frees what the sizing walk allocated.
 void molt_plan_free(struct molt_plan *p);

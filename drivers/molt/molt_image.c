@@ -104,6 +104,7 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 	struct molt_plan p = {
 		.top_bits = family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS,
 		.skip = family == 6,
+		.inline_vals = family == 4,
 	};
 	uint32_t *gpos = NULL, *rpos = NULL;
 	struct molt_fib *f = NULL;
@@ -125,7 +126,8 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 	size_t off_top = align_up(sizeof(struct molt_fib), 64);
 	size_t off_nodes = align_up(off_top + ntop * sizeof(uint32_t), 64);
 	size_t off_leaves = align_up(off_nodes + p.n_nodes * sizeof(struct molt_node), 64);
-	size_t len = align_up(off_leaves + p.n_leaves * sizeof(uint32_t), PAGE);
+	// At least one leaf: a lookup that ends in an inline node reads leaf 0 (and ignores it).
+	size_t len = align_up(off_leaves + (p.n_leaves + 1) * sizeof(uint32_t), PAGE);
 	if ((map = map_pages(len, !(flags & MOLT_BUILD_NO_THP))) == NULL)
 		goto out;
 	f = (struct molt_fib *)map;
@@ -139,6 +141,7 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 		.n_rules = n,
 		.n_nodes = p.n_nodes,
 		.n_skips = p.n_skips,
+		.n_inline = p.n_inline,
 		.n_leaves = p.n_leaves,
 		.map_len = len,
 		.top = (uint32_t *)(map + off_top),
@@ -189,6 +192,7 @@ void molt_get_stats(const struct molt_fib *f, struct molt_stats *st)
 		.rules = f->n_rules,
 		.nodes = f->n_nodes,
 		.skips = f->n_skips,
+		.inline_nodes = f->n_inline,
 		.leaves = f->n_leaves,
 		.bytes = f->map_len,
 		.seed = f->seed,

@@ -20,6 +20,10 @@
 // of the address (IPv4's last node, IPv6's last node) read as zero, so those children repeat
 // their neighbour's value and compress away.
 //
+// IPv4 only: a node with no node child and at most 3 runs of leaves (most of them: a /20 with
+// a few /24s) holds the runs' values in vec, 21 bits each, first run lowest, XORed with
+// node_key, and MOLT_INLINE as node_base: the lookup ends there, without reading a leaf.
+//
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
 // one node child and one run of leaves, all of one value, possibly ending in a node whose
 // leaves are all of one value but for an aligned block of another: an IPv6 table is mostly
@@ -51,6 +55,9 @@
 #define MOLT_SKIP 0x80000000u // node_base of a skip node
 #define MOLT_SKIP_LEAF 0x80000000u // leaf_base of a skip node whose path ends in a leaf
 #define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
+#define MOLT_INLINE 0x80000000u // node_base of an IPv4 node that holds its leaves' values
+#define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_MISS)
+#define MOLT_INLINE_MAX 3 // values an inline node holds
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
 
@@ -71,6 +78,7 @@ struct molt_fib {
 	uint64_t n_rules;
 	uint64_t n_nodes; // skip nodes included
 	uint64_t n_skips;
+	uint64_t n_inline;
 	uint64_t n_leaves;
 	size_t map_len; // bytes mapped, from the header's own address
 	const uint32_t *top;
