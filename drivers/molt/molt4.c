@@ -22,8 +22,10 @@ static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint
 {
 	struct molt_step st = molt_step(d, c, node_key);
 	uint32_t inl = (uint32_t)(d->bases ^ node_key) >> 31;
+	// The run of child c: 0-2 in an inline node; in any other node the shift below is masked
+	// into range and its result unused.
 	unsigned run = (unsigned)__builtin_popcountll(d->leafvec & molt_upto(c)) - 1;
-	uint32_t val = (uint32_t)((d->vec ^ node_key) >> (MOLT_INLINE_BITS * run)) &
+	uint32_t val = (uint32_t)((d->vec ^ node_key) >> ((MOLT_INLINE_BITS * run) & 63)) &
 		       ((1u << MOLT_INLINE_BITS) - 1);
 
 	st.is_node &= inl ^ 1;
