@@ -69,60 +69,33 @@ static struct fib *molt6_create(const char *name, const struct fib_conf *conf)
 	return molt_create(6, name, conf);
 }
 
-// key: canonical prefix (host bits zero), as the shadow stores it.
-static int add_key(struct molt_drv *m, const void *key, uint8_t plen, uint32_t nh)
+static int molt_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
 {
-	int ret = shadow_admit(&m->rules, m->max_routes, key, plen);
+	struct molt_drv *m = drv(f);
+	union prefix_key key;
+	int ret;
 
-	if (ret < 0)
+	if (nh >= FIB_NH_MAX || prefix_key(m->family, prefix, plen, &key) < 0)
+		return -EINVAL;
+	if ((ret = shadow_admit(&m->rules, m->max_routes, &key, plen)) < 0)
 		return ret;
-	shadow_set(&m->rules, key, plen, nh);
+	shadow_set(&m->rules, &key, plen, nh);
 	m->stale = true;
 	return 0;
 }
 
-static int molt4_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
+static int molt_del(struct fib *f, const void *prefix, uint8_t plen)
 {
-	if (prefix == NULL || plen > 32 || nh >= FIB_NH_MAX)
-		return -EINVAL;
-	uint32_t key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	return add_key(drv(f), &key, plen, nh);
-}
+	struct molt_drv *m = drv(f);
+	union prefix_key key;
+	int ret;
 
-static int molt6_add(struct fib *f, const void *prefix, uint8_t plen, uint32_t nh)
-{
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128 || nh >= FIB_NH_MAX)
-		return -EINVAL;
-	prefix6_mask(key, prefix, plen);
-	return add_key(drv(f), key, plen, nh);
-}
-
-static int del_key(struct molt_drv *m, const void *key, uint8_t plen)
-{
-	if (!shadow_del(&m->rules, key, plen))
+	if ((ret = prefix_key(m->family, prefix, plen, &key)) < 0)
+		return ret;
+	if (!shadow_del(&m->rules, &key, plen))
 		return -ENOENT;
 	m->stale = true;
 	return 0;
-}
-
-static int molt4_del(struct fib *f, const void *prefix, uint8_t plen)
-{
-	if (prefix == NULL || plen > 32)
-		return -EINVAL;
-	uint32_t key = *(const uint32_t *)prefix & prefix4_mask(plen);
-	return del_key(drv(f), &key, plen);
-}
-
-static int molt6_del(struct fib *f, const void *prefix, uint8_t plen)
-{
-	uint8_t key[PREFIX6_LEN];
-
-	if (prefix == NULL || plen > 128)
-		return -EINVAL;
-	prefix6_mask(key, prefix, plen);
-	return del_key(drv(f), key, plen);
 }
 
 static void miss_all(uint32_t *nh, unsigned n)
@@ -262,8 +235,8 @@ static void molt_free_scrub(struct fib *f)
 static const struct fib_ops molt4_ops = {
 	.family = 4,
 	.create = molt4_create,
-	.add = molt4_add,
-	.del = molt4_del,
+	.add = molt_add,
+	.del = molt_del,
 	.lookup_bulk = molt4_lookup,
 	.walk = molt_walk,
 	.count = molt_count,
@@ -277,8 +250,8 @@ static const struct fib_ops molt4_ops = {
 static const struct fib_ops molt6_ops = {
 	.family = 6,
 	.create = molt6_create,
-	.add = molt6_add,
-	.del = molt6_del,
+	.add = molt_add,
+	.del = molt_del,
 	.lookup_bulk = molt6_lookup,
 	.walk = molt_walk,
 	.count = molt_count,
