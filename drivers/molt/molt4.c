@@ -36,50 +36,30 @@ static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint
 
 static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
 {
-	const uint32_t *top = f->top, *leaves = f->leaves;
 	const struct molt_node *nodes = f->nodes;
-	const uint32_t key = f->key;
 	const uint64_t node_key = f->node_key;
-	uint32_t cur[MOLT_BATCH], leaf[MOLT_BATCH];
-	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH];
-	unsigned n_deep = 0, live;
+	uint32_t tidx[MOLT_BATCH];
+	struct molt_batch b;
 
 	for (unsigned i = 0; i < m; i++)
-		__builtin_prefetch(&top[a[i] >> (32 - MOLT4_TOP_BITS)]);
-	for (unsigned i = 0; i < m; i++) {
-		uint32_t v = top[a[i] >> (32 - MOLT4_TOP_BITS)] ^ key;
-
-		out[i] = molt_value_out(v);
-		cur[n_deep] = v & ~MOLT_NODE;
-		deep[n_deep] = (uint8_t)i;
-		n_deep += v >> 31;
-	}
-	for (unsigned j = 0; j < n_deep; j++) {
-		__builtin_prefetch(&nodes[cur[j]]);
-		lane[j] = deep[j];
-	}
-	live = n_deep;
-	for (unsigned off = MOLT4_TOP_BITS; live > 0; off += MOLT_STRIDE) {
+		tidx[i] = a[i] >> (32 - MOLT4_TOP_BITS);
+	molt_top_pass(f, tidx, m, out, &b);
+	for (unsigned off = MOLT4_TOP_BITS, live = b.n_deep; live > 0; off += MOLT_STRIDE) {
 		unsigned k = 0;
 
 		for (unsigned j = 0; j < live; j++) {
-			unsigned i = lane[j];
-			struct molt_step st = step4(&nodes[cur[j]], chunk4(a[i], off), node_key,
-						    &leaf[i]);
+			unsigned i = b.lane[j];
+			struct molt_step st = step4(&nodes[b.cur[j]], chunk4(a[i], off), node_key,
+						    &b.end[i]);
 
-			cur[k] = st.next;
-			lane[k] = (uint8_t)i;
+			b.cur[k] = st.next;
+			b.lane[k] = (uint8_t)i;
 			k += st.is_node;
-			molt_prefetch_next(nodes, leaves, st);
+			molt_prefetch_next(nodes, f->leaves, st);
 		}
 		live = k;
 	}
-	for (unsigned j = 0; j < n_deep; j++) {
-		unsigned i = deep[j];
-		uint32_t e = leaf[i], inl = e >> 31, v = leaves[e & (inl - 1)] ^ key;
-
-		out[i] = molt_value_out(inl ? e & ~MOLT_INLINE : v);
-	}
+	molt_end_pass(f, &b, out);
 }
 
 void molt4_lookup_bulk(const struct molt_fib *f, const uint32_t *addrs, uint32_t *nh, unsigned n)

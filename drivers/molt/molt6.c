@@ -51,55 +51,38 @@ static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t
 static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint32_t *out,
 			  unsigned m)
 {
-	const uint32_t *top = f->top, *leaves = f->leaves;
 	const struct molt_node *nodes = f->nodes;
-	const uint32_t key = f->key;
 	const uint64_t node_key = f->node_key;
 	uint64_t hi[MOLT_BATCH], lo[MOLT_BATCH];
-	uint32_t cur[MOLT_BATCH], leaf[MOLT_BATCH];
-	uint8_t lane[MOLT_BATCH], deep[MOLT_BATCH], off[MOLT_BATCH];
-	unsigned n_deep = 0, live;
+	uint32_t tidx[MOLT_BATCH];
+	uint8_t off[MOLT_BATCH];
+	struct molt_batch b;
 
 	for (unsigned i = 0; i < m; i++) {
 		hi[i] = load_be64(a[i]);
 		lo[i] = load_be64(a[i] + 8);
-		__builtin_prefetch(&top[hi[i] >> (64 - MOLT6_TOP_BITS)]);
+		tidx[i] = (uint32_t)(hi[i] >> (64 - MOLT6_TOP_BITS));
+		off[i] = MOLT6_TOP_BITS;
 	}
-	for (unsigned i = 0; i < m; i++) {
-		uint32_t v = top[hi[i] >> (64 - MOLT6_TOP_BITS)] ^ key;
-
-		out[i] = molt_value_out(v);
-		cur[n_deep] = v & ~MOLT_NODE;
-		deep[n_deep] = (uint8_t)i;
-		n_deep += v >> 31;
-	}
-	for (unsigned j = 0; j < n_deep; j++) {
-		__builtin_prefetch(&nodes[cur[j]]);
-		lane[j] = deep[j];
-		off[deep[j]] = MOLT6_TOP_BITS;
-	}
-	for (live = n_deep; live > 0;) {
+	molt_top_pass(f, tidx, m, out, &b);
+	for (unsigned live = b.n_deep; live > 0;) {
 		unsigned k = 0;
 
 		for (unsigned j = 0; j < live; j++) {
-			unsigned i = lane[j];
-			struct step6 s = step6(&nodes[cur[j]], bits_from(hi[i], lo[i], off[i]),
+			unsigned i = b.lane[j];
+			struct step6 s = step6(&nodes[b.cur[j]], bits_from(hi[i], lo[i], off[i]),
 					       node_key);
 
-			leaf[i] = s.st.leaf;
+			b.end[i] = s.st.leaf;
 			off[i] = (uint8_t)(off[i] + s.depth);
-			cur[k] = s.st.next;
-			lane[k] = (uint8_t)i;
+			b.cur[k] = s.st.next;
+			b.lane[k] = (uint8_t)i;
 			k += s.st.is_node;
-			molt_prefetch_next(nodes, leaves, s.st);
+			molt_prefetch_next(nodes, f->leaves, s.st);
 		}
 		live = k;
 	}
-	for (unsigned j = 0; j < n_deep; j++) {
-		unsigned i = deep[j];
-
-		out[i] = molt_value_out(leaves[leaf[i]] ^ key);
-	}
+	molt_end_pass(f, &b, out);
 }
 
 void molt6_lookup_bulk(const struct molt_fib *f, const uint8_t (*addrs)[16], uint32_t *nh,

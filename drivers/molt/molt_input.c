@@ -103,54 +103,6 @@ out:
 	return f;
 }
 
-static struct molt_key *alloc_keys(size_t n)
-{
-	// One extra so that n == 0 still gets an allocation to free.
-	struct molt_key *k = malloc((n + 1) * sizeof(*k));
-
-	if (k == NULL)
-		errno = ENOMEM;
-	return k;
-}
-
-static void free_keys(struct molt_key *k, size_t n)
-{
-	explicit_bzero(k, (n + 1) * sizeof(*k));
-	free(k);
-}
-
-struct molt_fib *molt4_build(const struct molt_rule4 *rules, size_t n, uint64_t seed,
-			     unsigned flags)
-{
-	struct molt_key *k;
-	struct molt_fib *f = NULL;
-	bool sorted = true;
-
-	if ((rules == NULL && n > 0) || (flags & ~MOLT_BUILD_NO_THP) != 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((k = alloc_keys(n)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct molt_rule4 *r = &rules[i];
-
-		if (r->plen > 32 || r->nh >= FIB_NH_MAX ||
-		    (r->plen < 32 && (r->prefix & (UINT32_MAX >> r->plen)) != 0)) {
-			errno = EINVAL;
-			goto out;
-		}
-		k[i] = (struct molt_key){
-			.hi = (uint64_t)r->prefix << 32, .lo = 0, .nh = r->nh, .plen = r->plen
-		};
-		sorted = sorted && (i == 0 || key_cmp(&k[i - 1], &k[i]) <= 0);
-	}
-	f = build_keys(4, k, n, sorted, seed, flags);
-out:
-	free_keys(k, n);
-	return f;
-}
-
 static inline uint64_t load_be64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -168,34 +120,67 @@ static bool host_bits_zero(uint64_t hi, uint64_t lo, uint8_t plen)
 	return (plen == 0 ? hi : hi << plen) == 0 && lo == 0;
 }
 
-struct molt_fib *molt6_build(const struct molt_rule6 *rules, size_t n, uint64_t seed,
-			     unsigned flags)
+// Rule i of either family's array as a key (an IPv4 address in the upper 32 bits).
+static inline struct molt_key rule_key(uint8_t family, const void *rules, size_t i)
 {
-	struct molt_key *k;
+	if (family == 4) {
+		const struct molt_rule4 *r = (const struct molt_rule4 *)rules + i;
+
+		return (struct molt_key){ .hi = (uint64_t)r->prefix << 32,
+					  .nh = r->nh,
+					  .plen = r->plen };
+	}
+	const struct molt_rule6 *r = (const struct molt_rule6 *)rules + i;
+
+	return (struct molt_key){ .hi = load_be64(r->prefix),
+				  .lo = load_be64(r->prefix + 8),
+				  .nh = r->nh,
+				  .plen = r->plen };
+}
+
+static struct molt_fib *build_rules(uint8_t family, const void *rules, size_t n, uint64_t seed,
+				    unsigned flags)
+{
+	unsigned width = family == 4 ? 32 : 128;
 	struct molt_fib *f = NULL;
+	struct molt_key *k;
 	bool sorted = true;
 
 	if ((rules == NULL && n > 0) || (flags & ~MOLT_BUILD_NO_THP) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((k = alloc_keys(n)) == NULL)
+	// One extra so that n == 0 still gets an allocation to free.
+	if ((k = malloc((n + 1) * sizeof(*k))) == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
-		const struct molt_rule6 *r = &rules[i];
-		uint64_t hi = load_be64(r->prefix), lo = load_be64(r->prefix + 8);
-
-		if (r->plen > 128 || r->nh >= FIB_NH_MAX || !host_bits_zero(hi, lo, r->plen)) {
+		k[i] = rule_key(family, rules, i);
+		if (k[i].plen > width || k[i].nh >= FIB_NH_MAX ||
+		    !host_bits_zero(k[i].hi, k[i].lo, k[i].plen)) {
 			errno = EINVAL;
 			goto out;
 		}
-		k[i] = (struct molt_key){ .hi = hi, .lo = lo, .nh = r->nh, .plen = r->plen };
 		sorted = sorted && (i == 0 || key_cmp(&k[i - 1], &k[i]) <= 0);
 	}
-	f = build_keys(6, k, n, sorted, seed, flags);
+	f = build_keys(family, k, n, sorted, seed, flags);
 out:
-	free_keys(k, n);
+	explicit_bzero(k, (n + 1) * sizeof(*k));
+	free(k);
 	return f;
+}
+
+struct molt_fib *molt4_build(const struct molt_rule4 *rules, size_t n, uint64_t seed,
+			     unsigned flags)
+{
+	return build_rules(4, rules, n, seed, flags);
+}
+
+struct molt_fib *molt6_build(const struct molt_rule6 *rules, size_t n, uint64_t seed,
+			     unsigned flags)
+{
+	return build_rules(6, rules, n, seed, flags);
 }
 
 struct molt_fib *molt_build_keys(uint8_t family, const struct molt_key *k, size_t n, uint64_t seed,

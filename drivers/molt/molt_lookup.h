@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// What the IPv4 and IPv6 lookups share: one step through a node.
+// What the IPv4 and IPv6 lookups share: the top level, a step through a normal node, the
+// prefetch of the next step, and the last pass.
 #pragma once
 
 #include <stdbool.h>
@@ -40,4 +41,51 @@ static inline void molt_prefetch_next(const struct molt_node *nodes, const uint3
 	uintptr_t a = ((uintptr_t)&nodes[st.next] & m) | ((uintptr_t)&leaves[st.leaf] & ~m);
 
 	__builtin_prefetch((const void *)a);
+}
+
+// A batch's lookups past the top level.
+struct molt_batch {
+	uint32_t cur[MOLT_BATCH]; // the node each live address is at, in pass order
+	uint32_t end[MOLT_BATCH]; // by address: its leaf, or MOLT_INLINE | its value (IPv4)
+	uint8_t lane[MOLT_BATCH]; // the live addresses, in pass order
+	uint8_t deep[MOLT_BATCH]; // the addresses that went past the top level
+	unsigned n_deep;
+};
+
+// The top level, for the m addresses whose top indices are tidx[]: answers out[i] where the
+// top entry is a value, and starts the others at their node (prefetched).
+static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx, unsigned m,
+				 uint32_t *out, struct molt_batch *b)
+{
+	const uint32_t *top = f->top;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m; i++)
+		__builtin_prefetch(&top[tidx[i]]);
+	for (unsigned i = 0; i < m; i++) {
+		uint32_t v = top[tidx[i]] ^ f->key;
+
+		out[i] = molt_value_out(v);
+		b->cur[n] = v & ~MOLT_NODE;
+		b->deep[n] = (uint8_t)i;
+		n += v >> 31;
+	}
+	for (unsigned j = 0; j < n; j++) {
+		__builtin_prefetch(&f->nodes[b->cur[j]]);
+		b->lane[j] = b->deep[j];
+	}
+	b->n_deep = n;
+}
+
+// The last pass: every address that went past the top level takes its leaf, or its inline
+// value (whose lane reads leaf 0 and ignores it, so that nothing branches).
+static inline void molt_end_pass(const struct molt_fib *f, const struct molt_batch *b,
+				 uint32_t *out)
+{
+	for (unsigned j = 0; j < b->n_deep; j++) {
+		unsigned i = b->deep[j];
+		uint32_t e = b->end[i], inl = e >> 31, v = f->leaves[e & (inl - 1)] ^ f->key;
+
+		out[i] = molt_value_out(inl ? e & ~MOLT_INLINE : v);
+	}
 }

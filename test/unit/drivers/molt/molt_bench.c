@@ -300,6 +300,34 @@ static int make_molt(struct engine *e, const struct table *t, unsigned flags)
 
 #define DPDK_MISS (1u << 30) // rte_fib's default next hop here: never one of the table's
 
+// A DPDK engine: create for table t (NULL with rte_errno), add rule i of its family.
+struct dpdk_kind {
+	const char *name;
+	int family;
+	void *(*create)(const struct table *t);
+	int (*add)(void *ctx, const struct table *t, size_t i);
+	void (*lookup)(void *ctx, const void *a, unsigned n);
+	void (*answer)(void *ctx, const void *a, uint32_t *nh, unsigned n);
+	void (*destroy)(void *ctx);
+};
+
+static void *fib_create(const struct table *t)
+{
+	struct rte_fib_conf conf = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = DPDK_MISS,
+		.max_routes = (int)t->n4 + 1,
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = 1u << 16 },
+	};
+
+	return rte_fib_create("bench_fib", SOCKET_ID_ANY, &conf);
+}
+
+static int fib_add(void *c, const struct table *t, size_t i)
+{
+	return rte_fib_add(c, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh);
+}
+
 static void fib_lk(void *c, const void *a, unsigned n)
 {
 	rte_fib_lookup_bulk(c, (uint32_t *)(uintptr_t)a, out64, (int)n);
@@ -317,32 +345,16 @@ static void fib_destroy(void *c)
 	rte_fib_free(c);
 }
 
-static int make_fib(struct engine *e, const struct table *t)
+static void *lpm_create(const struct table *t)
 {
-	struct rte_fib_conf conf = {
-		.type = RTE_FIB_DIR24_8,
-		.default_nh = DPDK_MISS,
-		.max_routes = (int)t->n4 + 1,
-		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = 1u << 16 },
-	};
-	size_t before = heap_used();
-	uint64_t t0 = molt_now_ns();
-	struct rte_fib *f = rte_fib_create("bench_fib", SOCKET_ID_ANY, &conf);
+	struct rte_lpm_config conf = { .max_rules = (uint32_t)t->n4 + 1, .number_tbl8s = 1u << 16 };
 
-	if (f == NULL)
-		return -rte_errno;
-	for (size_t i = 0; i < t->n4; i++)
-		if (rte_fib_add(f, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh) < 0) {
-			rte_fib_free(f);
-			return -ENOSPC;
-		}
-	e->build_ms = e->first_ms = ms_since(t0);
-	e->bytes = heap_used() - before;
-	e->ctx = f;
-	e->lookup = fib_lk;
-	e->answer = fib_ans;
-	e->destroy = fib_destroy;
-	return 0;
+	return rte_lpm_create("bench_lpm", SOCKET_ID_ANY, &conf);
+}
+
+static int lpm_add(void *c, const struct table *t, size_t i)
+{
+	return rte_lpm_add(c, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh);
 }
 
 static void lpm_lk(void *c, const void *a, unsigned n)
@@ -362,27 +374,22 @@ static void lpm_destroy(void *c)
 	rte_lpm_free(c);
 }
 
-static int make_lpm(struct engine *e, const struct table *t)
+static void *fib6_create(const struct table *t)
 {
-	struct rte_lpm_config conf = { .max_rules = (uint32_t)t->n4 + 1, .number_tbl8s = 1u << 16 };
-	size_t before = heap_used();
-	uint64_t t0 = molt_now_ns();
-	struct rte_lpm *l = rte_lpm_create("bench_lpm", SOCKET_ID_ANY, &conf);
+	// Three tbl8 groups a route: what the 22.11 trie reserves for a /48 (drivers/fib.c).
+	struct rte_fib6_conf conf = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = DPDK_MISS,
+		.max_routes = (int)t->n6 + 1,
+		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = (uint32_t)t->n6 * 3 + 4096 },
+	};
 
-	if (l == NULL)
-		return -rte_errno;
-	for (size_t i = 0; i < t->n4; i++)
-		if (rte_lpm_add(l, t->r4[i].prefix, t->r4[i].plen, t->r4[i].nh) < 0) {
-			rte_lpm_free(l);
-			return -ENOSPC;
-		}
-	e->build_ms = e->first_ms = ms_since(t0);
-	e->bytes = heap_used() - before;
-	e->ctx = l;
-	e->lookup = lpm_lk;
-	e->answer = lpm_ans;
-	e->destroy = lpm_destroy;
-	return 0;
+	return rte_fib6_create("bench_fib6", SOCKET_ID_ANY, &conf);
+}
+
+static int fib6_add(void *c, const struct table *t, size_t i)
+{
+	return rte_fib6_add(c, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh);
 }
 
 static void fib6_lk(void *c, const void *a, unsigned n)
@@ -402,33 +409,18 @@ static void fib6_destroy(void *c)
 	rte_fib6_free(c);
 }
 
-static int make_fib6(struct engine *e, const struct table *t)
+static void *lpm6_create(const struct table *t)
 {
-	// Three tbl8 groups a route: what the 22.11 trie reserves for a /48 (drivers/fib.c).
-	struct rte_fib6_conf conf = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = DPDK_MISS,
-		.max_routes = (int)t->n6 + 1,
-		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = (uint32_t)t->n6 * 3 + 4096 },
-	};
-	size_t before = heap_used();
-	uint64_t t0 = molt_now_ns();
-	struct rte_fib6 *f = rte_fib6_create("bench_fib6", SOCKET_ID_ANY, &conf);
+	// drivers/util.c's sizing: groups shared between /48s of a /32 allocation.
+	struct rte_lpm6_config conf = { .max_rules = (uint32_t)t->n6 + 1,
+					.number_tbl8s = (uint32_t)t->n6 * 2 + 65536 };
 
-	if (f == NULL)
-		return -rte_errno;
-	for (size_t i = 0; i < t->n6; i++)
-		if (rte_fib6_add(f, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh) < 0) {
-			rte_fib6_free(f);
-			return -ENOSPC;
-		}
-	e->build_ms = e->first_ms = ms_since(t0);
-	e->bytes = heap_used() - before;
-	e->ctx = f;
-	e->lookup = fib6_lk;
-	e->answer = fib6_ans;
-	e->destroy = fib6_destroy;
-	return 0;
+	return rte_lpm6_create("bench_lpm6", SOCKET_ID_ANY, &conf);
+}
+
+static int lpm6_add(void *c, const struct table *t, size_t i)
+{
+	return rte_lpm6_add(c, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh);
 }
 
 static void lpm6_lk(void *c, const void *a, unsigned n)
@@ -448,29 +440,38 @@ static void lpm6_destroy(void *c)
 	rte_lpm6_free(c);
 }
 
-static int make_lpm6(struct engine *e, const struct table *t)
-{
-	// drivers/util.c's sizing: groups shared between /48s of a /32 allocation.
-	uint64_t g = (uint64_t)t->n6 * 2 + 65536;
-	struct rte_lpm6_config conf = { .max_rules = (uint32_t)t->n6 + 1,
-					.number_tbl8s = (uint32_t)g };
-	size_t before = heap_used();
-	uint64_t t0 = molt_now_ns();
-	struct rte_lpm6 *l = rte_lpm6_create("bench_lpm6", SOCKET_ID_ANY, &conf);
+static const struct dpdk_kind dpdk_kinds[] = {
+	{ "fib", 4, fib_create, fib_add, fib_lk, fib_ans, fib_destroy },
+	{ "lpm", 4, lpm_create, lpm_add, lpm_lk, lpm_ans, lpm_destroy },
+	{ "fib6", 6, fib6_create, fib6_add, fib6_lk, fib6_ans, fib6_destroy },
+	{ "lpm6", 6, lpm6_create, lpm6_add, lpm6_lk, lpm6_ans, lpm6_destroy },
+};
 
-	if (l == NULL)
+// Creates the engine and adds the table in its sorted order; memory is what DPDK's heap gave.
+static int make_dpdk(struct engine *e, const struct dpdk_kind *k, const struct table *t)
+{
+	size_t before = heap_used(), n = k->family == 4 ? t->n4 : t->n6;
+	uint64_t t0 = molt_now_ns();
+	void *c = k->create(t);
+
+	if (c == NULL)
 		return -rte_errno;
-	for (size_t i = 0; i < t->n6; i++)
-		if (rte_lpm6_add(l, t->r6[i].prefix, t->r6[i].plen, t->r6[i].nh) < 0) {
-			rte_lpm6_free(l);
+	for (size_t i = 0; i < n; i++)
+		if (k->add(c, t, i) < 0) {
+			k->destroy(c);
 			return -ENOSPC;
 		}
-	e->build_ms = e->first_ms = ms_since(t0);
-	e->bytes = heap_used() - before;
-	e->ctx = l;
-	e->lookup = lpm6_lk;
-	e->answer = lpm6_ans;
-	e->destroy = lpm6_destroy;
+	*e = (struct engine){
+		.name = k->name,
+		.family = k->family,
+		.build_ms = ms_since(t0),
+		.bytes = heap_used() - before,
+		.ctx = c,
+		.lookup = k->lookup,
+		.answer = k->answer,
+		.destroy = k->destroy,
+	};
+	e->first_ms = e->build_ms;
 	return 0;
 }
 
@@ -571,18 +572,8 @@ static double unsorted_build_ms(int family, const struct table *t)
 static void run_family(int family, const struct table *t, const struct addrs *a,
 		       const struct opts *o)
 {
-	static const struct {
-		const char *name;
-		int family;
-		int (*make)(struct engine *e, const struct table *t);
-	} dpdk[] = {
-		{ "fib", 4, make_fib },
-		{ "lpm", 4, make_lpm },
-		{ "fib6", 6, make_fib6 },
-		{ "lpm6", 6, make_lpm6 },
-	};
 	size_t n = family == 4 ? t->n4 : t->n6;
-	struct engine e[2 + RTE_DIM(dpdk)];
+	struct engine e[2 + RTE_DIM(dpdk_kinds)];
 	double unif[RTE_DIM(e)][MAX_ROUNDS], tbl[RTE_DIM(e)][MAX_ROUNDS];
 	unsigned ne = 2;
 	int ret;
@@ -594,13 +585,13 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 		printf("molt IPv%d build: %s\n", family, strerror(-ret));
 		exit(1);
 	}
-	for (unsigned i = 0; i < RTE_DIM(dpdk); i++) {
-		if (dpdk[i].family != family || skipped(o, dpdk[i].name))
+	for (unsigned i = 0; i < RTE_DIM(dpdk_kinds); i++) {
+		const struct dpdk_kind *k = &dpdk_kinds[i];
+
+		if (k->family != family || skipped(o, k->name))
 			continue;
-		e[ne] = (struct engine){ .name = dpdk[i].name, .family = family };
-		if ((ret = dpdk[i].make(&e[ne], t)) < 0)
-			printf("%-10s IPv%d build failed: %s\n", dpdk[i].name, family,
-			       strerror(-ret));
+		if ((ret = make_dpdk(&e[ne], k, t)) < 0)
+			printf("%-10s IPv%d build failed: %s\n", k->name, family, strerror(-ret));
 		else
 			ne++;
 	}
@@ -624,10 +615,11 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 	molt_get_stats(e[0].ctx, &st);
 	for (unsigned i = 0; i < ne; i++)
 		e[i].destroy(e[i].ctx);
-	printf("  (molt IPv%d: %llu nodes of which %llu skip, %llu leaves; from unsorted rules, as "
-	       "the driver's seal builds: %.1f ms)\n",
+	printf("  (molt IPv%d: %llu nodes (%llu skip, %llu inline), %llu leaves; from unsorted "
+	       "rules, as the driver's seal builds: %.1f ms)\n",
 	       family, (unsigned long long)st.nodes, (unsigned long long)st.skips,
-	       (unsigned long long)st.leaves, unsorted_build_ms(family, t));
+	       (unsigned long long)st.inline_nodes, (unsigned long long)st.leaves,
+	       unsorted_build_ms(family, t));
 }
 
 static void usage(const char *prog)
