@@ -31,20 +31,25 @@ struct step6 {
 
 // One step through node d for an address whose bits from the node's depth on are x: a normal
 // node's child, or where a skip node's path leads. Both are computed and one is picked by the
-// node's kind, without a branch.
-static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key)
+// node's kind, without a branch. A lookup that ends at a skip node ends with the value itself:
+// *end is MOLT_INLINE | value and st.leaf 0 (a leaf the last pass reads and ignores); else
+// *end is st.leaf.
+static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key,
+				 uint32_t *end)
 {
 	uint64_t bases = d->bases ^ node_key, vec = d->vec, lv = d->leafvec;
 	uint32_t nb = (uint32_t)bases, lb = (uint32_t)(bases >> 32);
 	unsigned c = (unsigned)(x >> (64 - MOLT_STRIDE)), skip = nb >> 31, to_leaf = lb >> 31;
 	unsigned on_path = ((x ^ vec) & lv) == 0;
+	uint32_t val = on_path ? nb & ~MOLT_SKIP : lb & ~MOLT_SKIP_LEAF;
 	struct molt_step n = molt_step(d, c, node_key);
 	struct step6 s;
 
 	s.st.is_node = skip ? on_path & !to_leaf : n.is_node;
 	s.st.next = skip ? nb & ~MOLT_SKIP : n.next;
-	s.st.leaf = skip ? (on_path ? nb & ~MOLT_SKIP : lb & ~MOLT_SKIP_LEAF) : n.leaf;
+	s.st.leaf = skip ? 0 : n.leaf;
 	s.depth = skip ? (unsigned)__builtin_popcountll(lv) : MOLT_STRIDE;
+	*end = skip ? MOLT_INLINE | val : n.leaf;
 	return s;
 }
 
@@ -71,9 +76,8 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = b.lane[j];
 			struct step6 s = step6(&nodes[b.cur[j]], bits_from(hi[i], lo[i], off[i]),
-					       node_key);
+					       node_key, &b.end[i]);
 
-			b.end[i] = s.st.leaf;
 			off[i] = (uint8_t)(off[i] + s.depth);
 			b.cur[k] = s.st.next;
 			b.lane[k] = (uint8_t)i;

@@ -116,8 +116,8 @@ static uint64_t run_starts(const uint32_t *vals, uint64_t vec, uint64_t cand)
 }
 
 // A node as build_node makes it, before its parent writes it into a sibling group: a normal
-// node (len 0) or a skip node, whose leaves are written only then, because a parent that is a
-// chain too takes the skip over instead (molt_priv.h).
+// node (len 0), an inline node (IPv4) or a skip node (IPv6), which a parent that is a chain
+// too takes over (molt_priv.h).
 struct bnode {
 	uint64_t vec; // normal: node children; skip: the path's bits, left-aligned
 	uint64_t leafvec; // normal: run starts; skip: mask of the path's bits
@@ -130,7 +130,7 @@ struct bnode {
 	unsigned len; // skip: bits of the path; 0: a normal node
 };
 
-// Node b as it goes into the image; writes a skip node's leaves first.
+// Node b as it goes into the image.
 static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 {
 	uint32_t lo = group_at(p, b->group), hi = run_at(p, b->run);
@@ -144,10 +144,9 @@ static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 		};
 	}
 	if (b->len > 0) {
-		if (b->to_leaf)
-			lo = run_at(p, put_run(p, &b->target, 1));
-		lo |= MOLT_SKIP;
-		hi = run_at(p, put_run(p, &b->fallback, 1)) | (b->to_leaf ? MOLT_SKIP_LEAF : 0);
+		// The values themselves, not leaves: a skip node ends a lookup without a leaf read.
+		lo = MOLT_SKIP | (b->to_leaf ? b->target : lo);
+		hi = b->fallback | (b->to_leaf ? MOLT_SKIP_LEAF : 0);
 		p->n_skips += !p->emit;
 	}
 	return (struct molt_node){

@@ -30,8 +30,9 @@
 // such chains, between an allocation and a lone more-specific. vec holds the address bits of
 // the chain's path (left-aligned from the node's depth), leafvec a mask of as many bits (up
 // to MOLT_SKIP_MAX). An address with those bits continues at node node_base & ~MOLT_SKIP, as
-// deep as the mask is long, or, with MOLT_SKIP_LEAF in leaf_base, takes the leaf at
-// node_base & ~MOLT_SKIP; any other address takes the leaf at leaf_base & ~MOLT_SKIP_LEAF.
+// deep as the mask is long, or, with MOLT_SKIP_LEAF in leaf_base, has the value
+// node_base & ~MOLT_SKIP; any other address has the value leaf_base & ~MOLT_SKIP_LEAF. (A
+// skip node holds values, not leaf indices: they are plain, its bases being XORed anyway.)
 #pragma once
 
 #include <assert.h>
