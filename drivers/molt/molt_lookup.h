@@ -53,7 +53,8 @@ struct molt_batch {
 };
 
 // The top level, for the m addresses whose top indices are tidx[]: answers out[i] where the
-// top entry is a value, and starts the others at their node (prefetched).
+// top entry is a value, and starts the others at their node, prefetched (an address the top
+// answers prefetches node 0 instead, so that nothing branches).
 static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx, unsigned m,
 				 uint32_t *out, struct molt_batch *b)
 {
@@ -63,16 +64,14 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx,
 	for (unsigned i = 0; i < m; i++)
 		__builtin_prefetch(&top[tidx[i]]);
 	for (unsigned i = 0; i < m; i++) {
-		uint32_t v = top[tidx[i]] ^ f->key;
+		uint32_t v = top[tidx[i]] ^ f->key, is_node = v >> 31, node = v & ~MOLT_NODE;
 
 		out[i] = molt_value_out(v);
-		b->cur[n] = v & ~MOLT_NODE;
+		__builtin_prefetch(&f->nodes[node & (0u - is_node)]);
+		b->cur[n] = node;
 		b->deep[n] = (uint8_t)i;
-		n += v >> 31;
-	}
-	for (unsigned j = 0; j < n; j++) {
-		__builtin_prefetch(&f->nodes[b->cur[j]]);
-		b->lane[j] = b->deep[j];
+		b->lane[n] = (uint8_t)i;
+		n += is_node;
 	}
 	b->n_deep = n;
 }
