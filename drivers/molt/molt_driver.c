@@ -232,35 +232,17 @@ static void molt_free_scrub(struct fib *f)
 	free(m);
 }
 
-static const struct fib_ops molt4_ops = {
-	.family = 4,
-	.create = molt4_create,
-	.add = molt_add,
-	.del = molt_del,
-	.lookup_bulk = molt4_lookup,
-	.walk = molt_walk,
-	.count = molt_count,
-	.memory = molt_memory,
-	.reserve = molt_reserve,
-	.prefetch = molt_prefetch,
-	.free_scrub = molt_free_scrub,
-	.seal = molt_seal,
-};
+// Both families' tables: only create and lookup_bulk are per family.
+#define MOLT_OPS(fam) \
+	{ \
+		.family = fam, .create = molt##fam##_create, .lookup_bulk = molt##fam##_lookup, \
+		.add = molt_add, .del = molt_del, .walk = molt_walk, .count = molt_count, \
+		.memory = molt_memory, .reserve = molt_reserve, .prefetch = molt_prefetch, \
+		.free_scrub = molt_free_scrub, .seal = molt_seal, \
+	}
 
-static const struct fib_ops molt6_ops = {
-	.family = 6,
-	.create = molt6_create,
-	.add = molt_add,
-	.del = molt_del,
-	.lookup_bulk = molt6_lookup,
-	.walk = molt_walk,
-	.count = molt_count,
-	.memory = molt_memory,
-	.reserve = molt_reserve,
-	.prefetch = molt_prefetch,
-	.free_scrub = molt_free_scrub,
-	.seal = molt_seal,
-};
+static const struct fib_ops molt4_ops = MOLT_OPS(4);
+static const struct fib_ops molt6_ops = MOLT_OPS(6);
 
 static const struct fib_driver molt_driver = {
 	.name = "molt",
