@@ -160,13 +160,13 @@ static uint64_t *sort_words(uint64_t *w, uint64_t *tmp, size_t n)
 static struct molt_fib *build_rules4(const struct molt_rule4 *rules, size_t n, uint64_t seed,
 				     unsigned flags)
 {
-	uint64_t *w = malloc(2 * (n + 1) * sizeof(*w)), *s = w;
 	struct molt_key *k = malloc((n + 1) * sizeof(*k));
+	uint64_t *w = NULL, *s = NULL;
 	struct molt_fib *f = NULL;
 	bool sorted = true;
 
 	errno = ENOMEM;
-	if (w == NULL || k == NULL)
+	if (k == NULL)
 		goto out;
 	errno = EINVAL;
 	for (size_t i = 0; i < n; i++) {
@@ -175,15 +175,25 @@ static struct molt_fib *build_rules4(const struct molt_rule4 *rules, size_t n, u
 		if (r->plen > 32 || r->nh >= FIB_NH_MAX ||
 		    !host_bits_zero((uint64_t)r->prefix << 32, 0, r->plen))
 			goto out;
-		w[i] = rule4_word(r);
-		sorted = sorted && (i == 0 || w[i - 1] >> 24 <= w[i] >> 24);
+		sorted = sorted &&
+			 (i == 0 || rule4_word(&rules[i - 1]) >> 24 <= rule4_word(r) >> 24);
 	}
-	if (!sorted)
+	// Sorted (a slot build's feed): straight into keys; else through words, sorted first.
+	if (!sorted) {
+		errno = ENOMEM;
+		if ((w = malloc(2 * (n + 1) * sizeof(*w))) == NULL)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			w[i] = rule4_word(&rules[i]);
 		s = sort_words(w, w + n + 1, n);
-	for (size_t i = 0; i < n; i++)
-		k[i] = (struct molt_key){ .hi = s[i] >> 32 << 32,
-					  .nh = (uint32_t)s[i] & 0xffffff,
-					  .plen = (uint8_t)(s[i] >> 24) };
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = s != NULL ? s[i] : rule4_word(&rules[i]);
+
+		k[i] = (struct molt_key){ .hi = x >> 32 << 32,
+					  .nh = (uint32_t)x & 0xffffff,
+					  .plen = (uint8_t)(x >> 24) };
+	}
 	f = build_keys(4, k, n, true, seed, flags);
 out:
 	if (w != NULL)
