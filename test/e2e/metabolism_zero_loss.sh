@@ -9,7 +9,9 @@
 # the updates applied during the stream.
 #
 #   metabolism_zero_loss.sh [BUILD_DIR]
-#   env: MOLT_ZL_COUNT (200000), MOLT_ZL_RATE (20000 per s), MOLT_ZL_INTERVAL_MS (10)
+#   env: MOLT_ZL_COUNT (200000, the least sent), MOLT_ZL_RATE (20000 per s),
+#        MOLT_ZL_INTERVAL_MS (10), MOLT_ZL_CHANGES (60 route changes; the stream lasts until
+#        they are all made)
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
@@ -21,6 +23,7 @@ need_netns
 e2e_init
 
 COUNT=${MOLT_ZL_COUNT:-200000}
+CHANGES=${MOLT_ZL_CHANGES:-60}
 RATE=${MOLT_ZL_RATE:-20000}
 INTERVAL=${MOLT_ZL_INTERVAL_MS:-10}
 SHM="/molt-zl-$$"
@@ -64,7 +67,8 @@ rx_r0() {
 			"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["rx"])')"
 }
 read -r k0 m0 < <(rx_r0)
-start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$COUNT" "$E2E_TMP/recv.json"
+start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$E2E_TMP/sent.json" \
+	"$E2E_TMP/recv.json"
 sleep 0.5
 # route_change ARGS...: one `moltctl route ARGS` at the route server; a failure leaves the
 # command, its status and its error in churn.err.
@@ -73,14 +77,15 @@ route_change() {
 	echo "moltctl route $*: exit $?: $(cat "$E2E_TMP/churn.out")" >"$E2E_TMP/churn.err"
 	return 1
 }
-# Route churn for the whole stream: add and delete prefixes nobody sends to, until told to
-# stop, and stop at the first change that fails; writes how many changes succeeded.
+# Route churn during the stream: $CHANGES adds and deletes of prefixes nobody sends to, paced,
+# stopping at the first change that fails; writes how many succeeded, then churn.done, which
+# the sender waits for: the stream outlasts the churn however slow the machine.
 churn() {
 	local i=0 n=0
-	while [ ! -e "$E2E_TMP/churn.stop" ]; do
+	while [ "$n" -lt "$CHANGES" ]; do
 		route_change add "198.18.$((i % 200)).0/24 via 10.0.3.2" || break
 		n=$((n + 1))
-		if [ $i -ge 20 ]; then
+		if [ $i -ge 20 ] && [ "$n" -lt "$CHANGES" ]; then
 			route_change del "198.18.$(((i - 20) % 200)).0/24" || break
 			n=$((n + 1))
 		fi
@@ -88,16 +93,17 @@ churn() {
 		sleep 0.02
 	done
 	echo "$n" >"$E2E_TMP/churn.count"
+	touch "$E2E_TMP/churn.done"
 }
 churn &
 CHURN=$!
 defer "kill $CHURN 2>/dev/null"
-log "sending $COUNT numbered datagrams h1 -> h2 at $RATE/s, metabolism every $INTERVAL ms"
-in_ns "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send 10.0.2.2 9000 "$COUNT" "$RATE" ||
-	fail "sender failed"
-wait_for "the receiver to finish" 100 0.1 bash -c "! kill -0 $(pid_of recv) 2>/dev/null"
-touch "$E2E_TMP/churn.stop"
+log "sending at least $COUNT numbered datagrams h1 -> h2 at $RATE/s, on until $CHANGES route" \
+	"changes are made; metabolism every $INTERVAL ms"
+in_ns "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send 10.0.2.2 9000 "$COUNT" "$RATE" \
+	"$E2E_TMP/churn.done" "$E2E_TMP/sent.json" || fail "sender failed"
 wait "$CHURN"
+wait_for "the receiver to finish" 100 0.1 bash -c "! kill -0 $(pid_of recv) 2>/dev/null"
 f1=$(flips)
 changes=$(cat "$E2E_TMP/churn.count")
 s1=$(journal)
@@ -110,12 +116,13 @@ done
 $M --json call metabolism.status >"$E2E_TMP/metabolism.json"
 $M --json call feed.status >"$E2E_TMP/feed.json"
 read -r k1 m1 < <(rx_r0)
-counts=("$COUNT" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
+counts=("$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
 "$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "the stream or the route churn went wrong (above)"
 import json, os, sys
 d = sys.argv[1]
-count, flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
+flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
 r = json.load(open(d + "/recv.json"))
+count = r["sent"]
 m = json.load(open(d + "/metabolism.json"))
 f = json.load(open(d + "/feed.json"))
 churn_err = open(d + "/churn.err").read().strip() if os.path.exists(d + "/churn.err") else ""
@@ -139,9 +146,6 @@ if flips == 0:
     wrong.append("no slot flip during the stream")
 if churn_err:
     wrong.append("route change %d failed: %s" % (changes + 1, churn_err))
-# 20 adds come before the first delete: fewer changes than twice that did not churn.
-if changes < 40:
-    wrong.append("only %d route changes during the stream" % changes)
 if journal != changes:
     wrong.append("%d route changes, but the feed's journal grew by %d" % (changes, journal))
 if applied != changes:
