@@ -1,16 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Builds the libFuzzer target for the JSON-RPC parser with clang (its own build directory) and
-# runs it for a while on the seed corpus. Exits non-zero if the fuzzer finds a crash, a leak or
-# undefined behaviour; the input that did it is left in BUILD/fuzz-artifacts/.
+# Builds the libFuzzer targets with clang (their own build directory) and runs each for a while
+# on its seed corpus: fuzz_rpc (the JSON-RPC parser) and fuzz_molt (the molt engine's builders
+# and lookups against a linear scan). Exits non-zero if a fuzzer finds a crash, a leak, undefined
+# behaviour or a wrong answer; the input that did it is left in BUILD/fuzz-artifacts/.
 #
-#   test/fuzz/run-fuzz.sh [-t SECONDS] [-b BUILD_DIR] [--no-build] [-- LIBFUZZER_ARGS...]
+#   test/fuzz/run-fuzz.sh [-f TARGET] [-t SECONDS] [-b BUILD_DIR] [--no-build]
+#                         [-- LIBFUZZER_ARGS...]
 #
-#   -t SECONDS   how long to fuzz (default 30; a long run: -t 3600, or -- -jobs=N)
+#   -f TARGET    rpc, molt or all (default all: one after the other, each for SECONDS)
+#   -t SECONDS   how long to fuzz each target (default 30; a long run: -t 3600, or -- -jobs=N)
 #   -b DIR       build directory (default build-fuzz), configured with CC=clang -Dfuzz=true
-#   --no-build   use the fuzz_rpc already built in DIR (what the meson test 'fuzz_rpc' does)
+#   --no-build   use the targets already built in DIR (what the meson tests 'fuzz_*' do)
 #
-# New inputs the fuzzer finds go to DIR/fuzz-corpus/rpc (the seeds in test/fuzz/corpus/rpc
+# New inputs a fuzzer finds go to DIR/fuzz-corpus/TARGET (the seeds in test/fuzz/corpus/TARGET
 # are only read); copy the interesting ones there by hand.
 set -euo pipefail
 
@@ -18,13 +21,21 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_TO_RUN=30
 BUILD=build-fuzz
 BUILD_IT=1
+TARGETS="rpc molt"
 while [ $# -gt 0 ]; do
 	case $1 in
+	-f)
+		case $2 in
+		rpc | molt) TARGETS=$2 ;;
+		all) TARGETS="rpc molt" ;;
+		*) echo "run-fuzz: unknown target $2 (rpc, molt or all)" >&2; exit 2 ;;
+		esac
+		shift ;;
 	-t) SECONDS_TO_RUN=$2; shift ;;
 	-b) BUILD=$2; shift ;;
 	--no-build) BUILD_IT=0 ;;
 	--) shift; break ;;
-	-h | --help) sed -n '3,14p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,17p' "$0"; exit 0 ;;
 	*) echo "run-fuzz: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -41,14 +52,27 @@ if [ "$BUILD_IT" = 1 ]; then
 		CC=clang meson setup "$BUILD" "$SRC" -Dfuzz=true -Dtests=disabled \
 			-Dwerror=true >/dev/null
 	fi
-	ninja -C "$BUILD" test/fuzz/fuzz_rpc
+	for t in $TARGETS; do
+		ninja -C "$BUILD" "test/fuzz/fuzz_$t"
+	done
 fi
 
-BIN=$BUILD/test/fuzz/fuzz_rpc
-[ -x "$BIN" ] || { echo "run-fuzz: $BIN not built" >&2; exit 1; }
-mkdir -p "$BUILD/fuzz-corpus/rpc" "$BUILD/fuzz-artifacts"
-# -max_len: requests up to 4 KiB reach every path (the framer runs with a 256-byte limit).
-exec "$BIN" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 -dict="$SRC/test/fuzz/rpc.dict" \
-	-artifact_prefix="$BUILD/fuzz-artifacts/" \
-	"$@" "$BUILD/fuzz-corpus/rpc" "$SRC/test/fuzz/corpus/rpc"
+for t in $TARGETS; do
+	BIN=$BUILD/test/fuzz/fuzz_$t
+	[ -x "$BIN" ] || { echo "run-fuzz: $BIN not built" >&2; exit 1; }
+done
+mkdir -p "$BUILD/fuzz-artifacts"
+for t in $TARGETS; do
+	mkdir -p "$BUILD/fuzz-corpus/$t"
+	case $t in
+	# Requests up to 4 KiB reach every path (the framer runs with a 256-byte limit).
+	rpc) extra=(-max_len=4096 -dict="$SRC/test/fuzz/rpc.dict") ;;
+	# 4 KiB: about 500 IPv4 or 340 IPv6 rules, each looked up six ways by a linear scan.
+	molt) extra=(-max_len=4096) ;;
+	esac
+	echo "run-fuzz: fuzz_$t for $SECONDS_TO_RUN s"
+	"$BUILD/test/fuzz/fuzz_$t" -max_total_time="$SECONDS_TO_RUN" -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 "${extra[@]}" \
+		-artifact_prefix="$BUILD/fuzz-artifacts/fuzz_$t-" \
+		"$@" "$BUILD/fuzz-corpus/$t" "$SRC/test/fuzz/corpus/$t"
+done
