@@ -134,12 +134,7 @@ def flips_per_bin(p, prefix, a, telemetry_cls, argv):
 
 
 def result(a, table, lat, final, flips, interval_ms, label, rc, gen_cpu, supported):
-    drops = {}
-    for port in final['ports'].values():
-        for k, v in port['drops'].items():
-            drops[k] = drops.get(k, 0) + v
-    tot = {k: sum(p[k] for p in final['ports'].values())
-           for k in ('rx', 'forwarded', 'punted', 'dropped')}
+    tot = final['totals']
     busy = sum(w['busy_cycles'] for w in final['workers'].values())
     # Without telemetry samples, the exit report's count (warm-up included, and less the
     # first slot, which every worker "sees" at its first burst).
@@ -168,8 +163,7 @@ def result(a, table, lat, final, flips, interval_ms, label, rc, gen_cpu, support
         'mpps': mpps, 'mpps_per_worker': mpps / a.workers,
         'mbit_s': None, 'mbit_s_l1': None,
         'cycles_per_packet': busy / tot['rx'] if tot['rx'] else None,
-        'totals': tot, 'drops': drops,
-        'unaccounted': tot['rx'] - tot['forwarded'] - tot['punted'] - tot['dropped'],
+        'totals': tot, 'drops': final['drops'], 'unaccounted': final['unaccounted'],
         'latency_us': {k: lu[k] for k in ('p50', 'p90', 'p99', 'p999', 'max', 'min', 'mean',
                                           'count')},
         'loss': {k: loss[k] for k in ('sent', 'received', 'lost', 'duplicated', 'reordered',

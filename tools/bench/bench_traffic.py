@@ -53,6 +53,21 @@ def _host(rnd, net, plen, bits):
     return net | (rnd.getrandbits(bits - plen) if plen < bits else 0)
 
 
+# Hosts drawn in a prefix before settling for one the table does not forward.
+HOST_TRIES = 32
+
+
+def _forwarded_host(rnd, net, plen, bits, fam, forwarded):
+    """A random host in the prefix that forwarded(fam, host) accepts: a host can fall in a more
+    specific blackhole (or a route molt-bench's moltd cannot install), and benchmark traffic is
+    meant to be forwarded. After HOST_TRIES misses, the last host drawn."""
+    for _ in range(HOST_TRIES):
+        dst = _host(rnd, net, plen, bits)
+        if forwarded is None or forwarded(fam, dst):
+            break
+    return dst
+
+
 def frame4(dmac, dst, seq, size, ttl=64, bad_csum=False):
     pay = max(size - 4 - 14 - 20 - 8, 8)
     body = MAGIC + struct.pack('!I', seq) + bytes(pay - 8)
@@ -91,11 +106,13 @@ def choose(rnd, pattern, table, count, zipf_s):
 
 
 def generate(v4, v6, path, count, dst_mac, pattern='uniform', v6_share=0.0, size=64, zipf_s=1.0,
-             seed=1, odd=None):
+             seed=1, odd=None, forwarded=None):
     """Writes the pcap; returns the list of frames.
 
     odd: for --verify, a dict of fractions {'miss', 'ttl1', 'badsum'} of frames that go to a
-    random address, expire, or carry a bad IPv4 checksum."""
+    random address, expire, or carry a bad IPv4 checksum.
+    forwarded: (family, address) -> whether the table forwards it; hosts are drawn until it says
+    so (see _forwarded_host)."""
     rnd = random.Random(seed)
     dmac = mac(dst_mac)
     # Benchmark traffic goes where it is forwarded; --verify's misses cover the rest.
@@ -115,9 +132,11 @@ def generate(v4, v6, path, count, dst_mac, pattern='uniform', v6_share=0.0, size
         net, plen, _ = table[next(pick4 if f == 4 else pick6)]
         if pattern == 'single':
             # One flow: one destination, not one prefix.
-            dst = single.setdefault(f, _host(rnd, net, plen, bits))
+            if f not in single:
+                single[f] = _forwarded_host(rnd, net, plen, bits, f, forwarded)
+            dst = single[f]
         else:
-            dst = _host(rnd, net, plen, bits)
+            dst = _forwarded_host(rnd, net, plen, bits, f, forwarded)
         ttl, bad = 64, False
         if odd:
             r = rnd.random()
