@@ -86,6 +86,28 @@ static void erase(struct mslot *m)
 	slots.st.erased++;
 }
 
+// A driver with seal (molt) answers lookups from the structure its last seal built: a slot
+// that took updates as a standby is sealed when it is about to be read, once for however many
+// updates it took (quick when it took none). On this thread: the slot is not published yet and
+// nothing else writes it, and a flip waits for nothing else. A slot that cannot be sealed is
+// broken (retired and rebuilt).
+static bool seal(struct mslot *m)
+{
+	uint64_t t = molt_now_ns();
+	char err[256];
+
+	if (slot_seal(m->s, err, sizeof(err)) < 0) {
+		LOG_ERR(SUB, "slot %u: %s: it will be retired and rebuilt", idx(m), err);
+		m->broken = true;
+		slots.st.slot_update_errors++;
+		return false;
+	}
+	if (m->s->ops4->seal != NULL || m->s->ops6->seal != NULL)
+		latency_stats_add(&slots.st.seal_ns, molt_now_ns() - t);
+	return true;
+}
+
+// to is READY and sealed.
 static void flip(struct mslot *to, uint64_t decided_ns, bool update_flip)
 {
 	struct mslot *old = slots.active >= 0 ? &slots.m[slots.active] : NULL;
@@ -286,7 +308,11 @@ bool slot_set_update_flip(uint64_t now, bool building)
 			standby = (int)i;
 	}
 	if (standby >= 0) {
-		flip(&slots.m[standby], now, true);
+		if (seal(&slots.m[standby])) {
+			flip(&slots.m[standby], now, true);
+			return want_build;
+		}
+		// Broken by its seal: the next poll erases it and wants a build.
 		return want_build;
 	}
 	// A slot coming back from its grace period will be the standby: wait for it.
@@ -406,6 +432,13 @@ int slot_set_built(unsigned i, struct slot *s, const struct slot_build_stats *st
 	}
 	upd_clear(&m->pend);
 	s->feed_seq = slots.fs->next_seq;
+	// slot_build sealed it: only a catch-up changed it since.
+	if (catchup > 0 && !seal(m)) {
+		snprintf(why, whylen, "slot %u: sealing after %u catch-up entries failed", i,
+			 catchup);
+		erase(m);
+		return -EIO;
+	}
 	if (slot_books_routes(s, &m->books) != slots.fs->mirror.count) {
 		snprintf(why, whylen,
 			 "slot %u accounts for %" PRIu64 " routes (installed, "

@@ -26,6 +26,8 @@ struct slot_set_stats {
 	uint64_t erased;
 	uint64_t slot_update_errors; // a slot refused an update (it is retired and rebuilt)
 	struct latency_stats flip_ns; // flip decided -> every worker quiescent after it
+	// control thread time sealing a slot (driver with seal) just before it is made active
+	struct latency_stats seal_ns;
 };
 
 // n positions, all EMPTY. fs is the mirror the slots follow (read here, never written).

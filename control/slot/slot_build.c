@@ -143,6 +143,26 @@ static int load_fibs(struct slot *s, const struct slot_planner *p, const struct 
 	return ret;
 }
 
+int slot_seal(struct slot *s, char *err, size_t errlen)
+{
+	const struct fib_ops *ops[2] = { s->ops4, s->ops6 };
+	struct fib *fib[2] = { s->fib4, s->fib6 };
+
+	for (unsigned k = 0; k < 2; k++) {
+		int ret = ops[k]->seal != NULL ? ops[k]->seal(fib[k]) : 0;
+
+		if (ret < 0) {
+			snprintf(err, errlen,
+				 "slot %" PRIu64 ": the %s driver cannot build its IPv%u lookup "
+				 "structure for %" PRIu64 " rules (%s)",
+				 s->generation, s->driver->name, ops[k]->family,
+				 ops[k]->count(fib[k]), strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 // The connected and local rules every slot holds, with the digest slot_verify expects of them.
 static void rules_digest(const struct slot_planner *p, struct slot_build_stats *st)
 {
@@ -233,7 +253,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	s->nh_count = n_nh;
 
 	ret = load_fibs(s, p, routes, n_routes, nhs, st, err, errlen);
-	if (ret < 0)
+	if (ret < 0 || (ret = slot_seal(s, err, errlen)) < 0)
 		goto out;
 
 	count_rejects(p, s, st);

@@ -35,3 +35,9 @@ struct slot_build_stats {
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen);
+
+// Builds the lookup structure of each FIB whose driver has seal (drivers/driver.h) from the
+// rules added and deleted since its last seal; nothing for the other drivers. Call it after a
+// batch of changes, before workers may read the slot, never while they do. Returns 0, or
+// -errno with a message in err (the slot then still answers from its previous structure).
+int slot_seal(struct slot *s, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Slot verification before a slot may serve: walk its FIBs through the driver and compare
-// what they hold with what the control thread meant to install. Control or builder thread.
+// what they hold with what the control thread meant to install, then check that the lookups
+// workers make answer by those rules. Control or builder thread.
 #pragma once
 
 #include <stddef.h>
@@ -18,9 +19,13 @@ struct slot_verify_result {
 	uint64_t rules; // rules the walk visited (both families)
 	uint64_t digest; // their slot_rule_hash sum
 	uint64_t bad_nh; // rules whose next-hop index is out of the slot's table
+	uint64_t probes; // addresses looked up (each rule's first address and the one after it)
+	uint64_t wrong; // lookups whose answer is not the longest matching walked rule's
 };
 
-// Walks both FIBs of s. Returns 0 when the walk found exactly `rules` rules summing to
-// `digest`, else -EBADMSG with a message in err naming the mismatch.
+// Walks both FIBs of s, then looks up (through lookup_bulk, what workers call) every address
+// where the longest match among the walked rules changes. Returns 0 when the walk found exactly
+// `rules` rules summing to `digest` and every lookup agrees with them, else -EBADMSG with a
+// message in err naming the mismatch, or -ENOMEM. A FIB whose driver has seal must be sealed.
 int slot_verify(const struct slot *s, uint64_t rules, uint64_t digest,
 		struct slot_verify_result *res, char *err, size_t errlen);

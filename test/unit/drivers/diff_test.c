@@ -88,6 +88,10 @@ static void compare(struct table *t, unsigned nt, const void *addrs, uint32_t *w
 {
 	size_t asz = family == 4 ? 4 : 16;
 
+	// A driver with seal answers from its last seal (as a slot seals before workers read it).
+	for (unsigned k = 0; k < nt; k++)
+		if (t[k].ops->seal != NULL)
+			assert_int_equal(t[k].ops->seal(t[k].f), 0);
 	t[0].ops->lookup_bulk(t[0].f, addrs, want, N_ADDRS);
 	unsigned misses = 0;
 	for (unsigned i = 0; i < N_ADDRS; i++)
