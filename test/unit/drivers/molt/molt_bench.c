@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // molt-engine-bench: the molt engine next to DPDK's rte_fib (DIR24_8), rte_lpm, rte_fib6 (TRIE)
 // and rte_lpm6 on the same route file, in one run: build time, memory and bytes per prefix,
-// and bulk lookups per second on uniform random destinations and on destinations inside the
-// table's prefixes. Every engine's answers are checked against molt's on the same addresses.
+// and bulk lookups per second on three sets of destinations: uniform random addresses, hosts
+// in uniformly chosen prefixes of the table, and hosts in Zipf-chosen prefixes (rank r has
+// weight r^-s, ranks dealt to prefixes in random order, as molt-bench's --traffic zipf). Every
+// engine's answers are checked against molt's on the same addresses.
 // Not a test: performance is measured and printed, never asserted.
 //
 //   molt-engine-bench -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]
-//                     [--skip lpm,...] [-- EAL args]
+//                     [--zipf-s S] [--skip lpm,...] [-- EAL args]
 //
 // The EAL runs with --no-huge unless EAL args say otherwise; molt's image asks for transparent
 // huge pages whatever the EAL does (molt-thp), and is also measured without (molt-4k).
@@ -14,6 +16,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,9 @@
 #define MOLT_BUILDS 7
 #define MAX_ROUNDS 15
 
+// The destination sets every engine is measured on (see the top of the file).
+enum addr_set { SET_UNIFORM, SET_TABLE, SET_ZIPF, N_SETS };
+
 struct table {
 	struct molt_rule4 *r4; // sorted by prefix, then plen
 	size_t n4;
@@ -50,13 +56,14 @@ struct opts {
 	unsigned burst;
 	unsigned nh_spread; // 0: one next hop per distinct gateway
 	unsigned rounds; // alternating measurement rounds (medians are printed)
+	double zipf_s; // exponent of the Zipf set
 	char skip[128];
 };
 
-// Addresses of one family: uniform random, and random inside random rules of the table.
+// Addresses of both families, N_ADDRS of each per enum addr_set.
 struct addrs {
-	uint32_t *v4[2];
-	uint8_t (*v6[2])[16];
+	uint32_t *v4[N_SETS];
+	uint8_t (*v6[N_SETS])[16];
 };
 
 struct engine {
@@ -192,9 +199,75 @@ static int load_routes(const struct opts *o, struct table *t)
 	return 0;
 }
 
-static void gen_addrs(const struct table *t, struct addrs *a)
+// Draws rule indices below n: rank r (1-based) with weight r^-s, the ranks dealt to the rules
+// in a random order, so the popular prefixes are anywhere in the table.
+struct zipf {
+	double *cum; // cum[r]: weight of ranks 1..r+1
+	uint32_t *rule; // rule[r]: the rule of rank r+1
+	size_t n;
+};
+
+static int zipf_init(struct zipf *z, size_t n, double s)
 {
-	for (int s = 0; s < 2; s++) {
+	double acc = 0;
+
+	z->n = n;
+	z->cum = malloc((n ? n : 1) * sizeof(*z->cum));
+	z->rule = malloc((n ? n : 1) * sizeof(*z->rule));
+	if (z->cum == NULL || z->rule == NULL)
+		return -ENOMEM;
+	for (size_t r = 0; r < n; r++) {
+		acc += pow((double)(r + 1), -s);
+		z->cum[r] = acc;
+		z->rule[r] = (uint32_t)r;
+	}
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rnd() % i);
+		uint32_t x = z->rule[i - 1];
+
+		z->rule[i - 1] = z->rule[j];
+		z->rule[j] = x;
+	}
+	return 0;
+}
+
+static size_t zipf_draw(const struct zipf *z)
+{
+	double x = (double)(rnd() >> 11) * 0x1p-53 * z->cum[z->n - 1];
+	size_t lo = 0, hi = z->n - 1;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (z->cum[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return z->rule[lo];
+}
+
+static void zipf_free(struct zipf *z)
+{
+	free(z->cum);
+	free(z->rule);
+}
+
+// A rule of n for set s (not SET_UNIFORM).
+static size_t pick_rule(enum addr_set s, size_t n, const struct zipf *z)
+{
+	return s == SET_ZIPF ? zipf_draw(z) : (size_t)(rnd() % n);
+}
+
+static void gen_addrs(const struct table *t, struct addrs *a, double zipf_s)
+{
+	struct zipf z4, z6;
+
+	if (zipf_init(&z4, t->n4, zipf_s) < 0 || zipf_init(&z6, t->n6, zipf_s) < 0) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (int s = 0; s < N_SETS; s++) {
 		a->v4[s] = malloc(N_ADDRS * sizeof(*a->v4[s]));
 		a->v6[s] = malloc(N_ADDRS * sizeof(*a->v6[s]));
 		if (a->v4[s] == NULL || a->v6[s] == NULL) {
@@ -207,16 +280,16 @@ static void gen_addrs(const struct table *t, struct addrs *a)
 			a->v4[s][i] = (uint32_t)z;
 			memcpy(a->v6[s][i], &x, 8);
 			memcpy(a->v6[s][i] + 8, &y, 8);
-			if (s == 0)
+			if (s == SET_UNIFORM)
 				continue;
 			if (t->n4 > 0) {
-				const struct molt_rule4 *r = &t->r4[rnd() % t->n4];
+				const struct molt_rule4 *r = &t->r4[pick_rule(s, t->n4, &z4)];
 				uint32_t m = r->plen ? UINT32_MAX << (32 - r->plen) : 0;
 
 				a->v4[s][i] = r->prefix | (a->v4[s][i] & ~m);
 			}
 			if (t->n6 > 0) {
-				const struct molt_rule6 *r = &t->r6[rnd() % t->n6];
+				const struct molt_rule6 *r = &t->r6[pick_rule(s, t->n6, &z6)];
 
 				for (unsigned k = 0; k < 16; k++) {
 					unsigned bits = r->plen > k * 8 ? r->plen - k * 8 : 0;
@@ -228,6 +301,8 @@ static void gen_addrs(const struct table *t, struct addrs *a)
 			}
 		}
 	}
+	zipf_free(&z4);
+	zipf_free(&z6);
 }
 
 // Engines /////////////////////////////////////////////////////////////////////////////////////
@@ -519,19 +594,22 @@ static bool skipped(const struct opts *o, const char *name)
 	return strstr(list, item) != NULL;
 }
 
-static void report(const struct engine *e, size_t n_rules, const double *unif, const double *tbl,
-		   unsigned rounds, size_t bad)
+// The median of rounds rates.
+static double median(const double *rates, unsigned rounds)
 {
-	double u[MAX_ROUNDS], t[MAX_ROUNDS];
+	double v[MAX_ROUNDS];
 
-	memcpy(u, unif, rounds * sizeof(*u));
-	memcpy(t, tbl, rounds * sizeof(*t));
-	qsort(u, rounds, sizeof(*u), cmp_double);
-	qsort(t, rounds, sizeof(*t), cmp_double);
-	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %9zu\n", e->name, e->family,
-	       e->build_ms, e->first_ms, (double)e->bytes / (1 << 20),
-	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, u[rounds / 2], t[rounds / 2],
-	       bad);
+	memcpy(v, rates, rounds * sizeof(*v));
+	qsort(v, rounds, sizeof(*v), cmp_double);
+	return v[rounds / 2];
+}
+
+static void report(const struct engine *e, size_t n_rules, const double *med, size_t bad)
+{
+	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %10.1f %9zu\n", e->name,
+	       e->family, e->build_ms, e->first_ms, (double)e->bytes / (1 << 20),
+	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, med[SET_UNIFORM], med[SET_TABLE],
+	       med[SET_ZIPF], bad);
 	fflush(stdout);
 }
 
@@ -574,7 +652,7 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 {
 	size_t n = family == 4 ? t->n4 : t->n6;
 	struct engine e[2 + RTE_DIM(dpdk_kinds)];
-	double unif[RTE_DIM(e)][MAX_ROUNDS], tbl[RTE_DIM(e)][MAX_ROUNDS];
+	double rates[RTE_DIM(e)][N_SETS][MAX_ROUNDS], med[RTE_DIM(e)][N_SETS];
 	unsigned ne = 2;
 	int ret;
 
@@ -595,22 +673,30 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 		else
 			ne++;
 	}
-	const void *set[2] = {
-		family == 4 ? (const void *)a->v4[0] : (const void *)a->v6[0],
-		family == 4 ? (const void *)a->v4[1] : (const void *)a->v6[1],
-	};
-	for (unsigned r = 0; r < o->rounds; r++)
-		for (unsigned i = 0; i < ne; i++) {
-			unif[i][r] = rate(&e[i], set[0], o);
-			tbl[i][r] = rate(&e[i], set[1], o);
-		}
-	for (unsigned i = 0; i < ne; i++) {
-		size_t bad = i == 0 ? 0
-				    : mismatches(&e[i], &e[0], set[0]) +
-					      mismatches(&e[i], &e[0], set[1]);
+	const void *set[N_SETS];
 
-		report(&e[i], n, unif[i], tbl[i], o->rounds, bad);
+	for (int s = 0; s < N_SETS; s++)
+		set[s] = family == 4 ? (const void *)a->v4[s] : (const void *)a->v6[s];
+	for (unsigned r = 0; r < o->rounds; r++)
+		for (unsigned i = 0; i < ne; i++)
+			for (int s = 0; s < N_SETS; s++)
+				rates[i][s][r] = rate(&e[i], set[s], o);
+	for (unsigned i = 0; i < ne; i++) {
+		size_t bad = 0;
+
+		for (int s = 0; s < N_SETS; s++) {
+			med[i][s] = median(rates[i][s], o->rounds);
+			bad += i == 0 ? 0 : mismatches(&e[i], &e[0], set[s]);
+		}
+		report(&e[i], n, med[i], bad);
 	}
+	// The targets are ratios to DPDK's engines on the same addresses, in the same run.
+	for (unsigned i = 2; i < ne; i++)
+		printf("  molt-thp / %s: %.2fx uniform, %.2fx in-table, %.2fx Zipf; %.1fx less "
+		       "memory\n",
+		       e[i].name, med[0][SET_UNIFORM] / med[i][SET_UNIFORM],
+		       med[0][SET_TABLE] / med[i][SET_TABLE], med[0][SET_ZIPF] / med[i][SET_ZIPF],
+		       (double)e[i].bytes / (double)e[0].bytes);
 	struct molt_stats st;
 	molt_get_stats(e[0].ctx, &st);
 	for (unsigned i = 0; i < ne; i++)
@@ -626,7 +712,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]"
-		" [--skip a,b] [-- EAL args]\n"
+		" [--zipf-s S] [--skip a,b] [-- EAL args]\n"
 		"  engines: molt-thp, molt-4k, fib, lpm (IPv4), fib6, lpm6 (IPv6)\n",
 		prog);
 	exit(2);
@@ -641,13 +727,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "nh-spread", required_argument, NULL, 's' },
 		{ "skip", required_argument, NULL, 'k' },
 		{ "rounds", required_argument, NULL, 'R' },
+		{ "zipf-s", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct opts){ .lookups = 20000000, .burst = 64, .rounds = 3 };
-	while ((c = getopt_long(argc, argv, "r:n:b:s:k:R:h", lopts, NULL)) != -1) {
+	*o = (struct opts){ .lookups = 20000000, .burst = 64, .rounds = 3, .zipf_s = 1.0 };
+	while ((c = getopt_long(argc, argv, "r:n:b:s:k:R:z:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->routes = optarg;
@@ -667,12 +754,15 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->rounds = (unsigned)strtoul(optarg, NULL, 0);
 			break;
+		case 'z':
+			o->zipf_s = strtod(optarg, NULL);
+			break;
 		default:
 			usage(argv[0]);
 		}
 	}
 	if (o->routes == NULL || o->burst == 0 || o->burst > MAX_BURST || o->rounds == 0 ||
-	    o->rounds > MAX_ROUNDS)
+	    o->rounds > MAX_ROUNDS || !(o->zipf_s > 0))
 		usage(argv[0]);
 }
 
@@ -703,21 +793,21 @@ int main(int argc, char **argv)
 	eal_tidy_at_exit();
 	if (load_routes(&o, &t) < 0)
 		return 1;
-	gen_addrs(&t, &a);
+	gen_addrs(&t, &a, o.zipf_s);
 	printf("%s: %zu IPv4 + %zu IPv6 prefixes; next hops: ", o.routes, t.n4, t.n6);
 	if (o.nh_spread)
 		printf("hash of the route mod %u", o.nh_spread);
 	else
 		printf("one per gateway");
 	printf("; %llu lookups per measure, bursts of %u; Mlps: medians of %u alternating rounds, on "
-	       "uniform random destinations and on destinations inside random prefixes of the "
-	       "table\n",
-	       (unsigned long long)o.lookups, o.burst, o.rounds);
+	       "uniform random destinations (unif), on hosts in uniformly chosen prefixes of the "
+	       "table (tbl) and in Zipf-chosen ones (zipf, s = %g)\n",
+	       (unsigned long long)o.lookups, o.burst, o.rounds, o.zipf_s);
 	printf("build_ms: molt's median of %d builds (sorted input), DPDK's one build; first_ms: the "
 	       "first build\n",
 	       MOLT_BUILDS);
-	printf("%-10s %-4s %9s %9s %9s %8s %10s %10s %9s\n", "engine", "fam", "build_ms",
-	       "first_ms", "MiB", "B/prefix", "Mlps_unif", "Mlps_tbl", "mismatch");
+	printf("%-10s %-4s %9s %9s %9s %8s %10s %10s %10s %9s\n", "engine", "fam", "build_ms",
+	       "first_ms", "MiB", "B/prefix", "Mlps_unif", "Mlps_tbl", "Mlps_zipf", "mismatch");
 	run_family(4, &t, &a, &o);
 	run_family(6, &t, &a, &o);
 	rte_eal_cleanup();
