@@ -28,7 +28,10 @@ struct wrap_fib {
 	void *engine; // struct rte_lpm, rte_lpm6, rte_fib or rte_fib6
 	const struct wrap_engine *ops;
 	uint32_t max_routes;
-	uint32_t tbl8_groups; // as created, for memory accounting
+	// As created, for memory accounting: the engine's tbl8 groups (whichever kind it has) and
+	// the max_routes its RIB was given (rte_fib, rte_fib6; 0 for the others).
+	uint32_t tbl8_groups;
+	uint32_t rib_routes;
 	_Atomic uint32_t default_nh; // no_depth0 only. control: wo; workers: ro. FIB_NH_MISS: none
 	struct shadow rules;
 };

@@ -15,9 +15,15 @@
 #define FIB_NH_MISS UINT32_MAX
 #define FIB_NH_MISS64 ((uint64_t)FIB_NH_MAX) // lookup_bulk64's miss: never a valid next hop
 
+// The fixed-size pools of the DPDK engines, counted exactly from the prefixes a FIB is about to
+// hold, headroom included (control/slot/slot_size.h). A count of 0 leaves the engine to size
+// that pool for the worst case of max_routes routes, as a caller that knows only a count does.
 struct fib_conf {
 	uint32_t max_routes; // rules the FIB must hold
-	uint32_t tbl8_groups; // IPv4 tbl8 groups (rte_lpm); IPv6 drivers size their own
+	uint32_t tbl8_groups; // IPv4 DIR-24-8 tbl8 groups (rte_lpm, rte_fib)
+	uint32_t rib_nodes; // rte_fib / rte_fib6 RIB nodes: routes and branch points
+	uint32_t tbl8_groups_v6; // rte_lpm6 tbl8 groups in use
+	uint32_t trie_tbl8_groups; // rte_fib6 TRIE tbl8 groups its admission check reserves
 	int socket_id; // NUMA socket, SOCKET_ID_ANY allowed
 };
 
@@ -47,6 +53,10 @@ struct fib_ops {
 	int (*walk)(const struct fib *f, fib_walk_cb cb, void *arg);
 	uint64_t (*count)(const struct fib *f); // rules held
 	size_t (*memory)(const struct fib *f); // bytes allocated for it
+	// Optional (NULL: nothing worth counting): bytes of DPDK heap memory (rte_malloc and
+	// memzones) that create takes for conf, an upper bound, so that a caller can tell whether
+	// a FIB fits before creating it. An engine that maps its own memory leaves it NULL.
+	size_t (*heap_bytes)(const struct fib_conf *conf);
 	// Optional (NULL if absent), for bulk loads; neither changes which rules the FIB holds.
 	// reserve: about n more rules are coming, so size the driver's own bookkeeping once rather
 	// than grow it add by add. -ENOMEM leaves the FIB as it was (adds still work).

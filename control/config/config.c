@@ -17,10 +17,8 @@ static void set_defaults(struct molt_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", DEFAULT_CONTROL_SOCKET);
-	// A full Internet table is ~1M IPv4 and ~200k IPv6 prefixes today; leave headroom.
-	cfg->fib_max_routes_v4 = 2000000;
-	cfg->fib_max_routes_v6 = 500000;
-	cfg->fib_tbl8_groups_v4 = 65536;
+	// FIBs are sized from their table; no cap on how large it may grow.
+	cfg->fib_headroom_percent = 25;
 	snprintf(cfg->driver, sizeof(cfg->driver), "fib-lpm6");
 	cfg->slots = 3;
 	cfg->interval_ms = 10000;
@@ -317,8 +315,8 @@ static int get_control(struct jcheck *c, struct molt_config *cfg, const json_t *
 
 static int get_fib(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = { "driver", "max_routes_v4", "max_routes_v6",
-					    "tbl8_groups_v4", NULL };
+	static const char *const keys[] = { "driver",         "max_routes_v4",    "max_routes_v6",
+					    "tbl8_groups_v4", "headroom_percent", NULL };
 	const json_t *e;
 	int ret;
 
@@ -338,6 +336,11 @@ static int get_fib(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 	// rte_lpm's tbl8 index is 24 bits wide.
 	if ((e = json_object_get(v, "tbl8_groups_v4")) != NULL &&
 	    (ret = jcheck_uint(c, "fib.tbl8_groups_v4", e, 1, 1u << 24, &cfg->fib_tbl8_groups_v4)) <
+		    0)
+		return ret;
+	// Percent of the table's routes and tbl8 groups a slot keeps free for live updates.
+	if ((e = json_object_get(v, "headroom_percent")) != NULL &&
+	    (ret = jcheck_uint(c, "fib.headroom_percent", e, 0, 1000, &cfg->fib_headroom_percent)) <
 		    0)
 		return ret;
 	return 0;

@@ -47,10 +47,12 @@ struct molt_config {
 	char feed_shm[256]; // feed.shm (required)
 	char control_socket[256]; // control.socket (default /run/molt/moltd.sock)
 	char control_group[64]; // control.group owning the socket (default: ours)
-	// fib: sizing with defaults that hold a full Internet table
-	uint32_t fib_max_routes_v4; // fib.max_routes_v4, default 2,000,000
-	uint32_t fib_max_routes_v6; // fib.max_routes_v6, default 500,000
-	uint32_t fib_tbl8_groups_v4; // fib.tbl8_groups_v4, default 65,536
+	// fib: each slot's FIBs are sized from the table they hold plus a headroom for live
+	// updates (control/slot/slot_size.h); the maxima are optional caps, 0 for none
+	uint32_t fib_max_routes_v4; // fib.max_routes_v4, default none
+	uint32_t fib_max_routes_v6; // fib.max_routes_v6, default none
+	uint32_t fib_tbl8_groups_v4; // fib.tbl8_groups_v4, default none
+	uint32_t fib_headroom_percent; // fib.headroom_percent, default 25
 	char driver[MOLT_DRIVER_NAME_MAX]; // fib.driver (default "fib-lpm6")
 	// metabolism: slots kept, rebuild period, FIB drivers to rotate through
 	uint32_t slots; // default 3

@@ -9,7 +9,7 @@
 #include "common/route.h"
 
 // Returns a malloc'ed array of the indices i < n of the routes of `family` that are installed
-// (nhs[i] != UINT32_MAX), sorted by prefix; *count is its length. NULL when memory runs out
-// (the caller then adds in feed order).
+// (nhs[i] != UINT32_MAX), sorted by address, then prefix length (shorter first); *count is its
+// length. NULL when memory runs out.
 uint32_t *load_order(const struct molt_route *routes, uint64_t n, const uint32_t *nhs,
 		     uint8_t family, uint64_t *count);

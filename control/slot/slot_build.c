@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "control/slot/load_order.h"
 #include "control/slot/slot_build.h"
+#include "control/slot/slot_size.h"
 #include "control/slot/slot_verify.h"
 #include "drivers/prefix.h"
 
@@ -73,65 +74,67 @@ static void count_rejects(const struct slot_planner *p, struct slot *s, struct s
 	}
 }
 
+// The routes of one family in load order (load_order.h), and what they use once added.
+struct family_plan {
+	uint32_t *order;
+	uint64_t m;
+	const struct fib_conf *conf;
+};
+
 // One family at a time, so the log can say which engine the time went to.
-static int load_family(struct slot *s, uint8_t family, const struct molt_route *routes, uint64_t n,
-		       const uint32_t *nhs, uint64_t *done, char *err, size_t errlen)
+static int load_family(struct slot *s, uint8_t family, const struct molt_route *routes,
+		       const uint32_t *nhs, const struct family_plan *fp, uint64_t *done, char *err,
+		       size_t errlen)
 {
 	const struct fib_ops *ops = family == 4 ? s->ops4 : s->ops6;
 	struct fib *fib = family == 4 ? s->fib4 : s->fib6;
-	uint64_t m = n, k, i = 0;
-	uint32_t *order = load_order(routes, n, nhs, family, &m);
+	const uint32_t *order = fp->order;
+	uint64_t m = fp->m, k, i = 0;
 	int ret = 0;
 
-	if (order == NULL)
-		m = n;
 	// Only a hint, so that the driver sizes its rule table once: if it fails, the adds grow the
 	// table as they go and report a real shortage themselves.
-	else if (ops->reserve != NULL)
+	if (ops->reserve != NULL)
 		(void)ops->reserve(fib, m);
 	for (k = 0; k < m; k++) {
-		if (order != NULL)
-			prefetch_ahead(ops, fib, family, routes, nhs, order, k, m);
-		i = order != NULL ? order[k] : k;
-		if (nhs[i] == SLOT_PLAN_SKIP || routes[i].family != family)
-			continue;
+		prefetch_ahead(ops, fib, family, routes, nhs, order, k, m);
+		i = order[k];
 		ret = fib_add(s, family, routes[i].prefix, routes[i].plen, nhs[i]);
 		if (ret < 0)
 			break;
 		(*done)++;
 	}
-	free(order);
 	if (ret < 0) {
 		char ex[160];
 
+		// The FIBs are sized from these very routes (slot_size.h): running out is a
+		// counting error, or a cap (fib.max_routes_v*, fib.tbl8_groups_v4) set too low.
 		molt_route_format(&routes[i], ex, sizeof(ex));
 		snprintf(err, errlen,
 			 "slot %" PRIu64 ": the %s IPv%u FIB refused \"%s\" after %" PRIu64
-			 " routes (%s)%s",
+			 " routes (%s; sized for %u routes)",
 			 s->generation, s->driver->name, family, ex, *done, strerror(-ret),
-			 ret != -ENOSPC ? ""
-			 : family == 4  ? ": raise fib.max_routes_v4 or fib.tbl8_groups_v4"
-					: ": raise fib.max_routes_v6");
+			 fp->conf->max_routes);
 	}
 	return ret;
 }
 
 static int load_fibs(struct slot *s, const struct slot_planner *p, const struct molt_route *routes,
-		     uint64_t n, const uint32_t *nhs, struct slot_build_stats *st, char *err,
-		     size_t errlen)
+		     const uint32_t *nhs, const struct family_plan fp[2],
+		     struct slot_build_stats *st, char *err, size_t errlen)
 {
 	uint64_t done = 0, t = molt_now_ns();
 	unsigned n_rules;
 	const struct slot_rule *rules = slot_planner_rules(p, &n_rules);
 	int ret;
 
-	ret = load_family(s, 4, routes, n, nhs, &done, err, errlen);
+	ret = load_family(s, 4, routes, nhs, &fp[0], &done, err, errlen);
 	st->fib4_ns = molt_now_ns() - t;
 	if (ret < 0)
 		return ret;
 	t = molt_now_ns();
 	done = 0;
-	ret = load_family(s, 6, routes, n, nhs, &done, err, errlen);
+	ret = load_family(s, 6, routes, nhs, &fp[1], &done, err, errlen);
 	st->fib6_ns = molt_now_ns() - t;
 	if (ret < 0)
 		return ret;
@@ -141,6 +144,124 @@ static int load_fibs(struct slot *s, const struct slot_planner *p, const struct 
 		snprintf(err, errlen, "slot %" PRIu64 ": the %s FIB refused a connected route (%s)",
 			 s->generation, s->driver->name, strerror(-ret));
 	return ret;
+}
+
+// Sorts each family's installed routes into load order and counts what they use with the
+// connected and local routes (added last), then sizes the FIBs and the next-hop table.
+static int size_slot(const struct molt_config *cfg, const struct slot_planner *p,
+		     const struct molt_route *routes, uint64_t n, const uint32_t *nhs,
+		     struct family_plan fp[2], struct slot_size *sz, char *err, size_t errlen)
+{
+	static const uint8_t families[2] = { 4, 6 };
+	struct fib_need_counter *c = malloc(sizeof(*c));
+	unsigned n_rules;
+	const struct slot_rule *rules = slot_planner_rules(p, &n_rules);
+	uint32_t n_nh;
+	int ret = 0;
+
+	if (c == NULL)
+		return -ENOMEM;
+	for (unsigned f = 0; f < 2 && ret == 0; f++) {
+		struct fib_need *need = f == 0 ? &sz->need4 : &sz->need6;
+		struct fib_conf *conf = f == 0 ? &sz->c4 : &sz->c6;
+
+		fp[f].conf = conf;
+		fp[f].order = load_order(routes, n, nhs, families[f], &fp[f].m);
+		if (fp[f].order == NULL) {
+			ret = -ENOMEM;
+			break;
+		}
+		fib_need_init(c, families[f]);
+		for (uint64_t k = 0; k < fp[f].m; k++)
+			fib_need_add(c, routes[fp[f].order[k]].prefix, routes[fp[f].order[k]].plen);
+		for (unsigned k = 0; k < n_rules; k++)
+			if (rules[k].family == families[f])
+				fib_need_add_late(c, rules[k].prefix, rules[k].plen);
+		*need = c->need;
+		ret = fib_need_conf(cfg, families[f], need, conf, err, errlen);
+	}
+	free(c);
+	slot_planner_nhs(p, &n_nh);
+	// Headroom for next hops that live updates add before the next metabolism.
+	sz->nh_capacity = n_nh * 2 > n_nh + 1024 ? n_nh * 2 : n_nh + 1024;
+	if (sz->nh_capacity > FIB_NH_MAX)
+		sz->nh_capacity = FIB_NH_MAX;
+	return ret;
+}
+
+// Plans every route: its next hop (nhs[i], SLOT_PLAN_SKIP for a route not installed), the
+// counts and digests slot_verify expects.
+static int plan_routes(struct slot_planner *p, const struct molt_route *routes, uint64_t n,
+		       uint32_t *nhs, struct slot_build_stats *st, uint64_t *routes4,
+		       uint64_t *routes6, uint64_t *digest)
+{
+	uint32_t n_nh;
+
+	for (uint64_t i = 0; i < n; i++) {
+		const struct molt_route *r = &routes[i];
+		bool is_shadowed;
+		int64_t nh;
+
+		nh = slot_planner_add(p, r, &is_shadowed);
+		if (is_shadowed)
+			st->shadowed++;
+		if (nh < 0)
+			return (int)nh;
+		nhs[i] = (uint32_t)nh;
+		if (nh == SLOT_PLAN_SKIP)
+			continue;
+		*digest += molt_route_hash(r);
+		st->rules_digest += slot_rule_hash(r->family, r->prefix, r->plen,
+						   &slot_planner_nhs(p, &n_nh)[nh]);
+		st->rules++;
+		if (r->family == 4)
+			(*routes4)++;
+		else
+			(*routes6)++;
+	}
+	return 0;
+}
+
+int slot_build_size(const struct molt_config *cfg, const struct molt_route *routes,
+		    uint64_t n_routes, struct slot_size *sz, char *err, size_t errlen)
+{
+	struct slot_planner *p = slot_planner_create(cfg);
+	uint32_t *nhs = malloc((n_routes ? n_routes : 1) * sizeof(*nhs));
+	struct family_plan fp[2] = { { 0 } };
+	struct slot_build_stats st;
+	uint64_t r4 = 0, r6 = 0, digest = 0;
+	int ret;
+
+	memset(sz, 0, sizeof(*sz));
+	memset(&st, 0, sizeof(st));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (p == NULL || nhs == NULL)
+		ret = p == NULL ? -errno : -ENOMEM;
+	else if ((ret = plan_routes(p, routes, n_routes, nhs, &st, &r4, &r6, &digest)) == 0)
+		ret = size_slot(cfg, p, routes, n_routes, nhs, fp, sz, err, errlen);
+	if (ret < 0 && err[0] == '\0')
+		snprintf(err, errlen, "cannot size a slot for %" PRIu64 " routes: %s", n_routes,
+			 strerror(-ret));
+	free(fp[0].order);
+	free(fp[1].order);
+	slot_planner_destroy(p);
+	free(nhs);
+	return ret;
+}
+
+// Why slot_alloc failed, with the numbers an operator needs when memory is short.
+static void alloc_failed(const struct fib_driver *d, uint64_t generation,
+			 const struct slot_size *sz, int errnum, char *err, size_t errlen)
+{
+	size_t largest, free_b = slot_size_heap_free(&largest);
+
+	snprintf(err, errlen,
+		 "slot %" PRIu64 ": cannot create %s FIBs for %" PRIu64 " IPv4 + %" PRIu64
+		 " IPv6 routes: %s (the slot needs %.1f MiB of DPDK memory; %.1f MiB free, largest "
+		 "block %.1f MiB)",
+		 generation, d->name, sz->need4.routes, sz->need6.routes, strerror(errnum),
+		 slot_size_heap_bytes(d, sz) / 1048576.0, free_b / 1048576.0, largest / 1048576.0);
 }
 
 int slot_seal(struct slot *s, char *err, size_t errlen)
@@ -182,18 +303,14 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen)
 {
-	struct fib_conf c4 = {
-		.max_routes = cfg->fib_max_routes_v4,
-		.tbl8_groups = cfg->fib_tbl8_groups_v4,
-		.socket_id = -1, // SOCKET_ID_ANY
-	};
-	struct fib_conf c6 = { .max_routes = cfg->fib_max_routes_v6, .socket_id = -1 };
 	uint64_t t0 = molt_now_ns(), routes4 = 0, routes6 = 0, digest = 0;
 	struct slot_planner *p = slot_planner_create(cfg);
 	uint32_t *nhs = malloc((n_routes ? n_routes : 1) * sizeof(*nhs));
+	struct family_plan fp[2] = { { 0 } };
 	const struct molt_nh *nh_table;
+	struct slot_size sz = { 0 };
 	struct slot *s = NULL;
-	uint32_t capacity, n_nh;
+	uint32_t n_nh;
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -203,48 +320,26 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 		ret = p == NULL ? -errno : -ENOMEM;
 		goto out;
 	}
-
-	for (uint64_t i = 0; i < n_routes; i++) {
-		const struct molt_route *r = &routes[i];
-		bool is_shadowed;
-		int64_t nh;
-
-		nh = slot_planner_add(p, r, &is_shadowed);
-		if (is_shadowed)
-			st->shadowed++;
-		if (nh < 0) {
-			ret = (int)nh;
-			goto out;
-		}
-		nhs[i] = (uint32_t)nh;
-		if (nh == SLOT_PLAN_SKIP)
-			continue;
-		digest += molt_route_hash(r);
-		st->rules_digest += slot_rule_hash(r->family, r->prefix, r->plen,
-						   &slot_planner_nhs(p, &n_nh)[nh]);
-		st->rules++;
-		if (r->family == 4)
-			routes4++;
-		else
-			routes6++;
-	}
-
+	if ((ret = plan_routes(p, routes, n_routes, nhs, st, &routes4, &routes6, &digest)) < 0)
+		goto out;
+	ret = size_slot(cfg, p, routes, n_routes, nhs, fp, &sz, err, errlen);
 	st->plan_ns = molt_now_ns() - t0;
+	if (ret < 0) {
+		if (err[0] != '\0') {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "slot %" PRIu64 ": %s", generation, why);
+		}
+		goto out;
+	}
 	nh_table = slot_planner_nhs(p, &n_nh);
-	// Headroom for next hops that live updates add before the next metabolism.
-	capacity = n_nh * 2 > n_nh + 1024 ? n_nh * 2 : n_nh + 1024;
-	if (capacity > FIB_NH_MAX)
-		capacity = FIB_NH_MAX;
 	st->alloc_ns = molt_now_ns();
-	s = slot_alloc(d, generation, &c4, &c6, capacity);
+	s = slot_alloc(d, generation, &sz.c4, &sz.c6, sz.nh_capacity);
 	st->alloc_ns = molt_now_ns() - st->alloc_ns;
 	if (s == NULL) {
 		ret = -errno;
-		snprintf(err, errlen,
-			 "slot %" PRIu64 ": cannot create %s FIBs for %u/%u routes: "
-			 "%s",
-			 generation, d->name, cfg->fib_max_routes_v4, cfg->fib_max_routes_v6,
-			 strerror(errno));
+		alloc_failed(d, generation, &sz, errno, err, errlen);
 		goto out;
 	}
 	s->state = SLOT_BUILDING;
@@ -252,7 +347,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	memcpy(s->nh, nh_table, (size_t)n_nh * sizeof(*s->nh));
 	s->nh_count = n_nh;
 
-	ret = load_fibs(s, p, routes, n_routes, nhs, st, err, errlen);
+	ret = load_fibs(s, p, routes, nhs, fp, st, err, errlen);
 	if (ret < 0 || (ret = slot_seal(s, err, errlen)) < 0)
 		goto out;
 
@@ -276,6 +371,8 @@ out:
 		s = NULL;
 		errno = -ret;
 	}
+	free(fp[0].order);
+	free(fp[1].order);
 	slot_planner_destroy(p);
 	free(nhs);
 	return s;

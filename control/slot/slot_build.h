@@ -9,13 +9,14 @@
 #include "common/route.h"
 #include "control/config/config.h"
 #include "control/slot/slot_plan.h"
+#include "control/slot/slot_size.h"
 #include "dataplane/slot.h"
 
 struct slot_build_stats {
 	uint64_t rejected[SLOT_REJECT_MAX];
 	uint64_t shadowed; // feed routes whose prefix is a connected/local route: ours win
 	uint64_t connected; // connected and local routes installed
-	uint64_t plan_ns; // deciding next hops (first pass over the feed routes)
+	uint64_t plan_ns; // deciding next hops, sorting into load order and sizing the FIBs
 	uint64_t alloc_ns; // creating the empty FIBs and next-hop table
 	uint64_t fib4_ns; // time spent in the driver's IPv4 add (the usual bottleneck)
 	uint64_t fib6_ns; // and in its IPv6 add
@@ -35,6 +36,12 @@ struct slot_build_stats {
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen);
+
+// Sizes a slot for routes as slot_build would (slot_size.h), without creating it: the counts,
+// the FIB confs and the next-hop capacity. -ENOSPC with a message in err when the table
+// exceeds a configured cap, -ENOMEM.
+int slot_build_size(const struct molt_config *cfg, const struct molt_route *routes,
+		    uint64_t n_routes, struct slot_size *sz, char *err, size_t errlen);
 
 // Builds the lookup structure of each FIB whose driver has seal (drivers/driver.h) from the
 // rules added and deleted since its last seal; nothing for the other drivers. Call it after a

@@ -74,7 +74,8 @@ static void test_full(void **state)
 		"  \"feed\": {\"shm\": \"/molt-x\"},\n"
 		"  \"control\": {\"socket\": \"/tmp/m.sock\", \"group\": \"molt\"},\n"
 		"  \"fib\": {\"driver\": \"reference\", \"max_routes_v4\": 1000,\n"
-		"          \"max_routes_v6\": 500, \"tbl8_groups_v4\": 256},\n"
+		"          \"max_routes_v6\": 500, \"tbl8_groups_v4\": 256,\n"
+		"          \"headroom_percent\": 50},\n"
 		"  \"metabolism\": {\"slots\": 2, \"interval_ms\": 100,\n"
 		"                 \"drivers\": [\"lpm\", \"reference\"]},\n"
 		"  \"icmp\": {\"rate_per_sec\": 5, \"burst\": 2},\n"
@@ -111,6 +112,7 @@ static void test_full(void **state)
 	assert_int_equal(cfg.fib_max_routes_v4, 1000);
 	assert_int_equal(cfg.fib_max_routes_v6, 500);
 	assert_int_equal(cfg.fib_tbl8_groups_v4, 256);
+	assert_int_equal(cfg.fib_headroom_percent, 50);
 	assert_int_equal(cfg.slots, 2);
 	assert_int_equal(cfg.interval_ms, 100);
 	assert_int_equal(cfg.n_drivers, 2);
@@ -131,9 +133,11 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.control_socket, "/run/molt/moltd.sock");
 	assert_string_equal(cfg.control_group, "");
 	assert_string_equal(cfg.driver, "fib-lpm6");
-	assert_int_equal(cfg.fib_max_routes_v4, 2000000);
-	assert_int_equal(cfg.fib_max_routes_v6, 500000);
-	assert_int_equal(cfg.fib_tbl8_groups_v4, 65536);
+	// No caps: every slot is sized from its table, with 25 % headroom.
+	assert_int_equal(cfg.fib_max_routes_v4, 0);
+	assert_int_equal(cfg.fib_max_routes_v6, 0);
+	assert_int_equal(cfg.fib_tbl8_groups_v4, 0);
+	assert_int_equal(cfg.fib_headroom_percent, 25);
 	assert_int_equal(cfg.slots, 3);
 	assert_int_equal(cfg.interval_ms, 10000);
 	assert_int_equal(cfg.n_drivers, 1);
@@ -241,6 +245,11 @@ static const struct bad bad_cases[] = {
 	  "config.json: fib.max_routes_v6: \"lots\" is not an integer" },
 	{ WITH("\"fib\": {\"tbl8_groups_v4\": 1.5}"),
 	  "config.json: fib.tbl8_groups_v4: 1.5 is not an integer" },
+	{ WITH("\"fib\": {\"headroom_percent\": 1001}"),
+	  "config.json: fib.headroom_percent: 1001 is out of range (0..1000)" },
+	{ WITH("\"fib\": {\"headroom\": 10}"),
+	  "config.json: fib.headroom: unknown key (known: driver, max_routes_v4, max_routes_v6, "
+	  "tbl8_groups_v4, headroom_percent)" },
 	{ WITH("\"metabolism\": {\"slots\": 1}"),
 	  "config.json: metabolism.slots: 1 is out of range (2..16)" },
 	{ WITH("\"metabolism\": {\"drivers\": [\"lpm\", \"x\"]}"),

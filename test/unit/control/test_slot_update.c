@@ -56,12 +56,13 @@ void __wrap_rte_free(void *p)
 
 void __wrap_rte_lpm_free(struct rte_lpm *lpm)
 {
+	size_t tbl8_sz;
+
+	// The tbl8 groups are sized from the slot's table: ask the allocator how many there are.
 	if (scrub_watch && lpm != NULL) {
 		lpm_frees++;
-		if (!all_zero(lpm->tbl24, sizeof(lpm->tbl24)) ||
-		    !all_zero(lpm->tbl8, (size_t)cfg.fib_tbl8_groups_v4 *
-						 RTE_LPM_TBL8_GROUP_NUM_ENTRIES *
-						 sizeof(*lpm->tbl8)))
+		if (rte_malloc_validate(lpm->tbl8, &tbl8_sz) < 0 ||
+		    !all_zero(lpm->tbl24, sizeof(lpm->tbl24)) || !all_zero(lpm->tbl8, tbl8_sz))
 			lpm_dirty++;
 	}
 	__real_rte_lpm_free(lpm);
