@@ -8,10 +8,11 @@
 // Not a test: performance is measured and printed, never asserted.
 //
 //   molt-engine-bench -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]
-//                     [--zipf-s S] [--skip lpm,...] [-- EAL args]
+//                     [--zipf-s S] [--skip lpm,...] [--huge] [-- EAL args]
 //
-// The EAL runs with --no-huge unless EAL args say otherwise; molt's image asks for transparent
-// huge pages whatever the EAL does (molt-thp), and is also measured without (molt-4k).
+// The EAL runs with --no-huge unless --huge is given (DPDK's engines then sit on the hugepages
+// the EAL finds); molt's image asks for transparent huge pages whatever the EAL does
+// (molt-thp), and is also measured without (molt-4k).
 
 #include <endian.h>
 #include <errno.h>
@@ -57,6 +58,7 @@ struct opts {
 	unsigned nh_spread; // 0: one next hop per distinct gateway
 	unsigned rounds; // alternating measurement rounds (medians are printed)
 	double zipf_s; // exponent of the Zipf set
+	bool huge; // EAL on hugepages
 	char skip[128];
 };
 
@@ -604,12 +606,30 @@ static double median(const double *rates, unsigned rounds)
 	return v[rounds / 2];
 }
 
-static void report(const struct engine *e, size_t n_rules, const double *med, size_t bad)
+// The widest spread of an engine's rounds, (max - min) / median, over the sets, in percent.
+static double spread(const double (*rates)[MAX_ROUNDS], const double *med, unsigned rounds)
 {
-	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %10.1f %9zu\n", e->name,
+	double w = 0;
+
+	for (int s = 0; s < N_SETS; s++) {
+		double lo = rates[s][0], hi = rates[s][0];
+
+		for (unsigned r = 1; r < rounds; r++) {
+			lo = RTE_MIN(lo, rates[s][r]);
+			hi = RTE_MAX(hi, rates[s][r]);
+		}
+		w = RTE_MAX(w, (hi - lo) / med[s] * 100);
+	}
+	return w;
+}
+
+static void report(const struct engine *e, size_t n_rules, const double *med, double spread_pc,
+		   size_t bad)
+{
+	printf("%-10s IPv%d %9.1f %9.1f %9.2f %8.1f %10.1f %10.1f %10.1f %7.0f%% %9zu\n", e->name,
 	       e->family, e->build_ms, e->first_ms, (double)e->bytes / (1 << 20),
 	       n_rules ? (double)e->bytes / (double)n_rules : 0.0, med[SET_UNIFORM], med[SET_TABLE],
-	       med[SET_ZIPF], bad);
+	       med[SET_ZIPF], spread_pc, bad);
 	fflush(stdout);
 }
 
@@ -688,7 +708,7 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 			med[i][s] = median(rates[i][s], o->rounds);
 			bad += i == 0 ? 0 : mismatches(&e[i], &e[0], set[s]);
 		}
-		report(&e[i], n, med[i], bad);
+		report(&e[i], n, med[i], spread(rates[i], med[i], o->rounds), bad);
 	}
 	// The targets are ratios to DPDK's engines on the same addresses, in the same run.
 	for (unsigned i = 2; i < ne; i++)
@@ -712,7 +732,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -r ROUTES [--lookups N] [--burst N] [--rounds N] [--nh-spread N]"
-		" [--zipf-s S] [--skip a,b] [-- EAL args]\n"
+		" [--zipf-s S] [--skip a,b] [--huge] [-- EAL args]\n"
 		"  engines: molt-thp, molt-4k, fib, lpm (IPv4), fib6, lpm6 (IPv6)\n",
 		prog);
 	exit(2);
@@ -728,13 +748,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "skip", required_argument, NULL, 'k' },
 		{ "rounds", required_argument, NULL, 'R' },
 		{ "zipf-s", required_argument, NULL, 'z' },
+		{ "huge", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct opts){ .lookups = 20000000, .burst = 64, .rounds = 3, .zipf_s = 1.0 };
-	while ((c = getopt_long(argc, argv, "r:n:b:s:k:R:z:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:b:s:k:R:z:Hh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->routes = optarg;
@@ -757,6 +778,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'z':
 			o->zipf_s = strtod(optarg, NULL);
 			break;
+		case 'H':
+			o->huge = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -772,19 +796,28 @@ int main(int argc, char **argv)
 	struct table t = { 0 };
 	struct addrs a;
 	char prefix[64];
-	char *eal[32] = { argv[0],         "--no-huge", "-m",
-			  "3072",          "--no-pci",  "--no-shconf",
-			  "--file-prefix", prefix,      "--log-level",
-			  "lib.eal:error", "-l",        "0" };
-	int n_eal = 12;
+	char *eal[32] = { argv[0],
+			  "-m",
+			  "3072",
+			  "--no-pci",
+			  "--no-shconf",
+			  "--file-prefix",
+			  prefix,
+			  "--log-level",
+			  "lib.eal:error",
+			  "-l",
+			  "0" };
+	int n_eal = 11;
 
 	// Everything after "--" goes to the EAL (after the defaults, so it can override them).
 	int dd = 1;
 	while (dd < argc && strcmp(argv[dd], "--") != 0)
 		dd++;
+	parse_opts(dd, argv, &o);
+	if (!o.huge)
+		eal[n_eal++] = "--no-huge";
 	for (int i = dd + 1; i < argc && n_eal < (int)RTE_DIM(eal); i++)
 		eal[n_eal++] = argv[i];
-	parse_opts(dd, argv, &o);
 	snprintf(prefix, sizeof(prefix), "molt-engine-bench-%d", (int)getpid());
 	if (rte_eal_init(n_eal, eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
@@ -806,8 +839,12 @@ int main(int argc, char **argv)
 	printf("build_ms: molt's median of %d builds (sorted input), DPDK's one build; first_ms: the "
 	       "first build\n",
 	       MOLT_BUILDS);
-	printf("%-10s %-4s %9s %9s %9s %8s %10s %10s %10s %9s\n", "engine", "fam", "build_ms",
-	       "first_ms", "MiB", "B/prefix", "Mlps_unif", "Mlps_tbl", "Mlps_zipf", "mismatch");
+	printf("DPDK's engines on %s; spread: the widest (max - min) / median of the rounds over "
+	       "the three sets\n",
+	       o.huge ? "hugepages" : "4 KiB pages (--no-huge)");
+	printf("%-10s %-4s %9s %9s %9s %8s %10s %10s %10s %8s %9s\n", "engine", "fam", "build_ms",
+	       "first_ms", "MiB", "B/prefix", "Mlps_unif", "Mlps_tbl", "Mlps_zipf", "spread",
+	       "mismatch");
 	run_family(4, &t, &a, &o);
 	run_family(6, &t, &a, &o);
 	rte_eal_cleanup();
