@@ -11,6 +11,7 @@
 #include "common/feed/feed_format.h"
 #include "common/clock.h"
 #include "control/rpc/rpc_moltd.h"
+#include "control/slot/slot_size.h"
 #include "dataplane/dataplane.h"
 
 #ifndef MOLT_VERSION
@@ -58,6 +59,30 @@ static json_t *slot_brief(const struct slot *s)
 			 (json_int_t)s->generation, "driver", s->driver->name);
 }
 
+// Every slot's memory, and DPDK's heap: what a build has left to take (slot_size.h).
+static json_t *memory_status(void)
+{
+	size_t largest, free_b = slot_size_heap_free(&largest), used, total, sum = 0;
+	json_t *slots = json_array();
+
+	slot_size_heap_stats(&used, &total);
+	for (unsigned i = 0; i < moltd_rpc.n_slots; i++) {
+		const struct slot *s = moltd_rpc.slots[i];
+
+		if (s == NULL)
+			continue;
+		sum += slot_memory(s);
+		json_array_append_new(
+			slots, json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)s->id, "state",
+					 slot_state_name(s->state), "driver", s->driver->name,
+					 "memory", (json_int_t)slot_memory(s)));
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "slots_bytes", (json_int_t)sum,
+			 "heap_free_bytes", (json_int_t)free_b, "heap_largest_free_bytes",
+			 (json_int_t)largest, "heap_used_bytes", (json_int_t)used,
+			 "heap_total_bytes", (json_int_t)total, "slots", slots);
+}
+
 static json_t *molt_status(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
 	static const char *const none[] = { NULL };
@@ -71,15 +96,16 @@ static json_t *molt_status(struct rpc_call *call, const json_t *params, struct r
 	}
 	for (uint16_t i = 0; i < molt_dp.nb_workers; i++)
 		json_array_append_new(workers, json_integer(molt_dp.workers[i].lcore_id));
-	return mrpc_result(json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:I}, s:o}", "version",
-				     MOLT_VERSION, "pid", (json_int_t)getpid(), "uptime_s",
-				     (json_int_t)((now - moltd_rpc.start_ns) / 1000000000ull),
-				     "control_lcore", (json_int_t)rte_get_main_lcore(), "workers",
-				     workers, "slot", slot_brief(s), "routes", "ipv4",
-				     (json_int_t)(s != NULL ? s->routes4 : 0), "ipv6",
-				     (json_int_t)(s != NULL ? s->routes6 : 0), "feed",
-				     feed_status(now)),
-			   err);
+	return mrpc_result(
+		json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:I}, s:o, s:o}", "version",
+			  MOLT_VERSION, "pid", (json_int_t)getpid(), "uptime_s",
+			  (json_int_t)((now - moltd_rpc.start_ns) / 1000000000ull), "control_lcore",
+			  (json_int_t)rte_get_main_lcore(), "workers", workers, "slot",
+			  slot_brief(s), "routes", "ipv4", (json_int_t)(s != NULL ? s->routes4 : 0),
+			  "ipv6", (json_int_t)(s != NULL ? s->routes6 : 0), "feed",
+			  feed_status(now), "memory", memory_status()),
+		err);
 }
 RPC_METHOD("molt.status", molt_status, "",
-	   "uptime, workers, slot in use, routes loaded, route feed state")
+	   "uptime, workers, slot in use, routes loaded, route feed state, memory per slot and "
+	   "free in DPDK's heap")

@@ -87,8 +87,8 @@ static void count_trie(struct fib_need_counter *c, const uint8_t *prefix, uint8_
 
 	if (plen <= 24)
 		return;
-	if (c->has_prev && c->prev.plen > block && covers(prefix, (uint8_t)block, c->prev.prefix,
-							  c->prev.plen, 16))
+	if (c->has_prev && c->prev.plen > block &&
+	    covers(prefix, (uint8_t)block, c->prev.prefix, c->prev.plen, 16))
 		return;
 	if (c->depth > 0 && c->stack[c->depth - 1].plen > parent)
 		parent = c->stack[c->depth - 1].plen;
@@ -102,8 +102,8 @@ void fib_need_add(struct fib_need_counter *c, const uint8_t *prefix, uint8_t ple
 	if (c->has_prev && c->prev.plen == plen && memcmp(c->prev.prefix, prefix, len) == 0)
 		return;
 	// The stack keeps only the routes covering this one: its top is the longest of them.
-	while (c->depth > 0 &&
-	       !covers(c->stack[c->depth - 1].prefix, c->stack[c->depth - 1].plen, prefix, plen, len))
+	while (c->depth > 0 && !covers(c->stack[c->depth - 1].prefix, c->stack[c->depth - 1].plen,
+				       prefix, plen, len))
 		c->depth--;
 	// A branch point: where this route and the previous one part, unless a route sits there
 	// (it would be the top of the stack: a route covering both, as long as their common part).
@@ -179,16 +179,18 @@ int fib_need_conf(const struct molt_config *cfg, uint8_t family, const struct fi
 	// Each route added later inserts at most itself and one branch point.
 	c->rib_nodes = clamp32(need->rib_nodes + 2 * (routes - need->routes));
 	if (family == 6) {
-		c->tbl8_groups_v6 = clamp32(with_headroom(need->tbl8, pct, SLOT_HEADROOM_MIN_TBL8_V6));
+		c->tbl8_groups_v6 = clamp32(
+			with_headroom(need->tbl8, pct, SLOT_HEADROOM_MIN_TBL8_V6));
 		// The TRIE refuses an add unless its reservation stays below the pool: one more.
-		c->trie_tbl8_groups =
-			clamp32(with_headroom(need->trie_tbl8, pct, SLOT_HEADROOM_MIN_TBL8_V6) + 1);
+		c->trie_tbl8_groups = clamp32(
+			with_headroom(need->trie_tbl8, pct, SLOT_HEADROOM_MIN_TBL8_V6) + 1);
 		return 0;
 	}
 	tbl8 = with_headroom(need->tbl8, pct, SLOT_HEADROOM_MIN_TBL8_V4);
 	if (cfg->fib_tbl8_groups_v4 != 0 && need->tbl8 > cfg->fib_tbl8_groups_v4) {
 		snprintf(err, errlen,
-			 "the IPv4 table needs %" PRIu64 " tbl8 groups (one per /24 holding a longer "
+			 "the IPv4 table needs %" PRIu64
+			 " tbl8 groups (one per /24 holding a longer "
 			 "prefix), more than fib.tbl8_groups_v4 (%u)",
 			 need->tbl8, cfg->fib_tbl8_groups_v4);
 		return -ENOSPC;

@@ -57,7 +57,6 @@ config() {
   "ports": [{"name": "p0", "devargs": "net_null0", "ipv4": ["10.0.1.1/24"],
              "ipv6": ["fd00:1::1/64"]$pextra}],
   "feed": {"shm": "$shm"},
-  "fib": {"max_routes_v4": 1024, "max_routes_v6": 1024, "tbl8_groups_v4": 64},
   "control": {"socket": "$E2E_TMP/moltd.sock"}$extra
 }
 JSON
@@ -119,14 +118,34 @@ moltd_fail config-bad-mac 'ports\[0\]\.mac' "$E2E_TMP/c6.json"
 config "$E2E_TMP/c7.json" "$S" ', "neighbors": [{"ip": "10.0.1.9", "mac": "02:00:00:00:00:09", "port": "nope"}]'
 moltd_fail config-neighbor-port 'neighbors\[0\]\.port' "$E2E_TMP/c7.json"
 
-config "$E2E_TMP/c8.json" "$S"
-sed -i 's#"max_routes_v4": 1024#"max_routes_v4": "lots"#' "$E2E_TMP/c8.json"
+config "$E2E_TMP/c8.json" "$S" ', "fib": {"max_routes_v4": "lots"}'
 moltd_fail config-bad-number 'fib\.max_routes_v4' "$E2E_TMP/c8.json"
+
+config "$E2E_TMP/c10.json" "$S" ', "fib": {"headroom_percent": 2000}'
+moltd_fail config-bad-headroom 'fib\.headroom_percent: 2000 is out of range' "$E2E_TMP/c10.json"
 
 printf '{"ports": [\n' >"$E2E_TMP/c9.json"
 moltd_fail config-not-json 'c9\.json' "$E2E_TMP/c9.json"
 
 moltd_fail config-missing-file 'no-such-config\.json' "$E2E_TMP/no-such-config.json"
+
+# --- slots that do not fit (a real feed: moltd sizes its slots from the table) ---
+
+# 20k IPv4 + 4k IPv6 routes (about half of them reach p0's subnet, the rest are rejected): a
+# "fib" slot holds two 64 MiB tables (rte_fib's and rte_fib6's tbl24) and more, so 16 of them
+# cannot fit in the 512 MiB moltd_fail gives DPDK.
+SHM_FIT="/molt-fit-$$"
+"$GEN_ROUTES" --v4 20000 --v6 4000 --seed 5 -o "$E2E_TMP/routes-fit.txt" || fail "gen-routes failed"
+start_routeserver rs-fit "$SHM_FIT" "$E2E_TMP/routes-fit.txt"
+config "$E2E_TMP/fit.json" "$SHM_FIT" ', "metabolism": {"slots": 16, "drivers": ["fib"]}'
+moltd_fail slots-do-not-fit \
+	'metabolism\.slots = 16 slots of the current table \([0-9]+ IPv4 \+ [0-9]+ IPv6 routes\) need 16 x [0-9.]+ MiB = [0-9.]+ MiB of DPDK memory \([^)]*fib [0-9.]+ MiB[^)]*\), and [0-9.]+ MiB is free' \
+	"$E2E_TMP/fit.json"
+config "$E2E_TMP/cap.json" "$SHM_FIT" ', "fib": {"max_routes_v4": 5000}'
+moltd_fail table-over-cap \
+	'the IPv4 table has [0-9]+ routes \([0-9]+ of them connected and local\), more than fib\.max_routes_v4 \(5000\)' \
+	"$E2E_TMP/cap.json"
+stop_proc rs-fit TERM
 
 # --- route files (molt-routeserver --once: load, publish, exit) ---
 

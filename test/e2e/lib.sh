@@ -377,7 +377,6 @@ topo_create() {
 {
   "ports": [$ports_json],
   "feed": {"shm": "$shm"},
-  "fib": {"max_routes_v4": 65536, "max_routes_v6": 16384, "tbl8_groups_v4": 1024},
   "control": {"socket": "$dir/moltd.sock"}
 }
 JSON

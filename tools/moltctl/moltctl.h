@@ -62,6 +62,8 @@ int ctl_run(struct ctl *c, const char *method, json_t *params, void (*print)(con
 void ctl_print_json(const json_t *v);
 // Any result, readably: arrays of objects as tables, objects as aligned "key  value" lines.
 void ctl_print_generic(const json_t *v);
+// As ctl_print_generic, with byte counts ("memory", "*_bytes") shown in MiB.
+void ctl_print_mib(const json_t *v);
 // A scalar as text: strings bare, integers with thousands separators, true/false as yes/no.
 void ctl_scalar(const json_t *v, char *buf, size_t len);
 // 1234567 -> "1,234,567".

@@ -200,3 +200,44 @@ void ctl_print_generic(const json_t *v)
 		puts(cell);
 	}
 }
+
+// Byte counts as MiB: "memory" and keys ending in "_bytes" (renamed "_mib").
+static json_t *mib_view(const json_t *v)
+{
+	const char *key;
+	json_t *out, *e;
+	size_t i;
+
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, e) json_array_append_new(out, mib_view(e));
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_deep_copy(v);
+	out = json_object();
+	json_object_foreach((json_t *)v, key, e)
+	{
+		size_t n = strlen(key);
+		char name[128];
+
+		if (!json_is_integer(e) ||
+		    (strcmp(key, "memory") != 0 && (n < 6 || strcmp(key + n - 6, "_bytes") != 0))) {
+			json_object_set_new(out, key, mib_view(e));
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s_mib",
+			 (int)(strcmp(key, "memory") == 0 ? n : n - 6), key);
+		json_object_set_new(
+			out, name, json_sprintf("%.1f", (double)json_integer_value(e) / 1048576.0));
+	}
+	return out;
+}
+
+void ctl_print_mib(const json_t *v)
+{
+	json_t *m = mib_view(v);
+
+	ctl_print_generic(m);
+	json_decref(m);
+}

@@ -6,13 +6,13 @@ static int slot_list(struct ctl *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return ctl_usage_error("slot list takes no arguments");
-	return ctl_run(c, "slot.list", NULL, NULL);
+	return ctl_run(c, "slot.list", NULL, ctl_print_mib);
 }
 
 int noun_slot(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_verb verbs[] = {
-		{ "list", slot_list, "", "id, state, driver, routes, memory, generation" },
+		{ "list", slot_list, "", "id, state, driver, routes, memory (MiB), generation" },
 		{ "metabolize", ctl_slot_metabolize, "[--no-wait] [--driver NAME]",
 		  "build a fresh slot and flip to it; waits until it is ACTIVE" },
 		{ 0 },

@@ -23,9 +23,8 @@ static void prefix(const char *s, struct molt_route *r)
 	char err[128];
 
 	memset(r, 0, sizeof(*r));
-	assert_int_equal(molt_prefix_parse(s, &r->family, r->prefix, &r->plen, false, err,
-					   sizeof(err)),
-			 0);
+	assert_int_equal(
+		molt_prefix_parse(s, &r->family, r->prefix, &r->plen, false, err, sizeof(err)), 0);
 }
 
 static struct fib_need count(const char *const *table, unsigned n)
@@ -162,7 +161,8 @@ static void random_table(uint8_t family, struct molt_route *r, unsigned n)
 		for (unsigned bit = 0; bit < keep && bit < max; bit++) {
 			uint8_t m = (uint8_t)(0x80 >> (bit % 8));
 
-			r[i].prefix[bit / 8] = (uint8_t)((r[i].prefix[bit / 8] & ~m) | (b[bit / 8] & m));
+			r[i].prefix[bit / 8] = (uint8_t)((r[i].prefix[bit / 8] & ~m) |
+							 (b[bit / 8] & m));
 		}
 		for (unsigned bit = r[i].plen; bit < max; bit++)
 			r[i].prefix[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
@@ -274,8 +274,8 @@ static void test_dpdk_v6(void **state)
 // far above it.
 static void test_heap_bytes(void **state)
 {
-	static const struct fib_ops *const ops[] = { &molt_fib4_ops, &molt_fib6_ops,
-						     &molt_lpm4_ops, &molt_lpm6_ops };
+	static const struct fib_ops *const ops[] = { &molt_fib4_ops, &molt_fib6_ops, &molt_lpm4_ops,
+						     &molt_lpm6_ops };
 	static const uint32_t sizes[][2] = { { 1000, 64 }, { 20000, 3000 }, { 300000, 20000 } };
 
 	for (unsigned o = 0; o < 4; o++) {
@@ -307,9 +307,9 @@ static void test_heap_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_count_v4), cmocka_unit_test(test_count_v6),
-		cmocka_unit_test(test_late),     cmocka_unit_test(test_conf),
-		cmocka_unit_test(test_dpdk_v4),  cmocka_unit_test(test_dpdk_v6),
+		cmocka_unit_test(test_count_v4),   cmocka_unit_test(test_count_v6),
+		cmocka_unit_test(test_late),       cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_dpdk_v4),    cmocka_unit_test(test_dpdk_v6),
 		cmocka_unit_test(test_heap_bytes),
 	};
 
