@@ -9,7 +9,7 @@
 // bits of the address, whose entries are a next hop or a reference to a multibit node; nodes
 // of stride 6 hold two 64-bit bitmaps (which of the 64 children are nodes, and where a new run
 // of equal leaves starts) and two base indices, so a child or a leaf is found by a popcount.
-// Leaves are run-length compressed per node. IPv4 nodes of at most 3 runs hold the values
+// Leaves are run-length compressed per node. IPv4 nodes of at most 6 runs hold the values
 // themselves; IPv6 has skip nodes, which stand for a chain of single-child nodes (path
 // compression).
 //

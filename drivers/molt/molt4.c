@@ -8,57 +8,93 @@
 
 #include "drivers/molt/molt_lookup.h"
 
-// The 6 bits of a after its first off bits (off < 32; bits past 32 read as zero).
+// IPv4 goes at most two nodes past the top level, the second one covering the address's last
+// bits: its children are never nodes.
+#define DEPTH1 MOLT4_TOP_BITS
+#define DEPTH2 (MOLT4_TOP_BITS + MOLT_STRIDE)
+static_assert(DEPTH2 + MOLT_STRIDE == 32, "two levels of nodes end IPv4's 32 bits");
+
+// The 6 bits of a after its first off bits.
 static inline unsigned chunk4(uint32_t a, unsigned off)
 {
-	return (unsigned)(((uint64_t)a << (32 + off)) >> (64 - MOLT_STRIDE));
+	return (a >> (32 - MOLT_STRIDE - off)) & ((1u << MOLT_STRIDE) - 1);
 }
 
-// One step through node d to child c. For an inline node the step ends with the value itself:
-// end is MOLT_INLINE | value and st.leaf is 0 (a leaf the last pass reads and ignores); else
-// end is st.leaf, the leaf index.
-static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint64_t node_key,
-				     uint32_t *end)
-{
-	struct molt_step st = molt_step(d, c, node_key);
-	uint32_t inl = (uint32_t)(d->bases ^ node_key) >> 31;
-	// The run of child c: 0-2 in an inline node; in any other node the shift below is masked
-	// into range and its result unused.
-	unsigned run = (unsigned)__builtin_popcountll(d->leafvec & molt_upto(c)) - 1;
-	uint32_t val = (uint32_t)((d->vec ^ node_key) >> ((MOLT_INLINE_BITS * run) & 63)) &
-		       ((1u << MOLT_INLINE_BITS) - 1);
+// Where run r (0-5) of an inline node is: bits shift(r).. of vec (r < 3) or of bases. One byte
+// per run, run 0 lowest.
+#define INLINE_SHIFTS \
+	(UINT64_C(0) | UINT64_C(21) << 8 | UINT64_C(42) << 16 | UINT64_C(0) << 24 | \
+	 UINT64_C(21) << 32 | UINT64_C(42) << 40)
+static_assert(MOLT_INLINE_BITS == 21 && MOLT_INLINE_PER_WORD == 3 && MOLT_INLINE_MAX == 6,
+	      "INLINE_SHIFTS follows the inline layout");
 
-	st.is_node &= inl ^ 1;
-	st.leaf &= inl - 1;
-	*end = inl ? MOLT_INLINE | val : st.leaf;
-	return st;
+// One step through node d to child c. An inline node ends the lookup with its value (st.val);
+// any other leads to a node or a leaf. Nothing branches on the node's kind: the kinds mix
+// within a pass, and a branch on it mispredicts on every other address.
+static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint64_t node_key)
+{
+	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
+	// Runs up to child c: the leaf's place among the node's leaves, or the inline value's
+	// (1-6; in a node that is not inline, the shift below is masked into range and unused).
+	unsigned runs = (unsigned)__builtin_popcountll(d->leafvec & upto);
+	unsigned inl = (unsigned)(bases >> 63), run = runs - 1;
+	uint64_t w = run >= MOLT_INLINE_PER_WORD ? bases : vec ^ node_key;
+	unsigned shift = (unsigned)(INLINE_SHIFTS >> ((8 * run) & 63)) & 63;
+	unsigned is_node = (unsigned)(vec >> c) & 1 & (inl ^ 1);
+
+	return (struct molt_step){
+		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto) - 1,
+		.leaf = (uint32_t)(bases >> 32) + run,
+		.val = (uint32_t)(w >> shift) & ((1u << MOLT_INLINE_BITS) - 1),
+		.is_node = is_node,
+		.is_leaf = (inl | is_node) ^ 1,
+	};
+}
+
+// A pass over the live addresses at depth off: each answers out[i] (its value, or an unused
+// one), joins the leaf list or, when may_descend, the next pass. Returns the next pass's count.
+static inline unsigned pass4(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
+			     struct molt_batch *b, unsigned live, unsigned off, bool may_descend)
+{
+	const struct molt_node *nodes = f->nodes;
+	const uint64_t node_key = f->node_key;
+	unsigned k = 0, nl = b->n_leaf;
+
+	for (unsigned j = 0; j < live; j++) {
+		unsigned i = b->lane[j];
+		struct molt_step st = step4(&nodes[b->cur[j]], chunk4(a[i], off), node_key);
+
+		out[i] = molt_value_out(st.val);
+		b->leaf[nl] = st.leaf;
+		b->leaf_lane[nl] = (uint8_t)i;
+		nl += st.is_leaf;
+		if (may_descend) {
+			b->cur[k] = st.next;
+			b->lane[k] = (uint8_t)i;
+			k += st.is_node;
+		}
+	}
+	b->n_leaf = nl;
+	return k;
 }
 
 static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
 {
-	const struct molt_node *nodes = f->nodes;
-	const uint64_t node_key = f->node_key;
 	uint32_t tidx[MOLT_BATCH];
 	struct molt_batch b;
 
 	for (unsigned i = 0; i < m; i++)
 		tidx[i] = a[i] >> (32 - MOLT4_TOP_BITS);
 	molt_top_pass(f, tidx, m, out, &b);
-	for (unsigned off = MOLT4_TOP_BITS, live = b.n_deep; live > 0; off += MOLT_STRIDE) {
-		unsigned k = 0;
-
-		for (unsigned j = 0; j < live; j++) {
-			unsigned i = b.lane[j];
-			struct molt_step st = step4(&nodes[b.cur[j]], chunk4(a[i], off), node_key,
-						    &b.end[i]);
-
-			b.cur[k] = st.next;
-			b.lane[k] = (uint8_t)i;
-			k += st.is_node;
-			molt_prefetch_next(nodes, f->leaves, st);
-		}
-		live = k;
-	}
+	unsigned live = pass4(f, a, out, &b, b.n_live, DEPTH1, true);
+	// Few addresses go on (rules longer than /26) or end in a leaf (nodes of more than
+	// MOLT_INLINE_MAX runs): their loads are prefetched here, apart, rather than by a masked
+	// prefetch in every step.
+	for (unsigned j = 0; j < live; j++)
+		__builtin_prefetch(&f->nodes[b.cur[j]]);
+	for (unsigned j = 0; j < b.n_leaf; j++)
+		__builtin_prefetch(&f->leaves[b.leaf[j]]);
+	pass4(f, a, out, &b, live, DEPTH2, false);
 	molt_end_pass(f, &b, out);
 }
 

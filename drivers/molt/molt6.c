@@ -31,11 +31,9 @@ struct step6 {
 
 // One step through node d for an address whose bits from the node's depth on are x: a normal
 // node's child, or where a skip node's path leads. Both are computed and one is picked by the
-// node's kind, without a branch. A lookup that ends at a skip node ends with the value itself:
-// *end is MOLT_INLINE | value and st.leaf 0 (a leaf the last pass reads and ignores); else
-// *end is st.leaf.
-static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key,
-				 uint32_t *end)
+// node's kind, without a branch. A lookup that ends at a skip node ends with its value
+// (st.val; st.leaf is 0, a leaf prefetched for nothing).
+static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t node_key)
 {
 	uint64_t bases = d->bases ^ node_key, vec = d->vec, lv = d->leafvec;
 	uint32_t nb = (uint32_t)bases, lb = (uint32_t)(bases >> 32);
@@ -46,10 +44,11 @@ static inline struct step6 step6(const struct molt_node *d, uint64_t x, uint64_t
 	struct step6 s;
 
 	s.st.is_node = skip ? on_path & !to_leaf : n.is_node;
+	s.st.is_leaf = n.is_leaf & (skip ^ 1);
 	s.st.next = skip ? nb & ~MOLT_SKIP : n.next;
 	s.st.leaf = skip ? 0 : n.leaf;
+	s.st.val = val;
 	s.depth = skip ? (unsigned)__builtin_popcountll(lv) : MOLT_STRIDE;
-	*end = skip ? MOLT_INLINE | val : n.leaf;
 	return s;
 }
 
@@ -70,19 +69,16 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 		off[i] = MOLT6_TOP_BITS;
 	}
 	molt_top_pass(f, tidx, m, out, &b);
-	for (unsigned live = b.n_deep; live > 0;) {
+	for (unsigned live = b.n_live; live > 0;) {
 		unsigned k = 0;
 
 		for (unsigned j = 0; j < live; j++) {
 			unsigned i = b.lane[j];
 			struct step6 s = step6(&nodes[b.cur[j]], bits_from(hi[i], lo[i], off[i]),
-					       node_key, &b.end[i]);
+					       node_key);
 
 			off[i] = (uint8_t)(off[i] + s.depth);
-			b.cur[k] = s.st.next;
-			b.lane[k] = (uint8_t)i;
-			k += s.st.is_node;
-			molt_prefetch_next(nodes, f->leaves, s.st);
+			k = molt_advance(&b, i, k, s.st, nodes, f->leaves, out);
 		}
 		live = k;
 	}

@@ -126,7 +126,8 @@ struct bnode {
 	uint32_t fallback; // skip: the value of an address off the path
 	uint32_t target; // skip to a leaf: the value of an address on the path
 	bool to_leaf; // skip: the path ends in a leaf (target), not a node (group)
-	bool inline_vals; // IPv4: vec holds the values of up to 3 runs, no leaf run
+	bool inline_vals; // IPv4: vec and vals_hi hold the values of up to 6 runs, no leaf run
+	uint64_t vals_hi; // inline: the values of runs 3-5
 	unsigned len; // skip: bits of the path; 0: a normal node
 };
 
@@ -140,7 +141,7 @@ static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 		return (struct molt_node){
 			.vec = b->vec ^ p->node_key,
 			.leafvec = b->leafvec,
-			.bases = MOLT_INLINE ^ p->node_key,
+			.bases = (b->vals_hi | MOLT_INLINE_NODE) ^ p->node_key,
 		};
 	}
 	if (b->len > 0) {
@@ -281,8 +282,11 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		return true;
 	if (p->inline_vals && nk == 0 && nrun <= MOLT_INLINE_MAX) {
 		*out = (struct bnode){ .leafvec = leafvec, .inline_vals = true };
-		for (unsigned i = 0; i < nrun; i++)
-			out->vec |= (uint64_t)run[i] << (MOLT_INLINE_BITS * i);
+		for (unsigned i = 0; i < nrun; i++) {
+			uint64_t *w = i < MOLT_INLINE_PER_WORD ? &out->vec : &out->vals_hi;
+
+			*w |= (uint64_t)run[i] << (MOLT_INLINE_BITS * (i % MOLT_INLINE_PER_WORD));
+		}
 		return true;
 	}
 	// Runs and groups are numbered in the order they are put, the same in both walks.

@@ -14,8 +14,10 @@
 
 struct molt_step {
 	uint32_t next; // child node index, when is_node
-	uint32_t leaf; // leaf index, when not
+	uint32_t leaf; // leaf index, when is_leaf
+	uint32_t val; // the value, when neither (the node held it: IPv4 inline, IPv6 skip)
 	unsigned is_node; // 0 or 1
+	unsigned is_leaf; // 0 or 1
 };
 
 // Child c of normal node d: both candidate indices are computed, so the caller need not
@@ -24,11 +26,14 @@ static inline struct molt_step molt_step(const struct molt_node *d, unsigned c, 
 {
 	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
 
+	unsigned is_node = (unsigned)(vec >> c) & 1;
+
 	return (struct molt_step){
 		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto) - 1,
 		.leaf = (uint32_t)(bases >> 32) +
 			(uint32_t)__builtin_popcountll(d->leafvec & upto) - 1,
-		.is_node = (unsigned)(vec >> c) & 1,
+		.is_node = is_node,
+		.is_leaf = is_node ^ 1,
 	};
 }
 
@@ -46,45 +51,64 @@ static inline void molt_prefetch_next(const struct molt_node *nodes, const uint3
 // A batch's lookups past the top level.
 struct molt_batch {
 	uint32_t cur[MOLT_BATCH]; // the node each live address is at, in pass order
-	uint32_t end[MOLT_BATCH]; // by address: its leaf, or MOLT_INLINE | its value (IPv4)
 	uint8_t lane[MOLT_BATCH]; // the live addresses, in pass order
-	uint8_t deep[MOLT_BATCH]; // the addresses that went past the top level
-	unsigned n_deep;
+	uint32_t leaf[MOLT_BATCH]; // the leaf of each address that ends in one, in ending order
+	uint8_t leaf_lane[MOLT_BATCH]; // those addresses
+	unsigned n_live; // addresses past the top level
+	unsigned n_leaf;
 };
 
 // The top level, for the m addresses whose top indices are tidx[]: answers out[i] where the
-// top entry is a value, and starts the others at their node, prefetched (an address the top
-// answers prefetches node 0 instead, so that nothing branches).
+// top entry is a value (and writes an unused value where it is a node), and starts the others
+// at their node, prefetched.
 static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx, unsigned m,
 				 uint32_t *out, struct molt_batch *b)
 {
 	const uint32_t *top = f->top;
+	const uint32_t key = f->key;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < m; i++)
 		__builtin_prefetch(&top[tidx[i]]);
 	for (unsigned i = 0; i < m; i++) {
-		uint32_t v = top[tidx[i]] ^ f->key, is_node = v >> 31, node = v & ~MOLT_NODE;
+		uint32_t v = top[tidx[i]] ^ key;
 
 		out[i] = molt_value_out(v);
-		__builtin_prefetch(&f->nodes[node & (0u - is_node)]);
-		b->cur[n] = node;
-		b->deep[n] = (uint8_t)i;
+		b->cur[n] = v & ~MOLT_NODE;
 		b->lane[n] = (uint8_t)i;
-		n += is_node;
+		n += v >> 31;
 	}
-	b->n_deep = n;
+	// Only the addresses that go on: a prefetch in the loop above, masked for the others,
+	// cost more than this loop.
+	for (unsigned j = 0; j < n; j++)
+		__builtin_prefetch(&f->nodes[b->cur[j]]);
+	b->n_live = n;
+	b->n_leaf = 0;
 }
 
-// The last pass: every address that went past the top level takes its leaf, or its inline
-// value (whose lane reads leaf 0 and ignores it, so that nothing branches).
+// Address i takes step st of a pass, as the k-th address of the next pass if it goes on to a
+// node. A step that ends with a value answers out[i] with it; any other writes out[i] too (a
+// value unused), and is answered later: by its node, or by its leaf in the last pass. Returns
+// the next pass's count.
+static inline unsigned molt_advance(struct molt_batch *b, unsigned i, unsigned k,
+				    struct molt_step st, const struct molt_node *nodes,
+				    const uint32_t *leaves, uint32_t *out)
+{
+	out[i] = molt_value_out(st.val);
+	b->leaf[b->n_leaf] = st.leaf;
+	b->leaf_lane[b->n_leaf] = (uint8_t)i;
+	b->n_leaf += st.is_leaf;
+	b->cur[k] = st.next;
+	b->lane[k] = (uint8_t)i;
+	molt_prefetch_next(nodes, leaves, st);
+	return k + st.is_node;
+}
+
+// The last pass: the addresses that ended in a leaf read it (most end before: at the top
+// level, or in a node that holds its values).
 static inline void molt_end_pass(const struct molt_fib *f, const struct molt_batch *b,
 				 uint32_t *out)
 {
-	for (unsigned j = 0; j < b->n_deep; j++) {
-		unsigned i = b->deep[j];
-		uint32_t e = b->end[i], inl = e >> 31, v = f->leaves[e & (inl - 1)] ^ f->key;
-
-		out[i] = molt_value_out(inl ? e & ~MOLT_INLINE : v);
-	}
+	for (unsigned j = 0; j < b->n_leaf; j++)
+		out[b->leaf_lane[j]] = molt_value_out(f->leaves[b->leaf[j]] ^ f->key);
 }

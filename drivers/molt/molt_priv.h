@@ -20,9 +20,10 @@
 // of the address (IPv4's last node, IPv6's last node) read as zero, so those children repeat
 // their neighbour's value and compress away.
 //
-// IPv4 only: a node with no node child and at most 3 runs of leaves (most of them: a /20 with
-// a few /24s) holds the runs' values in vec, 21 bits each, first run lowest, XORed with
-// node_key, and MOLT_INLINE as node_base: the lookup ends there, without reading a leaf.
+// IPv4 only: a node with no node child and at most 6 runs of leaves (nearly all of them: a /20
+// with a few /24s) holds the runs' values itself, 21 bits each, first run lowest: runs 0-2 in
+// vec, runs 3-5 in the low 63 bits of bases, whose top bit (MOLT_INLINE_NODE) marks the node;
+// both words XORed with node_key. The lookup ends there, without reading a leaf.
 //
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
 // one node child and one run of leaves, all of one value, possibly ending in a node whose
@@ -56,9 +57,11 @@
 #define MOLT_SKIP 0x80000000u // node_base of a skip node
 #define MOLT_SKIP_LEAF 0x80000000u // leaf_base of a skip node whose path ends in a leaf
 #define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
-#define MOLT_INLINE 0x80000000u // node_base of an IPv4 node that holds its leaves' values
+#define MOLT_INLINE 0x80000000u // a lookup's end (molt_lookup.h): a value, not a leaf index
+#define MOLT_INLINE_NODE (UINT64_C(1) << 63) // bases of an IPv4 node that holds its values
 #define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_MISS)
-#define MOLT_INLINE_MAX 3 // values an inline node holds
+#define MOLT_INLINE_PER_WORD 3 // inline values in vec, and in bases
+#define MOLT_INLINE_MAX 6 // values an inline node holds
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
 
