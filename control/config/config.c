@@ -392,6 +392,25 @@ static int get_icmp(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 	return 0;
 }
 
+// metabolism.drivers when the config has none: engines of different families in turn (molt's
+// own trie, then rte_fib DIR24_8 + rte_fib6 TRIE), so that two consecutive generations never
+// share a structure, nor a bug or a memory layout of one. lpm stays out: rte_lpm_add is
+// quadratic within a prefix length (~57 s for 1M IPv4 routes), too slow for a full table
+// every period. A config that names fib.driver alone keeps to that engine.
+static void default_drivers(struct molt_config *cfg, bool driver_named)
+{
+	static const char *const rotation[] = { "molt", "fib" };
+
+	if (driver_named) {
+		cfg->n_drivers = 1;
+		memcpy(cfg->drivers[0], cfg->driver, sizeof(cfg->drivers[0]));
+		return;
+	}
+	cfg->n_drivers = RTE_DIM(rotation);
+	for (unsigned i = 0; i < RTE_DIM(rotation); i++)
+		snprintf(cfg->drivers[i], sizeof(cfg->drivers[i]), "%s", rotation[i]);
+}
+
 static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *root)
 {
 	static const char *const keys[] = {
@@ -436,10 +455,9 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 	    (ret = jcheck_uint(c, "neighbor_hold", e, 0, 1024, &cfg->neigh_hold)) < 0)
 		return ret;
 
-	if (cfg->n_drivers == 0) {
-		cfg->n_drivers = 1;
-		memcpy(cfg->drivers[0], cfg->driver, sizeof(cfg->drivers[0]));
-	}
+	if (cfg->n_drivers == 0)
+		default_drivers(cfg,
+				json_object_get(json_object_get(root, "fib"), "driver") != NULL);
 	return 0;
 }
 

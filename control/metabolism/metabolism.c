@@ -15,7 +15,6 @@
 #include "common/log.h"
 #include "control/metabolism/build_thread.h"
 #include "control/metabolism/metabolism.h"
-#include "control/metabolism/slot_fit.h"
 
 #define SUB "metabolism"
 #define MAX_REQ 64
@@ -320,6 +319,11 @@ static int first_slot(char *err, size_t errlen)
 	}
 	if ((ret = slot_set_first(d, metab.next_generation++, &s, err, errlen)) < 0)
 		return ret;
+	// The rotation goes on from the first slot's driver, so the second generation does not
+	// repeat its structure when fib.driver is one of metabolism.drivers.
+	for (unsigned i = 0; i < metab.cfg->n_drivers; i++)
+		if (fib_driver_find(metab.cfg->drivers[i]) == d)
+			metab.next_driver = i + 1;
 	metab.st.builds_ok++;
 	metab.st.build_ns_last = metab.st.build_ns_sum = s->build_ns;
 	return 0;
@@ -361,9 +365,7 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	progress_reset();
-	// Refuse to start rather than forward with one slot and fail every build after it.
-	ret = slot_fit_check(cfg, metab.feed.mirror.routes, metab.feed.mirror.count, err, errlen);
-	if (ret < 0 || (ret = first_slot(err, errlen)) < 0)
+	if ((ret = first_slot(err, errlen)) < 0)
 		goto fail;
 	if ((ret = builder_start()) < 0) {
 		snprintf(err, errlen, "cannot start the builder thread: %s", strerror(-ret));

@@ -11,8 +11,10 @@
 // table walk reports (they keep one beside the DPDK tables or the sealed molt image): a
 // structure that was not rebuilt after a change, or whose entries at those addresses went
 // wrong, fails. What it does not: a corrupted entry strictly inside a range of one answer
-// (tbl24/tbl8 or image bytes no boundary address reads) stays invisible. Metabolism is the
-// answer to that class: the tables are thrown away and rebuilt on a period regardless.
+// (tbl24/tbl8 or image bytes no boundary address reads) stays invisible, and so does a rule the
+// structure holds but the walk does not (a delete not sealed into a molt image) unless a probed
+// address falls inside it. Metabolism is the answer to that class: the tables are thrown away
+// and rebuilt on a period regardless.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>

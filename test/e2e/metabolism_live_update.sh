@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Live updates through the feed journal, with metabolism on demand only (so only update flips
-# carry them): a route added at the route server is used by the dataplane within a bounded
-# time, a deleted one stops being used, both checked with real packets and with route.lookup.
-# Then a burst of 30,000 route adds is applied to every live slot (rate and latency reported).
+# carry them) and the default driver rotation (molt, fib): a route added at the route server is
+# used by the dataplane within a bounded time, through a molt slot (an immutable image, sealed
+# again for the update before the flip), a deleted one stops being used (through an rte_fib
+# slot), both checked with real packets and with route.lookup. Then a burst of 30,000 route adds
+# is applied to every live slot (rate and latency reported).
 #
 #   metabolism_live_update.sh [BUILD_DIR]
 # shellcheck source=test/e2e/lib.sh
@@ -35,8 +37,14 @@ R="$CTL -s $E2E_TMP/rs.sock"
 j() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 action() { $M --json call route.lookup "{\"addresses\": [\"$1\"]}" | j 'd[0]["action"]'; }
 
-# A standby slot first, so updates go through update flips.
+# active_driver: the driver of the slot workers read.
+active_driver() { $M --json call slot.list | j '[s["driver"] for s in d if s["active"]][0]'; }
+
+# Two builds from the default rotation: generation 2 is molt, generation 3 fib (ACTIVE), and the
+# first slot is retired, so the molt slot is the standby the first update flips to.
 $M --json call slot.metabolize >/dev/null || fail "slot.metabolize"
+$M --json call slot.metabolize >/dev/null || fail "slot.metabolize"
+[ "$(active_driver)" = fib ] || fail "after two builds the active slot is $(active_driver), expected fib"
 wait_for "h1 reaches h3" 10 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.3.2
 in_ns "$NS_H1" ping -c 1 -W 1 10.98.0.1 >/dev/null 2>&1 && fail "10.98.0.1 answered before its route"
 
@@ -46,12 +54,15 @@ wait_for "route.lookup to use the new route" 100 0.01 bash -c \
 	"[ \"\$($M --json call route.lookup '{\"addresses\": [\"10.98.0.1\"]}' | grep -c forward)\" = 1 ]"
 t1=$(date +%s%N)
 log "route added at the route server is in moltd's active slot within $(((t1 - t0) / 1000000)) ms"
+[ "$(active_driver)" = molt ] || fail "the route add flipped to a $(active_driver) slot, expected molt"
 wait_for "ping 10.98.0.1 through the new route" 20 0.2 in_ns "$NS_H1" ping -c 1 -W 1 10.98.0.1
+log "ok - added route forwarded through the molt slot"
 
 $R route del 10.98.0.0/24 >/dev/null || fail "route del"
 wait_for "route.lookup to stop using it" 100 0.01 bash -c \
 	"[ \"\$($M --json call route.lookup '{\"addresses\": [\"10.98.0.1\"]}' | grep -c forward)\" = 0 ]"
 [ "$(action 10.98.0.1)" = unreachable ] || fail "10.98.0.1 still routed after route del"
+[ "$(active_driver)" = fib ] || fail "the route del flipped to a $(active_driver) slot, expected fib"
 in_ns "$NS_H1" ping -c 2 -W 1 10.98.0.1 >/dev/null 2>&1 && fail "10.98.0.1 still answers"
 log "ok - deleted route no longer used (route.lookup: unreachable, ping fails)"
 

@@ -497,7 +497,7 @@ def main():
     ap.add_argument('--per-port', type=int, default=1600)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--driver', default='fib-lpm6',
-                    help='fib.driver for moltd (fib-lpm6, lpm, fib, reference)')
+                    help='fib.driver for moltd (fib-lpm6, lpm, fib, molt, reference)')
     ap.add_argument('--txq', type=int, default=1,
                     help='tx_pcap files per port (net_pcap has one tx queue per file; moltd '
                          'uses one per worker)')

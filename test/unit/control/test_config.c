@@ -140,13 +140,28 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.fib_headroom_percent, 25);
 	assert_int_equal(cfg.slots, 3);
 	assert_int_equal(cfg.interval_ms, 10000);
-	assert_int_equal(cfg.n_drivers, 1);
-	assert_string_equal(cfg.drivers[0], "fib-lpm6");
+	// A rotation of engines of different families.
+	assert_int_equal(cfg.n_drivers, 2);
+	assert_string_equal(cfg.drivers[0], "molt");
+	assert_string_equal(cfg.drivers[1], "fib");
 	assert_int_equal(cfg.icmp_rate, 100);
 	assert_int_equal(cfg.icmp_burst, 10);
 	assert_int_equal(cfg.neigh_timeout_ms, 30000);
 	assert_int_equal(cfg.neigh_hold, 3);
 	assert_int_equal(cfg.n_neigh, 0);
+}
+
+// fib.driver alone pins the engine: the metabolism rebuilds with it only.
+static void test_driver_pinned(void **state)
+{
+	char err[512] = "";
+
+	assert_int_equal(load("{\"ports\": [" PORT0 "], " FEED ", \"fib\": {\"driver\": \"molt\"}}",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.driver, "molt");
+	assert_int_equal(cfg.n_drivers, 1);
+	assert_string_equal(cfg.drivers[0], "molt");
 }
 
 static void test_missing_file(void **state)
@@ -300,9 +315,10 @@ static void test_too_many_ports(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full),         cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_bad_json),
-		cmocka_unit_test(test_bad),          cmocka_unit_test(test_too_many_ports),
+		cmocka_unit_test(test_full),           cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_driver_pinned),  cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_bad_json),       cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_too_many_ports),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -321,6 +321,34 @@ static void test_live_updates(void **state)
 	       ss->flip_ns.max / 1e6, latency_stats_pct(&st->update_ns, 50) / 1e6);
 }
 
+// With a driver that seals (molt), a standby takes updates into its rule table and is sealed
+// just before the flip to it: the slot workers read answers with every change, round after
+// round, whichever of the two molt slots it is.
+static void test_live_updates_sealed(void **state)
+{
+	const struct metabolism_stats *st = metabolism_stats();
+	const struct slot_set_stats *ss = metabolism_slot_stats();
+
+	// Two molt generations: the first slot (fib-lpm6) is retired, the older molt one is the
+	// standby.
+	assert_int_equal(metabolize("molt"), 0);
+	assert_int_equal(metabolize("molt"), 0);
+	for (unsigned r = 0; r < 4; r++) {
+		uint64_t applied = st->updates_applied;
+
+		writer_add(5000 + r);
+		writer_del(7 + r);
+		feed_writer_commit(&w);
+		POLL_UNTIL(st->updates_applied >= applied + 2);
+		assert_string_equal(active()->driver->name, "molt");
+		assert_true(has(active(), 5000 + r));
+		assert_false(has(active(), 7 + r));
+	}
+	assert_true(ss->update_flips >= 4);
+	assert_true(ss->seal_ns.n >= 4);
+	assert_int_equal(ss->slot_update_errors, 0);
+}
+
 // A third build retires the oldest slot (scrubbed and freed after its grace period); the
 // update made before it is in every slot left.
 static void test_retire_oldest(void **state)
@@ -420,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_on_demand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_updates_sealed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_resync, setup, teardown),

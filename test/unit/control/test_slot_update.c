@@ -264,6 +264,9 @@ static void run_updates(const char *driver)
 		if (t->present[k])
 			final[n++] = t->r[k];
 	assert_int_equal(slot_books_routes(s, &books), n);
+	// As before a flip: a driver with seal answers lookups from its last seal.
+	if (slot_seal(s, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
 	fresh = slot_build(&cfg, d, 101, final, n, &st2, err, sizeof(err));
 	if (fresh == NULL)
 		fail_msg("%s", err);
@@ -288,6 +291,11 @@ static void test_updates_lpm(void **state)
 static void test_updates_fib_lpm6(void **state)
 {
 	run_updates("fib-lpm6");
+}
+
+static void test_updates_molt(void **state)
+{
+	run_updates("molt");
 }
 
 // Deleting a route whose rule was removed behind the slot's back: the slot says it diverged.
@@ -370,6 +378,54 @@ static void test_verify_tamper(void **state)
 	slot_free_scrub(s);
 }
 
+// A molt slot that took an update and was not sealed again still answers from its old image:
+// its rule table is right, its lookups are not, and verification says so.
+static void test_verify_unsealed(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("molt");
+	struct slot_planner *p = slot_planner_create(&cfg);
+	struct molt_route r[3] = { key_route(20), key_route(21) };
+	struct slot_build_stats st;
+	struct slot_verify_result vr;
+	struct slot_books books;
+	char err[256];
+	bool added;
+	struct slot *s;
+
+	assert_non_null(d);
+	assert_non_null(p);
+	addr("10.0.2.9", r[0].gateway);
+	addr("10.0.2.9", r[1].gateway);
+	s = slot_build(&cfg, d, 105, r, 1, &st, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	slot_books_init(&books, &st);
+	assert_int_equal(slot_verify(s, books.rules, books.rules_digest, &vr, err, sizeof(err)), 0);
+	assert_true(vr.probes > 0);
+	assert_int_equal(vr.wrong, 0);
+
+	assert_int_equal(slot_update_apply(s, &books, p, NULL, &r[1], &added), 0);
+	assert_int_equal(slot_verify(s, books.rules, books.rules_digest, &vr, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "lookups disagree"));
+	assert_true(vr.wrong > 0);
+	assert_int_equal(slot_seal(s, err, sizeof(err)), 0);
+	assert_int_equal(slot_verify(s, books.rules, books.rules_digest, &vr, err, sizeof(err)), 0);
+
+	// Re-pointed to another gateway: the old image gives the old next hop at its start.
+	r[2] = r[1];
+	addr("10.0.2.10", r[2].gateway);
+	assert_int_equal(slot_update_apply(s, &books, p, &r[1], &r[2], &added), 0);
+	assert_true(added);
+	assert_int_equal(slot_verify(s, books.rules, books.rules_digest, NULL, err, sizeof(err)),
+			 -EBADMSG);
+	assert_int_equal(slot_seal(s, err, sizeof(err)), 0);
+	assert_int_equal(slot_verify(s, books.rules, books.rules_digest, NULL, err, sizeof(err)),
+			 0);
+	slot_free_scrub(s);
+	slot_planner_destroy(p);
+}
+
 // --- scrubbing -----------------------------------------------------------------------------
 
 static void test_scrub(void **state)
@@ -403,7 +459,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle_table), cmocka_unit_test(test_updates_reference),
 		cmocka_unit_test(test_updates_lpm),     cmocka_unit_test(test_updates_fib_lpm6),
-		cmocka_unit_test(test_update_diverged), cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_updates_molt),    cmocka_unit_test(test_update_diverged),
+		cmocka_unit_test(test_verify_tamper),   cmocka_unit_test(test_verify_unsealed),
 		cmocka_unit_test(test_scrub),
 	};
 
