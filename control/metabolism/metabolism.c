@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "control/metabolism/build_thread.h"
 #include "control/metabolism/metabolism.h"
+#include "control/metabolism/slot_fit.h"
 
 #define SUB "metabolism"
 #define MAX_REQ 64
@@ -365,7 +366,9 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	progress_reset();
-	if ((ret = first_slot(err, errlen)) < 0)
+	// Refuse to start rather than forward with one slot and fail every build after it.
+	ret = slot_fit_check(cfg, metab.feed.mirror.routes, metab.feed.mirror.count, err, errlen);
+	if (ret < 0 || (ret = first_slot(err, errlen)) < 0)
 		goto fail;
 	if ((ret = builder_start()) < 0) {
 		snprintf(err, errlen, "cannot start the builder thread: %s", strerror(-ret));
