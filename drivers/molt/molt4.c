@@ -20,12 +20,14 @@ static inline unsigned chunk4(uint32_t a, unsigned off)
 	return (a >> (32 - MOLT_STRIDE - off)) & ((1u << MOLT_STRIDE) - 1);
 }
 
-// Where run r (0-5) of an inline node is: bits shift(r).. of vec (r < 3) or of bases. One byte
-// per run, run 0 lowest.
+// How far run r (0-5) of an inline node is from the top of its word (vec for r < 3, else
+// bases): shifted left by as much, the value is in the top 21 bits. One byte per run, run 0
+// lowest.
+#define INLINE_LSH(k) (UINT64_C(64) - MOLT_INLINE_BITS * ((k) + 1))
 #define INLINE_SHIFTS \
-	(UINT64_C(0) | UINT64_C(21) << 8 | UINT64_C(42) << 16 | UINT64_C(0) << 24 | \
-	 UINT64_C(21) << 32 | UINT64_C(42) << 40)
-static_assert(MOLT_INLINE_BITS == 21 && MOLT_INLINE_PER_WORD == 3 && MOLT_INLINE_MAX == 6,
+	(INLINE_LSH(0) | INLINE_LSH(1) << 8 | INLINE_LSH(2) << 16 | INLINE_LSH(0) << 24 | \
+	 INLINE_LSH(1) << 32 | INLINE_LSH(2) << 40)
+static_assert(MOLT_INLINE_PER_WORD == 3 && MOLT_INLINE_MAX == 6,
 	      "INLINE_SHIFTS follows the inline layout");
 
 // One step through node d to child c. An inline node ends the lookup with its value (st.val);
@@ -39,13 +41,14 @@ static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint
 	unsigned runs = (unsigned)__builtin_popcountll(d->leafvec & upto);
 	unsigned inl = (unsigned)(bases >> 63), run = runs - 1;
 	uint64_t w = run >= MOLT_INLINE_PER_WORD ? bases : vec ^ node_key;
-	unsigned shift = (unsigned)(INLINE_SHIFTS >> ((8 * run) & 63)) & 63;
+	unsigned lsh = (unsigned)(INLINE_SHIFTS >> ((8 * run) & 63)) & 63;
 	unsigned is_node = (unsigned)(vec >> c) & 1 & (inl ^ 1);
 
 	return (struct molt_step){
 		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto) - 1,
 		.leaf = (uint32_t)(bases >> 32) + run,
-		.val = (uint32_t)(w >> shift) & ((1u << MOLT_INLINE_BITS) - 1),
+		// Sign-extended: MOLT_INLINE_MISS becomes FIB_NH_MISS.
+		.val = (uint32_t)((int64_t)(w << lsh) >> (64 - MOLT_INLINE_BITS)),
 		.is_node = is_node,
 		.is_leaf = (inl | is_node) ^ 1,
 	};
@@ -64,7 +67,7 @@ static inline unsigned pass4(const struct molt_fib *f, const uint32_t *a, uint32
 		unsigned i = b->lane[j];
 		struct molt_step st = step4(&nodes[b->cur[j]], chunk4(a[i], off), node_key);
 
-		out[i] = molt_value_out(st.val);
+		out[i] = st.val;
 		b->leaf[nl] = st.leaf;
 		b->leaf_lane[nl] = (uint8_t)i;
 		nl += st.is_leaf;

@@ -284,8 +284,9 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		*out = (struct bnode){ .leafvec = leafvec, .inline_vals = true };
 		for (unsigned i = 0; i < nrun; i++) {
 			uint64_t *w = i < MOLT_INLINE_PER_WORD ? &out->vec : &out->vals_hi;
+			uint64_t v = run[i] == MOLT_MISS ? MOLT_INLINE_MISS : run[i];
 
-			*w |= (uint64_t)run[i] << (MOLT_INLINE_BITS * (i % MOLT_INLINE_PER_WORD));
+			*w |= v << (MOLT_INLINE_BITS * (i % MOLT_INLINE_PER_WORD));
 		}
 		return true;
 	}
@@ -350,7 +351,7 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 		p->err = -E2BIG;
 	if (p->emit)
 		for (size_t i = 0; i < ntop; i++)
-			top[i] ^= p->key;
+			top[i] = (top[i] == MOLT_MISS ? FIB_NH_MISS : top[i]) ^ p->key;
 	return p->err;
 }
 

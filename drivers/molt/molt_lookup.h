@@ -16,6 +16,7 @@ struct molt_step {
 	uint32_t next; // child node index, when is_node
 	uint32_t leaf; // leaf index, when is_leaf
 	uint32_t val; // the value, when neither (the node held it: IPv4 inline, IPv6 skip)
+	// (IPv4: already as the lookup returns it)
 	unsigned is_node; // 0 or 1
 	unsigned is_leaf; // 0 or 1
 };
@@ -73,10 +74,11 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx,
 	for (unsigned i = 0; i < m; i++) {
 		uint32_t v = top[tidx[i]] ^ key;
 
-		out[i] = molt_value_out(v);
+		out[i] = v;
 		b->cur[n] = v & ~MOLT_NODE;
 		b->lane[n] = (uint8_t)i;
-		n += v >> 31;
+		// MOLT_NODE set, and not FIB_NH_MISS.
+		n += v + 1 > MOLT_NODE;
 	}
 	// Only the addresses that go on: a prefetch in the loop above, masked for the others,
 	// cost more than this loop.

@@ -9,8 +9,9 @@
 //
 // A top entry or a leaf holds a "value" XORed with the per-build key, and a node's base indices
 // are XORed with the per-build node_key, so that no page is alike in two builds. A value is a
-// next hop (< FIB_NH_MAX), MOLT_MISS (no rule covers the address), or, in the top level only,
-// MOLT_NODE | index of a node.
+// next hop (< FIB_NH_MAX) or MOLT_MISS (no rule covers the address); a top entry holds a next
+// hop, FIB_NH_MISS itself or MOLT_NODE | index of a node (never all ones: indices are < 2^31 - 1),
+// so that the lookup returns the entry as it reads it.
 //
 // A node covers the 6 address bits after its depth: child c (0..63) is either a node (bit c of
 // vec) or a leaf. The node children of one node are contiguous (a sibling group), the one of
@@ -23,7 +24,8 @@
 // IPv4 only: a node with no node child and at most 6 runs of leaves (nearly all of them: a /20
 // with a few /24s) holds the runs' values itself, 21 bits each, first run lowest: runs 0-2 in
 // vec, runs 3-5 in the low 63 bits of bases, whose top bit (MOLT_INLINE_NODE) marks the node;
-// both words XORed with node_key. The lookup ends there, without reading a leaf.
+// both words XORed with node_key. A miss is MOLT_INLINE_MISS, all ones, so that the value
+// sign-extends to FIB_NH_MISS. The lookup ends there, without reading a leaf.
 //
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
 // one node child and one run of leaves, all of one value, possibly ending in a node whose
@@ -62,6 +64,7 @@
 #define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_MISS)
 #define MOLT_INLINE_PER_WORD 3 // inline values in vec, and in bases
 #define MOLT_INLINE_MAX 6 // values an inline node holds
+#define MOLT_INLINE_MISS ((1u << MOLT_INLINE_BITS) - 1)
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
 
