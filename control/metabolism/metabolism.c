@@ -390,11 +390,14 @@ void metabolism_fini(void)
 			   "%" PRIu64 " flips (%" PRIu64 " for updates), %" PRIu64
 			   " builds, %" PRIu64 " failed, %" PRIu64 " resyncs, %" PRIu64
 			   " updates applied; flip "
-			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+			   "latency p50 %.3f ms, p99 %.3f ms, max %.3f ms; %" PRIu64
+			   " seals, p50 %.3f ms, p99 %.3f ms",
 			   ss->flips, ss->update_flips, metab.st.builds_ok, metab.st.builds_failed,
 			   metab.feed.resyncs, metab.st.updates_applied,
 			   latency_stats_pct(&ss->flip_ns, 50) / 1e6,
-			   latency_stats_pct(&ss->flip_ns, 99) / 1e6, ss->flip_ns.max / 1e6);
+			   latency_stats_pct(&ss->flip_ns, 99) / 1e6, ss->flip_ns.max / 1e6,
+			   ss->seal_ns.n, latency_stats_pct(&ss->seal_ns, 50) / 1e6,
+			   latency_stats_pct(&ss->seal_ns, 99) / 1e6);
 	if (j != NULL)
 		slot_free_scrub(j->slot);
 	slot_set_fini();

@@ -121,7 +121,8 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params, st
 	return mrpc_result(
 		json_pack(
 			"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
-			"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:I, s:I, s:I}, "
+			"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, "
+			"s:{s:I, s:I, s:I, s:I}, "
 			"s:{s:I, s:I}}",
 			"interval_ms", (json_int_t)metabolism_interval_ms(), "paused",
 			metabolism_paused(), "building", metabolism_building(), "builds", "ok",
@@ -139,6 +140,9 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params, st
 			"update_latency", "samples", (json_int_t)st->update_ns.n, "p50_ms",
 			ms(latency_stats_pct(&st->update_ns, 50)), "p99_ms",
 			ms(latency_stats_pct(&st->update_ns, 99)), "max_ms", ms(st->update_ns.max),
+			"seal_latency", "samples", (json_int_t)ss->seal_ns.n, "p50_ms",
+			ms(latency_stats_pct(&ss->seal_ns, 50)), "p99_ms",
+			ms(latency_stats_pct(&ss->seal_ns, 99)), "max_ms", ms(ss->seal_ns.max),
 			"updates", "applied", (json_int_t)st->updates_applied, "per_second",
 			(json_int_t)st->update_rate, "peak_per_second",
 			(json_int_t)st->update_rate_peak, "slot_errors",
@@ -148,7 +152,7 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params, st
 		err);
 }
 RPC_METHOD("metabolism.status", metabolism_status, "",
-	   "interval, builds, flips, transitions, flip and update latency, update rate")
+	   "interval, builds, flips, transitions, flip, update and seal latency, update rate")
 
 static json_t *metabolism_set_rpc(struct rpc_call *call, const json_t *params,
 				  struct rpc_error *err)

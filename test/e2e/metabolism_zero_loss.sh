@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Metabolism acceptance: no packet lost while slots are rebuilt and flipped continuously. Three
 # hosts in namespaces, moltd on af_packet ports, a 10,000-route table, metabolism every 10 ms
-# rotating through the drivers, route adds and deletes at the route server throughout (for
-# prefixes the stream does not use), and a numbered UDP stream h1 -> h2 that must arrive
-# complete, exactly once and in order. Every route change must succeed, reach the feed's journal
-# and be applied by moltd to every live slot (counted at both ends). Reports the flips made and
-# the updates applied during the stream.
+# rotating through the drivers (molt among them), route adds and deletes at the route server
+# throughout (for prefixes the stream does not use), and a numbered UDP stream h1 -> h2 that must
+# arrive complete, exactly once and in order. Every route change must succeed, reach the feed's
+# journal and be applied by moltd to every live slot (counted at both ends). Reports the flips
+# made and the updates applied during the stream.
 #
 #   metabolism_zero_loss.sh [BUILD_DIR]
 #   env: MOLT_ZL_COUNT (200000, the least sent), MOLT_ZL_RATE (20000 per s),
@@ -32,7 +32,7 @@ CTL="$MOLT_BUILD/tools/moltctl"
 
 topo_create "$E2E_TMP" "$SHM"
 config_set "$E2E_TMP/config.json" metabolism \
-	'{"slots": 3, "interval_ms": '"$INTERVAL"', "drivers": ["fib", "lpm", "fib-lpm6"]}'
+	'{"slots": 3, "interval_ms": '"$INTERVAL"', "drivers": ["molt", "fib", "lpm", "fib-lpm6"]}'
 # 10,000 routes via h3; none inside 10.0.0.0/8, so nothing can capture the stream to h2.
 "$GEN_ROUTES" --v4 10000 --gateways 10.0.3.2 --seed 3 | grep -v '^10\.' >>"$E2E_TMP/routes.txt" ||
 	fail "gen-routes"
