@@ -218,15 +218,20 @@ static void test_address_classes(void **state)
 		{ { 240 }, 4 },		{ { 255, 255, 255, 255 }, 32 },
 	},
 	  v6[] = {
+		  { { 0 }, 96 }, // IPv4-compatible (deprecated)
 		  { { 0 }, 128 },
 		  { { [15] = 1 }, 128 },
 		  { { [10] = 0xff, [11] = 0xff }, 96 },
 		  { { 0, 0x64, 0xff, 0x9b }, 96 },
+		  { { 0x01 }, 64 }, // discard-only
+		  { { 0x20, 0x01 }, 32 }, // Teredo
+		  { { 0x20, 0x01, 0x00, 0x10 }, 28 }, // ORCHID
 		  { { 0x20, 0x01, 0x0d, 0xb8 }, 32 },
 		  { { 0x20, 0x02 }, 16 },
 		  { { 0x20 }, 3 },
 		  { { 0xfc }, 7 },
 		  { { 0xfe, 0x80 }, 10 },
+		  { { 0xfe, 0xc0 }, 10 }, // site-local (deprecated)
 		  { { 0xff }, 8 },
 		  { { 0xff, 0x02, [15] = 1 }, 128 },
 	  };
@@ -252,6 +257,90 @@ static void test_address_classes(void **state)
 		edge_and_random_addrs(&t, 20000, &seed);
 		build_check(&t, seed);
 		tl_free(&t);
+	}
+}
+
+// The classful IPv4 blocks (A 0/1, B 128/2, C 192/3, D 224/4, E 240/4) as rules, alone and
+// over the special-purpose ones; IPv6: its first-level splits (::/1, 8000::/1, 2000::/3,
+// fc00::/7, fe00::/9, ff00::/8) the same way.
+static void test_classful(void **state)
+{
+	static const struct {
+		uint8_t a[16];
+		uint8_t plen;
+	} v4[] = { { { 0 }, 1 }, { { 128 }, 2 }, { { 192 }, 3 }, { { 224 }, 4 }, { { 240 }, 4 } },
+	  v6[] = { { { 0 }, 1 },    { { 0x80 }, 1 }, { { 0x20 }, 3 },
+		   { { 0xfc }, 7 }, { { 0xfe }, 9 }, { { 0xff }, 8 } };
+	static const uint8_t inside4[][16] = { { 10 }, { 172, 16 }, { 192, 168 }, { 239, 255 } },
+			     inside6[][16] = { { 0xfe, 0x80 }, { 0x20, 0x01, 0x0d, 0xb8 } };
+
+	for (int more = 0; more < 2; more++) {
+		struct ttable t;
+		uint64_t seed = base_seed + 6;
+		unsigned n;
+
+		tl_init(&t, fam(state));
+		n = t.family == 4 ? sizeof(v4) / sizeof(v4[0]) : sizeof(v6) / sizeof(v6[0]);
+		for (unsigned i = 0; i < n; i++)
+			tl_add(&t, t.family == 4 ? v4[i].a : v6[i].a,
+			       t.family == 4 ? v4[i].plen : v6[i].plen, 10 + i);
+		// More-specifics inside the classes: every length from the class's own down.
+		n = t.family == 4 ? sizeof(inside4) / sizeof(inside4[0])
+				  : sizeof(inside6) / sizeof(inside6[0]);
+		for (unsigned i = 0; more && i < n; i++)
+			for (unsigned plen = 8; plen <= t.width; plen += 3)
+				tl_add(&t, t.family == 4 ? inside4[i] : inside6[i], (uint8_t)plen,
+				       plen * 4 + i);
+		tl_unique(&t);
+		tl_boundary_addrs(&t);
+		edge_and_random_addrs(&t, 20000, &seed);
+		build_check(&t, seed);
+		tl_free(&t);
+	}
+}
+
+// One region of the first node level (IPv4 /20, IPv6 /16) split into 1 to 9 runs of /26
+// (/22) blocks, alternating between FIB_NH_MAX - 1, no route and 0, with and without a
+// covering rule: every number of runs a node can hold in itself (IPv4: up to 6) and more, with
+// misses and the largest next hop among them.
+static void test_node_runs(void **state)
+{
+	static const uint32_t vals[] = { FIB_NH_MAX - 1, FIB_NH_MISS, 0 };
+
+	for (unsigned runs = 1; runs <= 9; runs++) {
+		for (int covered = 0; covered < 2; covered++) {
+			struct ttable t;
+			uint64_t seed = base_seed + 7;
+			uint8_t a[16] = { 198, 51, 100 }, b[16];
+			unsigned top = 0;
+
+			tl_init(&t, fam(state));
+			top = t.family == 4 ? 20 : 16;
+			if (t.family == 6)
+				a[0] = 0x2a;
+			tl_mask(a, top);
+			if (covered)
+				tl_add(&t, a, (uint8_t)top, 77);
+			// Run r covers blocks [r * 64 / runs, (r + 1) * 64 / runs) of the 64.
+			for (unsigned blk = 0; blk < 64; blk++) {
+				uint32_t v = vals[(blk * runs / 64) % 3];
+
+				if (v == FIB_NH_MISS)
+					continue; // no rule: the covering one's, or a miss
+				memcpy(b, a, 16);
+				// The block number in the 6 bits after the region's.
+				unsigned bit = top + 6 - 1;
+				for (unsigned k = 0; k < 6; k++, bit--)
+					if (blk & (1u << k))
+						b[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+				tl_add(&t, b, (uint8_t)(top + 6), v);
+			}
+			tl_unique(&t);
+			tl_boundary_addrs(&t);
+			edge_and_random_addrs(&t, 2000, &seed);
+			build_check(&t, seed);
+			tl_free(&t);
+		}
 	}
 }
 
@@ -357,16 +446,10 @@ int main(void)
 
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &fam4), cmocka_unit_test_prestate(fn, &fam6)
 	const struct CMUnitTest tests[] = {
-		BOTH(test_empty),
-		BOTH(test_default_only),
-		BOTH(test_default_and_host),
-		BOTH(test_deep_nesting),
-		BOTH(test_nh_extremes),
-		BOTH(test_address_classes),
-		BOTH(test_every_length_random),
-		BOTH(test_many_hosts),
-		BOTH(test_internet_like),
-		BOTH(test_invalid),
+		BOTH(test_empty),        BOTH(test_default_only),  BOTH(test_default_and_host),
+		BOTH(test_deep_nesting), BOTH(test_nh_extremes),   BOTH(test_address_classes),
+		BOTH(test_classful),     BOTH(test_node_runs),     BOTH(test_every_length_random),
+		BOTH(test_many_hosts),   BOTH(test_internet_like), BOTH(test_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
