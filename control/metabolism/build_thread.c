@@ -3,6 +3,7 @@
 // builder runs it and publishes completion with one release store of `done`, which the control
 // thread polls with an acquire load (no lock on the polling path).
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -76,11 +77,20 @@ static void *builder_main(void *arg)
 		j->slot = slot_build(j->cfg, j->driver, j->generation, j->routes, j->n_routes,
 				     &j->stats, j->err, sizeof(j->err));
 		j->ret = j->slot != NULL ? 0 : -errno;
-		if (j->slot != NULL && j->verify &&
-		    (j->ret = slot_verify(j->slot, j->stats.rules, j->stats.rules_digest, NULL,
-					  j->err, sizeof(j->err))) < 0) {
-			slot_free_scrub(j->slot);
-			j->slot = NULL;
+		if (j->slot != NULL && j->verify) {
+			struct slot_verify_result vr;
+			uint64_t t = molt_now_ns();
+
+			j->ret = slot_verify(j->slot, j->stats.rules, j->stats.rules_digest, &vr,
+					     j->err, sizeof(j->err));
+			LOG_INFO("metabolism",
+				 "generation %" PRIu64 " verified in %.1f ms: %" PRIu64
+				 " rules walked, %" PRIu64 " lookups",
+				 j->generation, (molt_now_ns() - t) / 1e6, vr.rules, vr.probes);
+			if (j->ret < 0) {
+				slot_free_scrub(j->slot);
+				j->slot = NULL;
+			}
 		}
 		free(j->routes);
 		j->routes = NULL;
