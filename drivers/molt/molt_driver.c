@@ -26,6 +26,9 @@ struct molt_drv {
 	bool stale; // rules changed since the image was built
 	uint64_t seed; // the next build's seed
 	struct molt_fib *image; // NULL before the first seal: every lookup misses
+	// The image's size, for memory(): telemetry asks from its own thread, which must not read
+	// an image seal may be freeing.
+	size_t image_bytes;
 };
 
 static inline struct molt_drv *drv(struct fib *f)
@@ -157,6 +160,7 @@ static int molt_seal(struct fib *f)
 	struct molt_drv *m = drv(f);
 	size_t esz = m->family == 4 ? sizeof(struct molt_rule4) : sizeof(struct molt_rule6);
 	struct collect c = { .family = m->family };
+	struct molt_stats st;
 	struct molt_fib *img;
 	void *rules;
 
@@ -180,6 +184,8 @@ static int molt_seal(struct fib *f)
 	m->seed = m->seed * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
 	molt_free(m->image);
 	m->image = img;
+	molt_get_stats(img, &st);
+	m->image_bytes = st.bytes;
 	m->stale = false;
 	return 0;
 }
@@ -197,15 +203,8 @@ static uint64_t molt_count(const struct fib *f)
 static size_t molt_memory(const struct fib *f)
 {
 	const struct molt_drv *m = cdrv(f);
-	size_t bytes = sizeof(*m) + shadow_memory(&m->rules);
 
-	if (m->image != NULL) {
-		struct molt_stats st;
-
-		molt_get_stats(m->image, &st);
-		bytes += st.bytes;
-	}
-	return bytes;
+	return sizeof(*m) + shadow_memory(&m->rules) + m->image_bytes;
 }
 
 static int molt_reserve(struct fib *f, uint64_t n)
