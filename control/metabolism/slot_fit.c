@@ -48,8 +48,10 @@ static size_t free_hugepages(void)
 		unsigned long n;
 		FILE *f;
 
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/"
-			 "free_hugepages", p.sz[i] / 1024);
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/"
+			 "free_hugepages",
+			 p.sz[i] / 1024);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		if (fscanf(f, "%lu", &n) == 1)
@@ -105,14 +107,16 @@ int slot_fit_check(const struct molt_config *cfg, const struct molt_route *route
 	free_b = slot_size_heap_free(&largest);
 	grow = free_hugepages();
 	if (need > free_b + grow) {
-		snprintf(err, errlen,
-			 "metabolism.slots = %u slots of the current table (%" PRIu64 " IPv4 + %" PRIu64
-			 " IPv6 routes) need %u x %.1f MiB = %.1f MiB of DPDK memory (%s), and %.1f "
-			 "MiB is free%s: give DPDK more memory (-m, --socket-mem, hugepages), keep "
-			 "fewer slots, or rotate drivers that need less",
-			 cfg->slots, sz.need4.routes, sz.need6.routes, cfg->slots, MIB(worst_b),
-			 MIB(need), sizes, MIB(free_b + grow),
-			 grow > 0 ? " with the free hugepages" : "");
+		snprintf(
+			err, errlen,
+			"metabolism.slots = %u slots of the current table (%" PRIu64
+			" IPv4 + %" PRIu64
+			" IPv6 routes) need %u x %.1f MiB = %.1f MiB of DPDK memory (%s), and %.1f "
+			"MiB is free%s: give DPDK more memory (-m, --socket-mem, hugepages), keep "
+			"fewer slots, or rotate drivers that need less",
+			cfg->slots, sz.need4.routes, sz.need6.routes, cfg->slots, MIB(worst_b),
+			MIB(need), sizes, MIB(free_b + grow),
+			grow > 0 ? " with the free hugepages" : "");
 		return -ENOMEM;
 	}
 	LOG_NOTICE("metabolism",

@@ -341,6 +341,21 @@ static void test_misc(void **state)
 	assert_int_equal(
 		json_integer_value(json_object_get(json_object_get(r, "slot"), "generation")), 7);
 	assert_true(json_is_null(json_object_get(r, "feed")));
+	// Memory: each slot's, and DPDK's heap (some of it free, all of it within the total).
+	{
+		const json_t *m = json_object_get(r, "memory"), *sl = json_object_get(m, "slots");
+		json_int_t used = json_integer_value(json_object_get(m, "heap_used_bytes"));
+		json_int_t free_b = json_integer_value(json_object_get(m, "heap_free_bytes"));
+		json_int_t total = json_integer_value(json_object_get(m, "heap_total_bytes"));
+
+		assert_int_equal(json_array_size(sl), 1);
+		assert_true(json_integer_value(json_object_get(json_array_get(sl, 0), "memory")) >
+			    0);
+		assert_int_equal(
+			json_integer_value(json_object_get(m, "slots_bytes")),
+			json_integer_value(json_object_get(json_array_get(sl, 0), "memory")));
+		assert_true(used > 0 && free_b > 0 && used + free_b <= total);
+	}
 	json_decref(r);
 	r = call("worker.stats", NULL);
 	assert_int_equal(json_array_size(r), 0);
