@@ -11,8 +11,10 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+#include <rte_malloc.h>
 
 #include "control/slot/load_order.h"
+#include "control/slot/slot_build.h"
 #include "control/slot/slot_size.h"
 #include "drivers/engines.h"
 #include "drivers/prefix.h"
@@ -304,13 +306,38 @@ static void test_heap_bytes(void **state)
 	}
 }
 
+// A slot that does not fit says how much it needs and how much is free.
+static void test_no_memory(void **state)
+{
+	struct molt_config cfg;
+	struct molt_route r;
+	struct slot_build_stats st;
+	size_t largest, free_b = slot_size_heap_free(&largest);
+	char err[512] = "", line[64];
+	void *hog;
+
+	slot_test_config(&cfg);
+	snprintf(line, sizeof(line), "192.0.2.0/24 via 10.0.1.2");
+	assert_int_equal(molt_route_parse(line, &r, err, sizeof(err)), 0);
+	// Leave 16 MiB: not enough for rte_lpm's 64 MiB tbl24.
+	hog = rte_malloc("hog", largest - (16 << 20), 0);
+	assert_non_null(hog);
+	assert_null(slot_build(&cfg, fib_driver_find("lpm"), 9, &r, 1, &st, err, sizeof(err)));
+	assert_int_equal(errno, ENOMEM);
+	rte_free(hog);
+	print_message("%s (%zu MiB free before)\n", err, free_b >> 20);
+	assert_non_null(strstr(err, "slot 9: cannot create lpm FIBs for "));
+	assert_non_null(strstr(err, "Cannot allocate memory (the slot needs "));
+	assert_non_null(strstr(err, " MiB of DPDK memory; 16.0 MiB free, largest block 16.0 MiB)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count_v4),   cmocka_unit_test(test_count_v6),
 		cmocka_unit_test(test_late),       cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_dpdk_v4),    cmocka_unit_test(test_dpdk_v6),
-		cmocka_unit_test(test_heap_bytes),
+		cmocka_unit_test(test_heap_bytes), cmocka_unit_test(test_no_memory),
 	};
 
 	if (slot_test_eal("molt-test-slot-size", "1024") < 0)
