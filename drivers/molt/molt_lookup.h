@@ -5,8 +5,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "drivers/molt/molt_priv.h"
+
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 // Addresses per batch: enough independent lookups in a pass to cover a cache miss, and lane
 // numbers fit a byte.
@@ -59,6 +64,69 @@ struct molt_batch {
 	unsigned n_leaf;
 };
 
+// Whether a decoded top entry is a node: MOLT_NODE set, and not FIB_NH_MISS.
+static inline unsigned molt_top_is_node(uint32_t v)
+{
+	return v + 1 > MOLT_NODE;
+}
+
+#ifdef __SSE4_1__
+// For each 4-bit mask of lanes, the pshufb control that moves the 32-bit lanes it selects to
+// the front, in order.
+#define PACK_LANE(l) \
+	(uint8_t)(4 * (l)), (uint8_t)(4 * (l) + 1), (uint8_t)(4 * (l) + 2), (uint8_t)(4 * (l) + 3)
+#define PACK_NONE 0x80, 0x80, 0x80, 0x80
+static const uint8_t molt_pack32[16][16] __attribute__((aligned(16))) = {
+	{ PACK_NONE, PACK_NONE, PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_NONE, PACK_NONE, PACK_NONE },
+	{ PACK_LANE(1), PACK_NONE, PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(1), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(2), PACK_NONE, PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(2), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(1), PACK_LANE(2), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(1), PACK_LANE(2), PACK_NONE },
+	{ PACK_LANE(3), PACK_NONE, PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(3), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(1), PACK_LANE(3), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(1), PACK_LANE(3), PACK_NONE },
+	{ PACK_LANE(2), PACK_LANE(3), PACK_NONE, PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(2), PACK_LANE(3), PACK_NONE },
+	{ PACK_LANE(1), PACK_LANE(2), PACK_LANE(3), PACK_NONE },
+	{ PACK_LANE(0), PACK_LANE(1), PACK_LANE(2), PACK_LANE(3) },
+};
+#undef PACK_LANE
+#undef PACK_NONE
+
+// Four top entries at once: out[i..i+3] written, the nodes among them appended to the live
+// list (4 entries stored past its end, which the next ones overwrite: n <= i keeps them in the
+// arrays). Returns the new length of the list.
+static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_t *tidx, unsigned i,
+				 uint32_t *out, struct molt_batch *b, unsigned n)
+{
+	__m128i v = _mm_set_epi32((int)top[tidx[i + 3]], (int)top[tidx[i + 2]],
+				  (int)top[tidx[i + 1]], (int)top[tidx[i]]);
+	v = _mm_xor_si128(v, key);
+	_mm_storeu_si128((__m128i *)(out + i), v);
+	// v + 1 > MOLT_NODE, unsigned: signed after flipping the sign bit.
+	__m128i sign = _mm_set1_epi32((int)MOLT_NODE);
+	__m128i up = _mm_xor_si128(_mm_add_epi32(v, _mm_set1_epi32(1)), sign);
+	unsigned mask = (unsigned)_mm_movemask_ps(
+		_mm_castsi128_ps(_mm_cmpgt_epi32(up, _mm_setzero_si128())));
+	__m128i idx = _mm_andnot_si128(sign, v);
+	__m128i ctl = _mm_load_si128((const __m128i *)molt_pack32[mask]);
+	_mm_storeu_si128((__m128i *)(b->cur + n), _mm_shuffle_epi8(idx, ctl));
+	// Lane numbers: the selected lanes' positions (the control's first byte of each 32-bit
+	// group, divided by 4), plus i.
+	__m128i pos = _mm_add_epi8(_mm_srli_epi16(_mm_and_si128(ctl, _mm_set1_epi8(0x7c)), 2),
+				   _mm_set1_epi8((char)i));
+	pos = _mm_shuffle_epi8(
+		pos, _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+	uint32_t lanes = (uint32_t)_mm_cvtsi128_si32(pos);
+	memcpy(b->lane + n, &lanes, sizeof(lanes));
+	return n + (unsigned)__builtin_popcount(mask);
+}
+#endif
+
 // The top level, for the m addresses whose top indices are tidx[]: answers out[i] where the
 // top entry is a value (and writes an unused value where it is a node), and starts the others
 // at their node, prefetched.
@@ -67,18 +135,23 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx,
 {
 	const uint32_t *top = f->top;
 	const uint32_t key = f->key;
-	unsigned n = 0;
+	unsigned n = 0, i = 0;
 
-	for (unsigned i = 0; i < m; i++)
-		__builtin_prefetch(&top[tidx[i]]);
-	for (unsigned i = 0; i < m; i++) {
+	for (unsigned j = 0; j < m; j++)
+		__builtin_prefetch(&top[tidx[j]]);
+#ifdef __SSE4_1__
+	__m128i vkey = _mm_set1_epi32((int)key);
+
+	for (; i + 4 <= m; i += 4)
+		n = molt_top4(top, vkey, tidx, i, out, b, n);
+#endif
+	for (; i < m; i++) {
 		uint32_t v = top[tidx[i]] ^ key;
 
 		out[i] = v;
 		b->cur[n] = v & ~MOLT_NODE;
 		b->lane[n] = (uint8_t)i;
-		// MOLT_NODE set, and not FIB_NH_MISS.
-		n += v + 1 > MOLT_NODE;
+		n += molt_top_is_node(v);
 	}
 	// Only the addresses that go on: a prefetch in the loop above, masked for the others,
 	// cost more than this loop.
