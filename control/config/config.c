@@ -19,7 +19,7 @@ static void set_defaults(struct molt_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", DEFAULT_CONTROL_SOCKET);
 	// FIBs are sized from their table; no cap on how large it may grow.
 	cfg->fib_headroom_percent = 25;
-	snprintf(cfg->driver, sizeof(cfg->driver), "fib-lpm6");
+	snprintf(cfg->driver, sizeof(cfg->driver), "molt");
 	cfg->slots = 3;
 	cfg->interval_ms = 10000;
 	cfg->icmp_rate = 100;

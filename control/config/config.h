@@ -53,11 +53,12 @@ struct molt_config {
 	uint32_t fib_max_routes_v6; // fib.max_routes_v6, default none
 	uint32_t fib_tbl8_groups_v4; // fib.tbl8_groups_v4, default none
 	uint32_t fib_headroom_percent; // fib.headroom_percent, default 25
-	char driver[MOLT_DRIVER_NAME_MAX]; // fib.driver (default "fib-lpm6")
+	char driver[MOLT_DRIVER_NAME_MAX]; // fib.driver (default "molt")
 	// metabolism: slots kept, rebuild period, FIB drivers to rotate through
 	uint32_t slots; // default 3
 	uint32_t interval_ms; // default 10000
-	uint16_t n_drivers; // metabolism.drivers, default: one entry, fib.driver
+	uint16_t
+		n_drivers; // metabolism.drivers, default ["molt", "fib"], or fib.driver alone when it is set
 	char drivers[MOLT_MAX_SLOT_DRIVERS][MOLT_DRIVER_NAME_MAX];
 	uint32_t icmp_rate; // icmp.rate_per_sec per port per worker, default 100
 	uint32_t icmp_burst; // icmp.burst, default 10

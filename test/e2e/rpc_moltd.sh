@@ -7,12 +7,12 @@
 #
 #   rpc_moltd.sh [BUILD_DIR]    (meson passes the build dir)
 # Environment: MOLT_RPC_V4 / MOLT_RPC_V6 routes (80000 / 20000), MOLT_RPC_LOOKUPS (100000),
-# MOLT_FIB_DRIVER (lpm), MOLT_SEED.
+# MOLT_FIB_DRIVER (molt), MOLT_SEED.
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
 
-DRIVER=${MOLT_FIB_DRIVER:-lpm}
+DRIVER=${MOLT_FIB_DRIVER:-molt}
 SEED=${MOLT_SEED:-1}
 BAD_FRAMES=5
 
@@ -54,8 +54,7 @@ cat >"$CONFIG" <<JSON
      "ipv4": ["10.0.2.1/24"], "ipv6": ["fd00:2::1/64"], "mac": "02:00:00:00:00:02"}
   ],
   "feed": {"shm": "$SHM"},
-  "fib": {"driver": "$DRIVER", "max_routes_v4": 131072, "max_routes_v6": 32768,
-          "tbl8_groups_v4": 16384},
+  "fib": {"driver": "$DRIVER"},
   "control": {"socket": "$SOCK", "group": "$(id -gn)"}
 }
 JSON

@@ -132,7 +132,7 @@ static void test_defaults(void **state)
 	assert_int_equal(load("{\"ports\": [" PORT0 "], " FEED "}", err, sizeof(err)), 0);
 	assert_string_equal(cfg.control_socket, "/run/molt/moltd.sock");
 	assert_string_equal(cfg.control_group, "");
-	assert_string_equal(cfg.driver, "fib-lpm6");
+	assert_string_equal(cfg.driver, "molt");
 	// No caps: every slot is sized from its table, with 25 % headroom.
 	assert_int_equal(cfg.fib_max_routes_v4, 0);
 	assert_int_equal(cfg.fib_max_routes_v6, 0);
