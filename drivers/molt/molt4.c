@@ -30,34 +30,48 @@ static inline unsigned chunk4(uint32_t a, unsigned off)
 static_assert(MOLT_INLINE_PER_WORD == 3 && MOLT_INLINE_MAX == 6,
 	      "INLINE_SHIFTS follows the inline layout");
 
-// One step through node d to child c. An inline node ends the lookup with its value (st.val);
-// any other leads to a node or a leaf. Nothing branches on the node's kind: the kinds mix
-// within a pass, and a branch on it mispredicts on every other address.
-static inline struct molt_step step4(const struct molt_node *d, unsigned c, uint64_t node_key)
+// Child c's value in node d if d is inline (*inl = 1), else an unused value (*inl = 0).
+static inline uint32_t inline_value(const struct molt_node *d, unsigned c, uint64_t node_key,
+				    unsigned *inl)
 {
-	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
-	// Runs up to child c: the leaf's place among the node's leaves, or the inline value's
-	// (1-6; in a node that is not inline, the shift below is masked into range and unused).
-	unsigned runs = (unsigned)__builtin_popcountll(d->leafvec & upto);
-	unsigned inl = (unsigned)(bases >> 63), run = runs - 1;
-	uint64_t w = run >= MOLT_INLINE_PER_WORD ? bases : vec ^ node_key;
+	uint64_t bases = d->bases ^ node_key;
+	// The run of child c (0-5): its value is in vec (0-2) or bases (3-5). In a node that is
+	// not inline, the shift below is masked into range and the value unused.
+	unsigned run = (unsigned)__builtin_popcountll(d->leafvec & molt_upto(c)) - 1;
+	uint64_t w = run >= MOLT_INLINE_PER_WORD ? bases : d->vec ^ node_key;
 	unsigned lsh = (unsigned)(INLINE_SHIFTS >> ((8 * run) & 63)) & 63;
-	unsigned is_node = (unsigned)(vec >> c) & 1 & (inl ^ 1);
 
-	return (struct molt_step){
-		.next = (uint32_t)bases + (uint32_t)__builtin_popcountll(vec & upto) - 1,
-		.leaf = (uint32_t)(bases >> 32) + run,
-		// Sign-extended: MOLT_INLINE_MISS becomes FIB_NH_MISS.
-		.val = (uint32_t)((int64_t)(w << lsh) >> (64 - MOLT_INLINE_BITS)),
-		.is_node = is_node,
-		.is_leaf = (inl | is_node) ^ 1,
-	};
+	*inl = (unsigned)(bases >> 63);
+	// Sign-extended: MOLT_INLINE_MISS becomes FIB_NH_MISS.
+	return (uint32_t)((int64_t)(w << lsh) >> (64 - MOLT_INLINE_BITS));
 }
 
-// A pass over the live addresses at depth off: each answers out[i] (its value, or an unused
-// one), joins the leaf list or, when may_descend, the next pass. Returns the next pass's count.
-static inline unsigned pass4(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
-			     struct molt_batch *b, unsigned live, unsigned off, bool may_descend)
+// The live addresses at depth off whose node is inline (nearly all) take their value; the
+// others stay on the list, in order, for node_pass. Returns how many stay.
+static inline unsigned inline_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
+				   struct molt_batch *b, unsigned live, unsigned off)
+{
+	const struct molt_node *nodes = f->nodes;
+	const uint64_t node_key = f->node_key;
+	unsigned k = 0;
+
+	for (unsigned j = 0; j < live; j++) {
+		unsigned i = b->lane[j], inl;
+		uint32_t node = b->cur[j];
+
+		out[i] = inline_value(&nodes[node], chunk4(a[i], off), node_key, &inl);
+		b->cur[k] = node;
+		b->lane[k] = (uint8_t)i;
+		k += inl ^ 1;
+	}
+	return k;
+}
+
+// The live addresses at depth off whose node is not inline (its lines still in cache from
+// inline_pass): each joins the leaf list or, when may_descend, the next pass. Returns the next
+// pass's count.
+static inline unsigned node_pass(const struct molt_fib *f, const uint32_t *a, struct molt_batch *b,
+				 unsigned live, unsigned off, bool may_descend)
 {
 	const struct molt_node *nodes = f->nodes;
 	const uint64_t node_key = f->node_key;
@@ -65,9 +79,8 @@ static inline unsigned pass4(const struct molt_fib *f, const uint32_t *a, uint32
 
 	for (unsigned j = 0; j < live; j++) {
 		unsigned i = b->lane[j];
-		struct molt_step st = step4(&nodes[b->cur[j]], chunk4(a[i], off), node_key);
+		struct molt_step st = molt_step(&nodes[b->cur[j]], chunk4(a[i], off), node_key);
 
-		out[i] = st.val;
 		b->leaf[nl] = st.leaf;
 		b->leaf_lane[nl] = (uint8_t)i;
 		nl += st.is_leaf;
@@ -89,7 +102,8 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 	for (unsigned i = 0; i < m; i++)
 		tidx[i] = a[i] >> (32 - MOLT4_TOP_BITS);
 	molt_top_pass(f, tidx, m, out, &b);
-	unsigned live = pass4(f, a, out, &b, b.n_live, DEPTH1, true);
+	unsigned live = inline_pass(f, a, out, &b, b.n_live, DEPTH1);
+	live = node_pass(f, a, &b, live, DEPTH1, true);
 	// Few addresses go on (rules longer than /26) or end in a leaf (nodes of more than
 	// MOLT_INLINE_MAX runs): their loads are prefetched here, apart, rather than by a masked
 	// prefetch in every step.
@@ -97,7 +111,8 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 		__builtin_prefetch(&f->nodes[b.cur[j]]);
 	for (unsigned j = 0; j < b.n_leaf; j++)
 		__builtin_prefetch(&f->leaves[b.leaf[j]]);
-	pass4(f, a, out, &b, live, DEPTH2, false);
+	live = inline_pass(f, a, out, &b, live, DEPTH2);
+	node_pass(f, a, &b, live, DEPTH2, false);
 	molt_end_pass(f, &b, out);
 }
 
