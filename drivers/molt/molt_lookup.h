@@ -20,8 +20,7 @@
 struct molt_step {
 	uint32_t next; // child node index, when is_node
 	uint32_t leaf; // leaf index, when is_leaf
-	uint32_t val; // the value, when neither (the node held it: IPv4 inline, IPv6 skip)
-	// (IPv4: already as the lookup returns it)
+	uint32_t val; // the value, when neither (an IPv6 skip node held it)
 	unsigned is_node; // 0 or 1
 	unsigned is_leaf; // 0 or 1
 };
@@ -31,7 +30,6 @@ struct molt_step {
 static inline struct molt_step molt_step(const struct molt_node *d, unsigned c, uint64_t node_key)
 {
 	uint64_t upto = molt_upto(c), vec = d->vec, bases = d->bases ^ node_key;
-
 	unsigned is_node = (unsigned)(vec >> c) & 1;
 
 	return (struct molt_step){

@@ -59,9 +59,8 @@
 #define MOLT_SKIP 0x80000000u // node_base of a skip node
 #define MOLT_SKIP_LEAF 0x80000000u // leaf_base of a skip node whose path ends in a leaf
 #define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
-#define MOLT_INLINE 0x80000000u // a lookup's end (molt_lookup.h): a value, not a leaf index
 #define MOLT_INLINE_NODE (UINT64_C(1) << 63) // bases of an IPv4 node that holds its values
-#define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_MISS)
+#define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_INLINE_MISS)
 #define MOLT_INLINE_PER_WORD 3 // inline values in vec, and in bases
 #define MOLT_INLINE_MAX 6 // values an inline node holds
 #define MOLT_INLINE_MISS ((1u << MOLT_INLINE_BITS) - 1)
