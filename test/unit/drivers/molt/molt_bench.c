@@ -847,6 +847,12 @@ int main(int argc, char **argv)
 	       "mismatch");
 	run_family(4, &t, &a, &o);
 	run_family(6, &t, &a, &o);
+	for (int s = 0; s < N_SETS; s++) {
+		free(a.v4[s]);
+		free(a.v6[s]);
+	}
+	free(t.r4);
+	free(t.r6);
 	rte_eal_cleanup();
 	return 0;
 }
