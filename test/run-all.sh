@@ -55,7 +55,7 @@ build_and_test() {
 
 rc=0
 build_and_test "$BUILD" -Dtests=enabled || rc=1
-# A bounded libFuzzer run of the JSON-RPC request parser (clang; a finding fails the suite and
+# Bounded libFuzzer runs of the JSON-RPC request parser and the molt engine builder (clang; a finding fails the suite and
 # leaves its input in build-fuzz/fuzz-artifacts/). Long runs: test/fuzz/run-fuzz.sh -t 3600.
 step "fuzzing the JSON-RPC parser and the molt engine builder (30 s each)"
 fuzz_ok=1
