@@ -11,7 +11,7 @@
 #   metabolism_zero_loss.sh [BUILD_DIR]
 #   env: MOLT_ZL_COUNT (200000, the least sent), MOLT_ZL_RATE (20000 per s),
 #        MOLT_ZL_INTERVAL_MS (10), MOLT_ZL_CHANGES (60 route changes; the stream lasts until
-#        they are all made)
+#        they are all made), MOLT_ZL_DRIVERS (a JSON list, or "default": moltd's own rotation)
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
@@ -26,13 +26,19 @@ COUNT=${MOLT_ZL_COUNT:-200000}
 CHANGES=${MOLT_ZL_CHANGES:-60}
 RATE=${MOLT_ZL_RATE:-20000}
 INTERVAL=${MOLT_ZL_INTERVAL_MS:-10}
+# Every driver by default; "default" leaves the rotation to moltd (molt, fib).
+DRIVERS=${MOLT_ZL_DRIVERS:-'["molt", "fib", "lpm", "fib-lpm6"]'}
 SHM="/molt-zl-$$"
 PREFIX="molt-zl-$$"
 CTL="$MOLT_BUILD/tools/moltctl"
 
 topo_create "$E2E_TMP" "$SHM"
-config_set "$E2E_TMP/config.json" metabolism \
-	'{"slots": 3, "interval_ms": '"$INTERVAL"', "drivers": ["molt", "fib", "lpm", "fib-lpm6"]}'
+if [ "$DRIVERS" = default ]; then
+	config_set "$E2E_TMP/config.json" metabolism '{"slots": 3, "interval_ms": '"$INTERVAL"'}'
+else
+	config_set "$E2E_TMP/config.json" metabolism \
+		'{"slots": 3, "interval_ms": '"$INTERVAL"', "drivers": '"$DRIVERS"'}'
+fi
 # 10,000 routes via h3; none inside 10.0.0.0/8, so nothing can capture the stream to h2.
 "$GEN_ROUTES" --v4 10000 --gateways 10.0.3.2 --seed 3 | grep -v '^10\.' >>"$E2E_TMP/routes.txt" ||
 	fail "gen-routes"
