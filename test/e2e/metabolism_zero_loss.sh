@@ -73,6 +73,14 @@ rx_r0() {
 			"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["rx"])')"
 }
 read -r k0 m0 < <(rx_r0)
+# tx_h2: moltd's frames out of p1 (towards h2), and the UDP datagrams h2's kernel dropped for a
+# full socket buffer: where a loss happened, if one did.
+tx_h2() {
+	echo "$($M --json call port.stats '{"port": "p1"}' |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["tx"])')" \
+		"$(in_ns "$NS_H2" awk '/^Udp: [0-9]/ {print $6}' /proc/net/snmp)"
+}
+read -r t0 b0 < <(tx_h2)
 start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$E2E_TMP/sent.json" \
 	"$E2E_TMP/recv.json"
 sleep 0.5
@@ -122,11 +130,12 @@ done
 $M --json call metabolism.status >"$E2E_TMP/metabolism.json"
 $M --json call feed.status >"$E2E_TMP/feed.json"
 read -r k1 m1 < <(rx_r0)
-counts=("$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
+read -r t1 b1 < <(tx_h2)
+counts=("$((t1 - t0))" "$((b1 - b0))" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
 "$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "the stream or the route churn went wrong (above)"
 import json, os, sys
 d = sys.argv[1]
-flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
+moltd_tx, rcvbuf_errors, flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
 r = json.load(open(d + "/recv.json"))
 count = r["sent"]
 m = json.load(open(d + "/metabolism.json"))
@@ -140,6 +149,8 @@ print("during the stream: the kernel took %d frames on r0, moltd received %d on 
          " (the %d between died in the kernel: af_packet's ring fills while the worker is "
          "off its CPU)"
          % (kernel_rx - moltd_rx)))
+print("towards h2: moltd sent %d frames out of p1; h2's UDP socket buffers overflowed %d times"
+      % (moltd_tx, rcvbuf_errors))
 print("route churn: %d route changes made at the route server, %d journal entries, %d applied "
       "by moltd to every live slot" % (changes, journal, applied))
 print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %d, overruns %d, "
@@ -147,7 +158,9 @@ print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %
                       f["entries_applied"], f["overruns"], f["resyncs"]))
 wrong = []
 if r["missing"] or r["duplicates"] or r["reordered"]:
-    wrong.append("datagrams lost, duplicated or reordered")
+    wrong.append("datagrams lost, duplicated or reordered (moltd sent %d frames out of p1 during "
+                 "the stream; h2's UDP socket buffers overflowed %d times)"
+                 % (moltd_tx, rcvbuf_errors))
 if flips == 0:
     wrong.append("no slot flip during the stream")
 if churn_err:
