@@ -287,12 +287,12 @@ static void collect_merged(struct molt_drv *m, struct collect *c)
 	bool v4 = m->family == 4;
 	size_t esz = rule_size(m->family), i = 0, j = 0, nc = 0;
 	const uint8_t *old = m->sorted;
+	int (*cmp)(const void *, const void *) = v4 ? changed4_cmp : changed6_cmp;
 
-	qsort(m->changed, m->n_changed, sizeof(*m->changed), v4 ? changed4_cmp : changed6_cmp);
+	qsort(m->changed, m->n_changed, sizeof(*m->changed), cmp);
 	// A key changed twice is merged once.
 	for (size_t k = 0; k < m->n_changed; k++)
-		if (nc == 0 ||
-		    (v4 ? changed4_cmp : changed6_cmp)(&m->changed[nc - 1], &m->changed[k]) != 0)
+		if (nc == 0 || cmp(&m->changed[nc - 1], &m->changed[k]) != 0)
 			m->changed[nc++] = m->changed[k];
 	m->n_changed = nc;
 	while (i < m->n_sorted || j < nc) {

@@ -93,8 +93,8 @@ def recv(port, sent_file, out):
             reordered += 1
         last = max(last, n)
     sent = sent if sent is not None else 0
-    missing = [i for i in range(sent) if not seen[i]] if sent <= len(seen) else \
-        [i for i in range(len(seen)) if not seen[i]] + list(range(len(seen), sent))
+    seen.extend(bytes(max(sent - len(seen), 0)))
+    missing = [i for i in range(sent) if not seen[i]]
     res = {"sent": sent, "received": received, "unique": sent - len(missing), "duplicates": dups,
            "reordered": reordered, "missing": len(missing), "first_missing": missing[:10]}
     json.dump(res, open(out, "w"))
