@@ -113,6 +113,8 @@ struct rpc_server_conf {
 	size_t max_request; // bytes per request line, default 1 MiB
 	size_t max_output; // bytes queued to one client before it is dropped, default 64 MiB
 	unsigned max_clients; // default 64
+	// Bytes still unsent to a client past which a notification drops it, default 1 MiB.
+	size_t max_notify_backlog;
 };
 
 struct rpc_server;
@@ -129,6 +131,29 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms);
 
 // Closes every client and the listener and removes the socket file.
 void rpc_server_destroy(struct rpc_server *s);
+
+// Notifications pushed by the server: JSON-RPC 2.0 requests without an id, sent on the client's
+// own connection, between replies (each line is one whole message). A client chooses what it
+// receives by calling a method that subscribes its connection to topics (a topic is the
+// notification's method name; RPC_TOPIC_ALL is every one). Sending never waits: the line goes
+// into the client's output buffer and out with what the socket takes at once; a client that
+// lets more than max_notify_backlog bytes pile up unsent is dropped (logged), so a client that
+// subscribes and does not read costs the server a bounded buffer and nothing else.
+#define RPC_TOPIC_ALL "*"
+#define RPC_MAX_TOPICS 64 // per connection
+
+// Subscribes (on) or unsubscribes (!on) the connection of call to topic; unsubscribing
+// RPC_TOPIC_ALL drops every subscription. Returns 0, -ENOTSUP outside a socket
+// (rpc_handle_line), -ENOSPC past RPC_MAX_TOPICS, -ENOMEM.
+int rpc_call_subscribe(struct rpc_call *call, const char *topic, bool on);
+// The topics the connection of call is subscribed to (new reference: array of strings), NULL
+// when out of memory.
+json_t *rpc_call_topics(struct rpc_call *call);
+
+// Sends the notification {"jsonrpc":"2.0","method":method,"params":params} to every client of s
+// subscribed to method or to RPC_TOPIC_ALL. params (may be NULL) is borrowed. Returns the
+// number of clients it was queued to.
+unsigned rpc_server_notify(struct rpc_server *s, const char *method, json_t *params);
 
 // Handles one request line outside any socket (unit tests, fuzzers): returns the reply line
 // (malloc'ed, caller frees, no newline) or NULL for a notification. Deferred methods are

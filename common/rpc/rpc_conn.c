@@ -2,6 +2,7 @@
 // One client connection without its socket: splits the input into lines, keeps the replies in
 // request order (a deferred answer holds back the ones after it) and serialises them into an
 // output buffer that the server drains into the socket as fast as the client reads.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ void rpc_conn_fini(struct rpc_conn *c)
 		next = u->next;
 		unit_free(u);
 	}
+	for (unsigned i = 0; i < c->ntopics; i++)
+		free(c->topics[i]);
+	free(c->topics);
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
@@ -268,4 +272,86 @@ bool rpc_conn_finished(const struct rpc_conn *c)
 	if (c->eof && !c->closing && c->in_off < c->in_len)
 		return false;
 	return c->head == NULL && c->out_off == c->out_len;
+}
+
+bool rpc_conn_subscribed(const struct rpc_conn *c, const char *topic)
+{
+	for (unsigned i = 0; i < c->ntopics; i++)
+		if (strcmp(c->topics[i], topic) == 0 || strcmp(c->topics[i], RPC_TOPIC_ALL) == 0)
+			return true;
+	return false;
+}
+
+int rpc_conn_notify(struct rpc_conn *c, const char *line, size_t len, size_t max_backlog)
+{
+	if (c->dead)
+		return -1;
+	if (c->out_len - c->out_off + len > max_backlog) {
+		c->dead = true;
+		c->why = "it does not read its notifications";
+		return -1;
+	}
+	// The buffer holds whole lines only (replies are appended whole): this one starts a line.
+	if (out_append(line, len, c) < 0) {
+		c->dead = true;
+		c->why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static int topic_find(const struct rpc_conn *c, const char *topic)
+{
+	for (unsigned i = 0; i < c->ntopics; i++)
+		if (strcmp(c->topics[i], topic) == 0)
+			return (int)i;
+	return -1;
+}
+
+int rpc_call_subscribe(struct rpc_call *call, const char *topic, bool on)
+{
+	struct rpc_conn *c = call->unit != NULL ? call->unit->conn : NULL;
+	int i;
+
+	if (c == NULL)
+		return -ENOTSUP;
+	i = topic_find(c, topic);
+	if (!on) {
+		if (strcmp(topic, RPC_TOPIC_ALL) == 0) {
+			while (c->ntopics > 0)
+				free(c->topics[--c->ntopics]);
+		} else if (i >= 0) {
+			free(c->topics[i]);
+			c->topics[i] = c->topics[--c->ntopics];
+		}
+		return 0;
+	}
+	if (i >= 0)
+		return 0;
+	if (c->ntopics == RPC_MAX_TOPICS)
+		return -ENOSPC;
+	if (c->topics == NULL) {
+		c->topics = calloc(RPC_MAX_TOPICS, sizeof(*c->topics));
+		if (c->topics == NULL)
+			return -ENOMEM;
+	}
+	c->topics[c->ntopics] = strdup(topic);
+	if (c->topics[c->ntopics] == NULL)
+		return -ENOMEM;
+	c->ntopics++;
+	return 0;
+}
+
+json_t *rpc_call_topics(struct rpc_call *call)
+{
+	struct rpc_conn *c = call->unit != NULL ? call->unit->conn : NULL;
+	json_t *list = json_array();
+
+	for (unsigned i = 0; list != NULL && c != NULL && i < c->ntopics; i++) {
+		if (json_array_append_new(list, json_string(c->topics[i])) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
 }

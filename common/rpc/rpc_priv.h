@@ -15,6 +15,7 @@
 #define RPC_DEFAULT_MAX_REQUEST (1u << 20)
 #define RPC_DEFAULT_MAX_OUTPUT (64u << 20)
 #define RPC_DEFAULT_MAX_CLIENTS 64u
+#define RPC_DEFAULT_MAX_NOTIFY_BACKLOG (1u << 20)
 // Requests handled per rpc_server_poll call (a batch counts as its number of elements).
 #define RPC_POLL_BUDGET 64u
 #define RPC_POLL_TIME_NS UINT64_C(2000000) // stop taking requests after 2 ms in one poll
@@ -61,6 +62,9 @@ struct rpc_conn {
 	// Output: bytes [out_off, out_len) of out are not sent yet.
 	char *out;
 	size_t out_off, out_len, out_cap;
+	// Notification topics this client subscribed to (malloc'ed strings).
+	char **topics;
+	unsigned ntopics;
 	bool eof; // the peer will send nothing more
 	bool closing; // read nothing more; close once the output is sent
 	bool dead; // drop at once (output limit, write error, no memory)
@@ -91,3 +95,8 @@ void rpc_conn_flush_queue(struct rpc_conn *c);
 bool rpc_conn_finished(const struct rpc_conn *c);
 // Drops n sent bytes from the output buffer.
 void rpc_conn_output_consume(struct rpc_conn *c, size_t n);
+// True if the client subscribed to topic (or to every topic).
+bool rpc_conn_subscribed(const struct rpc_conn *c, const char *topic);
+// Appends a notification line (len bytes, newline included) to the output buffer, or marks the
+// connection dead when more than max_backlog bytes would be waiting. Returns 0 or -1 (dead).
+int rpc_conn_notify(struct rpc_conn *c, const char *line, size_t len, size_t max_backlog);

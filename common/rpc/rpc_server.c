@@ -35,7 +35,7 @@ struct rpc_server {
 	char *path;
 	dev_t dev; // the socket file we created: destroy removes only that one
 	ino_t ino;
-	size_t max_request, max_output;
+	size_t max_request, max_output, max_notify_backlog;
 	unsigned max_clients;
 	struct rpc_client **clients;
 	unsigned nclients;
@@ -190,6 +190,8 @@ struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *e
 	s->max_request = conf->max_request ? conf->max_request : RPC_DEFAULT_MAX_REQUEST;
 	s->max_output = conf->max_output ? conf->max_output : RPC_DEFAULT_MAX_OUTPUT;
 	s->max_clients = conf->max_clients ? conf->max_clients : RPC_DEFAULT_MAX_CLIENTS;
+	s->max_notify_backlog = conf->max_notify_backlog ? conf->max_notify_backlog
+							 : RPC_DEFAULT_MAX_NOTIFY_BACKLOG;
 	s->path = strdup(conf->path);
 	s->clients = calloc(s->max_clients, sizeof(*s->clients));
 	s->pfds = calloc(s->max_clients + 1, sizeof(*s->pfds));
@@ -401,4 +403,50 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 		accept_clients(s);
 	sweep(s);
 	return (int)handled;
+}
+
+static char *notification_line(const char *method, json_t *params, size_t *len)
+{
+	json_t *msg = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
+	char *line = NULL;
+
+	if (msg != NULL && (params == NULL || json_object_set(msg, "params", params) == 0))
+		line = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (line == NULL)
+		return NULL;
+	// The newline goes over the terminating NUL: from here on the length is what counts.
+	*len = strlen(line);
+	line[(*len)++] = '\n';
+	return line;
+}
+
+unsigned rpc_server_notify(struct rpc_server *s, const char *method, json_t *params)
+{
+	unsigned sent = 0, i;
+	char *line;
+	size_t len;
+
+	for (i = 0; i < s->nclients; i++)
+		if (rpc_conn_subscribed(&s->clients[i]->conn, method))
+			break;
+	if (i == s->nclients)
+		return 0; // nobody listens: not even the serialisation is paid
+	line = notification_line(method, params, &len);
+	if (line == NULL) {
+		LOG_WARN("rpc", "%s: out of memory sending notification %s", s->path, method);
+		return 0;
+	}
+	for (; i < s->nclients; i++) {
+		struct rpc_client *c = s->clients[i];
+
+		if (!rpc_conn_subscribed(&c->conn, method) ||
+		    rpc_conn_notify(&c->conn, line, len, s->max_notify_backlog) < 0)
+			continue;
+		// Out now, as far as the socket takes it: a client that reads keeps no backlog.
+		client_write(c);
+		sent++;
+	}
+	free(line);
+	return sent;
 }

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/config/config.h"
+#include "control/events/events.h"
 #include "control/metabolism/metabolism.h"
 #include "control/daemon/moltd.h"
 #include "control/neigh/neigh.h"
@@ -220,6 +221,7 @@ static int open_control(void)
 		fprintf(stderr, "moltd: control socket %s: %s\n", cfg.control_socket, err);
 		return -EINVAL;
 	}
+	molt_events_attach(rpc_srv);
 	LOG_NOTICE("moltd", "control socket %s%s%s", cfg.control_socket,
 		   rc.group != NULL ? ", group " : "", rc.group != NULL ? rc.group : "");
 	return 0;
@@ -323,6 +325,7 @@ static void control_loop(void)
 static void shutdown_all(bool workers_running)
 {
 	// First: no request may look at a slot or a port being torn down.
+	molt_events_attach(NULL);
 	if (rpc_srv != NULL)
 		rpc_server_destroy(rpc_srv);
 	rpc_srv = NULL;

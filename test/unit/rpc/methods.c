@@ -101,3 +101,33 @@ static json_t *test_complete(struct rpc_call *call, const json_t *params, struct
 	return json_integer(n);
 }
 RPC_METHOD("test.complete", test_complete, "", "answers every deferred call")
+
+// Subscribes the connection to each topic of params (a list; none: every topic) and returns
+// the connection's topics.
+static json_t *test_subscribe(struct rpc_call *call, const json_t *params, struct rpc_error *err)
+{
+	const json_t *v;
+	size_t i;
+	int ret = 0;
+
+	if (json_array_size(params) == 0)
+		ret = rpc_call_subscribe(call, RPC_TOPIC_ALL, true);
+	json_array_foreach(params, i, v) if (ret == 0)
+		ret = rpc_call_subscribe(call, json_string_value(v), true);
+	if (ret < 0)
+		return rpc_fail(err, RPC_ERR_FAILED, "subscribe: %d", ret);
+	return rpc_call_topics(call);
+}
+RPC_METHOD("test.subscribe", test_subscribe, "[TOPIC...]", "subscribes to notifications")
+
+static json_t *test_unsubscribe(struct rpc_call *call, const json_t *params, struct rpc_error *err)
+{
+	const json_t *v;
+	size_t i;
+
+	if (json_array_size(params) == 0)
+		rpc_call_subscribe(call, RPC_TOPIC_ALL, false);
+	json_array_foreach(params, i, v) rpc_call_subscribe(call, json_string_value(v), false);
+	return rpc_call_topics(call);
+}
+RPC_METHOD("test.unsubscribe", test_unsubscribe, "[TOPIC...]", "unsubscribes")

@@ -440,6 +440,146 @@ static void test_max_clients(void **state)
 	peer_close(&c);
 }
 
+static struct rpc_server *start_notify(size_t max_notify_backlog)
+{
+	struct rpc_server_conf conf = { .path = path, .max_notify_backlog = max_notify_backlog };
+	char err[256];
+	struct rpc_server *s = rpc_server_create(&conf, err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("rpc_server_create: %s", err);
+	return s;
+}
+
+// The next line that is a notification (no id), polling the server meanwhile.
+static const char *notification_method(json_t *r)
+{
+	assert_non_null(r);
+	assert_null(json_object_get(r, "id"));
+	assert_string_equal(json_string_value(json_object_get(r, "jsonrpc")), "2.0");
+	return json_string_value(json_object_get(r, "method"));
+}
+
+static void test_notify(void **state)
+{
+	struct peer a, all, none;
+	json_t *r, *params = json_pack("{s:i}", "slot", 3);
+
+	peer_open(&a);
+	peer_open(&all);
+	peer_open(&none);
+	// Nobody subscribed: nothing is sent.
+	rpc_server_poll(srv, 10);
+	assert_int_equal(rpc_server_notify(srv, "ev.a", params), 0);
+	peer_send(&a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.subscribe\","
+		      "\"params\":[\"ev.a\",\"ev.b\",\"ev.a\"]}\n");
+	r = peer_reply(&a, 2000);
+	assert_int_equal(id_of(r), 1);
+	assert_int_equal(json_array_size(json_object_get(r, "result")), 2); // ev.a once
+	json_decref(r);
+	peer_send(&all, REQ(2, "test.subscribe"));
+	r = peer_reply(&all, 2000);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r, "result"), 0)),
+			    RPC_TOPIC_ALL);
+	json_decref(r);
+	peer_send(&none, REQ(3, "test.echo"));
+	json_decref(peer_reply(&none, 2000));
+
+	assert_int_equal(rpc_server_notify(srv, "ev.a", params), 2);
+	assert_int_equal(rpc_server_notify(srv, "ev.c", NULL), 1); // only "all" wants ev.c
+	r = peer_reply(&a, 2000);
+	assert_string_equal(notification_method(r), "ev.a");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "params"), "slot")),
+			 3);
+	json_decref(r);
+	r = peer_reply(&all, 2000);
+	assert_string_equal(notification_method(r), "ev.a");
+	json_decref(r);
+	r = peer_reply(&all, 2000);
+	assert_string_equal(notification_method(r), "ev.c");
+	assert_null(json_object_get(r, "params"));
+	json_decref(r);
+	assert_null(peer_reply(&a, 50));
+	assert_null(peer_reply(&none, 50));
+
+	// Notifications and replies interleave as whole lines; unsubscribing stops them.
+	peer_send(&a, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.unsubscribe\","
+		      "\"params\":[\"ev.a\"]}\n");
+	r = peer_reply(&a, 2000);
+	assert_int_equal(id_of(r), 4);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r, "result"), 0)),
+			    "ev.b");
+	json_decref(r);
+	assert_int_equal(rpc_server_notify(srv, "ev.a", params), 1);
+	assert_int_equal(rpc_server_notify(srv, "ev.b", params), 2);
+	r = peer_reply(&a, 2000);
+	assert_string_equal(notification_method(r), "ev.b");
+	json_decref(r);
+	json_decref(params);
+	peer_close(&a);
+	peer_close(&all);
+	peer_close(&none);
+}
+
+// Outside a connection there is nobody to notify: subscribing fails, clearly.
+static void test_notify_no_conn(void **state)
+{
+	char *reply = rpc_handle_line(REQ(1, "test.subscribe"), strlen(REQ(1, "test.subscribe")));
+	json_t *r = json_loads(reply, 0, NULL);
+
+	assert_int_equal(code_of(r), RPC_ERR_FAILED);
+	assert_string_equal(message_of(r), "subscribe: -95"); // -ENOTSUP
+	json_decref(r);
+	free(reply);
+}
+
+static void test_notify_slow_reader(void **state)
+{
+	struct peer slow, fast;
+	json_t *r, *params = json_pack("{s:s}", "pad", "");
+	char pad[4096];
+	long long t0, worst = 0;
+	unsigned got = 0, sent_fast = 0;
+
+	rpc_server_destroy(srv);
+	srv = start_notify(256 << 10);
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	json_object_set_new(params, "pad", json_string(pad));
+	peer_open(&slow);
+	peer_open(&fast);
+	peer_send(&slow, REQ(1, "test.subscribe"));
+	json_decref(peer_reply(&slow, 2000));
+	peer_send(&fast, REQ(2, "test.subscribe"));
+	json_decref(peer_reply(&fast, 2000));
+	// 16 MiB of notifications: the slow client never reads and is dropped past 256 KiB
+	// (plus what its socket holds); the fast one reads and misses none. Sending never waits.
+	for (int i = 0; i < 4096; i++) {
+		t0 = now_ms();
+		sent_fast += rpc_server_notify(srv, "ev.big", params) > 0;
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		rpc_server_poll(srv, 0);
+		peer_pump(&fast);
+		while ((r = peer_reply(&fast, 0)) != NULL) {
+			assert_string_equal(notification_method(r), "ev.big");
+			json_decref(r);
+			got++;
+		}
+	}
+	assert_true(worst < 500);
+	while ((r = peer_reply(&fast, 200)) != NULL) {
+		json_decref(r);
+		got++;
+	}
+	assert_int_equal(got, 4096);
+	assert_true(peer_wait_eof(&slow, 5000));
+	assert_false(fast.eof);
+	json_decref(params);
+	peer_close(&slow);
+	peer_close(&fast);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +591,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_no_conn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_slow_reader, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
