@@ -29,6 +29,16 @@ struct fib_conf {
 
 typedef int (*fib_walk_cb)(const uint8_t *prefix, uint8_t plen, uint32_t nh, void *arg);
 
+// A piece of the memory lookup_bulk reads (control/integrity/ MACs it page by page).
+struct fib_region {
+	const void *addr;
+	size_t len;
+	const char *name; // static string: "tbl24", "tbl8", "image", ...
+};
+
+// Called with one span of lookup memory (inside a region) per call.
+typedef void (*fib_span_cb)(const void *addr, size_t len, void *arg);
+
 struct fib; // opaque, one per (driver, family) instance
 
 struct fib_ops {
@@ -75,6 +85,27 @@ struct fib_ops {
 	// workers read, so never while lookups run on f. Quick when nothing changed since the
 	// last seal. -ENOMEM or -E2BIG: the previous structure stays (and the FIB stays unsealed).
 	int (*seal)(struct fib *f);
+	// Optional (NULL: the engine's lookup memory is not exposed, and not audited). The memory
+	// lookup_bulk reads, as up to max regions, in a fixed order. Returns the count or -errno
+	// (-EBADMSG when the engine's internals are not what this driver was written for; -ENOSPC
+	// when max is too small). A region may move or change size only in seal.
+	int (*regions)(const struct fib *f, struct fib_region *r, unsigned max);
+	// Optional (NULL: any add or del may write any of the regions). Visits, through cb, every
+	// span of lookup memory an add or del of prefix/plen (as for add) may write: the entries
+	// lookups of addresses inside prefix/plen read, and whatever those entries lead to. The
+	// caller visits before the change and again after it: together they cover every byte the
+	// change writes (a tbl8 group it frees is reached before, one it takes after). An engine
+	// with seal writes no lookup memory in add or del: it visits nothing. -EBADMSG when the
+	// structure is inconsistent (a group index out of range).
+	int (*touched)(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+		       void *arg);
+	// Optional, fault injection only (NULL: -ENOTSUP). Writes the lookup memory that resolves
+	// addr (one address, as for lookup_bulk) so that it yields nh, directly (not through add),
+	// the way a memory-write bug would, lifting a write protection for the store if it has to.
+	// Writes which region and offset it changed into what. Never while lookups run unless the
+	// caller accepts a torn read (the store is one aligned word). -ENOTSUP when the engine
+	// cannot, -EINVAL for nh >= FIB_NH_MAX.
+	int (*debug_redirect)(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len);
 };
 
 struct fib_driver {

@@ -18,6 +18,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +27,11 @@
 #include <rte_errno.h>
 #include <rte_fib.h>
 #include <rte_fib6.h>
+#include <rte_malloc.h>
 #include <rte_memzone.h>
 
 #include "common/log.h"
+#include "drivers/dirtab.h"
 #include "drivers/dpdk_wrap.h"
 #include "drivers/engines.h"
 
@@ -69,6 +73,115 @@ static inline void narrow_nh(const uint64_t *in, uint32_t *restrict out, unsigne
 
 		out[k] = v | (uint32_t) - (int32_t)(v == FIB_DEFAULT_NH);
 	}
+}
+
+// The lookup memory (dirtab.h), for the integrity audit and fault injection. rte_fib and
+// rte_fib6 keep it in private structs (lib/fib/dir24_8.h and trie.h in DPDK 22.11), reached
+// through rte_fib_get_dp / rte_fib6_get_dp: mirrored here, and every field and allocation size
+// checked against what create asked for, so that a DPDK with another layout fails the check
+// (-EBADMSG, logged) instead of exposing the wrong memory.
+struct dir24_8_tbl_2211 {
+	uint32_t number_tbl8s;
+	uint32_t rsvd_tbl8s;
+	uint32_t cur_tbl8s;
+	uint32_t nh_sz; // enum rte_fib_dir24_8_nh_sz
+	uint64_t def_nh;
+	uint64_t *tbl8;
+	uint64_t *tbl8_idxes;
+	alignas(64) uint64_t tbl24[];
+};
+
+struct trie_tbl_2211 {
+	uint32_t number_tbl8s;
+	uint32_t rsvd_tbl8s;
+	uint32_t cur_tbl8s;
+	uint64_t def_nh;
+	uint32_t nh_sz; // enum rte_fib_trie_nh_sz
+	uint64_t *tbl8;
+	uint32_t *tbl8_pool;
+	uint32_t tbl8_pool_pos;
+	alignas(64) uint64_t tbl24[];
+};
+
+static_assert(offsetof(struct dir24_8_tbl_2211, tbl24) == 64, "dir24_8_tbl layout");
+static_assert(offsetof(struct trie_tbl_2211, tbl24) == 64, "rte_trie_tbl layout");
+
+// Both engines' 4-byte entries: next hop << 1, bit 0 set for "group index << 1". DIR24_8 has
+// one tbl8 level, whose entries it writes with bit 0 set too (its lookup ignores that bit
+// there); the TRIE follows bit 0 at every level.
+static bool dir24_ext(uint32_t e, unsigned level, uint32_t *group)
+{
+	*group = e >> 1;
+	return level == 0 && (e & 1) != 0;
+}
+
+static uint32_t dir24_with_nh(uint32_t e, unsigned level, uint32_t nh)
+{
+	(void)e;
+	return nh << 1 | (level != 0);
+}
+
+static bool trie_ext(uint32_t e, unsigned level, uint32_t *group)
+{
+	(void)level;
+	*group = e >> 1;
+	return (e & 1) != 0;
+}
+
+static uint32_t trie_with_nh(uint32_t e, unsigned level, uint32_t nh)
+{
+	(void)e;
+	(void)level;
+	return nh << 1;
+}
+
+// Checks what create made against what the mirrored struct says, and fills t.
+static int fib_dirtab(const struct wrap_fib *w, const char *what, uint32_t n_tbl8, uint32_t nh_sz,
+		      uint64_t def_nh, const void *dp, uint32_t *tbl24, uint64_t *tbl8,
+		      struct dirtab *t)
+{
+	size_t dp_len = 0, tbl8_len = 0;
+
+	t->groups = (uint64_t)n_tbl8 + 1; // both allocate one group more than asked
+	if (n_tbl8 != w->tbl8_groups || nh_sz != 2 || def_nh != FIB_DEFAULT_NH ||
+	    rte_malloc_validate(dp, &dp_len) != 0 || dp_len < 64 + DIRTAB_TBL24_ENTRIES * 4 ||
+	    rte_malloc_validate(tbl8, &tbl8_len) != 0 ||
+	    tbl8_len < t->groups * DIRTAB_GROUP_ENTRIES * 4) {
+		LOG_ERR("fib",
+			"%s: the engine's tables are not laid out as in DPDK 22.11 (%u tbl8 groups, "
+			"created with %u; entry size code %u; %zu + %zu bytes): not exposed",
+			what, n_tbl8, w->tbl8_groups, nh_sz, dp_len, tbl8_len);
+		return -EBADMSG;
+	}
+	t->tbl24 = tbl24;
+	t->tbl8 = (uint32_t *)tbl8;
+	return 0;
+}
+
+static int fib4_dirtab(const struct fib *f, struct dirtab *t)
+{
+	const struct wrap_fib *w = cwrap(f);
+	struct dir24_8_tbl_2211 *dp = rte_fib_get_dp(w->engine);
+
+	if (dp == NULL)
+		return -EBADMSG;
+	t->ext = dir24_ext;
+	t->with_nh = dir24_with_nh;
+	return fib_dirtab(w, "rte_fib", dp->number_tbl8s, dp->nh_sz, dp->def_nh, dp,
+			  (uint32_t *)dp->tbl24, dp->tbl8, t);
+}
+
+static int fib6_dirtab(const struct fib *f, struct dirtab *t)
+{
+	const struct wrap_fib *w = cwrap(f);
+	struct trie_tbl_2211 *dp = rte_fib6_get_dp(w->engine);
+
+	if (dp == NULL)
+		return -EBADMSG;
+	t->ext = trie_ext;
+	t->with_nh = trie_with_nh;
+	return fib_dirtab(w, "rte_fib6", dp->number_tbl8s, dp->nh_sz, dp->def_nh, dp,
+			  (uint32_t *)dp->tbl24, dp->tbl8, t);
 }
 
 // IPv4 ////////////////////////////////////////////////////////////////////////////////////////
@@ -169,6 +282,39 @@ static void fib4_free_scrub(struct fib *f)
 		return;
 	rte_fib_free(w->engine);
 	wrap_free(w);
+}
+
+static int fib4_regions(const struct fib *f, struct fib_region *r, unsigned max)
+{
+	struct dirtab t;
+	int ret = fib4_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_regions(&t, r, max);
+}
+
+static int fib4_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+			void *arg)
+{
+	uint8_t key[4];
+	struct dirtab t;
+	int ret = fib4_dirtab(f, &t);
+
+	if (ret < 0)
+		return ret;
+	dirtab_v4_key(*(const uint32_t *)prefix, key);
+	return dirtab_touched(&t, key, 4, plen, cb, arg);
+}
+
+static int fib4_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
+{
+	uint8_t key[4];
+	struct dirtab t;
+	int ret = fib4_dirtab(f, &t);
+
+	if (ret < 0)
+		return ret;
+	dirtab_v4_key(*(const uint32_t *)addr, key);
+	return dirtab_redirect(&t, key, 4, nh, what, len);
 }
 
 // IPv6 ////////////////////////////////////////////////////////////////////////////////////////
@@ -276,6 +422,31 @@ static void fib6_free_scrub(struct fib *f)
 	wrap_free(w);
 }
 
+static int fib6_regions(const struct fib *f, struct fib_region *r, unsigned max)
+{
+	struct dirtab t;
+	int ret = fib6_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_regions(&t, r, max);
+}
+
+static int fib6_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+			void *arg)
+{
+	struct dirtab t;
+	int ret = fib6_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_touched(&t, prefix, 16, plen, cb, arg);
+}
+
+static int fib6_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
+{
+	struct dirtab t;
+	int ret = fib6_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_redirect(&t, addr, 16, nh, what, len);
+}
+
 const struct fib_ops molt_fib4_ops = {
 	.family = 4,
 	.create = fib4_create,
@@ -284,6 +455,9 @@ const struct fib_ops molt_fib4_ops = {
 	.memory = fib4_memory,
 	.heap_bytes = fib4_heap_bytes,
 	.free_scrub = fib4_free_scrub,
+	.regions = fib4_regions,
+	.touched = fib4_touched,
+	.debug_redirect = fib4_redirect,
 	WRAP_OPS_SHARED,
 };
 
@@ -294,6 +468,9 @@ const struct fib_ops molt_fib6_ops = {
 	.memory = fib6_memory,
 	.heap_bytes = fib6_heap_bytes,
 	.free_scrub = fib6_free_scrub,
+	.regions = fib6_regions,
+	.touched = fib6_touched,
+	.debug_redirect = fib6_redirect,
 	WRAP_OPS_SHARED,
 };
 

@@ -13,8 +13,11 @@
 // in DPDK 22.11 reuses a tbl8 group as soon as a delete frees it. The slot machinery therefore
 // updates these FIBs only while they are not ACTIVE.
 
+#include <assert.h>
 #include <errno.h>
+#include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +26,10 @@
 #include <rte_errno.h>
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
+#include <rte_malloc.h>
 
 #include "common/log.h"
+#include "drivers/dirtab.h"
 #include "drivers/dpdk_wrap.h"
 #include "drivers/engines.h"
 #include "drivers/util.h"
@@ -139,6 +144,113 @@ static void lpm4_free_scrub(struct fib *f)
 	wrap_free(w);
 }
 
+// The lookup memory (dirtab.h). struct rte_lpm is public: tbl24 inside it, tbl8 groups behind
+// a pointer. An entry is a struct rte_lpm_tbl_entry; in tbl24, valid_group means "next_hop is
+// a group index", in a tbl8 group it means "this group is in use".
+static uint32_t lpm4_entry_word(struct rte_lpm_tbl_entry e)
+{
+	uint32_t v;
+
+	static_assert(sizeof(e) == sizeof(v), "rte_lpm entries are 4 bytes");
+	memcpy(&v, &e, sizeof(v));
+	return v;
+}
+
+static struct rte_lpm_tbl_entry lpm4_entry(uint32_t v)
+{
+	struct rte_lpm_tbl_entry e;
+
+	memcpy(&e, &v, sizeof(e));
+	return e;
+}
+
+static bool lpm4_ext(uint32_t v, unsigned level, uint32_t *group)
+{
+	struct rte_lpm_tbl_entry e = lpm4_entry(v);
+
+	*group = e.next_hop;
+	return level == 0 && e.valid && e.valid_group;
+}
+
+static uint32_t lpm4_with_nh(uint32_t v, unsigned level, uint32_t nh)
+{
+	struct rte_lpm_tbl_entry e = lpm4_entry(v);
+
+	e.next_hop = nh;
+	e.valid = 1;
+	e.valid_group = level != 0;
+	return lpm4_entry_word(e);
+}
+
+static int lpm4_dirtab(const struct fib *f, struct dirtab *t)
+{
+	const struct wrap_fib *w = cwrap(f);
+	struct rte_lpm *lpm = w->engine;
+	size_t len = 0;
+
+	t->groups = w->tbl8_groups;
+	if (rte_malloc_validate(lpm->tbl8, &len) != 0 ||
+	    len < t->groups * DIRTAB_GROUP_ENTRIES * sizeof(struct rte_lpm_tbl_entry)) {
+		LOG_ERR("lpm", "rte_lpm: tbl8 is %zu bytes, not %u groups: not exposed", len,
+			w->tbl8_groups);
+		return -EBADMSG;
+	}
+	t->tbl24 = (uint32_t *)lpm->tbl24;
+	t->tbl8 = (uint32_t *)lpm->tbl8;
+	t->ext = lpm4_ext;
+	t->with_nh = lpm4_with_nh;
+	return 0;
+}
+
+// The default route the wrapper keeps (no_depth0): lookups read it too.
+static int wrap_default_region(const struct fib *f, struct fib_region *r, int n, unsigned max)
+{
+	if (n < 0)
+		return n;
+	if ((unsigned)n >= max)
+		return -ENOSPC;
+	r[n] = (struct fib_region){ &cwrap(f)->default_nh, sizeof(cwrap(f)->default_nh),
+				    "default" };
+	return n + 1;
+}
+
+static int lpm4_regions(const struct fib *f, struct fib_region *r, unsigned max)
+{
+	struct dirtab t;
+	int ret = lpm4_dirtab(f, &t);
+
+	return wrap_default_region(f, r, ret < 0 ? ret : dirtab_regions(&t, r, max), max);
+}
+
+static int lpm4_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+			void *arg)
+{
+	uint8_t key[4];
+	struct dirtab t;
+	int ret;
+
+	if (plen == 0) { // the wrapper's
+		cb(&cwrap(f)->default_nh, sizeof(cwrap(f)->default_nh), arg);
+		return 0;
+	}
+	if ((ret = lpm4_dirtab(f, &t)) < 0)
+		return ret;
+	dirtab_v4_key(*(const uint32_t *)prefix, key);
+	return dirtab_touched(&t, key, 4, plen, cb, arg);
+}
+
+static int lpm4_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
+{
+	uint8_t key[4];
+	struct dirtab t;
+	int ret = lpm4_dirtab(f, &t);
+
+	if (ret < 0)
+		return ret;
+	dirtab_v4_key(*(const uint32_t *)addr, key);
+	return dirtab_redirect(&t, key, 4, nh, what, len);
+}
+
 // IPv6 ////////////////////////////////////////////////////////////////////////////////////////
 
 static int lpm6_engine_add(void *e, const void *key, uint8_t plen, uint32_t nh)
@@ -240,6 +352,94 @@ static void lpm6_free_scrub(struct fib *f)
 	wrap_free(w);
 }
 
+// struct rte_lpm6 is private (lib/lpm/rte_lpm6.c): mirrored as in DPDK 22.11 and checked
+// against what create asked for (tbl8 groups, the allocation's size), so that another layout is
+// refused (-EBADMSG, logged) rather than exposing the wrong memory.
+struct rte_lpm6_2211 {
+	char name[RTE_LPM6_NAMESIZE];
+	uint32_t max_rules;
+	uint32_t used_rules;
+	uint32_t number_tbl8s;
+	void *rules_tbl;
+	alignas(64) uint32_t tbl24[DIRTAB_TBL24_ENTRIES];
+	uint32_t *tbl8_pool;
+	uint32_t tbl8_pool_pos;
+	void *tbl8_hdrs;
+	alignas(64) uint32_t tbl8[];
+};
+
+// Entry bits: next_hop 0-20, depth 21-28, valid 29, valid_group 30, ext_entry 31.
+#define LPM6_NH_MASK 0x001fffffu
+#define LPM6_VALID (1u << 29)
+#define LPM6_EXT (1u << 31)
+
+static bool lpm6_ext(uint32_t e, unsigned level, uint32_t *group)
+{
+	(void)level;
+	*group = e & LPM6_NH_MASK;
+	return (e & (LPM6_VALID | LPM6_EXT)) == (LPM6_VALID | LPM6_EXT);
+}
+
+static uint32_t lpm6_with_nh(uint32_t e, unsigned level, uint32_t nh)
+{
+	(void)level;
+	return (e & ~(LPM6_NH_MASK | LPM6_EXT)) | LPM6_VALID | nh;
+}
+
+static int lpm6_dirtab(const struct fib *f, struct dirtab *t)
+{
+	const struct wrap_fib *w = cwrap(f);
+	struct rte_lpm6_2211 *lpm = w->engine;
+	size_t len = 0;
+
+	t->groups = lpm->number_tbl8s;
+	if (lpm->number_tbl8s != w->tbl8_groups || lpm->tbl8_pool_pos > lpm->number_tbl8s ||
+	    memchr(lpm->name, 0, sizeof(lpm->name)) == NULL ||
+	    rte_malloc_validate(lpm, &len) != 0 ||
+	    len < offsetof(struct rte_lpm6_2211, tbl8) + t->groups * DIRTAB_GROUP_ENTRIES * 4) {
+		LOG_ERR("lpm",
+			"rte_lpm6: not laid out as in DPDK 22.11 (%u tbl8 groups, created with "
+			"%u; %zu bytes): not exposed",
+			lpm->number_tbl8s, w->tbl8_groups, len);
+		return -EBADMSG;
+	}
+	t->tbl24 = lpm->tbl24;
+	t->tbl8 = lpm->tbl8;
+	t->ext = lpm6_ext;
+	t->with_nh = lpm6_with_nh;
+	return 0;
+}
+
+static int lpm6_regions(const struct fib *f, struct fib_region *r, unsigned max)
+{
+	struct dirtab t;
+	int ret = lpm6_dirtab(f, &t);
+
+	return wrap_default_region(f, r, ret < 0 ? ret : dirtab_regions(&t, r, max), max);
+}
+
+static int lpm6_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+			void *arg)
+{
+	struct dirtab t;
+	int ret;
+
+	if (plen == 0) { // the wrapper's
+		cb(&cwrap(f)->default_nh, sizeof(cwrap(f)->default_nh), arg);
+		return 0;
+	}
+	ret = lpm6_dirtab(f, &t);
+	return ret < 0 ? ret : dirtab_touched(&t, prefix, 16, plen, cb, arg);
+}
+
+static int lpm6_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
+{
+	struct dirtab t;
+	int ret = lpm6_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_redirect(&t, addr, 16, nh, what, len);
+}
+
 const struct fib_ops molt_lpm4_ops = {
 	.family = 4,
 	.create = lpm4_create,
@@ -247,6 +447,9 @@ const struct fib_ops molt_lpm4_ops = {
 	.memory = lpm4_memory,
 	.heap_bytes = lpm4_heap_bytes,
 	.free_scrub = lpm4_free_scrub,
+	.regions = lpm4_regions,
+	.touched = lpm4_touched,
+	.debug_redirect = lpm4_redirect,
 	WRAP_OPS_SHARED,
 };
 
@@ -257,6 +460,9 @@ const struct fib_ops molt_lpm6_ops = {
 	.memory = lpm6_memory,
 	.heap_bytes = lpm6_heap_bytes,
 	.free_scrub = lpm6_free_scrub,
+	.regions = lpm6_regions,
+	.touched = lpm6_touched,
+	.debug_redirect = lpm6_redirect,
 	WRAP_OPS_SHARED,
 };
 

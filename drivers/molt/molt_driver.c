@@ -13,15 +13,20 @@
 // live_update_safe is false for both families: seal replaces and frees the image lookups read.
 // A slot changes a molt FIB only while no worker uses it (or builds a new generation).
 
+#include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_random.h>
 
 #include "drivers/driver.h"
 #include "drivers/molt/molt.h"
+#include "drivers/molt/molt_lookup.h"
 #include "drivers/prefix.h"
 #include "drivers/shadow.h"
 
@@ -422,13 +427,200 @@ static void molt_free_scrub(struct fib *f)
 	free(m);
 }
 
+// The image is all a lookup reads (the driver struct only says which image).
+static int molt_regions(const struct fib *f, struct fib_region *r, unsigned max)
+{
+	const struct molt_drv *m = cdrv(f);
+	const void *base;
+	size_t len;
+
+	if (m->image == NULL)
+		return 0;
+	if (max < 1)
+		return -ENOSPC;
+	molt_image(m->image, &base, &len);
+	r[0] = (struct fib_region){ base, len, "image" };
+	return 1;
+}
+
+// add and del change the driver's rule table; only seal writes lookup memory (a new image).
+static int molt_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
+			void *arg)
+{
+	(void)f;
+	(void)prefix;
+	(void)plen;
+	(void)cb;
+	(void)arg;
+	return 0;
+}
+
+// A word of the read-only image, changed by xor with diff: the page is made writable for the
+// store only, as a write through a stray mapping would.
+static int image_xor64(const struct molt_fib *img, const void *at, uint64_t diff, size_t bytes)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t page = (uintptr_t)at & ~((uintptr_t)pg - 1);
+	const void *base;
+	size_t len;
+
+	molt_image(img, &base, &len);
+	if ((uintptr_t)at < (uintptr_t)base || (uintptr_t)at + bytes > (uintptr_t)base + len)
+		return -EBADMSG;
+	if (mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE) < 0)
+		return -errno;
+	if (bytes == 8)
+		*(volatile uint64_t *)(uintptr_t)at ^= diff;
+	else
+		*(volatile uint32_t *)(uintptr_t)at ^= (uint32_t)diff;
+	mprotect((void *)page, (size_t)pg, PROT_READ);
+	return 0;
+}
+
+static size_t image_off(const struct molt_fib *img, const void *at)
+{
+	return (size_t)((const uint8_t *)at - (const uint8_t *)img);
+}
+
+static uint32_t image_lookup(const struct molt_drv *m, const void *addr)
+{
+	uint32_t nh;
+
+	if (m->family == 4)
+		molt4_lookup_bulk(m->image, addr, &nh, 1);
+	else
+		molt6_lookup_bulk(m->image, addr, &nh, 1);
+	return nh;
+}
+
+// Whether the 32-bit word at w, holding the address's value ^ key, is the one the lookup reads:
+// changed to nh ^ key, kept if the lookup now answers nh, else put back.
+static int try_word(const struct molt_drv *m, const void *addr, const uint32_t *w, uint32_t cur,
+		    uint32_t nh)
+{
+	const struct molt_fib *img = m->image;
+	int ret;
+
+	if (((*w ^ img->key) | (0u - ((*w ^ img->key) >> 20))) != cur)
+		return 0;
+	if ((ret = image_xor64(img, w, cur ^ nh, 4)) < 0)
+		return ret;
+	if (image_lookup(m, addr) == nh)
+		return 1;
+	image_xor64(img, w, cur ^ nh, 4);
+	return 0;
+}
+
+// The address's path: the top entry, then nodes of 6 bits (IPv6: skip nodes too), to the word
+// that holds its value: a top entry, a leaf, a value held in a node, or a skip node's value.
+// A value held in a node is found by trying the node's words that hold the address's current
+// value (the lookup tells which one it reads), so this does not depend on how a node packs
+// them. When nothing on the path can be pinned down, the top entry takes the value: every
+// address under it is redirected, which `what` says.
+static int molt_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
+{
+	const struct molt_drv *m = cdrv(f);
+	const struct molt_fib *img = m->image;
+	uint64_t hi, lo = 0;
+	uint32_t v, cur;
+	unsigned off;
+	int ret;
+
+	if (nh >= FIB_NH_MAX)
+		return -EINVAL;
+	if (img == NULL)
+		return -ENOTSUP; // never sealed: nothing to redirect
+	if (m->family == 4) {
+		hi = (uint64_t) * (const uint32_t *)addr << 32;
+	} else {
+		memcpy(&hi, addr, 8);
+		memcpy(&lo, (const uint8_t *)addr + 8, 8);
+		hi = be64toh(hi);
+		lo = be64toh(lo);
+	}
+	cur = image_lookup(m, addr);
+	if (cur == nh)
+		return -EALREADY;
+	const uint32_t *top = &img->top[hi >> (64 - img->top_bits)];
+	v = *top ^ img->key;
+	if (!molt_top_is_node(v)) {
+		snprintf(what, len, "image offset %zu (top entry %zu): %u -> %u",
+			 image_off(img, top), (size_t)(top - img->top), v, nh);
+		return image_xor64(img, top, v ^ nh, 4);
+	}
+	off = img->top_bits;
+	for (uint32_t node = v & ~MOLT_NODE; off < 128 && node < img->n_nodes;) {
+		const struct molt_node *d = &img->nodes[node];
+		unsigned __int128 a = (unsigned __int128)hi << 64 | lo;
+		uint64_t x = (uint64_t)((a << off) >> 64), bases = d->bases ^ img->node_key;
+		const uint32_t *w = (const uint32_t *)d;
+
+		for (size_t i = 0; i < sizeof(*d) / 4; i++) {
+			if ((ret = try_word(m, addr, &w[i], cur, nh)) < 0)
+				return ret;
+			if (ret == 1) {
+				snprintf(what, len,
+					 "image offset %zu (word %zu of node %u): %u -> %u",
+					 image_off(img, &w[i]), i, node, cur, nh);
+				return 0;
+			}
+		}
+		if (m->family == 6 && ((uint32_t)bases >> 31) != 0) { // skip node
+			uint32_t nb = (uint32_t)bases, lb = (uint32_t)(bases >> 32);
+			bool on_path = ((x ^ d->vec) & d->leafvec) == 0;
+
+			if (on_path && !(lb >> 31)) {
+				node = nb & ~MOLT_SKIP;
+				off += (unsigned)__builtin_popcountll(d->leafvec);
+				continue;
+			}
+			v = on_path ? nb & ~MOLT_SKIP : lb & ~MOLT_SKIP_LEAF;
+			uint64_t diff = on_path ? (uint64_t)(v ^ nh) : (uint64_t)(v ^ nh) << 32;
+
+			if ((ret = image_xor64(img, &d->bases, diff, 8)) < 0)
+				return ret;
+			if (image_lookup(m, addr) == nh) {
+				snprintf(what, len,
+					 "image offset %zu (skip node %u, %s value): %u -> %u",
+					 image_off(img, &d->bases), node,
+					 on_path ? "path" : "other", v, nh);
+				return 0;
+			}
+			image_xor64(img, &d->bases, diff, 8);
+			break;
+		}
+		struct molt_step st = molt_step(d, (unsigned)(x >> (64 - MOLT_STRIDE)),
+						img->node_key);
+
+		if (st.is_leaf) {
+			if (st.leaf < img->n_leaves &&
+			    (ret = try_word(m, addr, &img->leaves[st.leaf], cur, nh)) != 0) {
+				if (ret == 1)
+					snprintf(what, len,
+						 "image offset %zu (leaf %u of node %u): %u -> %u",
+						 image_off(img, &img->leaves[st.leaf]), st.leaf,
+						 node, cur, nh);
+				return ret < 0 ? ret : 0;
+			}
+			break;
+		}
+		node = st.next;
+		off += MOLT_STRIDE;
+	}
+	v = *top ^ img->key;
+	snprintf(what, len, "image offset %zu (top entry %zu: every address of its /%u): %u -> %u",
+		 image_off(img, top), (size_t)(top - img->top), img->top_bits, v, nh);
+	return image_xor64(img, top, v ^ nh, 4);
+}
+
 // Both families' tables: only create and lookup_bulk are per family.
 #define MOLT_OPS(fam) \
 	{ \
 		.family = fam, .create = molt##fam##_create, .lookup_bulk = molt##fam##_lookup, \
 		.add = molt_add, .del = molt_del, .walk = molt_walk, .count = molt_count, \
 		.memory = molt_memory, .reserve = molt_reserve, .prefetch = molt_prefetch, \
-		.free_scrub = molt_free_scrub, .seal = molt_seal, \
+		.free_scrub = molt_free_scrub, .seal = molt_seal, .regions = molt_regions, \
+		.touched = molt_touched, .debug_redirect = molt_redirect, \
 	}
 
 static const struct fib_ops molt4_ops = MOLT_OPS(4);
