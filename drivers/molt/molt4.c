@@ -20,49 +20,28 @@ static inline unsigned chunk4(uint32_t a, unsigned off)
 	return (a >> (32 - MOLT_STRIDE - off)) & ((1u << MOLT_STRIDE) - 1);
 }
 
-// How far run r (0-5) of an inline node is from the top of its word (vec for r < 3, else
-// bases): shifted left by as much, the value is in the top 21 bits. One byte per run, run 0
-// lowest.
-#define INLINE_LSH(k) (UINT64_C(64) - MOLT_INLINE_BITS * ((k) + 1))
-#define INLINE_SHIFTS \
-	(INLINE_LSH(0) | INLINE_LSH(1) << 8 | INLINE_LSH(2) << 16 | INLINE_LSH(0) << 24 | \
-	 INLINE_LSH(1) << 32 | INLINE_LSH(2) << 40)
-static_assert(MOLT_INLINE_PER_WORD == 3 && MOLT_INLINE_MAX == 6,
-	      "INLINE_SHIFTS follows the inline layout");
-
-// Child c's value in node d if d is inline (*inl = 1), else an unused value (*inl = 0).
-static inline uint32_t inline_value(const struct molt_node *d, unsigned c, uint64_t node_key,
-				    unsigned *inl)
-{
-	uint64_t bases = d->bases ^ node_key;
-	// The run of child c (0-5): its value is in vec (0-2) or bases (3-5). In a node that is
-	// not inline, the shift below is masked into range and the value unused.
-	unsigned run = (unsigned)__builtin_popcountll(d->leafvec & molt_upto(c)) - 1;
-	uint64_t w = run >= MOLT_INLINE_PER_WORD ? bases : d->vec ^ node_key;
-	unsigned lsh = (unsigned)(INLINE_SHIFTS >> ((8 * run) & 63)) & 63;
-
-	*inl = (unsigned)(bases >> 63);
-	// Sign-extended: MOLT_INLINE_MISS becomes FIB_NH_MISS.
-	return (uint32_t)((int64_t)(w << lsh) >> (64 - MOLT_INLINE_BITS));
-}
-
 // The live addresses at depth off whose node is inline (nearly all) take their value; the
 // others stay on the list, in order, for node_pass. Returns how many stay.
 static inline unsigned inline_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
 				   struct molt_batch *b, unsigned live, unsigned off)
 {
 	const struct molt_node *nodes = f->nodes;
-	const uint64_t node_key = f->node_key;
+	const uint32_t key = f->key, plain = MOLT_PLAIN ^ f->key;
 	unsigned k = 0;
 
 	for (unsigned j = 0; j < live; j++) {
-		unsigned i = b->lane[j], inl;
+		unsigned i = b->lane[j];
 		uint32_t node = b->cur[j];
+		const struct molt_node *d = &nodes[node];
+		// Runs that start at or before child c: the bits 0..c of leafvec, shifted to the top.
+		unsigned runs = (unsigned)__builtin_popcountll(d->leafvec
+							       << (63 - chunk4(a[i], off)));
 
-		out[i] = inline_value(&nodes[node], chunk4(a[i], off), node_key, &inl);
+		// In a node that is not inline, any word of the node: read, unused.
+		out[i] = d->words[(runs - 1) & 7] ^ key;
 		b->cur[k] = node;
 		b->lane[k] = (uint8_t)i;
-		k += inl ^ 1;
+		k += d->mark == plain;
 	}
 	return k;
 }
@@ -96,12 +75,9 @@ static inline unsigned node_pass(const struct molt_fib *f, const uint32_t *a, st
 
 static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
 {
-	uint32_t tidx[MOLT_BATCH];
 	struct molt_batch b;
 
-	for (unsigned i = 0; i < m; i++)
-		tidx[i] = a[i] >> (32 - MOLT4_TOP_BITS);
-	molt_top_pass(f, tidx, m, out, &b);
+	molt_top_pass(f, a, 32 - MOLT4_TOP_BITS, m, out, &b);
 	unsigned live = inline_pass(f, a, out, &b, b.n_live, DEPTH1);
 	live = node_pass(f, a, &b, live, DEPTH1, true);
 	// Few addresses go on (rules longer than /26) or end in a leaf (nodes of more than

@@ -68,7 +68,7 @@ static void lookup6_batch(const struct molt_fib *f, const uint8_t (*a)[16], uint
 		tidx[i] = (uint32_t)(hi[i] >> (64 - MOLT6_TOP_BITS));
 		off[i] = MOLT6_TOP_BITS;
 	}
-	molt_top_pass(f, tidx, m, out, &b);
+	molt_top_pass(f, tidx, 0, m, out, &b);
 	for (unsigned live = b.n_live; live > 0;) {
 		unsigned k = 0;
 

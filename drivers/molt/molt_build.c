@@ -40,6 +40,12 @@ static inline unsigned chunk(const struct molt_key *k, unsigned off)
 	return (unsigned)((a << off) >> (128 - MOLT_STRIDE));
 }
 
+// A value as a leaf, an inline value or a top entry holds it.
+static inline uint32_t value_enc(const struct molt_plan *p, uint32_t v)
+{
+	return (v == MOLT_MISS ? FIB_NH_MISS : v) ^ p->key;
+}
+
 // A node's run of leaves, met: sized, or written in its place. Returns its number.
 static uint32_t put_run(struct molt_plan *p, const uint32_t *vals, unsigned n)
 {
@@ -51,7 +57,7 @@ static uint32_t put_run(struct molt_plan *p, const uint32_t *vals, unsigned n)
 	}
 	uint32_t *dst = p->leaves + p->rpos[p->r_next];
 	for (unsigned i = 0; i < n; i++)
-		dst[i] = vals[i] ^ p->key;
+		dst[i] = value_enc(p, vals[i]);
 	return (uint32_t)p->r_next++;
 }
 
@@ -126,8 +132,8 @@ struct bnode {
 	uint32_t fallback; // skip: the value of an address off the path
 	uint32_t target; // skip to a leaf: the value of an address on the path
 	bool to_leaf; // skip: the path ends in a leaf (target), not a node (group)
-	bool inline_vals; // IPv4: vec and vals_hi hold the values of up to 6 runs, no leaf run
-	uint64_t vals_hi; // inline: the values of runs 3-5
+	bool inline_vals; // IPv4: ivals holds the values of up to 6 runs, no leaf run
+	uint32_t ivals[MOLT_INLINE_MAX]; // inline: run r's value (runs past the last repeat it)
 	unsigned len; // skip: bits of the path; 0: a normal node
 };
 
@@ -137,12 +143,12 @@ static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 	uint32_t lo = group_at(p, b->group), hi = run_at(p, b->run);
 
 	if (b->inline_vals) {
+		struct molt_node e = { .leafvec = b->leafvec };
+
 		p->n_inline += !p->emit;
-		return (struct molt_node){
-			.vec = b->vec ^ p->node_key,
-			.leafvec = b->leafvec,
-			.bases = (b->vals_hi | MOLT_INLINE_NODE) ^ p->node_key,
-		};
+		for (unsigned r = 0; r < MOLT_INLINE_MAX; r++)
+			e.words[r] = value_enc(p, b->ivals[r]);
+		return e;
 	}
 	if (b->len > 0) {
 		// The values themselves, not leaves: a skip node ends a lookup without a leaf read.
@@ -154,6 +160,8 @@ static struct molt_node encode(struct molt_plan *p, const struct bnode *b)
 		.vec = b->vec,
 		.leafvec = b->leafvec,
 		.bases = ((uint64_t)hi << 32 | lo) ^ p->node_key,
+		.fill = (uint32_t)(p->node_key >> 32),
+		.mark = MOLT_PLAIN ^ p->key,
 	};
 }
 
@@ -282,12 +290,8 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		return true;
 	if (p->inline_vals && nk == 0 && nrun <= MOLT_INLINE_MAX) {
 		*out = (struct bnode){ .leafvec = leafvec, .inline_vals = true };
-		for (unsigned i = 0; i < nrun; i++) {
-			uint64_t *w = i < MOLT_INLINE_PER_WORD ? &out->vec : &out->vals_hi;
-			uint64_t v = run[i] == MOLT_MISS ? MOLT_INLINE_MISS : run[i];
-
-			*w |= v << (MOLT_INLINE_BITS * (i % MOLT_INLINE_PER_WORD));
-		}
+		for (unsigned i = 0; i < MOLT_INLINE_MAX; i++)
+			out->ivals[i] = run[i < nrun ? i : nrun - 1];
 		return true;
 	}
 	// Runs and groups are numbered in the order they are put, the same in both walks.
@@ -351,7 +355,7 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 		p->err = -E2BIG;
 	if (p->emit)
 		for (size_t i = 0; i < ntop; i++)
-			top[i] = (top[i] == MOLT_MISS ? FIB_NH_MISS : top[i]) ^ p->key;
+			top[i] = value_enc(p, top[i]);
 	return p->err;
 }
 

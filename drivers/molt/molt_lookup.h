@@ -62,10 +62,11 @@ struct molt_batch {
 	unsigned n_leaf;
 };
 
-// Whether a decoded top entry is a node: MOLT_NODE set, and not FIB_NH_MISS.
+// Whether a decoded top entry is a node: MOLT_NODE set, and not FIB_NH_MISS (as a signed
+// number: below -1).
 static inline unsigned molt_top_is_node(uint32_t v)
 {
-	return v + 1 > MOLT_NODE;
+	return (int32_t)v < -1;
 }
 
 #ifdef __SSE4_1__
@@ -95,56 +96,83 @@ static const uint8_t molt_pack32[16][16] __attribute__((aligned(16))) = {
 #undef PACK_LANE
 #undef PACK_NONE
 
-// Four top entries at once: out[i..i+3] written, the nodes among them appended to the live
-// list (4 entries stored past its end, which the next ones overwrite: n <= i keeps them in the
-// arrays). Returns the new length of the list.
-static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_t *tidx, unsigned i,
-				 uint32_t *out, struct molt_batch *b, unsigned n)
+// For each 4-bit mask of lanes, the lane numbers it selects, in order, one per byte.
+#define L(a, b, c, d) \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+static const uint32_t molt_pack_lanes[16] = {
+	0,
+	L(0, 0, 0, 0),
+	L(1, 0, 0, 0),
+	L(0, 1, 0, 0),
+	L(2, 0, 0, 0),
+	L(0, 2, 0, 0),
+	L(1, 2, 0, 0),
+	L(0, 1, 2, 0),
+	L(3, 0, 0, 0),
+	L(0, 3, 0, 0),
+	L(1, 3, 0, 0),
+	L(0, 1, 3, 0),
+	L(2, 3, 0, 0),
+	L(0, 2, 3, 0),
+	L(1, 2, 3, 0),
+	L(0, 1, 2, 3),
+};
+#undef L
+
+// Four top entries at once, for the addresses whose top indices are src[i..i+3] >> shift:
+// out[i..i+3] written, the nodes among them appended to the live list (4 entries stored past
+// its end, which the next ones overwrite: n <= i keeps them in the arrays). Returns the new
+// length of the list.
+static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_t *src,
+				 unsigned shift, unsigned i, uint32_t *out, struct molt_batch *b,
+				 unsigned n)
 {
-	__m128i v = _mm_set_epi32((int)top[tidx[i + 3]], (int)top[tidx[i + 2]],
-				  (int)top[tidx[i + 1]], (int)top[tidx[i]]);
+	__m128i t = _mm_srli_epi32(_mm_loadu_si128((const __m128i *)(src + i)), (int)shift);
+	__m128i v = _mm_set_epi32((int)top[(uint32_t)_mm_extract_epi32(t, 3)],
+				  (int)top[(uint32_t)_mm_extract_epi32(t, 2)],
+				  (int)top[(uint32_t)_mm_extract_epi32(t, 1)],
+				  (int)top[(uint32_t)_mm_cvtsi128_si32(t)]);
 	v = _mm_xor_si128(v, key);
 	_mm_storeu_si128((__m128i *)(out + i), v);
-	// v + 1 > MOLT_NODE, unsigned: signed after flipping the sign bit.
-	__m128i sign = _mm_set1_epi32((int)MOLT_NODE);
-	__m128i up = _mm_xor_si128(_mm_add_epi32(v, _mm_set1_epi32(1)), sign);
+	// Nodes: below -1 as signed numbers (molt_top_is_node).
 	unsigned mask = (unsigned)_mm_movemask_ps(
-		_mm_castsi128_ps(_mm_cmpgt_epi32(up, _mm_setzero_si128())));
-	__m128i idx = _mm_andnot_si128(sign, v);
+		_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(-1), v)));
+	__m128i idx = _mm_andnot_si128(_mm_set1_epi32((int)MOLT_NODE), v);
 	__m128i ctl = _mm_load_si128((const __m128i *)molt_pack32[mask]);
 	_mm_storeu_si128((__m128i *)(b->cur + n), _mm_shuffle_epi8(idx, ctl));
-	// Lane numbers: the selected lanes' positions (the control's first byte of each 32-bit
-	// group, divided by 4), plus i.
-	__m128i pos = _mm_add_epi8(_mm_srli_epi16(_mm_and_si128(ctl, _mm_set1_epi8(0x7c)), 2),
-				   _mm_set1_epi8((char)i));
-	pos = _mm_shuffle_epi8(
-		pos, _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
-	uint32_t lanes = (uint32_t)_mm_cvtsi128_si32(pos);
+	// Lane numbers below 64: adding i to each byte never carries.
+	uint32_t lanes = molt_pack_lanes[mask] + i * 0x01010101u;
 	memcpy(b->lane + n, &lanes, sizeof(lanes));
 	return n + (unsigned)__builtin_popcount(mask);
 }
 #endif
 
-// The top level, for the m addresses whose top indices are tidx[]: answers out[i] where the
-// top entry is a value (and writes an unused value where it is a node), and starts the others
-// at their node, prefetched.
-static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx, unsigned m,
-				 uint32_t *out, struct molt_batch *b)
+// The top level, for the m addresses whose top indices are src[i] >> shift: answers out[i]
+// where the top entry is a value (and writes an unused value where it is a node), and starts
+// the others at their node, prefetched.
+static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *src, unsigned shift,
+				 unsigned m, uint32_t *out, struct molt_batch *b)
 {
 	const uint32_t *top = f->top;
 	const uint32_t key = f->key;
-	unsigned n = 0, i = 0;
+	unsigned n = 0, i = 0, j = 0;
 
-	for (unsigned j = 0; j < m; j++)
-		__builtin_prefetch(&top[tidx[j]]);
+	for (; j + 4 <= m; j += 4) {
+		__builtin_prefetch(&top[src[j] >> shift]);
+		__builtin_prefetch(&top[src[j + 1] >> shift]);
+		__builtin_prefetch(&top[src[j + 2] >> shift]);
+		__builtin_prefetch(&top[src[j + 3] >> shift]);
+	}
+	for (; j < m; j++)
+		__builtin_prefetch(&top[src[j] >> shift]);
 #ifdef __SSE4_1__
 	__m128i vkey = _mm_set1_epi32((int)key);
 
 	for (; i + 4 <= m; i += 4)
-		n = molt_top4(top, vkey, tidx, i, out, b, n);
+		n = molt_top4(top, vkey, src, shift, i, out, b, n);
 #endif
 	for (; i < m; i++) {
-		uint32_t v = top[tidx[i]] ^ key;
+		uint32_t v = top[src[i] >> shift] ^ key;
 
 		out[i] = v;
 		b->cur[n] = v & ~MOLT_NODE;
@@ -153,7 +181,7 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *tidx,
 	}
 	// Only the addresses that go on: a prefetch in the loop above, masked for the others,
 	// cost more than this loop.
-	for (unsigned j = 0; j < n; j++)
+	for (j = 0; j < n; j++)
 		__builtin_prefetch(&f->nodes[b->cur[j]]);
 	b->n_live = n;
 	b->n_leaf = 0;
@@ -183,5 +211,5 @@ static inline void molt_end_pass(const struct molt_fib *f, const struct molt_bat
 				 uint32_t *out)
 {
 	for (unsigned j = 0; j < b->n_leaf; j++)
-		out[b->leaf_lane[j]] = molt_value_out(f->leaves[b->leaf[j]] ^ f->key);
+		out[b->leaf_lane[j]] = f->leaves[b->leaf[j]] ^ f->key;
 }

@@ -4,14 +4,15 @@
 //
 //   struct molt_fib   header: family, seed, key, counts, where the arrays start
 //   top[2^top_bits]   uint32_t, one per value of the address's first top_bits bits
-//   nodes[]           struct molt_node, stride-6 multibit nodes
+//   nodes[]           struct molt_node, stride-6 multibit nodes, 32 bytes (one line each)
 //   leaves[]          uint32_t next hops, run-length compressed per node
 //
-// A top entry or a leaf holds a "value" XORed with the per-build key, and a node's base indices
-// are XORed with the per-build node_key, so that no page is alike in two builds. A value is a
-// next hop (< FIB_NH_MAX) or MOLT_MISS (no rule covers the address); a top entry holds a next
-// hop, FIB_NH_MISS itself or MOLT_NODE | index of a node (never all ones: indices are < 2^31 - 1),
-// so that the lookup returns the entry as it reads it.
+// A top entry, a leaf or an inline value holds a "value" XORed with the per-build key, and a
+// node's base indices are XORed with the per-build node_key, so that no page is alike in two
+// builds. A value is a next hop (< FIB_NH_MAX) or FIB_NH_MISS (no rule covers the address; in
+// the builder and in a skip node's 31-bit fields, MOLT_MISS); a top entry holds a value or
+// MOLT_NODE | index of a node (never all ones: indices are < 2^31 - 1), so that the lookup
+// returns the entry as it reads it.
 //
 // A node covers the 6 address bits after its depth: child c (0..63) is either a node (bit c of
 // vec) or a leaf. The node children of one node are contiguous (a sibling group), the one of
@@ -22,10 +23,10 @@
 // their neighbour's value and compress away.
 //
 // IPv4 only: a node with no node child and at most 6 runs of leaves (nearly all of them: a /20
-// with a few /24s) holds the runs' values itself, 21 bits each, first run lowest: runs 0-2 in
-// vec, runs 3-5 in the low 63 bits of bases, whose top bit (MOLT_INLINE_NODE) marks the node;
-// both words XORed with node_key. A miss is MOLT_INLINE_MISS, all ones, so that the value
-// sign-extends to FIB_NH_MISS. The lookup ends there, without reading a leaf.
+// with a few /24s) holds the runs' values itself, in words[0..5] (run r in words[r]; runs past
+// the last repeat it), so the lookup ends there, without reading a leaf: words[run] where run
+// is popcount(leafvec & bits 0..c) - 1. Every other node has MOLT_PLAIN ^ key in words[5]
+// (mark), which is no value.
 //
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
 // one node child and one run of leaves, all of one value, possibly ending in a node whose
@@ -59,20 +60,32 @@
 #define MOLT_SKIP 0x80000000u // node_base of a skip node
 #define MOLT_SKIP_LEAF 0x80000000u // leaf_base of a skip node whose path ends in a leaf
 #define MOLT_SKIP_MAX 60 // bits a skip node covers at most (10 nodes of a chain)
-#define MOLT_INLINE_NODE (UINT64_C(1) << 63) // bases of an IPv4 node that holds its values
-#define MOLT_INLINE_BITS 21 // bits of one inline value (a next hop or MOLT_INLINE_MISS)
-#define MOLT_INLINE_PER_WORD 3 // inline values in vec, and in bases
 #define MOLT_INLINE_MAX 6 // values an inline node holds
-#define MOLT_INLINE_MISS ((1u << MOLT_INLINE_BITS) - 1)
+#define MOLT_PLAIN 0x80000000u // mark of a node that is not inline: no value is
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
 
 struct molt_node {
-	uint64_t vec; // bit c: child c is a node
-	uint64_t leafvec; // bit c: a run of equal leaves starts at leaf child c
-	// node_base | leaf_base << 32, XORed with node_key
-	uint64_t bases;
+	union {
+		struct {
+			uint64_t vec; // bit c: child c is a node
+			// node_base | leaf_base << 32, XORed with node_key
+			uint64_t bases;
+			uint32_t fill; // unused
+			uint32_t mark; // MOLT_PLAIN ^ key (words[5])
+			uint64_t leafvec; // bit c: a run of equal leaves starts at leaf child c
+		};
+		// An inline node: words[0..5] its values ^ key, words[6..7] leafvec. Any node read
+		// as words (the lookup reads words[0..7] of every node, and uses what it read only
+		// if the node is inline).
+		uint32_t words[8];
+	};
 };
+
+static_assert(sizeof(struct molt_node) == 32, "a node is half a cache line");
+static_assert(offsetof(struct molt_node, mark) == 5 * sizeof(uint32_t), "mark is words[5]");
+static_assert(offsetof(struct molt_node, leafvec) == 6 * sizeof(uint32_t),
+	      "leafvec is words[6..7]");
 
 struct molt_fib {
 	uint32_t magic;
