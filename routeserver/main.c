@@ -33,6 +33,7 @@ struct options {
 	const char *socket; // NULL: no control socket
 	bool socket_given; // --socket on the command line (else the default path)
 	const char *socket_group;
+	const char *feed_key; // --feed-key FILE, NULL: unauthenticated feed
 };
 
 static void usage(FILE *f)
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 		"                       'none': no socket). A live socket at an explicit PATH is\n"
 		"                       an error; at the default path only a warning\n"
 		"      --socket-group G group owning the socket (mode 0660)\n"
+		"      --feed-key FILE  MAC the feed under the key in FILE (root-only, 32 bytes or\n"
+		"                       64 hex digits); moltd needs the same file (feed.key_file)\n"
 		"  -v, --verbose        more log output (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"\n"
@@ -67,6 +70,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "once", no_argument, NULL, '1' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "socket-group", required_argument, NULL, 'G' },
+		{ "feed-key", required_argument, NULL, 'K' },
 		{ "fpm", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,6 +112,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'G':
 			o->socket_group = optarg;
+			break;
+		case 'K':
+			o->feed_key = optarg;
 			break;
 		case 'F':
 			fprintf(stderr, "--fpm: FPM input is not implemented yet\n");
@@ -267,8 +274,31 @@ static int open_socket(const struct options *o, struct rpc_server **out)
 	return 0;
 }
 
+// The feed's MAC key, read once at start (a changed key file takes a restart, on both sides).
+static int open_key(const struct options *o, struct feed_key **key)
+{
+	char err[512];
+
+	*key = NULL;
+	if (o->feed_key == NULL) {
+		LOG_WARN(SUB,
+			 "the feed is unauthenticated: any process that can write %s can change "
+			 "the routes moltd loads (give --feed-key FILE)",
+			 o->shm);
+		return 0;
+	}
+	if (feed_key_load(o->feed_key, key, err, sizeof(err)) < 0) {
+		LOG_ERR(SUB, "%s", err);
+		return -1;
+	}
+	LOG_NOTICE(SUB, "feed authenticated with the key in %s (HMAC-SHA-256, ipsec-mb %s)",
+		   o->feed_key, feed_key_arch(*key));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct feed_key *key = NULL;
 	struct rs_table *t = &rs_table;
 	struct rpc_server *rpc;
 	struct options o;
@@ -293,10 +323,15 @@ int main(int argc, char **argv)
 	t->capacity = o.capacity;
 	if (load(&o, &t->rib) < 0)
 		return 1;
-	ret = feed_writer_create(&t->feed, o.shm, o.capacity, o.journal, err, sizeof(err));
+	if (open_key(&o, &key) < 0) {
+		rib_free(&t->rib);
+		return 1;
+	}
+	ret = feed_writer_create(&t->feed, o.shm, o.capacity, o.journal, key, err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
 		rib_free(&t->rib);
+		feed_key_free(key);
 		return 1;
 	}
 	t0 = molt_now_ns();
@@ -304,6 +339,7 @@ int main(int argc, char **argv)
 		LOG_ERR(SUB, "%s", err);
 		feed_writer_close(&t->feed, 1);
 		rib_free(&t->rib);
+		feed_key_free(key);
 		return 1;
 	}
 	log_published(t, t0);
@@ -317,5 +353,6 @@ int main(int argc, char **argv)
 	}
 	feed_writer_close(&t->feed, 1);
 	rib_free(&t->rib);
+	feed_key_free(key);
 	return ret;
 }

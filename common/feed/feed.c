@@ -56,8 +56,51 @@ static uint64_t journal_offset(uint64_t capacity)
 	return (snap_offset(capacity, 2) + 63) & ~63ULL;
 }
 
+// What a snapshot's MAC covers (feed_format.h), laid out without holes.
+struct snap_mac_msg {
+	uint64_t generation;
+	uint32_t buffer;
+	uint32_t zero;
+	uint64_t seq;
+	uint64_t count;
+	uint64_t covers_seq;
+	uint64_t digest;
+	uint64_t count_v4;
+	uint64_t count_v6;
+	uint64_t published_ns;
+	uint8_t routes_sha256[32];
+};
+
+// The MAC of descriptor d (its fields as given, seq the even value it has when complete) for
+// buffer b of generation gen holding `routes`.
+static void snap_mac(struct feed_key *key, uint64_t gen, unsigned b, uint64_t seq,
+		     const struct feed_snapshot_desc *d, const struct molt_route *routes,
+		     uint8_t mac[FEED_MAC_LEN])
+{
+	struct snap_mac_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.generation = gen;
+	m.buffer = b;
+	m.seq = seq;
+	m.count = d->count;
+	m.covers_seq = d->covers_seq;
+	m.digest = d->digest;
+	m.count_v4 = d->count_v4;
+	m.count_v6 = d->count_v6;
+	m.published_ns = d->published_ns;
+	feed_key_sha256(key, d->count > 0 ? (const void *)routes : (const void *)&m,
+			d->count * sizeof(*routes), m.routes_sha256);
+	feed_key_mac(key, FEED_MAC_SNAPSHOT, &m, sizeof(m), mac);
+}
+
+static void key_check_mac(struct feed_key *key, uint64_t gen, uint8_t mac[FEED_MAC_LEN])
+{
+	feed_key_mac(key, FEED_MAC_CHECK, &gen, sizeof(gen), mac);
+}
+
 int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_capacity,
-		       uint64_t journal_size, char *err, size_t errlen)
+		       uint64_t journal_size, struct feed_key *key, char *err, size_t errlen)
 {
 	struct feed_header *h;
 	uint64_t gen, size;
@@ -114,6 +157,8 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 
 	w->hdr = h = p;
 	w->size = size;
+	w->generation = gen;
+	w->key = key;
 	h->version = FEED_VERSION;
 	h->header_size = FEED_HEADER_SIZE;
 	h->total_size = size;
@@ -125,6 +170,9 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 	h->journal_size = journal_size;
 	h->snap[0].offset = snap_offset(snap_capacity, 0);
 	h->snap[1].offset = snap_offset(snap_capacity, 1);
+	h->auth = key != NULL ? FEED_AUTH_HMAC_SHA256 : FEED_AUTH_NONE;
+	if (key != NULL)
+		key_check_mac(key, gen, h->key_check);
 	atomic_store_explicit(&h->heartbeat_ns, molt_now_ns(), memory_order_relaxed);
 	atomic_store_explicit(&h->alive, 1, memory_order_relaxed);
 	// Magic last: a reader that sees it also sees every field above.
@@ -178,6 +226,9 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 	d->count_v4 = v4;
 	d->count_v6 = count - v4;
 	d->published_ns = molt_wall_ns();
+	// From the caller's routes, not the shared copy another process could change meanwhile.
+	if (w->key != NULL)
+		snap_mac(w->key, w->generation, b, seq + 2, d, routes, d->mac);
 
 	atomic_store_explicit(&d->seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&h->current, b, memory_order_release);
@@ -230,7 +281,38 @@ static int reader_check_layout(const struct feed_header *h, uint64_t size, char 
 	return 0;
 }
 
-int feed_reader_open(struct feed_reader *r, const char *name, char *err, size_t errlen)
+// Both sides must agree on authentication, and on the key when there is one.
+static int reader_check_auth(struct feed_reader *r, char *err, size_t errlen)
+{
+	const struct feed_header *h = r->hdr;
+
+	if (h->auth != FEED_AUTH_NONE && h->auth != FEED_AUTH_HMAC_SHA256)
+		return ferr(-EBADMSG, err, errlen, "route feed %s: unknown authentication %u",
+			    r->name, h->auth);
+	if (r->key == NULL) {
+		if (h->auth == FEED_AUTH_NONE)
+			return 0;
+		return ferr(-ENOKEY, err, errlen,
+			    "route feed %s is authenticated (molt-routeserver --feed-key) but no "
+			    "feed key is configured here (feed.key_file): refused",
+			    r->name);
+	}
+	if (h->auth == FEED_AUTH_NONE)
+		return ferr(-EKEYREJECTED, err, errlen,
+			    "route feed %s is unauthenticated (molt-routeserver runs without "
+			    "--feed-key) but a feed key is configured here: refused",
+			    r->name);
+	if (feed_key_verify(r->key, FEED_MAC_CHECK, &r->generation, sizeof(r->generation),
+			    h->key_check) < 0)
+		return ferr(-EKEYREJECTED, err, errlen,
+			    "route feed %s was made under another key than this one (key check "
+			    "mismatch): refused",
+			    r->name);
+	return 0;
+}
+
+int feed_reader_open(struct feed_reader *r, const char *name, struct feed_key *key, char *err,
+		     size_t errlen)
 {
 	const struct feed_header *h;
 	uint64_t magic;
@@ -240,6 +322,7 @@ int feed_reader_open(struct feed_reader *r, const char *name, char *err, size_t 
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	r->key = key;
 	if (shm_name(r->name, sizeof(r->name), name) < 0)
 		return ferr(-EINVAL, err, errlen, "invalid shared-memory name '%s'", name);
 	r->fd = shm_open(r->name, O_RDONLY, 0);
@@ -285,6 +368,9 @@ int feed_reader_open(struct feed_reader *r, const char *name, char *err, size_t 
 	if (ret < 0)
 		goto fail;
 	r->generation = h->generation;
+	ret = reader_check_auth(r, err, errlen);
+	if (ret < 0)
+		goto fail;
 	return 0;
 
 fail:
@@ -335,6 +421,7 @@ static int copy_buffer(struct feed_reader *r, unsigned b, struct molt_route **ro
 	desc->count_v4 = d->count_v4;
 	desc->count_v6 = d->count_v6;
 	desc->published_ns = d->published_ns;
+	memcpy(desc->mac, d->mac, sizeof(desc->mac));
 	atomic_thread_fence(memory_order_acquire);
 	s2 = atomic_load_explicit(&d->seq, memory_order_relaxed);
 	if (s1 != s2)
@@ -371,7 +458,8 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 	struct molt_route *buf = NULL;
 	uint64_t alloc = 0;
 	int tries, ret = -EAGAIN;
-	unsigned b;
+	uint8_t mac[FEED_MAC_LEN];
+	unsigned b = 0;
 
 	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
 		b = atomic_load_explicit(&r->hdr->current, memory_order_acquire);
@@ -388,7 +476,18 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 	else if (ret == -EAGAIN)
 		ferr(ret, err, errlen, "route server republished %d times during the copy",
 		     SNAPSHOT_TRIES);
-	else if (ret == 0)
+	else if (ret == 0 && r->key != NULL) {
+		// The copy is checked, not the shared buffer: what passes is what gets loaded.
+		snap_mac(r->key, r->generation, b,
+			 atomic_load_explicit(&desc->seq, memory_order_relaxed), desc, buf, mac);
+		if (!feed_mac_equal(mac, desc->mac))
+			ret = ferr(-EKEYREJECTED, err, errlen,
+				   "snapshot buffer %u (%llu routes, covers sequence %llu): MAC "
+				   "mismatch, changed by a process without the feed key: refused",
+				   b, (unsigned long long)desc->count,
+				   (unsigned long long)desc->covers_seq);
+	}
+	if (ret == 0)
 		ret = check_snapshot(buf, desc, err, errlen);
 	if (ret < 0) {
 		free(buf);

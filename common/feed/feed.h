@@ -7,21 +7,25 @@
 #include <stdint.h>
 
 #include "common/feed/feed_format.h"
+#include "common/feed/feed_mac.h"
 
 struct feed_writer {
 	int fd;
 	struct feed_header *hdr;
 	size_t size;
 	uint64_t next_seq; // sequence number the next appended entry gets
+	uint64_t generation; // this object's, as written at creation
+	struct feed_key *key; // NULL: unauthenticated feed; borrowed, the caller frees it
 	char name[256];
 };
 
 // Creates (or replaces) the shared-memory object NAME ("/molt" style; a leading '/' is added
 // when missing) sized for snap_capacity routes per snapshot buffer and journal_size journal
 // entries (a power of two, or 0). A fresh random generation is written. Mode 0644: readers
-// need only read access. Returns 0 or -errno with a message in err.
+// need only read access. With a key (NULL: none) every snapshot and journal entry is MACed
+// under it; the writer keeps the pointer. Returns 0 or -errno with a message in err.
 int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_capacity,
-		       uint64_t journal_size, char *err, size_t errlen);
+		       uint64_t journal_size, struct feed_key *key, char *err, size_t errlen);
 
 // Publishes a full table into the spare snapshot buffer and makes it current. covers_seq is
 // the journal sequence the table includes. Returns 0, or -ENOSPC when count > snap_capacity.
@@ -43,20 +47,25 @@ struct feed_reader {
 	const struct feed_header *hdr;
 	size_t size;
 	uint64_t generation; // generation seen at open
+	struct feed_key *key; // NULL: the feed must be unauthenticated; borrowed
 	char name[256];
 };
 
 // Opens NAME O_RDONLY and maps it PROT_READ. Validates magic, version, header and element
 // sizes, and that every region lies inside the object. Errors (with a message in err):
 // -ENOENT no such object, -EPROTO wrong magic, -EPROTONOSUPPORT wrong version, -EBADMSG
-// inconsistent layout, other -errno from the system.
-int feed_reader_open(struct feed_reader *r, const char *name, char *err, size_t errlen);
+// inconsistent layout, other -errno from the system. The feed and the reader must agree on
+// authentication: -ENOKEY when the feed is authenticated and key is NULL, -EKEYREJECTED when
+// the reader has a key and the feed is unauthenticated or was made under another key.
+int feed_reader_open(struct feed_reader *r, const char *name, struct feed_key *key, char *err,
+		     size_t errlen);
 
 // Copies the current snapshot into a malloc'ed array (*routes, caller frees) and its
 // descriptor into *desc, retrying while the writer reuses the buffer. Validates every route
 // (family, plen, host bits, type) so a corrupt feed is refused, not loaded.
-// Returns 0, -EAGAIN when no snapshot was ever published, -EBADMSG on a corrupt snapshot,
-// -ENOMEM.
+// With a key, the copy's MAC is checked first. Returns 0, -EAGAIN when no snapshot was ever
+// published, -EKEYREJECTED when the MAC does not match (written by someone without the key),
+// -EBADMSG on a corrupt snapshot, -ENOMEM.
 int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 			 struct feed_snapshot_desc *desc, char *err, size_t errlen);
 
@@ -67,7 +76,8 @@ uint64_t feed_reader_head(const struct feed_reader *r);
 
 // Copies journal entry `seq` into *e and validates its route. Returns 0; -EAGAIN when seq has
 // not been committed yet; -ERANGE when the producer lapped the reader (the entry was
-// overwritten: resync from the snapshot); -EBADMSG for a corrupt entry (message in err).
+// overwritten: resync from the snapshot); -EKEYREJECTED when its MAC does not match and
+// -EBADMSG for a corrupt entry (message in err).
 int feed_reader_entry(const struct feed_reader *r, uint64_t seq, struct feed_journal_entry *e,
 		      char *err, size_t errlen);
 

@@ -19,6 +19,17 @@
 // advances `journal_head` (release). A reader that wants S checks `seq == S` before and after
 // copying the entry; anything else means it was lapped (overrun) and must resync from the
 // snapshot.
+//
+// Authentication (when the route server runs with a key, `auth` = FEED_AUTH_HMAC_SHA256): each
+// snapshot descriptor and each journal entry carries an HMAC-SHA-256 under a key derived from the
+// key file both processes read at start (common/feed/feed_mac.h), so a reader detects content
+// written by any other process that can map the object. What is covered:
+//   snapshot: generation, buffer index, its (even) seq, count, covers_seq, digest, per-family
+//             counts, published_ns and the SHA-256 of its routes;
+//   journal entry: generation, seq, op, route.
+// `key_check` (the MAC of the generation) lets a reader tell "another key" from "tampered".
+// The header's other fields (current, journal_head, heartbeat, alive) are not covered: writing
+// them can delay or stop the feed, never put a route in it.
 #pragma once
 
 #include <stdatomic.h>
@@ -27,7 +38,7 @@
 #include "common/route.h"
 
 #define FEED_MAGIC 0x44454546544C4F4DULL // "MOLTFEED" little-endian
-#define FEED_VERSION 1
+#define FEED_VERSION 2 // 2: MACs in descriptors and entries, auth, key_check
 #define FEED_HEADER_SIZE 4096
 
 struct feed_snapshot_desc {
@@ -39,6 +50,7 @@ struct feed_snapshot_desc {
 	uint64_t count_v4;
 	uint64_t count_v6;
 	uint64_t published_ns; // CLOCK_REALTIME when published
+	uint8_t mac[32]; // FEED_AUTH_HMAC_SHA256: see above; zero otherwise
 };
 
 enum feed_op { FEED_OP_ADD = 1, FEED_OP_DEL = 2 };
@@ -48,7 +60,10 @@ struct feed_journal_entry {
 	uint32_t op; // enum feed_op
 	uint32_t reserved;
 	struct molt_route route; // for DEL the route as it was, so readers can update digests
+	uint8_t mac[32]; // FEED_AUTH_HMAC_SHA256: see above; zero otherwise
 };
+
+enum feed_auth { FEED_AUTH_NONE = 0, FEED_AUTH_HMAC_SHA256 = 1 };
 
 struct feed_header {
 	uint64_t magic; // FEED_MAGIC, written last at creation
@@ -67,5 +82,8 @@ struct feed_header {
 	_Atomic uint64_t heartbeat_ns; // CLOCK_MONOTONIC of the producer, refreshed ~every 100 ms
 	uint8_t pad0[64];
 	struct feed_snapshot_desc snap[2];
+	uint32_t auth; // enum feed_auth
+	uint32_t reserved;
+	uint8_t key_check[32]; // FEED_AUTH_HMAC_SHA256: MAC of the generation
 };
 static_assert(sizeof(struct feed_header) <= FEED_HEADER_SIZE, "feed header fits its page");

@@ -12,6 +12,29 @@
 // Marks an entry as being rewritten; no real sequence number reaches it.
 #define SEQ_WRITING UINT64_MAX
 
+// What an entry's MAC covers (feed_format.h).
+struct entry_mac_msg {
+	uint64_t generation;
+	uint64_t seq;
+	uint32_t op;
+	uint32_t reserved;
+	struct molt_route route;
+};
+
+static void entry_mac(struct feed_key *key, uint64_t gen, uint64_t seq,
+		      const struct feed_journal_entry *e, uint8_t mac[FEED_MAC_LEN])
+{
+	struct entry_mac_msg m;
+
+	memset(&m, 0, sizeof(m)); // the tail padding too: it is hashed
+	m.generation = gen;
+	m.seq = seq;
+	m.op = e->op;
+	m.reserved = e->reserved;
+	m.route = e->route;
+	feed_key_mac(key, FEED_MAC_JOURNAL, &m, sizeof(m), mac);
+}
+
 static struct feed_journal_entry *entry_at(const struct feed_header *h, uint64_t seq)
 {
 	uint8_t *base = (uint8_t *)h + h->journal_offset;
@@ -35,6 +58,12 @@ uint64_t feed_writer_append(struct feed_writer *w, enum feed_op op, const struct
 	e->op = op;
 	e->reserved = 0;
 	e->route = *r;
+	if (w->key != NULL) {
+		// MACed from the caller's route, not from the shared copy.
+		struct feed_journal_entry local = { .op = op, .route = *r };
+
+		entry_mac(w->key, w->generation, seq, &local, e->mac);
+	}
 	atomic_store_explicit(&e->seq, seq, memory_order_release);
 	w->next_seq = seq + 1;
 	return seq;
@@ -57,6 +86,7 @@ int feed_reader_entry(const struct feed_reader *r, uint64_t seq, struct feed_jou
 	const struct feed_header *h = r->hdr;
 	struct feed_journal_entry *src;
 	uint64_t head = feed_reader_head(r), s1, s2;
+	uint8_t mac[FEED_MAC_LEN];
 
 	if (h->journal_size == 0) {
 		snprintf(err, errlen, "feed %s has no journal", r->name);
@@ -71,11 +101,22 @@ int feed_reader_entry(const struct feed_reader *r, uint64_t seq, struct feed_jou
 	e->op = src->op;
 	e->reserved = src->reserved;
 	memcpy(&e->route, &src->route, sizeof(e->route));
+	memcpy(e->mac, src->mac, sizeof(e->mac));
 	atomic_thread_fence(memory_order_acquire);
 	s2 = atomic_load_explicit(&src->seq, memory_order_relaxed);
 	if (s1 != seq || s2 != seq)
 		return -ERANGE;
 	atomic_store_explicit(&e->seq, seq, memory_order_relaxed);
+	if (r->key != NULL) {
+		entry_mac(r->key, r->generation, seq, e, mac);
+		if (!feed_mac_equal(mac, e->mac)) {
+			snprintf(err, errlen,
+				 "journal entry %llu: MAC mismatch, changed by a process without "
+				 "the feed key: refused",
+				 (unsigned long long)seq);
+			return -EKEYREJECTED;
+		}
+	}
 	if (e->op != FEED_OP_ADD && e->op != FEED_OP_DEL) {
 		snprintf(err, errlen, "journal entry %llu has unknown op %u",
 			 (unsigned long long)seq, e->op);

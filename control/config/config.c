@@ -281,8 +281,8 @@ static int get_driver(struct jcheck *c, const char *path, const json_t *v, char 
 
 static int get_feed(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 {
-	static const char *const keys[] = { "shm", NULL };
-	const json_t *shm;
+	static const char *const keys[] = { "shm", "key_file", NULL };
+	const json_t *shm, *key;
 	int ret;
 
 	if ((ret = jcheck_object(c, "feed", v, keys)) < 0)
@@ -291,6 +291,10 @@ static int get_feed(struct jcheck *c, struct molt_config *cfg, const json_t *v)
 		return jcheck_fail(c, "feed",
 				   "missing \"shm\" (the shared-memory name given to "
 				   "molt-routeserver --shm)");
+	if ((key = json_object_get(v, "key_file")) != NULL &&
+	    (ret = jcheck_string(c, "feed.key_file", key, cfg->feed_key_file,
+				 sizeof(cfg->feed_key_file))) < 0)
+		return ret;
 	return jcheck_string(c, "feed.shm", shm, cfg->feed_shm, sizeof(cfg->feed_shm));
 }
 

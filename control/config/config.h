@@ -45,6 +45,7 @@ struct molt_config {
 	uint16_t n_neigh;
 	struct molt_neigh_conf neigh[MOLT_MAX_STATIC_NEIGH];
 	char feed_shm[256]; // feed.shm (required)
+	char feed_key_file[256]; // feed.key_file: root-only key of the feed's MACs ("": none)
 	char control_socket[256]; // control.socket (default /run/molt/moltd.sock)
 	char control_group[64]; // control.group owning the socket (default: ours)
 	// fib: each slot's FIBs are sized from the table they hold plus a headroom for live

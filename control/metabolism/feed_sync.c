@@ -11,6 +11,21 @@
 #include "common/log.h"
 #include "control/metabolism/feed_sync.h"
 
+// After a refused journal entry only a snapshot that includes it can move the mirror on. The
+// descriptor is read unverified here, as a hint: a snapshot that claims to be recent enough is
+// copied and checked like any other.
+static bool snapshot_too_old(const struct feed_sync *fs, char *err, size_t errlen)
+{
+	const struct feed_header *h = fs->rd.hdr;
+	unsigned b = atomic_load_explicit(&h->current, memory_order_acquire) & 1;
+
+	if (!fs->refused_entry || h->snap[b].covers_seq > fs->refused_seq)
+		return false;
+	snprintf(err, errlen, "waiting for a snapshot past refused journal entry %" PRIu64,
+		 fs->refused_seq);
+	return true;
+}
+
 static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
 {
 	struct feed_snapshot_desc desc;
@@ -18,9 +33,22 @@ static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
 	struct rib fresh;
 	int ret;
 
+	if (snapshot_too_old(fs, err, errlen))
+		return -EAGAIN;
 	ret = feed_reader_snapshot(&fs->rd, &routes, &desc, err, errlen);
 	if (ret < 0)
 		return ret;
+	// A valid MAC proves the route server wrote it, not that it is its latest: within one
+	// generation covers_seq only grows, so an older snapshot put back is refused too.
+	if (fs->key != NULL && fs->generation == fs->rd.generation && fs->mirror.routes != NULL &&
+	    desc.covers_seq < fs->snap_seq) {
+		free(routes);
+		snprintf(err, errlen,
+			 "feed %s: snapshot covers sequence %" PRIu64 ", older than the %" PRIu64
+			 " already loaded (an old copy put back): refused",
+			 fs->rd.name, desc.covers_seq, fs->snap_seq);
+		return -EKEYREJECTED;
+	}
 	if (desc.count > UINT32_MAX - 2 || rib_init(&fresh, (uint32_t)desc.count) < 0) {
 		free(routes);
 		snprintf(err, errlen, "feed %s: no memory for a mirror of %" PRIu64 " routes",
@@ -51,16 +79,46 @@ static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
 	fs->snap_seq = desc.covers_seq;
 	fs->snap_digest = desc.digest;
 	fs->need_resync = false;
+	fs->refused_entry = false;
+	fs->refusal[0] = '\0';
 	return 0;
 }
 
-int feed_sync_open(struct feed_sync *fs, const char *name, char *err, size_t errlen)
+// The key, read once: a key file that changes under a running moltd is taken at its restart,
+// as the route server takes it.
+static int load_key(struct feed_sync *fs, const char *key_file, char *err, size_t errlen)
+{
+	int ret;
+
+	if (key_file == NULL || key_file[0] == '\0') {
+		LOG_WARN("feed",
+			 "%s: the feed is unauthenticated: any process that can write the shared "
+			 "memory can change the routes (configure feed.key_file and "
+			 "molt-routeserver --feed-key)",
+			 fs->name);
+		return 0;
+	}
+	ret = feed_key_load(key_file, &fs->key, err, errlen);
+	if (ret < 0)
+		return ret;
+	LOG_NOTICE("feed", "%s: authenticated with the key in %s (HMAC-SHA-256, ipsec-mb %s)",
+		   fs->name, key_file, feed_key_arch(fs->key));
+	return 0;
+}
+
+int feed_sync_open(struct feed_sync *fs, const char *name, const char *key_file, char *err,
+		   size_t errlen)
 {
 	int ret;
 
 	if (fs->rd.hdr == NULL) {
-		snprintf(fs->name, sizeof(fs->name), "%s", name);
-		ret = feed_reader_open(&fs->rd, name, err, errlen);
+		if (fs->name[0] == '\0') {
+			snprintf(fs->name, sizeof(fs->name), "%s", name);
+			ret = load_key(fs, key_file, err, errlen);
+			if (ret < 0)
+				return ret;
+		}
+		ret = feed_reader_open(&fs->rd, name, fs->key, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
@@ -88,9 +146,23 @@ static void reopen(struct feed_sync *fs, uint64_t now)
 {
 	struct feed_reader fresh;
 	char err[256];
+	int ret;
 
 	fs->next_try_ns = now + FEED_SYNC_REOPEN_NS;
-	if (feed_reader_open(&fresh, fs->name, err, sizeof(err)) < 0)
+	ret = feed_reader_open(&fresh, fs->name, fs->key, err, sizeof(err));
+	if (ret == -ENOKEY || ret == -EKEYREJECTED) {
+		// A route server back with another key, or none: nothing it publishes is taken.
+		// Said once per reason; the mirror keeps the slots forwarding meanwhile.
+		if (strcmp(err, fs->refusal) != 0) {
+			fs->refused++;
+			snprintf(fs->refusal, sizeof(fs->refusal), "%s", err);
+			snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
+			LOG_ERR("feed", "%s; keeping the mirror of %u routes", err,
+				fs->mirror.count);
+		}
+		return;
+	}
+	if (ret < 0)
 		return;
 	if (fresh.generation == fs->generation) {
 		feed_reader_close(&fresh);
@@ -110,6 +182,7 @@ static void reopen(struct feed_sync *fs, uint64_t now)
 	fs->rd = fresh;
 	fs->lost = false;
 	fs->need_resync = true;
+	fs->refused_entry = false;
 	fs->next_try_ns = now;
 }
 
@@ -122,6 +195,16 @@ static int resync(struct feed_sync *fs, uint64_t now, bool *resynced)
 	ret = load_snapshot(fs, err, sizeof(err));
 	if (ret == -EAGAIN)
 		return 0;
+	if (ret == -EKEYREJECTED) {
+		// Never built from. The route server's next publish goes to the other buffer;
+		// until then the same copy would be refused again, so retry slowly and say it
+		// once.
+		fs->next_try_ns = now + FEED_SYNC_REFUSED_NS;
+		if (strcmp(err, fs->refusal) == 0)
+			return ret;
+		fs->refused++;
+		snprintf(fs->refusal, sizeof(fs->refusal), "%s", err);
+	}
 	if (ret < 0) {
 		snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
 		LOG_ERR("feed", "resync failed, keeping the mirror of %u routes: %s",
@@ -190,6 +273,21 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 		ret = feed_reader_entry(&fs->rd, fs->next_seq, &e, err, sizeof(err));
 		if (ret == -EAGAIN)
 			break;
+		if (ret == -EKEYREJECTED) {
+			// Like an overrun: the mirror stops before it and waits for a snapshot
+			// that includes it (the route server publishes one within a second).
+			fs->refused++;
+			fs->refused_entry = true;
+			fs->refused_seq = fs->next_seq;
+			snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
+			LOG_ERR("feed",
+				"%s: %s; keeping the mirror of %u routes, resyncing from a "
+				"snapshot that includes it",
+				fs->rd.name, err, fs->mirror.count);
+			fs->need_resync = true;
+			fs->next_try_ns = now;
+			break;
+		}
 		if (ret == -ERANGE || ret == -EBADMSG) {
 			if (ret == -ERANGE)
 				fs->overruns++;
@@ -231,4 +329,7 @@ void feed_sync_close(struct feed_sync *fs)
 	memset(&fs->rd, 0, sizeof(fs->rd));
 	rib_free(&fs->mirror);
 	memset(&fs->mirror, 0, sizeof(fs->mirror));
+	feed_key_free(fs->key);
+	fs->key = NULL;
+	fs->name[0] = '\0';
 }

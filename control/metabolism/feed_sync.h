@@ -15,6 +15,7 @@
 #define FEED_SYNC_DEAD_NS 1000000000ull // heartbeat older: route server gone
 #define FEED_SYNC_REOPEN_NS 500000000ull // how often to look for it again
 #define FEED_SYNC_RETRY_NS 100000000ull // snapshot retry while resyncing
+#define FEED_SYNC_REFUSED_NS 1000000000ull // snapshot retry after one was refused
 
 // Called for every journal entry applied to the mirror, in sequence order: old is the route the
 // mirror held for the key (NULL: none), new_ what it holds now (NULL: deleted). Both pointers
@@ -24,6 +25,7 @@ typedef void (*feed_sync_cb)(void *arg, const struct molt_route *old,
 
 struct feed_sync {
 	char name[256]; // shm name, to reopen
+	struct feed_key *key; // feed.key_file's key, NULL: unauthenticated; owned
 	struct feed_reader rd; // hdr NULL when nothing is open
 	struct rib mirror; // the canonical table as of next_seq
 	uint64_t generation; // feed generation the mirror follows
@@ -33,15 +35,24 @@ struct feed_sync {
 	bool lost; // route server gone: the mirror is frozen
 	bool need_resync; // lapped, corrupt entry, or a new generation: reload the snapshot
 	uint64_t next_try_ns; // next reopen / snapshot attempt
-	// counters (feed.status)
-	uint64_t applied, overruns, resyncs, corrupt, reopens, losses;
+	// A journal entry whose MAC failed (when refused_entry): resync waits for a snapshot
+	// that covers it instead of replaying into the same bad entry again.
+	bool refused_entry;
+	uint64_t refused_seq;
+	// counters (feed.status); refused: snapshots, entries and feeds refused by the MAC check
+	uint64_t applied, overruns, resyncs, corrupt, reopens, losses, refused;
 	uint64_t last_batch_ns; // when entries were last applied (molt_now_ns)
 	char last_error[256];
+	char refusal[256]; // the last refusal logged: the same one again is retried silently
 };
 
-// Opens the feed NAME and loads its snapshot into the mirror. -EAGAIN when the route server
-// has not published a table yet (fs stays open: call again); other -errno with err.
-int feed_sync_open(struct feed_sync *fs, const char *name, char *err, size_t errlen);
+// Opens the feed NAME and loads its snapshot into the mirror. key_file (NULL or "": none) is
+// read at the first call; with it every snapshot and journal entry must carry a valid MAC.
+// -EAGAIN when the route server has not published a table yet (fs stays open: call again);
+// -ENOKEY / -EKEYREJECTED when the feed and key_file disagree about the key; other -errno,
+// all with err.
+int feed_sync_open(struct feed_sync *fs, const char *name, const char *key_file, char *err,
+		   size_t errlen);
 
 // Applies at most max journal entries (calling cb for each), checks the route server's
 // liveness, and reopens/resyncs when needed. Returns the number of entries applied, and sets

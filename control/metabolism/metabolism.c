@@ -349,7 +349,7 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
 	}
 	// The route server may have created the feed but not published its first table yet.
 	for (int tries = 0;; tries++) {
-		ret = feed_sync_open(&metab.feed, cfg->feed_shm, err, errlen);
+		ret = feed_sync_open(&metab.feed, cfg->feed_shm, cfg->feed_key_file, err, errlen);
 		if (ret != -EAGAIN || tries == 100)
 			break;
 		if (tries == 0)

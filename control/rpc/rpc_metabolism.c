@@ -203,7 +203,8 @@ static json_t *feed_status_rpc(struct rpc_call *call, const json_t *params, stru
 	}
 	return mrpc_result(
 		json_pack(
-			"{s:s, s:o, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s}",
+			"{s:s, s:o, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s, "
+			"s:b, s:I}",
 			"shm", fs->name, "generation", json_sprintf("%016" PRIx64, fs->generation),
 			"alive", alive && !fs->lost, "resyncing", fs->need_resync,
 			"heartbeat_age_ms",
@@ -214,8 +215,10 @@ static json_t *feed_status_rpc(struct rpc_call *call, const json_t *params, stru
 			(json_int_t)fs->resyncs, "reopens", (json_int_t)fs->reopens,
 			"mirror_routes", (json_int_t)fs->mirror.count, "mirror_digest",
 			json_sprintf("%016" PRIx64, fs->mirror.digest), "snapshot_digest",
-			json_sprintf("%016" PRIx64, fs->snap_digest), "last_error", fs->last_error),
+			json_sprintf("%016" PRIx64, fs->snap_digest), "last_error", fs->last_error,
+			"authenticated", fs->key != NULL, "refused", (json_int_t)fs->refused),
 		err);
 }
 RPC_METHOD("feed.status", feed_status_rpc, "",
-	   "route feed: generation, liveness, sequence applied, lag, overruns, resyncs, mirror")
+	   "route feed: generation, liveness, sequence applied, lag, overruns, resyncs, mirror, "
+	   "authentication and refused MACs")

@@ -101,13 +101,13 @@ static void test_round_trip(void **state)
 	char err[256];
 	struct stat st;
 
-	assert_int_equal(feed_writer_create(&w, name + 1, 20000, 1024, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name + 1, 20000, 1024, NULL, err, sizeof(err)), 0);
 	assert_int_equal(fstat(w.fd, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
 	assert_int_equal(w.hdr->alive, 1);
 
 	// Opened before any publish: valid header, no table yet.
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	assert_int_equal(rd.generation, w.hdr->generation);
 	assert_int_equal(fcntl(rd.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	assert_int_equal(feed_reader_snapshot(&rd, &got, &desc, err, sizeof(err)), -EAGAIN);
@@ -123,7 +123,7 @@ static void test_round_trip(void **state)
 
 	feed_reader_close(&rd);
 	feed_writer_close(&w, 1);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), -ENOENT);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "is molt-routeserver running"));
 	free(routes);
 }
@@ -136,8 +136,8 @@ static void test_republish_switches_buffers(void **state)
 	uint32_t cur;
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, name, 4000, 0, err, sizeof(err)), 0);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 4000, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	assert_int_equal(feed_writer_publish(&w, a, 3000, 0), 0);
 	cur = rd.hdr->current;
 	expect_snapshot(&rd, a, 3000);
@@ -155,11 +155,11 @@ static void test_republish_switches_buffers(void **state)
 	feed_reader_close(&rd);
 
 	// A new writer under the same name gets a new generation; the old reader is unaffected.
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	{
 		struct feed_writer w2;
 
-		assert_int_equal(feed_writer_create(&w2, name, 4000, 0, err, sizeof(err)), 0);
+		assert_int_equal(feed_writer_create(&w2, name, 4000, 0, NULL, err, sizeof(err)), 0);
 		assert_int_not_equal(w2.hdr->generation, rd.generation);
 		expect_snapshot(&rd, a, 0);
 		feed_writer_close(&w2, 0);
@@ -183,9 +183,9 @@ static void test_concurrent_republish(void **state)
 	char err[256];
 	pid_t pid;
 
-	assert_int_equal(feed_writer_create(&w, name, 20000, 0, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 20000, 0, NULL, err, sizeof(err)), 0);
 	assert_int_equal(feed_writer_publish(&w, a, 20000, 0), 0);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -219,7 +219,7 @@ static void expect_open_error(int want, const char *msg)
 {
 	struct feed_reader rd;
 	char err[256];
-	int ret = feed_reader_open(&rd, name, err, sizeof(err));
+	int ret = feed_reader_open(&rd, name, NULL, err, sizeof(err));
 
 	if (ret != want || strstr(err, msg) == NULL)
 		fail_msg("open: got %d '%s', want %d '%s'", ret, err, want, msg);
@@ -232,13 +232,13 @@ static void test_bad_header(void **state)
 	struct feed_writer w;
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, name, 100, 16, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 100, 16, NULL, err, sizeof(err)), 0);
 	w.hdr->magic = 0x1234;
 	expect_open_error(-EPROTO, "not a molt feed (bad magic)");
 	w.hdr->magic = FEED_MAGIC;
 
 	w.hdr->version = FEED_VERSION + 1;
-	expect_open_error(-EPROTONOSUPPORT, "format version 2");
+	expect_open_error(-EPROTONOSUPPORT, "this moltd reads version");
 	w.hdr->version = FEED_VERSION;
 
 	w.hdr->route_size = 48;
@@ -273,7 +273,7 @@ static void test_truncated_object(void **state)
 	char err[256];
 	int fd;
 
-	assert_int_equal(feed_writer_create(&w, name, 1000, 16, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 1000, 16, NULL, err, sizeof(err)), 0);
 	memcpy(&copy, w.hdr, sizeof(copy));
 	feed_writer_close(&w, 1);
 
@@ -299,9 +299,9 @@ static void test_corrupt_snapshot(void **state)
 	struct molt_route *live;
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, name, 100, 0, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 100, 0, NULL, err, sizeof(err)), 0);
 	assert_int_equal(feed_writer_publish(&w, routes, 100, 0), 0);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	live = (struct molt_route *)((uint8_t *)w.hdr + w.hdr->snap[w.hdr->current].offset);
 
 	live[42].plen = 40; // an IPv4 /40
@@ -333,8 +333,8 @@ static void test_reader_mapping_is_read_only(void **state)
 	int status;
 	pid_t pid;
 
-	assert_int_equal(feed_writer_create(&w, name, 10, 0, err, sizeof(err)), 0);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 10, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -359,12 +359,13 @@ static void test_writer_close_marks_dead(void **state)
 	struct feed_reader rd;
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, "no/slash", 10, 0, err, sizeof(err)), -EINVAL);
-	assert_int_equal(feed_writer_create(&w, name, 10, 3, err, sizeof(err)), -EINVAL);
+	assert_int_equal(feed_writer_create(&w, "no/slash", 10, 0, NULL, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(feed_writer_create(&w, name, 10, 3, NULL, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "power of two"));
-	assert_int_equal(feed_writer_create(&w, name, 10, 0, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 10, 0, NULL, err, sizeof(err)), 0);
 	assert_true(w.hdr->heartbeat_ns > 0);
-	assert_int_equal(feed_reader_open(&rd, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&rd, name, NULL, err, sizeof(err)), 0);
 	assert_int_equal(rd.hdr->alive, 1);
 	feed_writer_close(&w, 0);
 	assert_int_equal(rd.hdr->alive, 0);

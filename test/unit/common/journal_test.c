@@ -52,9 +52,9 @@ static int setup(void **state)
 	char err[256];
 
 	snprintf(name, sizeof(name), "/molt-jtest-%d-%d", (int)getpid(), n++);
-	assert_int_equal(feed_writer_create(&w, name, 16, JOURNAL, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, name, 16, JOURNAL, NULL, err, sizeof(err)), 0);
 	assert_int_equal(feed_writer_publish(&w, NULL, 0, 0), 0);
-	assert_int_equal(feed_reader_open(&r, name, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_open(&r, name, NULL, err, sizeof(err)), 0);
 	return 0;
 }
 

@@ -59,7 +59,7 @@ static void writer(unsigned n)
 {
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, shm, 10000, 64, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, shm, 10000, 64, NULL, err, sizeof(err)), 0);
 	rib_free(&table);
 	assert_int_equal(rib_init(&table, n), 0);
 	for (unsigned i = 0; i < n; i++)
@@ -88,7 +88,7 @@ static void test_feed_sync(void **state)
 	snprintf(shm, sizeof(shm), "/molt-test-fsync-%d", getpid());
 	memset(&fs, 0, sizeof(fs));
 	writer(100);
-	assert_int_equal(feed_sync_open(&fs, shm, err, sizeof(err)), 0);
+	assert_int_equal(feed_sync_open(&fs, shm, NULL, err, sizeof(err)), 0);
 	assert_int_equal(fs.mirror.count, 100);
 	assert_int_equal(fs.next_seq, 100);
 	assert_true(fs.mirror.digest == table.digest);
@@ -168,7 +168,7 @@ static void test_mapping_read_only(void **state)
 	snprintf(shm, sizeof(shm), "/molt-test-fsro-%d", getpid());
 	memset(&fs, 0, sizeof(fs));
 	writer(10);
-	assert_int_equal(feed_sync_open(&fs, shm, err, sizeof(err)), 0);
+	assert_int_equal(feed_sync_open(&fs, shm, NULL, err, sizeof(err)), 0);
 	assert_int_equal(fcntl(fs.rd.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	pid = fork();
 	assert_true(pid >= 0);

@@ -102,7 +102,7 @@ static void writer_open(unsigned n, uint64_t journal)
 {
 	char err[256];
 
-	assert_int_equal(feed_writer_create(&w, shm, 100000, journal, err, sizeof(err)), 0);
+	assert_int_equal(feed_writer_create(&w, shm, 100000, journal, NULL, err, sizeof(err)), 0);
 	rib_free(&table);
 	assert_int_equal(rib_init(&table, n), 0);
 	for (unsigned i = 0; i < n; i++)

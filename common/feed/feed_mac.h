@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The feed's keyed MAC: HMAC-SHA-256 (Intel ipsec-mb) under a key both molt-routeserver and
+// moltd read from a root-only file at start. Every use has a key of its own, derived from the
+// file's key, so a MAC made for one purpose (a journal entry) is never valid for another (a
+// snapshot). A feed_key is used by one thread at a time: it owns an ipsec-mb manager.
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FEED_KEY_LEN 32 // bytes of key material in the key file
+#define FEED_MAC_LEN 32 // HMAC-SHA-256, not truncated
+
+enum feed_mac_use {
+	FEED_MAC_CHECK, // the header's key check: proves both sides hold the same key
+	FEED_MAC_SNAPSHOT, // a snapshot descriptor and the SHA-256 of its routes
+	FEED_MAC_JOURNAL, // one journal entry: generation, sequence, op, route
+	FEED_MAC_USES,
+};
+
+struct feed_key;
+
+// Reads a key file: exactly FEED_KEY_LEN raw bytes, or 2 * FEED_KEY_LEN hex digits with an
+// optional trailing newline. The file must be a regular file owned by root with no access for
+// group or other (a key others can read authenticates nothing). Returns 0 and a new key in
+// *out, or -errno with the reason in err.
+int feed_key_load(const char *path, struct feed_key **out, char *err, size_t errlen);
+
+// A key from FEED_KEY_LEN bytes of material (tests; the file loader ends here). All-zero
+// material is refused: it is what an empty or unwritten key file would give.
+int feed_key_from_bytes(const uint8_t *material, size_t len, struct feed_key **out, char *err,
+			size_t errlen);
+
+// Erases the key material and frees the key. NULL is allowed.
+void feed_key_free(struct feed_key *k);
+
+// mac = HMAC-SHA-256(key for `use`, msg).
+void feed_key_mac(struct feed_key *k, enum feed_mac_use use, const void *msg, size_t len,
+		  uint8_t mac[FEED_MAC_LEN]);
+
+// Recomputes the MAC of msg and compares it with `mac` in constant time: 0 when it matches,
+// -EKEYREJECTED when it does not.
+int feed_key_verify(struct feed_key *k, enum feed_mac_use use, const void *msg, size_t len,
+		    const uint8_t mac[FEED_MAC_LEN]);
+
+// Compares two MACs in constant time: true when equal.
+bool feed_mac_equal(const uint8_t a[FEED_MAC_LEN], const uint8_t b[FEED_MAC_LEN]);
+
+// SHA-256 of len bytes (the routes of a snapshot, hashed once and MACed with their descriptor).
+void feed_key_sha256(struct feed_key *k, const void *msg, size_t len, uint8_t out[32]);
+
+// Plain HMAC-SHA-256 under the file's key itself, for tests against reference vectors.
+void feed_key_hmac_raw(struct feed_key *k, const void *msg, size_t len, uint8_t mac[FEED_MAC_LEN]);
+
+// The ipsec-mb architecture in use ("AVX2", "SSE", ...), for the start-up log line.
+const char *feed_key_arch(const struct feed_key *k);
