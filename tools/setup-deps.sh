@@ -8,6 +8,8 @@ PACKAGES=(
 	# build
 	build-essential gcc pkg-config meson ninja-build
 	libdpdk-dev libjansson-dev libcmocka-dev libbpf-dev libxdp-dev libpcap-dev
+	# Intel ipsec-mb: the keyed MACs (feed authentication, slot page audit)
+	libipsec-mb-dev
 	# the PMD plugins (net_pcap, net_af_packet, ...); dpdk-dev has dpdk-testpmd
 	# and dpdk-telemetry.py (molt-bench --compare, the telemetry tests)
 	dpdk dpdk-dev
