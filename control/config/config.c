@@ -418,8 +418,9 @@ static void default_drivers(struct molt_config *cfg, bool driver_named)
 static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *root)
 {
 	static const char *const keys[] = {
-		"ports", "neighbors",           "feed",          "control", "fib", "metabolism",
-		"icmp",  "neighbor_timeout_ms", "neighbor_hold", NULL
+		"ports",         "neighbors",     "feed", "control",
+		"fib",           "metabolism",    "icmp", "neighbor_timeout_ms",
+		"neighbor_hold", "control_plane", NULL
 	};
 	const json_t *e;
 	int ret;
@@ -457,6 +458,10 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 		return ret;
 	if ((e = json_object_get(root, "neighbor_hold")) != NULL &&
 	    (ret = jcheck_uint(c, "neighbor_hold", e, 0, 1024, &cfg->neigh_hold)) < 0)
+		return ret;
+
+	if ((e = json_object_get(root, "control_plane")) != NULL &&
+	    (ret = config_get_control_plane(c, &cfg->cp, e)) < 0)
 		return ret;
 
 	if (cfg->n_drivers == 0)

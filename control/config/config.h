@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/route.h"
+#include "control/config/control_plane.h"
 #include "dataplane/counters.h"
 
 #define MOLT_MAX_ADDRS_PER_PORT 8
@@ -65,6 +66,7 @@ struct molt_config {
 	uint32_t icmp_burst; // icmp.burst, default 10
 	uint32_t neigh_timeout_ms; // neighbor_timeout_ms, default 30000
 	uint32_t neigh_hold; // packets held per unresolved neighbour, default 3
+	struct molt_cp_conf cp; // control_plane, off unless present
 };
 
 // Parses and validates the config file. On error returns -EINVAL (or -errno for I/O) and

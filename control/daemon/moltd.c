@@ -27,6 +27,7 @@
 #include "control/daemon/moltd.h"
 #include "control/neigh/neigh.h"
 #include "control/port/ports.h"
+#include "control/cpif/cpif.h"
 #include "control/punt/punt.h"
 #include "common/rpc/rpc.h"
 #include "control/rpc/rpc_moltd.h"
@@ -341,6 +342,7 @@ static void shutdown_all(bool workers_running)
 	// Workers are stopped: every slot can be scrubbed and freed, the builder joined.
 	metabolism_fini();
 	if (neigh_up)
+	cpif_fini();
 		neigh_fini();
 	neigh_up = false;
 	for (uint16_t i = 0; i < molt_dp.nb_workers; i++) {
@@ -431,6 +433,10 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 	if ((ret = launch_workers()) < 0) {
 		molt_dp.stop = true;
 		rte_eal_mp_wait_lcore();
+	if ((ret = cpif_init(&cfg, pool, err, sizeof(err))) < 0) {
+		fprintf(stderr, "moltd: %s\n", err);
+		goto out;
+	}
 		goto out;
 	}
 

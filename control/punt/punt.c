@@ -6,6 +6,7 @@
 #include <rte_ip.h>
 #include <rte_ring.h>
 
+#include "control/cpif/cpif.h"
 #include "control/host/icmp.h"
 #include "control/host/icmp_echo.h"
 #include "control/host/inject.h"
@@ -35,10 +36,13 @@ static bool ip6_dst_multicast(const struct rte_mbuf *m)
 	       ip6_is_multicast(ip->dst_addr);
 }
 
-// Packets to the router: echo is answered, the rest has no listener here. Multicast the router
-// merely receives as a member of a group (all-nodes, MLD, ...) is not an error to count.
+// Packets to the router: routing protocols go up to the control plane (control/cpif), echo is
+// answered, the rest has no listener here. Multicast the router merely receives as a member of a
+// group (all-nodes, MLD, ...) is not an error to count.
 static void punt_local(struct rte_mbuf *m, uint16_t in_port)
 {
+	if (cpif_punt_local(m, in_port))
+		return;
 	if (icmp_echo_reply(m, in_port) == 0) {
 		inject_tx(in_port, m);
 		return;
@@ -55,9 +59,11 @@ static void punt_one(struct rte_mbuf *m)
 
 	switch (p->punt_reason) {
 	case PUNT_ARP:
+		cpif_neigh_copy(m, in_port);
 		neigh_input_arp(m, in_port);
 		break;
 	case PUNT_ND:
+		cpif_neigh_copy(m, in_port);
 		neigh_input_nd(m, in_port);
 		break;
 	case PUNT_LOCAL:
@@ -96,5 +102,5 @@ unsigned punt_poll(void)
 				break;
 		}
 	}
-	return total;
+	return total + cpif_poll();
 }
