@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// IPv4 bulk lookup. A burst goes through the trie one level at a time, in batches: every
+// IPv4 bulk lookup. A burst goes through the trie one level at a time, in batches of 64: every
 // address of the batch takes its step at a level (a top entry, then a node per 6 bits) while
 // the loads of the next step, prefetched one pass earlier, arrive. So the cache misses of a
 // batch overlap, as dir24_8's prefetch ahead overlaps its tbl24 misses, but for every level.
-// Within a pass nothing branches on the data: an address that reached its leaf is dropped
-// from the pass list by a conditional increment, not by an if.
+//
+// The common paths do not branch on the data: the top pass answers every address whose top
+// entry is a value and notes the others in a 64-bit mask; the node pass walks that mask and
+// answers each from its node's inline words (nearly every node at depth 20 is inline). The
+// few addresses whose node is not inline (rules longer than /26, or more than
+// MOLT_INLINE_MAX runs under one /20) take a branch, rare enough to be predicted, onto the
+// lists of a last, general pass.
 
 #include "drivers/molt/molt_lookup.h"
 
@@ -13,6 +18,7 @@
 #define DEPTH1 MOLT4_TOP_BITS
 #define DEPTH2 (MOLT4_TOP_BITS + MOLT_STRIDE)
 static_assert(DEPTH2 + MOLT_STRIDE == 32, "two levels of nodes end IPv4's 32 bits");
+static_assert(MOLT_BATCH == 64, "a batch's nodes are noted in a 64-bit mask");
 
 // The 6 bits of a after its first off bits.
 static inline unsigned chunk4(uint32_t a, unsigned off)
@@ -20,76 +26,115 @@ static inline unsigned chunk4(uint32_t a, unsigned off)
 	return (a >> (32 - MOLT_STRIDE - off)) & ((1u << MOLT_STRIDE) - 1);
 }
 
-// The live addresses at depth off whose node is inline (nearly all) take their value; the
-// others stay on the list, in order, for node_pass. Returns how many stay.
-static inline unsigned inline_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
-				   struct molt_batch *b, unsigned live, unsigned off)
+// Child c's value in node d if d is inline; in a node that is not, any word of the node (read,
+// unused).
+static inline uint32_t inline_value(const struct molt_node *d, unsigned c, uint32_t key)
+{
+	// Runs that start at or before child c: bits 0..c of leafvec, shifted to the top.
+	unsigned runs = (unsigned)__builtin_popcountll(d->leafvec << (63 - c));
+
+	return d->words[(runs - 1) & 7] ^ key;
+}
+
+// The top level for a[0..m): out[i] is its top entry, decoded (a value, or MOLT_NODE | node
+// index). Returns the mask of the addresses whose entry is a node.
+static inline uint64_t top_pass4(const uint32_t *top, uint32_t key, const uint32_t *a,
+				 uint32_t *out, unsigned m)
+{
+	const unsigned shift = 32 - MOLT4_TOP_BITS;
+	uint64_t live = 0;
+	unsigned i = 0;
+
+	molt_top_prefetch(top, a, shift, m);
+#ifdef __SSE4_1__
+	__m128i vkey = _mm_set1_epi32((int)key);
+
+	for (; i + 4 <= m; i += 4) {
+		unsigned mask;
+
+		molt_top4_vals(top, vkey, a, shift, i, out, &mask);
+		live |= (uint64_t)mask << i;
+	}
+#endif
+	for (; i < m; i++) {
+		uint32_t v = top[a[i] >> shift] ^ key;
+
+		out[i] = v;
+		live |= (uint64_t)molt_top_is_node(v) << i;
+	}
+	return live;
+}
+
+// Addresses whose node is not inline: those that go on to a node at depth DEPTH2, and those
+// that end in a leaf.
+struct rest4 {
+	uint32_t next[MOLT_BATCH];
+	uint8_t next_lane[MOLT_BATCH];
+	uint32_t leaf[MOLT_BATCH];
+	uint8_t leaf_lane[MOLT_BATCH];
+	unsigned n_next, n_leaf;
+};
+
+// Address i's step through node d, which is not inline, at child c.
+static inline void plain_step(const struct molt_fib *f, const struct molt_node *d, unsigned c,
+			      unsigned i, struct rest4 *r)
+{
+	struct molt_step st = molt_step(d, c, f->node_key);
+
+	if (st.is_node) {
+		r->next[r->n_next] = st.next;
+		r->next_lane[r->n_next++] = (uint8_t)i;
+	} else {
+		r->leaf[r->n_leaf] = st.leaf;
+		r->leaf_lane[r->n_leaf++] = (uint8_t)i;
+	}
+}
+
+// The addresses of r: the nodes at depth DEPTH2 (inline, or not: then to a leaf), then the
+// leaves.
+static void rest_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out, struct rest4 *r)
 {
 	const struct molt_node *nodes = f->nodes;
 	const uint32_t key = f->key, plain = MOLT_PLAIN ^ f->key;
-	unsigned k = 0;
 
-	for (unsigned j = 0; j < live; j++) {
-		unsigned i = b->lane[j];
-		uint32_t node = b->cur[j];
-		const struct molt_node *d = &nodes[node];
-		// Runs that start at or before child c: the bits 0..c of leafvec, shifted to the top.
-		unsigned runs = (unsigned)__builtin_popcountll(d->leafvec
-							       << (63 - chunk4(a[i], off)));
+	for (unsigned j = 0; j < r->n_next; j++)
+		__builtin_prefetch(&nodes[r->next[j]]);
+	for (unsigned j = 0; j < r->n_leaf; j++)
+		__builtin_prefetch(&f->leaves[r->leaf[j]]);
+	for (unsigned j = 0; j < r->n_next; j++) {
+		unsigned i = r->next_lane[j], c = chunk4(a[i], DEPTH2);
+		const struct molt_node *d = &nodes[r->next[j]];
 
-		// In a node that is not inline, any word of the node: read, unused.
-		out[i] = d->words[(runs - 1) & 7] ^ key;
-		b->cur[k] = node;
-		b->lane[k] = (uint8_t)i;
-		k += d->mark == plain;
-	}
-	return k;
-}
-
-// The live addresses at depth off whose node is not inline (its lines still in cache from
-// inline_pass): each joins the leaf list or, when may_descend, the next pass. Returns the next
-// pass's count.
-static inline unsigned node_pass(const struct molt_fib *f, const uint32_t *a, struct molt_batch *b,
-				 unsigned live, unsigned off, bool may_descend)
-{
-	const struct molt_node *nodes = f->nodes;
-	const uint64_t node_key = f->node_key;
-	unsigned k = 0, nl = b->n_leaf;
-
-	for (unsigned j = 0; j < live; j++) {
-		unsigned i = b->lane[j];
-		struct molt_step st = molt_step(&nodes[b->cur[j]], chunk4(a[i], off), node_key);
-
-		b->leaf[nl] = st.leaf;
-		b->leaf_lane[nl] = (uint8_t)i;
-		nl += st.is_leaf;
-		if (may_descend) {
-			b->cur[k] = st.next;
-			b->lane[k] = (uint8_t)i;
-			k += st.is_node;
+		out[i] = inline_value(d, c, key);
+		if (d->mark == plain) {
+			plain_step(f, d, c, i, r);
+			__builtin_prefetch(&f->leaves[r->leaf[r->n_leaf - 1]]);
 		}
 	}
-	b->n_leaf = nl;
-	return k;
+	for (unsigned j = 0; j < r->n_leaf; j++)
+		out[r->leaf_lane[j]] = f->leaves[r->leaf[j]] ^ key;
 }
 
 static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
 {
-	struct molt_batch b;
+	const struct molt_node *nodes = f->nodes;
+	const uint32_t key = f->key, plain = MOLT_PLAIN ^ f->key;
+	uint64_t live = top_pass4(f->top, key, a, out, m);
+	struct rest4 r;
 
-	molt_top_pass(f, a, 32 - MOLT4_TOP_BITS, m, out, &b);
-	unsigned live = inline_pass(f, a, out, &b, b.n_live, DEPTH1);
-	live = node_pass(f, a, &b, live, DEPTH1, true);
-	// Few addresses go on (rules longer than /26) or end in a leaf (nodes of more than
-	// MOLT_INLINE_MAX runs): their loads are prefetched here, apart, rather than by a masked
-	// prefetch in every step.
-	for (unsigned j = 0; j < live; j++)
-		__builtin_prefetch(&f->nodes[b.cur[j]]);
-	for (unsigned j = 0; j < b.n_leaf; j++)
-		__builtin_prefetch(&f->leaves[b.leaf[j]]);
-	live = inline_pass(f, a, out, &b, live, DEPTH2);
-	node_pass(f, a, &b, live, DEPTH2, false);
-	molt_end_pass(f, &b, out);
+	for (uint64_t x = live; x != 0; x &= x - 1)
+		__builtin_prefetch(&nodes[out[__builtin_ctzll(x)] & ~MOLT_NODE]);
+	r.n_next = r.n_leaf = 0;
+	for (uint64_t x = live; x != 0; x &= x - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(x), c = chunk4(a[i], DEPTH1);
+		const struct molt_node *d = &nodes[out[i] & ~MOLT_NODE];
+
+		out[i] = inline_value(d, c, key);
+		if (__builtin_expect(d->mark == plain, 0))
+			plain_step(f, d, c, i, &r);
+	}
+	if (r.n_next + r.n_leaf > 0)
+		rest_pass(f, a, out, &r);
 }
 
 void molt4_lookup_bulk(const struct molt_fib *f, const uint32_t *addrs, uint32_t *nh, unsigned n)

@@ -119,13 +119,10 @@ static const uint32_t molt_pack_lanes[16] = {
 };
 #undef L
 
-// Four top entries at once, for the addresses whose top indices are src[i..i+3] >> shift:
-// out[i..i+3] written, the nodes among them appended to the live list (4 entries stored past
-// its end, which the next ones overwrite: n <= i keeps them in the arrays). Returns the new
-// length of the list.
-static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_t *src,
-				 unsigned shift, unsigned i, uint32_t *out, struct molt_batch *b,
-				 unsigned n)
+// The decoded top entries of the addresses whose top indices are src[i..i+3] >> shift, stored
+// in out[i..i+3]; *mask: bit k set if entry i + k is a node.
+static inline __m128i molt_top4_vals(const uint32_t *top, __m128i key, const uint32_t *src,
+				     unsigned shift, unsigned i, uint32_t *out, unsigned *mask)
 {
 	__m128i t = _mm_srli_epi32(_mm_loadu_si128((const __m128i *)(src + i)), (int)shift);
 	__m128i v = _mm_set_epi32((int)top[(uint32_t)_mm_extract_epi32(t, 3)],
@@ -135,8 +132,19 @@ static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_
 	v = _mm_xor_si128(v, key);
 	_mm_storeu_si128((__m128i *)(out + i), v);
 	// Nodes: below -1 as signed numbers (molt_top_is_node).
-	unsigned mask = (unsigned)_mm_movemask_ps(
-		_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(-1), v)));
+	*mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(-1), v)));
+	return v;
+}
+
+// Four top entries at once (molt_top4_vals), the nodes among them appended to the live list
+// (4 entries stored past its end, which the next ones overwrite: n <= i keeps them in the
+// arrays). Returns the new length of the list.
+static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_t *src,
+				 unsigned shift, unsigned i, uint32_t *out, struct molt_batch *b,
+				 unsigned n)
+{
+	unsigned mask;
+	__m128i v = molt_top4_vals(top, key, src, shift, i, out, &mask);
 	__m128i idx = _mm_andnot_si128(_mm_set1_epi32((int)MOLT_NODE), v);
 	__m128i ctl = _mm_load_si128((const __m128i *)molt_pack32[mask]);
 	_mm_storeu_si128((__m128i *)(b->cur + n), _mm_shuffle_epi8(idx, ctl));
@@ -147,6 +155,22 @@ static inline unsigned molt_top4(const uint32_t *top, __m128i key, const uint32_
 }
 #endif
 
+// Prefetches the top entries of the m addresses whose top indices are src[i] >> shift.
+static inline void molt_top_prefetch(const uint32_t *top, const uint32_t *src, unsigned shift,
+				     unsigned m)
+{
+	const uint32_t *end = src + m;
+
+	for (; src + 4 <= end; src += 4) {
+		__builtin_prefetch(&top[src[0] >> shift]);
+		__builtin_prefetch(&top[src[1] >> shift]);
+		__builtin_prefetch(&top[src[2] >> shift]);
+		__builtin_prefetch(&top[src[3] >> shift]);
+	}
+	for (; src < end; src++)
+		__builtin_prefetch(&top[*src >> shift]);
+}
+
 // The top level, for the m addresses whose top indices are src[i] >> shift: answers out[i]
 // where the top entry is a value (and writes an unused value where it is a node), and starts
 // the others at their node, prefetched.
@@ -155,16 +179,9 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *src, 
 {
 	const uint32_t *top = f->top;
 	const uint32_t key = f->key;
-	unsigned n = 0, i = 0, j = 0;
+	unsigned n = 0, i = 0;
 
-	for (; j + 4 <= m; j += 4) {
-		__builtin_prefetch(&top[src[j] >> shift]);
-		__builtin_prefetch(&top[src[j + 1] >> shift]);
-		__builtin_prefetch(&top[src[j + 2] >> shift]);
-		__builtin_prefetch(&top[src[j + 3] >> shift]);
-	}
-	for (; j < m; j++)
-		__builtin_prefetch(&top[src[j] >> shift]);
+	molt_top_prefetch(top, src, shift, m);
 #ifdef __SSE4_1__
 	__m128i vkey = _mm_set1_epi32((int)key);
 
@@ -181,7 +198,7 @@ static inline void molt_top_pass(const struct molt_fib *f, const uint32_t *src, 
 	}
 	// Only the addresses that go on: a prefetch in the loop above, masked for the others,
 	// cost more than this loop.
-	for (j = 0; j < n; j++)
+	for (unsigned j = 0; j < n; j++)
 		__builtin_prefetch(&f->nodes[b->cur[j]]);
 	b->n_live = n;
 	b->n_leaf = 0;
