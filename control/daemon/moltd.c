@@ -30,6 +30,7 @@
 #include "control/cpif/cpif.h"
 #include "control/punt/punt.h"
 #include "common/rpc/rpc.h"
+#include "control/rpc/rpc_debug.h"
 #include "control/rpc/rpc_moltd.h"
 #include "control/daemon/exit_report.h"
 #include "control/telemetry/telemetry.h"
@@ -74,6 +75,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [EAL options] -- -c CONFIG.json\n"
 		"  -c, --config FILE  moltd configuration (JSON; see README.md)\n"
+		"  --enable-fault-injection  serve debug.tamper (tests only: it corrupts slots)\n"
 		"  -h, --help         this help\n"
 		"Every enabled lcore but the main one runs a worker (-l 0,1: one worker).\n"
 		"Example: %s --no-huge -m 512 --no-pci -l 0,1 -- -c moltd.json\n",
@@ -81,10 +83,11 @@ static void usage(FILE *f, const char *prog)
 }
 
 // Returns 0 to run, 1 when help was printed, -EINVAL on a usage error.
-static int parse_args(int argc, char **argv, const char **config)
+static int parse_args(int argc, char **argv, const char **config, bool *fault_injection)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "enable-fault-injection", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +99,9 @@ static int parse_args(int argc, char **argv, const char **config)
 		switch (c) {
 		case 'c':
 			*config = optarg;
+			break;
+		case 'F':
+			*fault_injection = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -368,7 +374,7 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *config;
-	bool hooked = false;
+	bool hooked = false, fault_injection = false;
 	char err[1024];
 	int ret;
 
@@ -383,9 +389,16 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 	// stdout carries the counter report; every log line, DPDK's included, goes to stderr.
 	rte_openlog_stream(stderr);
 	argv[ret] = argv[0];
-	ret = parse_args(argc - ret, argv + ret, &config);
+	ret = parse_args(argc - ret, argv + ret, &config, &fault_injection);
 	if (ret != 0)
 		goto out_eal;
+	if (fault_injection) {
+		LOG_WARN("moltd",
+			 "FAULT INJECTION ENABLED (--enable-fault-injection): debug.tamper "
+			 "lets any control client corrupt the forwarding state. Tests only, "
+			 "never in production.");
+		mrpc_debug_enable();
+	}
 
 	ret = molt_config_load(config, &cfg, err, sizeof(err));
 	if (ret < 0) {
