@@ -4,6 +4,7 @@
 // SIGINT/SIGTERM, reloads on SIGHUP.
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "common/log.h"
 #include "common/cli.h"
 #include "common/rpc/rpc.h"
+#include "routeserver/fpm_server.h"
 #include "routeserver/rs_table.h"
 
 #define SUB "routeserver"
@@ -34,6 +36,8 @@ struct options {
 	bool socket_given; // --socket on the command line (else the default path)
 	const char *socket_group;
 	const char *feed_key; // --feed-key FILE, NULL: unauthenticated feed
+	const char *fpm; // --fpm [ADDR:]PORT, NULL: no FPM listener
+	uint64_t fpm_hold; // --fpm-stale-hold seconds
 };
 
 static void usage(FILE *f)
@@ -52,6 +56,10 @@ static void usage(FILE *f)
 		"      --socket-group G group owning the socket (mode 0660)\n"
 		"      --feed-key FILE  MAC the feed under the key in FILE (root-only, 32 bytes or\n"
 		"                       64 hex digits); moltd needs the same file (feed.key_file)\n"
+		"      --fpm [ADDR:]PORT  accept FRR zebra's FPM (dplane_fpm_nl) connection; ADDR\n"
+		"                       defaults to 127.0.0.1, PORT is usually 2620 (docs/routing.md)\n"
+		"      --fpm-stale-hold SEC  after zebra reconnects, routes its resend did not\n"
+		"                       refresh are removed after SEC seconds (default 5)\n"
 		"  -v, --verbose        more log output (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"\n"
@@ -72,13 +80,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "feed-key", required_argument, NULL, 'K' },
 		{ "fpm", required_argument, NULL, 'F' },
+		{ "fpm-stale-hold", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	*o = (struct options){ .capacity = 4000000, .journal = 65536, .socket = DEFAULT_SOCKET };
+	*o = (struct options){ .capacity = 4000000,
+			       .journal = 65536,
+			       .socket = DEFAULT_SOCKET,
+			       .fpm_hold = FPM_DEFAULT_HOLD_S };
 	while ((c = getopt_long(argc, argv, "s:r:c:j:1vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -117,8 +129,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->feed_key = optarg;
 			break;
 		case 'F':
-			fprintf(stderr, "--fpm: FPM input is not implemented yet\n");
-			return -EINVAL;
+			o->fpm = optarg;
+			break;
+		case 'H':
+			if (parse_u64(optarg, &o->fpm_hold) < 0 || o->fpm_hold == 0 ||
+			    o->fpm_hold > 3600) {
+				fprintf(stderr, "--fpm-stale-hold: '%s' is not a number 1-3600\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v':
 			molt_log_level++;
 			break;
@@ -217,7 +237,9 @@ static void serve(const struct options *o, struct rs_table *t, struct rpc_server
 {
 	static const struct timespec zero = { 0, 0 };
 	struct timespec tick = { 0, HEARTBEAT_MS * 1000000L };
+	struct pollfd pfd[2];
 	uint64_t next_beat = 0, now;
+	unsigned npfd = 0;
 	int sig, ret;
 
 	for (;;) {
@@ -226,9 +248,13 @@ static void serve(const struct options *o, struct rs_table *t, struct rpc_server
 			heartbeat(&t->feed);
 			rs_table_flush(t, now);
 			next_beat = now + HEARTBEAT_MS;
+			if (fpm_server != NULL)
+				fpm_server_tick(fpm_server, now);
 		}
+		if (fpm_server != NULL)
+			npfd = fpm_server_pollfds(fpm_server, pfd);
 		if (rpc != NULL) {
-			ret = rpc_server_poll(rpc, (int)(next_beat - now));
+			ret = rpc_server_poll_fds(rpc, pfd, npfd, (int)(next_beat - now));
 			if (ret < 0) {
 				LOG_ERR(SUB, "control socket: %s; serving without it",
 					strerror(-ret));
@@ -236,9 +262,16 @@ static void serve(const struct options *o, struct rs_table *t, struct rpc_server
 				rpc = NULL;
 			}
 			sig = sigtimedwait(set, NULL, &zero);
+		} else if (npfd > 0) {
+			if (poll(pfd, npfd, (int)(next_beat - now)) < 0)
+				for (unsigned i = 0; i < npfd; i++)
+					pfd[i].revents = 0;
+			sig = sigtimedwait(set, NULL, &zero);
 		} else {
 			sig = sigtimedwait(set, NULL, &tick);
 		}
+		if (npfd > 0)
+			fpm_server_handle(fpm_server, pfd, npfd);
 		if (sig == SIGHUP) {
 			reload(o, t);
 		} else if (sig == SIGINT || sig == SIGTERM) {
@@ -321,16 +354,23 @@ int main(int argc, char **argv)
 
 	// The file is checked before the feed exists: a bad file leaves no object behind.
 	t->capacity = o.capacity;
-	if (load(&o, &t->rib) < 0)
+	if (rs_table_init(t) < 0) {
+		LOG_ERR(SUB, "no memory for the route table");
 		return 1;
+	}
+	rib_free(&t->src[RS_SRC_FILE]);
+	if (load(&o, &t->src[RS_SRC_FILE]) < 0 || rs_table_rebuild(t) < 0) {
+		rs_table_free(t);
+		return 1;
+	}
 	if (open_key(&o, &key) < 0) {
-		rib_free(&t->rib);
+		rs_table_free(t);
 		return 1;
 	}
 	ret = feed_writer_create(&t->feed, o.shm, o.capacity, o.journal, key, err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
-		rib_free(&t->rib);
+		rs_table_free(t);
 		feed_key_free(key);
 		return 1;
 	}
@@ -338,7 +378,7 @@ int main(int argc, char **argv)
 	if (rs_table_publish(t, err, sizeof(err)) < 0) {
 		LOG_ERR(SUB, "%s", err);
 		feed_writer_close(&t->feed, 1);
-		rib_free(&t->rib);
+		rs_table_free(t);
 		feed_key_free(key);
 		return 1;
 	}
@@ -348,11 +388,18 @@ int main(int argc, char **argv)
 		report_cpu();
 	} else if (open_socket(&o, &rpc) < 0) {
 		ret = 1;
+	} else if (o.fpm != NULL && (fpm_server = fpm_server_create(o.fpm, (unsigned)o.fpm_hold,
+								    err, sizeof(err))) == NULL) {
+		LOG_ERR(SUB, "%s", err);
+		rpc_server_destroy(rpc);
+		ret = 1;
 	} else {
 		serve(&o, t, rpc, &set);
+		fpm_server_destroy(fpm_server);
+		fpm_server = NULL;
 	}
 	feed_writer_close(&t->feed, 1);
-	rib_free(&t->rib);
+	rs_table_free(t);
 	feed_key_free(key);
 	return ret;
 }

@@ -154,7 +154,7 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 	struct molt_route start;
 	struct list_args a;
 	uint64_t total = 0;
-	json_t *list, *res;
+	json_t *list, *srcs, *res;
 	char text[128];
 	uint32_t i;
 
@@ -164,6 +164,7 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 		return rpc_fail(err, RPC_INTERNAL_ERROR, "no memory to sort %u routes",
 				rs_table.rib.count);
 	list = json_array();
+	srcs = json_array();
 	// Matching routes are contiguous in the sorted order: start at the first candidate
 	// and stop at the first route past the filter.
 	memset(&start, 0, sizeof(start));
@@ -178,14 +179,17 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 		if (total >= a.offset && total < a.offset + a.limit) {
 			molt_route_format(r, text, sizeof(text));
 			json_array_append_new(list, json_string(text));
+			json_array_append_new(srcs, json_string(rs_source_name(
+							    rs_table_source_of(&rs_table, r))));
 		}
 		total++;
 	}
-	res = json_pack("{s:I,s:I,s:o}", "total", (json_int_t)total, "offset", (json_int_t)a.offset,
-			"routes", list);
+	res = json_pack("{s:I,s:I,s:o,s:o}", "total", (json_int_t)total, "offset",
+			(json_int_t)a.offset, "routes", list, "sources", srcs);
 	return res;
 }
 RPC_METHOD("route.list", route_list,
 	   "{\"prefix\"?: PREFIX, \"family\"?: 4|6, \"offset\"?: N, \"limit\"?: N (1000, max "
 	   "100000)}",
-	   "routes equal to or inside PREFIX, sorted by family, prefix, length; paged")
+	   "routes equal to or inside PREFIX, sorted by family, prefix, length; paged. sources[i] "
+	   "is where routes[i] comes from: rpc, file, fpm or fpm-stale")

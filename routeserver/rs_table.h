@@ -11,8 +11,26 @@
 #include "common/rib/rib.h"
 #include "routeserver/route_file.h"
 
+// Where a route comes from, in precedence order: for a prefix held by several sources, the
+// first one in this order is the route published (an administrative distance, docs/routing.md).
+// The operator's runtime changes (RPC) override the route file, and both override what the
+// routing protocols bring through FPM; stale FPM routes (zebra gone, kept until the resend
+// after its reconnect has refreshed them or the hold has swept them) come last.
+enum rs_source {
+	RS_SRC_RPC,
+	RS_SRC_FILE,
+	RS_SRC_FPM,
+	RS_SRC_FPM_STALE,
+	RS_SRC_COUNT,
+};
+
+// "rpc", "file", "fpm", "fpm-stale"; and the administrative distance the docs give each.
+const char *rs_source_name(enum rs_source s);
+unsigned rs_source_distance(enum rs_source s);
+
 struct rs_table {
-	struct rib rib;
+	struct rib rib; // the published table: per prefix, the route of the best source
+	struct rib src[RS_SRC_COUNT]; // every source's own routes (rib is derived from them)
 	struct feed_writer feed;
 	uint64_t capacity; // routes per snapshot buffer (--capacity): the table's limit
 	uint64_t version; // bumped on every change; route.list's sorted view follows it
@@ -23,6 +41,38 @@ struct rs_table {
 };
 
 extern struct rs_table rs_table;
+
+// Prepares the source tables (empty). Returns 0 or -ENOMEM.
+int rs_table_init(struct rs_table *t);
+
+// Frees rib and the source tables.
+void rs_table_free(struct rs_table *t);
+
+// Rebuilds rib from the source tables (before the feed exists: nothing is journaled). Returns 0
+// or -ENOMEM.
+int rs_table_rebuild(struct rs_table *t);
+
+// Sets source s's route for r's prefix (r = the route) or removes it (del: only the key of r
+// is used), then brings the published route for that prefix in line, journaling what changed
+// there (not yet committed: rs_table_publish or rs_table_abort follows). Returns 1 when the
+// published table changed, 0 when not, -ENOENT for a delete of a route the source does not
+// have, -ENOMEM (nothing changed).
+int rs_table_set(struct rs_table *t, enum rs_source s, const struct molt_route *r, bool del);
+
+// The source whose route for r's prefix is published, or RS_SRC_COUNT when none.
+enum rs_source rs_table_source_of(const struct rs_table *t, const struct molt_route *key);
+
+// Drops the journal entries recorded since the last commit (a caller that rolled its changes
+// back, without journaling, after a failure).
+void rs_table_abort(struct rs_table *t);
+
+// FPM session ends: every FPM route becomes stale (still published). Returns the number of
+// stale routes.
+uint32_t rs_table_fpm_stale(struct rs_table *t);
+
+// Removes every stale FPM route (what the resend did not refresh), journaling the changes.
+// Returns the number removed; the caller publishes.
+uint32_t rs_table_fpm_sweep(struct rs_table *t);
 
 // Loads a route file into a fresh rib (*out) and checks it against capacity. On error *out is
 // left freed and err has "FILE:LINE: reason" (or the system error): the caller's table is
@@ -49,6 +99,8 @@ int rs_table_publish(struct rs_table *t, char *err, size_t errlen);
 // CLOCK_MONOTONIC. A failure is logged and retried at the next call.
 void rs_table_flush(struct rs_table *t, uint64_t now_ms);
 
-// Publishes fresh; on success it becomes the table (the old one is freed) and the journal gets
-// the difference between the two, on failure fresh is freed and the table stays as it was.
+// Replaces the operator's routes: fresh (a route file's routes) becomes the file source and
+// the routes added by RPC are dropped; FPM routes stay. On success the published table is
+// rebuilt and the journal gets the difference, on failure fresh is freed and everything stays
+// as it was.
 int rs_table_replace(struct rs_table *t, struct rib *fresh, char *err, size_t errlen);

@@ -19,6 +19,8 @@ PACKAGES=(
 	# fuzzers, sanitizers, profiling (libclang-rt-14-dev: clang's libFuzzer and sanitizer
 	# runtimes, only recommended by clang, so --no-install-recommends leaves them out)
 	clang libclang-rt-14-dev valgrind
+	# FRR (zebra with dplane_fpm_nl): recording FPM frames, the routing-protocol tests
+	frr
 	# lint: tools/check-format.sh
 	clang-format
 	# molt-bench --plot

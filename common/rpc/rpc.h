@@ -129,6 +129,14 @@ struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *e
 // number of requests handled, or -errno on a fatal poll error.
 int rpc_server_poll(struct rpc_server *s, int timeout_ms);
 
+// rpc_server_poll, also waiting on the caller's descriptors (at most RPC_POLL_EXTRA_MAX; their
+// revents are filled in, and handling them is the caller's): one sleep for an event loop that
+// has sockets of its own. Returns as rpc_server_poll, -EINVAL for too many descriptors.
+#define RPC_POLL_EXTRA_MAX 8
+struct pollfd;
+int rpc_server_poll_fds(struct rpc_server *s, struct pollfd *extra, unsigned nextra,
+			int timeout_ms);
+
 // Closes every client and the listener and removes the socket file.
 void rpc_server_destroy(struct rpc_server *s);
 

@@ -194,7 +194,7 @@ struct rpc_server *rpc_server_create(const struct rpc_server_conf *conf, char *e
 							 : RPC_DEFAULT_MAX_NOTIFY_BACKLOG;
 	s->path = strdup(conf->path);
 	s->clients = calloc(s->max_clients, sizeof(*s->clients));
-	s->pfds = calloc(s->max_clients + 1, sizeof(*s->pfds));
+	s->pfds = calloc(s->max_clients + 1 + RPC_POLL_EXTRA_MAX, sizeof(*s->pfds));
 	if (s->path == NULL || s->clients == NULL || s->pfds == NULL)
 		goto nomem;
 	ret = listen_on(s, conf, err, errlen);
@@ -357,6 +357,11 @@ static void sweep(struct rpc_server *s)
 
 int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 {
+	return rpc_server_poll_fds(s, NULL, 0, timeout_ms);
+}
+
+int rpc_server_poll_fds(struct rpc_server *s, struct pollfd *extra, unsigned nextra, int timeout_ms)
+{
 	unsigned n = s->nclients, handled = 0;
 	uint64_t start;
 	bool busy = false;
@@ -377,8 +382,17 @@ int rpc_server_poll(struct rpc_server *s, int timeout_ms)
 		// hung-up peer's POLLHUP would wake us at once, again and again.
 		s->pfds[i + 1] = (struct pollfd){ .fd = ev ? s->clients[i]->fd : -1, .events = ev };
 	}
-	if (poll(s->pfds, n + 1, busy ? 0 : timeout_ms) < 0)
+	if (nextra > RPC_POLL_EXTRA_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < nextra; i++)
+		s->pfds[n + 1 + i] = extra[i];
+	if (poll(s->pfds, n + 1 + nextra, busy ? 0 : timeout_ms) < 0) {
+		for (unsigned i = 0; i < nextra; i++)
+			extra[i].revents = 0;
 		return errno == EINTR ? 0 : -errno;
+	}
+	for (unsigned i = 0; i < nextra; i++)
+		extra[i].revents = s->pfds[n + 1 + i].revents;
 	start = molt_now_ns();
 
 	for (unsigned k = 0; k < n; k++) {
