@@ -68,14 +68,14 @@ struct snap_mac_msg {
 	uint64_t count_v4;
 	uint64_t count_v6;
 	uint64_t published_ns;
-	uint8_t routes_sha256[32];
 };
 
 // The MAC of descriptor d (its fields as given, seq the even value it has when complete) for
-// buffer b of generation gen holding `routes`.
-static void snap_mac(struct feed_key *key, uint64_t gen, unsigned b, uint64_t seq,
-		     const struct feed_snapshot_desc *d, const struct molt_route *routes,
-		     uint8_t mac[FEED_MAC_LEN])
+// buffer b of generation gen holding `routes` (through the chunk tree of feed_key_mac_bulk).
+// Returns 0 or -ENOMEM.
+static int snap_mac(struct feed_key *key, uint64_t gen, unsigned b, uint64_t seq,
+		    const struct feed_snapshot_desc *d, const struct molt_route *routes,
+		    uint8_t mac[FEED_MAC_LEN])
 {
 	struct snap_mac_msg m;
 
@@ -89,9 +89,8 @@ static void snap_mac(struct feed_key *key, uint64_t gen, unsigned b, uint64_t se
 	m.count_v4 = d->count_v4;
 	m.count_v6 = d->count_v6;
 	m.published_ns = d->published_ns;
-	feed_key_sha256(key, d->count > 0 ? (const void *)routes : (const void *)&m,
-			d->count * sizeof(*routes), m.routes_sha256);
-	feed_key_mac(key, FEED_MAC_SNAPSHOT, &m, sizeof(m), mac);
+	return feed_key_mac_bulk(key, FEED_MAC_SNAPSHOT, &m, sizeof(m), routes,
+				 d->count * sizeof(*routes), mac);
 }
 
 static void key_check_mac(struct feed_key *key, uint64_t gen, uint8_t mac[FEED_MAC_LEN])
@@ -191,7 +190,7 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 			uint64_t covers_seq)
 {
 	struct feed_header *h = w->hdr;
-	struct feed_snapshot_desc *d;
+	struct feed_snapshot_desc *d, nd;
 	uint64_t digest = 0, v4 = 0, seq, i;
 	struct molt_route *dst;
 	unsigned b;
@@ -199,6 +198,10 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 
 	if (count > h->snap_capacity)
 		return -ENOSPC;
+	for (i = 0; i < count; i++) {
+		digest += molt_route_hash(&routes[i]);
+		v4 += routes[i].family == 4;
+	}
 	// The spare buffer: readers of the current one are never disturbed by this publish.
 	b = atomic_load_explicit(&h->current, memory_order_relaxed) ^ 1;
 	d = &h->snap[b];
@@ -209,26 +212,34 @@ int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, 
 			return -ret;
 	}
 
+	// The descriptor is made here, MAC included, before the buffer is touched: a failure
+	// leaves the spare buffer as it was. The MAC is of the caller's routes, not of the shared
+	// copy another process could change meanwhile.
 	seq = atomic_load_explicit(&d->seq, memory_order_relaxed);
+	memset(&nd, 0, sizeof(nd));
+	nd.count = count;
+	nd.covers_seq = covers_seq;
+	nd.digest = digest;
+	nd.count_v4 = v4;
+	nd.count_v6 = count - v4;
+	nd.published_ns = molt_wall_ns();
+	if (w->key != NULL &&
+	    (ret = snap_mac(w->key, w->generation, b, seq + 2, &nd, routes, nd.mac)) < 0)
+		return ret;
+
 	atomic_store_explicit(&d->seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 
 	dst = (struct molt_route *)((uint8_t *)h + d->offset);
-	for (i = 0; i < count; i++) {
-		digest += molt_route_hash(&routes[i]);
-		v4 += routes[i].family == 4;
-	}
 	if (count > 0) // an empty table may come as routes == NULL
 		memcpy(dst, routes, count * sizeof(*routes));
-	d->count = count;
-	d->covers_seq = covers_seq;
-	d->digest = digest;
-	d->count_v4 = v4;
-	d->count_v6 = count - v4;
-	d->published_ns = molt_wall_ns();
-	// From the caller's routes, not the shared copy another process could change meanwhile.
-	if (w->key != NULL)
-		snap_mac(w->key, w->generation, b, seq + 2, d, routes, d->mac);
+	d->count = nd.count;
+	d->covers_seq = nd.covers_seq;
+	d->digest = nd.digest;
+	d->count_v4 = nd.count_v4;
+	d->count_v6 = nd.count_v6;
+	d->published_ns = nd.published_ns;
+	memcpy(d->mac, nd.mac, sizeof(d->mac));
 
 	atomic_store_explicit(&d->seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&h->current, b, memory_order_release);
@@ -478,9 +489,12 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 		     SNAPSHOT_TRIES);
 	else if (ret == 0 && r->key != NULL) {
 		// The copy is checked, not the shared buffer: what passes is what gets loaded.
-		snap_mac(r->key, r->generation, b,
-			 atomic_load_explicit(&desc->seq, memory_order_relaxed), desc, buf, mac);
-		if (!feed_mac_equal(mac, desc->mac))
+		ret = snap_mac(r->key, r->generation, b,
+			       atomic_load_explicit(&desc->seq, memory_order_relaxed), desc, buf,
+			       mac);
+		if (ret < 0)
+			ferr(ret, err, errlen, "no memory to check the snapshot's MAC");
+		else if (!feed_mac_equal(mac, desc->mac))
 			ret = ferr(-EKEYREJECTED, err, errlen,
 				   "snapshot buffer %u (%llu routes, covers sequence %llu): MAC "
 				   "mismatch, changed by a process without the feed key: refused",

@@ -28,7 +28,8 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 		       uint64_t journal_size, struct feed_key *key, char *err, size_t errlen);
 
 // Publishes a full table into the spare snapshot buffer and makes it current. covers_seq is
-// the journal sequence the table includes. Returns 0, or -ENOSPC when count > snap_capacity.
+// the journal sequence the table includes. Returns 0, -ENOSPC when count > snap_capacity, or
+// -ENOMEM (no room for the MAC's chunk tree; nothing was changed).
 int feed_writer_publish(struct feed_writer *w, const struct molt_route *routes, uint64_t count,
 			uint64_t covers_seq);
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The feed's keyed MAC: key file, per-use keys, HMAC-SHA-256 through ipsec-mb's job API.
 // HMAC rather than AES-CMAC: the key file holds 32 bytes, which HMAC-SHA-256 takes as they
-// are, and with SHA-NI (this project's target CPUs have it) a single buffer hashes at about the
-// speed of a serial CBC-MAC, so nothing is gained by the extra subkey machinery.
+// are, and no subkeys are needed. Two managers, measured on this project's VM (AVX-512 and
+// SHA-NI): a single small message (a journal entry) takes ~0.5 us on the SSE manager, which uses
+// SHA-NI, and ~2 us on the AVX-512 one, whose 16 lanes are flushed for one job; bulk data
+// (a snapshot, cut in 16 KiB chunks) hashes at ~1.7 GB/s on the AVX-512 lanes and ~0.9 GB/s
+// with SHA-NI. ipsec-mb's one-shot IMB_SHA256() ran at 0.07 GB/s and is not used.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -26,7 +29,8 @@ struct hmac_pads {
 };
 
 struct feed_key {
-	IMB_MGR *mgr;
+	IMB_MGR *one; // single messages: SSE with SHA-NI when the CPU has it, else = bulk
+	IMB_MGR *bulk; // many chunks at once: the widest architecture
 	struct hmac_pads raw; // the file's key itself (derivation, tests)
 	struct hmac_pads use[FEED_MAC_USES];
 };
@@ -36,6 +40,7 @@ static const char *const use_label[FEED_MAC_USES] = {
 	[FEED_MAC_CHECK] = "molt feed key check v1",
 	[FEED_MAC_SNAPSHOT] = "molt feed snapshot v1",
 	[FEED_MAC_JOURNAL] = "molt feed journal entry v1",
+	[FEED_MAC_CHUNK] = "molt feed chunk v1",
 };
 
 static int kerr(int ret, char *err, size_t errlen, const char *fmt, ...)
@@ -76,11 +81,9 @@ static void pads_init(IMB_MGR *mgr, struct hmac_pads *p, const uint8_t *key, siz
 
 // One HMAC job, submitted and flushed until it comes back: the manager holds no other job, so
 // the one returned is this one.
-static void hmac(IMB_MGR *mgr, const struct hmac_pads *p, const void *msg, size_t len,
-		 uint8_t out[FEED_MAC_LEN])
+static void job_init(IMB_JOB *job, const struct hmac_pads *p, const void *msg, size_t len,
+		     uint8_t *out)
 {
-	IMB_JOB *job = IMB_GET_NEXT_JOB(mgr);
-
 	memset(job, 0, sizeof(*job));
 	job->cipher_mode = IMB_CIPHER_NULL;
 	job->cipher_direction = IMB_DIR_ENCRYPT;
@@ -93,6 +96,14 @@ static void hmac(IMB_MGR *mgr, const struct hmac_pads *p, const void *msg, size_
 	job->auth_tag_output_len_in_bytes = FEED_MAC_LEN;
 	job->u.HMAC._hashed_auth_key_xor_ipad = p->ipad;
 	job->u.HMAC._hashed_auth_key_xor_opad = p->opad;
+}
+
+static void hmac(IMB_MGR *mgr, const struct hmac_pads *p, const void *msg, size_t len,
+		 uint8_t out[FEED_MAC_LEN])
+{
+	IMB_JOB *job = IMB_GET_NEXT_JOB(mgr);
+
+	job_init(job, p, msg, len, out);
 	job = IMB_SUBMIT_JOB(mgr);
 	while (job == NULL)
 		job = IMB_FLUSH_JOB(mgr);
@@ -121,22 +132,33 @@ int feed_key_from_bytes(const uint8_t *material, size_t len, struct feed_key **o
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return kerr(-ENOMEM, err, errlen, "no memory for the feed key");
-	k->mgr = alloc_mb_mgr(0);
-	if (k->mgr == NULL) {
+	k->bulk = alloc_mb_mgr(0);
+	if (k->bulk == NULL) {
 		free(k);
 		return kerr(-ENOMEM, err, errlen, "ipsec-mb: cannot allocate a manager");
 	}
-	init_mb_mgr_auto(k->mgr, NULL);
-	if (imb_get_errno(k->mgr) != 0) {
-		u = imb_get_errno(k->mgr);
-		free_mb_mgr(k->mgr);
-		free(k);
+	init_mb_mgr_auto(k->bulk, NULL);
+	if ((u = imb_get_errno(k->bulk)) != 0) {
+		feed_key_free(k);
 		return kerr(-ENOTSUP, err, errlen, "ipsec-mb: %s", imb_get_strerror(u));
 	}
-	pads_init(k->mgr, &k->raw, material, len);
+	k->one = k->bulk;
+	if ((k->bulk->features & IMB_FEATURE_SHANI) && k->bulk->used_arch != IMB_ARCH_SSE) {
+		k->one = alloc_mb_mgr(0);
+		if (k->one == NULL) {
+			feed_key_free(k);
+			return kerr(-ENOMEM, err, errlen, "ipsec-mb: cannot allocate a manager");
+		}
+		init_mb_mgr_sse(k->one);
+		if ((u = imb_get_errno(k->one)) != 0) {
+			feed_key_free(k);
+			return kerr(-ENOTSUP, err, errlen, "ipsec-mb: %s", imb_get_strerror(u));
+		}
+	}
+	pads_init(k->one, &k->raw, material, len);
 	for (u = 0; u < FEED_MAC_USES; u++) {
-		hmac(k->mgr, &k->raw, use_label[u], strlen(use_label[u]), derived);
-		pads_init(k->mgr, &k->use[u], derived, sizeof(derived));
+		hmac(k->one, &k->raw, use_label[u], strlen(use_label[u]), derived);
+		pads_init(k->one, &k->use[u], derived, sizeof(derived));
 	}
 	erase(derived, sizeof(derived));
 	*out = k;
@@ -241,8 +263,10 @@ void feed_key_free(struct feed_key *k)
 {
 	if (k == NULL)
 		return;
-	if (k->mgr != NULL)
-		free_mb_mgr(k->mgr);
+	if (k->one != NULL && k->one != k->bulk)
+		free_mb_mgr(k->one);
+	if (k->bulk != NULL)
+		free_mb_mgr(k->bulk);
 	erase(k, sizeof(*k));
 	free(k);
 }
@@ -250,7 +274,7 @@ void feed_key_free(struct feed_key *k)
 void feed_key_mac(struct feed_key *k, enum feed_mac_use use, const void *msg, size_t len,
 		  uint8_t mac[FEED_MAC_LEN])
 {
-	hmac(k->mgr, &k->use[use], msg, len, mac);
+	hmac(k->one, &k->use[use], msg, len, mac);
 }
 
 int feed_key_verify(struct feed_key *k, enum feed_mac_use use, const void *msg, size_t len,
@@ -272,24 +296,99 @@ bool feed_mac_equal(const uint8_t a[FEED_MAC_LEN], const uint8_t b[FEED_MAC_LEN]
 	return diff == 0;
 }
 
-void feed_key_sha256(struct feed_key *k, const void *msg, size_t len, uint8_t out[32])
+// MACs `len` bytes chunk by chunk into out (one MAC per chunk, in order) on the bulk manager:
+// jobs are submitted as fast as the lanes take them.
+static int mac_chunks(struct feed_key *k, const uint8_t *data, size_t len, uint8_t *out)
 {
-	IMB_SHA256(k->mgr, msg, len, out);
+	size_t n = (len + FEED_MAC_CHUNK_BYTES - 1) / FEED_MAC_CHUNK_BYTES, i, done = 0;
+	IMB_MGR *m = k->bulk;
+	bool ok = true;
+	IMB_JOB *job;
+
+	for (i = 0; i < n; i++) {
+		size_t off = i * FEED_MAC_CHUNK_BYTES;
+
+		job = IMB_GET_NEXT_JOB(m);
+		job_init(job, &k->use[FEED_MAC_CHUNK], data + off,
+			 len - off < FEED_MAC_CHUNK_BYTES ? len - off : FEED_MAC_CHUNK_BYTES,
+			 out + i * FEED_MAC_LEN);
+		for (job = IMB_SUBMIT_JOB(m); job != NULL; job = IMB_GET_COMPLETED_JOB(m)) {
+			ok &= job->status == IMB_STATUS_COMPLETED;
+			done++;
+		}
+	}
+	while ((job = IMB_FLUSH_JOB(m)) != NULL) {
+		ok &= job->status == IMB_STATUS_COMPLETED;
+		done++;
+	}
+	return ok && done == n ? 0 : -EIO;
+}
+
+int feed_key_mac_bulk(struct feed_key *k, enum feed_mac_use use, const void *head, size_t head_len,
+		      const void *data, size_t len, uint8_t mac[FEED_MAC_LEN])
+{
+	const uint8_t *cur = data;
+	uint8_t *owned = NULL, *next, *msg;
+	int ret;
+
+	memset(mac, 0xa5, FEED_MAC_LEN); // what an error leaves: matches no real MAC
+	if (head_len > FEED_MAC_CHUNK_BYTES)
+		return -EINVAL;
+	while (len > FEED_MAC_CHUNK_BYTES) {
+		size_t n = (len + FEED_MAC_CHUNK_BYTES - 1) / FEED_MAC_CHUNK_BYTES;
+
+		next = malloc(n * FEED_MAC_LEN);
+		if (next == NULL) {
+			free(owned);
+			return -ENOMEM;
+		}
+		ret = mac_chunks(k, cur, len, next);
+		free(owned);
+		owned = next;
+		cur = next;
+		len = n * FEED_MAC_LEN;
+		if (ret < 0) {
+			free(owned);
+			return ret;
+		}
+	}
+	msg = malloc(head_len + len + 1);
+	if (msg == NULL) {
+		free(owned);
+		return -ENOMEM;
+	}
+	memcpy(msg, head, head_len);
+	if (len > 0)
+		memcpy(msg + head_len, cur, len);
+	hmac(k->one, &k->use[use], msg, head_len + len, mac);
+	free(msg);
+	free(owned);
+	return 0;
 }
 
 void feed_key_hmac_raw(struct feed_key *k, const void *msg, size_t len, uint8_t mac[FEED_MAC_LEN])
 {
-	hmac(k->mgr, &k->raw, msg, len, mac);
+	hmac(k->one, &k->raw, msg, len, mac);
 }
 
-const char *feed_key_arch(const struct feed_key *k)
+static const char *arch_name(const IMB_MGR *m)
 {
 	static const char *const names[] = {
 		[IMB_ARCH_NOAESNI] = "no-AESNI", [IMB_ARCH_SSE] = "SSE",
 		[IMB_ARCH_AVX] = "AVX",          [IMB_ARCH_AVX2] = "AVX2",
 		[IMB_ARCH_AVX512] = "AVX-512",
 	};
-	uint32_t a = k->mgr->used_arch;
+	uint32_t a = m->used_arch;
 
+	if (a == IMB_ARCH_SSE && (m->features & IMB_FEATURE_SHANI))
+		return "SSE+SHA-NI";
 	return a < IMB_ARCH_NUM && names[a] != NULL ? names[a] : "unknown";
+}
+
+const char *feed_key_arch(const struct feed_key *k)
+{
+	static __thread char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s / %s", arch_name(k->one), arch_name(k->bulk));
+	return buf;
 }

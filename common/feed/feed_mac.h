@@ -2,7 +2,7 @@
 // The feed's keyed MAC: HMAC-SHA-256 (Intel ipsec-mb) under a key both molt-routeserver and
 // moltd read from a root-only file at start. Every use has a key of its own, derived from the
 // file's key, so a MAC made for one purpose (a journal entry) is never valid for another (a
-// snapshot). A feed_key is used by one thread at a time: it owns an ipsec-mb manager.
+// snapshot). A feed_key is used by one thread at a time: it owns its ipsec-mb managers.
 #pragma once
 
 #include <stdbool.h>
@@ -16,6 +16,7 @@ enum feed_mac_use {
 	FEED_MAC_CHECK, // the header's key check: proves both sides hold the same key
 	FEED_MAC_SNAPSHOT, // a snapshot descriptor and the SHA-256 of its routes
 	FEED_MAC_JOURNAL, // one journal entry: generation, sequence, op, route
+	FEED_MAC_CHUNK, // the chunks of feed_key_mac_bulk's data (and of their MACs)
 	FEED_MAC_USES,
 };
 
@@ -47,11 +48,20 @@ int feed_key_verify(struct feed_key *k, enum feed_mac_use use, const void *msg, 
 // Compares two MACs in constant time: true when equal.
 bool feed_mac_equal(const uint8_t a[FEED_MAC_LEN], const uint8_t b[FEED_MAC_LEN]);
 
-// SHA-256 of len bytes (the routes of a snapshot, hashed once and MACed with their descriptor).
-void feed_key_sha256(struct feed_key *k, const void *msg, size_t len, uint8_t out[32]);
+// mac = HMAC(key for `use`, head || T(data)), where T is a tree of chunk MACs: data is cut
+// into FEED_MAC_CHUNK_BYTES chunks, each MACed (under FEED_MAC_CHUNK's key) on the multi-buffer
+// lanes, and their MACs, in order, are the next level, until a level fits in one chunk. For a
+// whole snapshot: ipsec-mb's HMAC jobs take less than 64 KiB each, and the lanes of the widest
+// architecture hash many chunks at once. head_len is at most FEED_MAC_CHUNK_BYTES.
+// Returns 0, or -ENOMEM / -EIO (mac then matches nothing).
+int feed_key_mac_bulk(struct feed_key *k, enum feed_mac_use use, const void *head, size_t head_len,
+		      const void *data, size_t len, uint8_t mac[FEED_MAC_LEN]);
+
+#define FEED_MAC_CHUNK_BYTES 16384
 
 // Plain HMAC-SHA-256 under the file's key itself, for tests against reference vectors.
 void feed_key_hmac_raw(struct feed_key *k, const void *msg, size_t len, uint8_t mac[FEED_MAC_LEN]);
 
-// The ipsec-mb architecture in use ("AVX2", "SSE", ...), for the start-up log line.
+// The ipsec-mb architectures in use, single messages / bulk ("SSE+SHA-NI / AVX-512"), for the
+// start-up log line.
 const char *feed_key_arch(const struct feed_key *k);

@@ -207,8 +207,8 @@ static int resync(struct feed_sync *fs, uint64_t now, bool *resynced)
 	}
 	if (ret < 0) {
 		snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
-		LOG_ERR("feed", "resync failed, keeping the mirror of %u routes: %s",
-			fs->mirror.count, err);
+		LOG_ERR("feed", "%s: resync failed, keeping the mirror of %u routes: %s",
+			fs->rd.name, fs->mirror.count, err);
 		return ret;
 	}
 	fs->resyncs++;
