@@ -26,6 +26,9 @@ static void set_defaults(struct molt_config *cfg)
 	cfg->icmp_burst = 10;
 	cfg->neigh_timeout_ms = 30000;
 	cfg->neigh_hold = 3;
+	cfg->integrity_budget_percent = 5;
+	cfg->integrity_period_ms = 1000;
+	snprintf(cfg->integrity_alg, sizeof(cfg->integrity_alg), "auto");
 }
 
 // Port names appear in route files as `dev NAME` and in logs: keep them to one plain token.
@@ -415,12 +418,43 @@ static void default_drivers(struct molt_config *cfg, bool driver_named)
 		snprintf(cfg->drivers[i], sizeof(cfg->drivers[i]), "%s", rotation[i]);
 }
 
+// The page-MAC audit of live slots (docs/integrity.md).
+static int get_integrity(struct jcheck *c, struct molt_config *cfg, const json_t *v)
+{
+	static const char *const keys[] = { "budget_percent", "period_ms", "algorithm", NULL };
+	const json_t *e;
+	int ret;
+
+	if ((ret = jcheck_object(c, "integrity", v, keys)) < 0)
+		return ret;
+	if ((e = json_object_get(v, "budget_percent")) != NULL &&
+	    (ret = jcheck_uint(c, "integrity.budget_percent", e, 0, 100,
+			       &cfg->integrity_budget_percent)) < 0)
+		return ret;
+	if ((e = json_object_get(v, "period_ms")) != NULL &&
+	    (ret = jcheck_uint(c, "integrity.period_ms", e, 10, 3600000,
+			       &cfg->integrity_period_ms)) < 0)
+		return ret;
+	if ((e = json_object_get(v, "algorithm")) != NULL) {
+		if ((ret = jcheck_string(c, "integrity.algorithm", e, cfg->integrity_alg,
+					 sizeof(cfg->integrity_alg))) < 0)
+			return ret;
+		if (strcmp(cfg->integrity_alg, "auto") != 0 &&
+		    strcmp(cfg->integrity_alg, "aes-cmac") != 0 &&
+		    strcmp(cfg->integrity_alg, "hmac-sha256") != 0)
+			return jcheck_fail(c, "integrity.algorithm",
+					   "\"%s\": use \"auto\", \"aes-cmac\" or \"hmac-sha256\"",
+					   cfg->integrity_alg);
+	}
+	return 0;
+}
+
 static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *root)
 {
 	static const char *const keys[] = {
-		"ports",         "neighbors",     "feed", "control",
-		"fib",           "metabolism",    "icmp", "neighbor_timeout_ms",
-		"neighbor_hold", "control_plane", NULL
+		"ports",         "neighbors",     "feed",      "control",
+		"fib",           "metabolism",    "icmp",      "neighbor_timeout_ms",
+		"neighbor_hold", "control_plane", "integrity", NULL
 	};
 	const json_t *e;
 	int ret;
@@ -462,6 +496,9 @@ static int get_root(struct jcheck *c, struct molt_config *cfg, const json_t *roo
 
 	if ((e = json_object_get(root, "control_plane")) != NULL &&
 	    (ret = config_get_control_plane(c, &cfg->cp, e)) < 0)
+		return ret;
+	if ((e = json_object_get(root, "integrity")) != NULL &&
+	    (ret = get_integrity(c, cfg, e)) < 0)
 		return ret;
 
 	if (cfg->n_drivers == 0)

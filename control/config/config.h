@@ -67,6 +67,10 @@ struct molt_config {
 	uint32_t neigh_timeout_ms; // neighbor_timeout_ms, default 30000
 	uint32_t neigh_hold; // packets held per unresolved neighbour, default 3
 	struct molt_cp_conf cp; // control_plane, off unless present
+	// integrity: the page-MAC audit of live slots (docs/integrity.md)
+	uint32_t integrity_budget_percent; // integrity.budget_percent of a core, default 5 (0: off)
+	uint32_t integrity_period_ms; // integrity.period_ms, default 1000
+	char integrity_alg[16]; // integrity.algorithm: "auto" (default), "aes-cmac", "hmac-sha256"
 };
 
 // Parses and validates the config file. On error returns -EINVAL (or -errno for I/O) and
