@@ -122,6 +122,8 @@ grep -q "snapshot buffer [01] (.*): MAC mismatch, changed by a process without t
 	"$E2E_TMP/moltd.log" || fail "no log line naming the refused snapshot buffer"
 log "ok - moltd refused both: $(grep -c 'MAC mismatch' "$E2E_TMP/moltd.log") log lines, feed.status refused $(feed_status refused)"
 grep "MAC mismatch" "$E2E_TMP/moltd.log" | sed 's/^/    /'
+$M feed status | grep -E "^ *refused +[2-9]" >/dev/null ||
+	fail "moltctl feed status does not show the refusals: $($M feed status)"
 
 # It keeps forwarding what it had: the existing route answers and carries traffic.
 alive moltd || fail "moltd exited"
