@@ -80,6 +80,8 @@ stop_proc rs0
 start_routeserver rs1 "$SHM" "$E2E_TMP/routes.txt" --feed-key "$KEY"
 [ "$("$PY" "$FEEDINFO" "$shm_file" | j 'd["auth"]')" = hmac-sha256 ] || fail "feed not authenticated"
 moltd_refuses moltd-nokey "$E2E_TMP/nokey.json" "no feed key is configured here (feed.key_file): refused"
+grep -q "the feed is unauthenticated" "$E2E_TMP/moltd-nokey.log" ||
+	fail "moltd without feed.key_file did not say the feed is unauthenticated"
 moltd_refuses moltd-otherkey "$E2E_TMP/other.json" "was made under another key than this one"
 stop_proc rs1
 
