@@ -43,8 +43,10 @@ static int get_peers(struct jcheck *c, struct molt_cp_conf *cp, const json_t *v)
 		for (int j = 0; j < i; j++)
 			if (cp->peers[j].family == p->family &&
 			    memcmp(cp->peers[j].ip, p->ip, 16) == 0)
-				return jcheck_fail(c, ip, "\"%s\" is already given at "
-						   "control_plane.peers[%d]", s, j);
+				return jcheck_fail(c, ip,
+						   "\"%s\" is already given at "
+						   "control_plane.peers[%d]",
+						   s, j);
 		cp->n_peers = (uint16_t)(i + 1);
 	}
 	return n < 0 ? n : 0;
@@ -133,8 +135,8 @@ int config_get_control_plane(struct jcheck *c, struct molt_cp_conf *cp, const js
 	if ((e = json_object_get(v, "protocols")) != NULL && (ret = get_protocols(c, cp, e)) < 0)
 		return ret;
 	if ((e = json_object_get(v, "rate_per_sec")) != NULL &&
-	    (ret = jcheck_uint(c, "control_plane.rate_per_sec", e, 1, 1000000,
-			       &cp->rate_per_sec)) < 0)
+	    (ret = jcheck_uint(c, "control_plane.rate_per_sec", e, 1, 1000000, &cp->rate_per_sec)) <
+		    0)
 		return ret;
 	if ((e = json_object_get(v, "burst")) != NULL &&
 	    (ret = jcheck_uint(c, "control_plane.burst", e, 1, 1000000, &cp->burst)) < 0)

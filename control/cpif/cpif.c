@@ -83,17 +83,16 @@ static int add_addrs(struct cpif *c, const struct molt_port_conf *pc, char *err,
 		if (ret < 0) {
 			char s[64];
 
-			snprintf(err, errlen, "port %s: cannot add %s/%u to %s in %s: %s",
-				 pc->name, molt_addr_format(fam, a->addr, s, sizeof(s)), a->plen,
-				 c->ifname, conf.netns, strerror(-ret));
+			snprintf(err, errlen, "port %s: cannot add %s/%u to %s in %s: %s", pc->name,
+				 molt_addr_format(fam, a->addr, s, sizeof(s)), a->plen, c->ifname,
+				 conf.netns, strerror(-ret));
 			return ret;
 		}
 	}
 	return 0;
 }
 
-static int setup_queues(struct cpif *c, const struct molt_port_conf *pc, char *err,
-			size_t errlen)
+static int setup_queues(struct cpif *c, const struct molt_port_conf *pc, char *err, size_t errlen)
 {
 	struct rte_eth_conf ec;
 	uint16_t nrx = TAP_DESC, ntx = TAP_DESC;
@@ -133,7 +132,8 @@ static int create_one(struct cpif *c, const struct molt_port_conf *pc, char *err
 	mac_format(&pc->mac, mac, sizeof(mac));
 	snprintf(dev, sizeof(dev), "net_tap_molt%u", pc->port_id);
 	snprintf(args, sizeof(args), "%s,iface=%s,mac=%s", dev, c->ifname, mac);
-	if ((ret = rte_dev_probe(args)) < 0 || (ret = rte_eth_dev_get_port_by_name(dev, &c->tap)) < 0) {
+	if ((ret = rte_dev_probe(args)) < 0 ||
+	    (ret = rte_eth_dev_get_port_by_name(dev, &c->tap)) < 0) {
 		snprintf(err, errlen,
 			 "port %s: cannot create its control-plane interface (%s): %s (is there "
 			 "already an interface %s in %s?)",
@@ -176,7 +176,8 @@ static int create_one(struct cpif *c, const struct molt_port_conf *pc, char *err
 	c->tap_started = true;
 	cp_bucket_init(&c->bucket, conf.burst, hz, rte_get_tsc_cycles());
 	c->used = true;
-	LOG_NOTICE("cpif", "port %s: control-plane interface %s (ifindex %d) in netns %s, %s, "
+	LOG_NOTICE("cpif",
+		   "port %s: control-plane interface %s (ifindex %d) in netns %s, %s, "
 		   "guard %s, punt rate %u/s burst %u",
 		   pc->name, c->ifname, c->ifindex, conf.netns, mac, c->guard ? "on" : "OFF",
 		   conf.rate_per_sec, conf.burst);
@@ -199,8 +200,9 @@ int cpif_init(const struct molt_config *cfg, struct rte_mempool *mp, char *err, 
 	pool = mp;
 	hz = rte_get_tsc_hz();
 	if (!conf.guard)
-		LOG_WARN("cpif", "control_plane.guard is false: only moltd's own filter stands "
-				 "between the network and %s",
+		LOG_WARN("cpif",
+			 "control_plane.guard is false: only moltd's own filter stands "
+			 "between the network and %s",
 			 conf.netns);
 	if ((ret = cp_netns_enter(conf.netns, &saved, err, errlen)) < 0)
 		return ret;
@@ -257,8 +259,7 @@ static void up(struct cpif *c, struct rte_mbuf *m)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
-	if (!cp_bucket_take(&c->bucket, conf.rate_per_sec, conf.burst, hz,
-			    rte_get_tsc_cycles())) {
+	if (!cp_bucket_take(&c->bucket, conf.rate_per_sec, conf.burst, hz, rte_get_tsc_cycles())) {
 		c->ctr[CPIF_UP_RATE_LIMITED]++;
 		rte_pktmbuf_free(m);
 		return;

@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The control-plane punt path and its guard, end to end: moltd (af_packet ports p0..p2 in a
+# router namespace) gives each port a tap in a control-plane namespace; a TCP listener on port
+# 179 there stands for bgpd. Checks the interfaces (name, MAC, addresses), a session from the
+# configured peer (10.0.1.2 behind p0) over IPv4 and IPv6, echo still answered by moltd, then a
+# flood -- UDP to random ports and SYNs to other ports from the peer's host, SYNs to 179 from a
+# non-peer (10.0.2.2 behind p1) -- that never reaches the control-plane namespace's stack
+# (its kernel counters) and is counted by moltd's punt filter and by the guard, while the
+# session stays up. The guard is also tested alone: frames the control plane writes that are
+# no routing protocol are dropped before moltd sees them.
+#
+#   control_plane.sh [BUILD_DIR]
+# shellcheck source=test/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 1 ] && set_build "$1"
+MOLTCTL=${MOLT_MOLTCTL:-$MOLT_BUILD/tools/moltctl}
+
+need_root
+need_bin "$MOLTD" "$ROUTESERVER" "$MOLTCTL"
+need_cmd ip ping ethtool
+need_netns
+e2e_init
+
+SHM="/molt-cp-$$"
+PREFIX="molt-cp-$$"
+TOOL="$PY $E2E_DIR/cp_tool.py"
+PASSED=0
+
+ok() {
+	PASSED=$((PASSED + 1))
+	log "ok $PASSED - $*"
+}
+
+topo_create "$E2E_TMP" "$SHM"
+NS_CP="molt-cp-$$"
+netns_add "$NS_CP"
+config_set "$E2E_TMP/config.json" control_plane \
+	"{\"netns\": \"$NS_CP\", \"peers\": [\"10.0.1.2\", \"fd00:1::2\"], \"rate_per_sec\": 200, \"burst\": 50}"
+start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
+defer_dpdk_prefix "$PREFIX"
+# shellcheck disable=SC2046
+start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$E2E_TMP/config.json"
+wait_moltd moltd "$PREFIX"
+keep_off_worker
+
+moltctl() { "$MOLTCTL" -s "$E2E_TMP/moltd.sock" "$@"; }
+
+# cp PORT KEY: a counter of /molt/control_plane (punt path, or guard_* for the guard).
+cp() {
+	telemetry "$PREFIX" /molt/control_plane | "$PY" -c "import json, sys; print(json.load(sys.stdin)['$1']['$2'])"
+}
+# port PORT KEY: a counter of /molt/ports.
+port() {
+	telemetry "$PREFIX" /molt/ports | "$PY" -c "import json, sys; print(json.load(sys.stdin)['$1']['$2'])"
+}
+# snmp KEY...: the control-plane namespace's kernel counters, space-separated.
+snmp() {
+	in_ns "$NS_CP" $TOOL snmp | "$PY" -c "import json, sys; d = json.load(sys.stdin); print(' '.join(str(d[k]) for k in sys.argv[1:]))" "$@"
+}
+
+# --- the interfaces ---------------------------------------------------------------------------
+for x in 1 2 3; do
+	out=$(ip -n "$NS_CP" addr show dev "p$((x - 1))" 2>&1) || fail "no interface p$((x - 1)) in $NS_CP: $out"
+	for want in "link/ether 02:00:00:00:00:0$x" "inet 10.0.$x.1/24" "inet6 fd00:$x::1/64" "state UP\|,UP"; do
+		echo "$out" | grep -q "$want" || fail "p$((x - 1)) in $NS_CP lacks \"$want\": $out"
+	done
+done
+ok "p0..p2 in $NS_CP carry the ports' MACs and addresses"
+for h in ingress egress; do
+	ip netns exec "$NS_CP" tc filter show dev p0 "$h" | grep -q "guard_" ||
+		fail "no guard on p0 $h: $(ip netns exec "$NS_CP" tc filter show dev p0 "$h")"
+done
+ok "the guard sits on p0's ingress and egress"
+
+# --- a session from the peer -------------------------------------------------------------------
+start_bg listener ip netns exec "$NS_CP" $TOOL listen 179 "$E2E_TMP/accepts.log"
+wait_for "listener on 179" 50 0.1 grep -q listening "$E2E_TMP/accepts.log"
+in_ns "$NS_H1" $TOOL connect 10.0.1.1 179 5 || fail "peer 10.0.1.2 cannot reach 10.0.1.1:179"
+ok "peer 10.0.1.2 connects to 10.0.1.1:179 (through moltd and the tap; the kernel resolved it by ARP)"
+wait_for "IPv6 session" 10 0.5 in_ns "$NS_H1" $TOOL connect fd00:1::1 179 3
+ok "peer fd00:1::2 connects to [fd00:1::1]:179 (ND answered through the tap)"
+grep -q "accept 10.0.1.2" "$E2E_TMP/accepts.log" || fail "listener did not log the peer: $(cat "$E2E_TMP/accepts.log")"
+
+echos_before=$(snmp IcmpInEchos)
+out=$(in_ns "$NS_H1" ping -c 3 -i 0.2 -W 2 10.0.1.1 2>&1)
+echo "$out" | grep -q ' 3 received' || fail "ping 10.0.1.1: $out"
+[ "$(snmp IcmpInEchos)" = "$echos_before" ] || fail "echo requests reached $NS_CP's kernel"
+ok "echo to 10.0.1.1 answered by moltd, not by the control plane"
+
+STATUS="$E2E_TMP/session.status"
+STOP="$E2E_TMP/session.stop"
+start_bg session ip netns exec "$NS_H1" $TOOL session 10.0.1.1 179 "$STATUS" "$STOP"
+wait_for "session rounds" 50 0.2 test -s "$STATUS"
+
+# --- the flood ---------------------------------------------------------------------------------
+read -r udp_in udp_noports udp6_in udp6_noports rsts <<<"$(snmp UdpInDatagrams UdpNoPorts Udp6InDatagrams Udp6NoPorts TcpOutRsts)"
+p0_local=$(port p0 drop_local_dropped)
+p1_local=$(port p1 drop_local_dropped)
+p1_up=$(cp p1 up)
+p1_pass=$(cp p1 guard_in_pass)
+p1_notpeer=$(cp p1 guard_in_drop_not_peer)
+rounds_before=$(cat "$STATUS")
+
+in_ns "$NS_H1" $TOOL udp 10.0.1.1 1000 || fail "udp flood"
+in_ns "$NS_H1" $TOOL udp fd00:1::1 300 || fail "udp6 flood"
+in_ns "$NS_H1" $TOOL syn 10.0.1.2 10.0.1.1 1000 0 || fail "SYN flood to other ports"
+in_ns "$NS_H2" $TOOL syn 10.0.2.2 10.0.1.1 500 179 || fail "SYN flood to 179 from a non-peer"
+in_ns "$NS_H2" $TOOL syn 10.0.2.2 10.0.2.1 500 179 || fail "SYN flood to 179 from a non-peer"
+# A real connection attempt from the non-peer must fail too.
+in_ns "$NS_H2" $TOOL connect 10.0.1.1 179 2 2>/dev/null && fail "non-peer 10.0.2.2 connected to 179"
+
+# Everything sent has been handled once moltd's counters stop moving (bounded).
+settled() {
+	local now
+	now="$(port p0 drop_local_dropped) $(port p1 drop_local_dropped) $(cp p1 up) $(cp p1 up_drop_rate_limited)"
+	[ "$now" = "${LAST:-}" ] && return 0
+	LAST=$now
+	return 1
+}
+LAST=""
+wait_for "moltd's counters to settle" 50 0.2 settled
+
+read -r udp_in2 udp_noports2 udp6_in2 udp6_noports2 rsts2 <<<"$(snmp UdpInDatagrams UdpNoPorts Udp6InDatagrams Udp6NoPorts TcpOutRsts)"
+[ "$udp_in2 $udp_noports2 $udp6_in2 $udp6_noports2" = "$udp_in $udp_noports $udp6_in $udp6_noports" ] ||
+	fail "UDP reached $NS_CP: InDatagrams $udp_in -> $udp_in2, NoPorts $udp_noports -> $udp_noports2, Udp6 $udp6_in -> $udp6_in2, $udp6_noports -> $udp6_noports2"
+[ "$rsts2" = "$rsts" ] || fail "SYNs to closed ports reached $NS_CP (TcpOutRsts $rsts -> $rsts2)"
+grep -q "accept 10.0.2.2" "$E2E_TMP/accepts.log" && fail "the listener accepted the non-peer 10.0.2.2"
+ok "the flood never reached $NS_CP's stack (UDP, TCP resets, accepts unchanged)"
+
+d_p0_local=$(($(port p0 drop_local_dropped) - p0_local))
+d_p1_local=$(($(port p1 drop_local_dropped) - p1_local))
+d_p1_up=$(($(cp p1 up) - p1_up))
+d_p1_pass=$(($(cp p1 guard_in_pass) - p1_pass))
+d_p1_notpeer=$(($(cp p1 guard_in_drop_not_peer) - p1_notpeer))
+log "moltd's filter dropped $d_p0_local on p0 (UDP, SYNs to other ports); p1: $d_p1_up SYNs to 179 went up, $(cp p1 up_drop_rate_limited) over the rate; guard on p1: $d_p1_notpeer dropped (not a peer), $d_p1_pass passed"
+[ "$d_p0_local" -gt 0 ] || fail "moltd's punt filter counted nothing on p0"
+[ "$d_p1_pass" -eq 0 ] || fail "the guard let $d_p1_pass packets from the non-peer into $NS_CP"
+[ "$d_p1_notpeer" -gt 0 ] || fail "the guard on p1 counted no non-peer drop"
+[ "$d_p1_notpeer" -eq "$d_p1_up" ] || fail "p1: $d_p1_up packets went up, the guard dropped $d_p1_notpeer"
+ok "counted: moltd's filter $d_p0_local on p0, the guard $d_p1_notpeer non-peer SYNs on p1 (all that went up)"
+
+# --- the guard alone: what the control plane writes --------------------------------------------
+down_np=$(cp p0 down_drop_not_protocol)
+g_np=$(cp p0 guard_out_drop_not_protocol)
+in_ns "$NS_CP" $TOOL inject p0 02:00:00:00:01:01 10.0.1.1 10.0.1.2 200 || fail "inject on p0"
+wait_for "guard egress counters" 50 0.1 test "$(($(cp p0 guard_out_drop_not_protocol) - g_np))" -ge 200
+[ "$(cp p0 down_drop_not_protocol)" = "$down_np" ] || fail "moltd saw frames the guard should have dropped"
+ok "200 UDP frames written on p0 in $NS_CP: dropped by the guard's egress, never seen by moltd"
+
+# --- the session survived ----------------------------------------------------------------------
+wait_for "more session rounds" 50 0.2 test "$(cat "$STATUS")" -gt "$((rounds_before + 3))"
+touch "$STOP"
+session_done() { ! alive session; }
+wait_for "the session to end" 50 0.2 session_done
+wait "$(pid_of session)" || fail "session broke: $(cat "$E2E_TMP/session.log")"
+ok "the 179 session stayed up through the flood ($(cat "$STATUS") rounds)"
+
+out=$(moltctl control-plane status p1) || fail "moltctl control-plane status: $out"
+echo "$out" | grep -q "guard_in_drop_not_peer" || fail "moltctl control-plane status lacks guard counters: $out"
+out=$(moltctl --json control-plane status) || fail "moltctl --json control-plane status"
+echo "$out" | "$PY" -c "import json, sys; d = json.load(sys.stdin); assert d['netns'] == '$NS_CP' and len(d['ports']) == 3, d" ||
+	fail "control_plane.status: $out"
+ok "moltctl control-plane status shows the punt path and guard counters"
+
+stop_proc moltd
+[ "$STOP_RC" -eq 0 ] || fail "moltd exited with $STOP_RC"
+left=$(ip -n "$NS_CP" -o link | grep -v ': lo:')
+[ -z "$left" ] || fail "interfaces left in $NS_CP after moltd stopped: $left"
+ok "moltd stopped cleanly; its interfaces are gone from $NS_CP"
+log "PASS: $PASSED checks"
