@@ -55,9 +55,10 @@ build_and_test() {
 
 rc=0
 build_and_test "$BUILD" -Dtests=enabled || rc=1
-# Bounded libFuzzer runs of the JSON-RPC request parser and the molt engine builder (clang; a finding fails the suite and
+# Bounded libFuzzer runs of the JSON-RPC request parser, the molt engine builder and the FPM
+# frame parser (clang; a finding fails the suite and
 # leaves its input in build-fuzz/fuzz-artifacts/). Long runs: test/fuzz/run-fuzz.sh -t 3600.
-step "fuzzing the JSON-RPC parser and the molt engine builder (30 s each)"
+step "fuzzing the JSON-RPC parser, the molt engine builder and the FPM parser (30 s each)"
 fuzz_ok=1
 test/fuzz/run-fuzz.sh -t 30 || { rc=1; fuzz_ok=0; }
 if [ "$SANITIZE" = 1 ]; then

@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds the libFuzzer targets with clang (their own build directory) and runs each for a while
-# on its seed corpus: fuzz_rpc (the JSON-RPC parser) and fuzz_molt (the molt engine's builders
-# and lookups against a linear scan). Exits non-zero if a fuzzer finds a crash, a leak, undefined
-# behaviour or a wrong answer; the input that did it is left in BUILD/fuzz-artifacts/.
+# on its seed corpus: fuzz_rpc (the JSON-RPC parser), fuzz_molt (the molt engine's builders
+# and lookups against a linear scan) and fuzz_fpm (the route server's FPM frame parser). Exits
+# non-zero if a fuzzer finds a crash, a leak, undefined behaviour or a wrong answer; the input
+# that did it is left in BUILD/fuzz-artifacts/.
 #
 #   test/fuzz/run-fuzz.sh [-f TARGET] [-t SECONDS] [-b BUILD_DIR] [--no-build]
 #                         [-- LIBFUZZER_ARGS...]
 #
-#   -f TARGET    rpc, molt or all (default all: one after the other, each for SECONDS)
+#   -f TARGET    rpc, molt, fpm or all (default all: one after the other, each for SECONDS)
 #   -t SECONDS   how long to fuzz each target (default 30; a long run: -t 3600, or -- -jobs=N)
 #   -b DIR       build directory (default build-fuzz), configured with CC=clang -Dfuzz=true
 #   --no-build   use the targets already built in DIR (what the meson tests 'fuzz_*' do)
@@ -21,21 +22,21 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_TO_RUN=30
 BUILD=build-fuzz
 BUILD_IT=1
-TARGETS="rpc molt"
+TARGETS="rpc molt fpm"
 while [ $# -gt 0 ]; do
 	case $1 in
 	-f)
 		case $2 in
-		rpc | molt) TARGETS=$2 ;;
-		all) TARGETS="rpc molt" ;;
-		*) echo "run-fuzz: unknown target $2 (rpc, molt or all)" >&2; exit 2 ;;
+		rpc | molt | fpm) TARGETS=$2 ;;
+		all) TARGETS="rpc molt fpm" ;;
+		*) echo "run-fuzz: unknown target $2 (rpc, molt, fpm or all)" >&2; exit 2 ;;
 		esac
 		shift ;;
 	-t) SECONDS_TO_RUN=$2; shift ;;
 	-b) BUILD=$2; shift ;;
 	--no-build) BUILD_IT=0 ;;
 	--) shift; break ;;
-	-h | --help) sed -n '3,17p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,18p' "$0"; exit 0 ;;
 	*) echo "run-fuzz: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -69,6 +70,8 @@ for t in $TARGETS; do
 	rpc) extra=(-max_len=4096 -dict="$SRC/test/fuzz/rpc.dict") ;;
 	# 4 KiB: about 500 IPv4 or 340 IPv6 rules, each looked up six ways by a linear scan.
 	molt) extra=(-max_len=4096) ;;
+	# A few frames of a zebra session (the seeds are recorded and generated ones).
+	fpm) extra=(-max_len=8192) ;;
 	esac
 	echo "run-fuzz: fuzz_$t for $SECONDS_TO_RUN s"
 	"$BUILD/test/fuzz/fuzz_$t" -max_total_time="$SECONDS_TO_RUN" -timeout=10 \

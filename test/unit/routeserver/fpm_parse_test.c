@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The FPM parser on a session recorded from FRR 8.4's zebra (test/e2e/data/README.md), on
+// frames built here (multipath with weights, more than 16 paths, several messages per frame,
+// other tables and types), and on malformed ones, each refused with a message that names the
+// problem. Then the next-hop table: groups resolved through their members, deletes.
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/netlink.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "routeserver/fpm/fpm_nhg.h"
+#include "routeserver/fpm/fpm_parse.h"
+
+#define MAX_MSGS 64
+
+struct collected {
+	struct fpm_msg m[MAX_MSGS];
+	unsigned n;
+};
+
+static int collect(void *ctx, const struct fpm_msg *m)
+{
+	struct collected *c = ctx;
+
+	assert_true(c->n < MAX_MSGS);
+	c->m[c->n++] = *m;
+	return 0;
+}
+
+// A frame builder: messages and attributes appended in place.
+struct fb {
+	uint8_t b[4096];
+	size_t len, msg; // msg: offset of the open message's header
+};
+
+static void fb_put(struct fb *f, const void *p, size_t n)
+{
+	memcpy(f->b + f->len, p, n);
+	f->len += n;
+	while (f->len % 4)
+		f->b[f->len++] = 0;
+}
+
+static void msg_begin(struct fb *f, uint16_t type, const void *hdr, size_t hlen)
+{
+	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_REPLACE };
+
+	if (f->len == 0)
+		f->len = 4;
+	f->msg = f->len;
+	fb_put(f, &h, sizeof(h));
+	fb_put(f, hdr, hlen);
+}
+
+static void msg_attr(struct fb *f, uint16_t type, const void *p, size_t n)
+{
+	struct rtattr a = { .rta_len = (unsigned short)(sizeof(a) + n), .rta_type = type };
+
+	fb_put(f, &a, sizeof(a));
+	if (n > 0)
+		fb_put(f, p, n);
+}
+
+static void msg_end(struct fb *f)
+{
+	uint32_t len = (uint32_t)(f->len - f->msg);
+
+	memcpy(f->b + f->msg, &len, 4);
+	f->b[0] = 1;
+	f->b[1] = 1;
+	f->b[2] = (uint8_t)(f->len >> 8);
+	f->b[3] = (uint8_t)f->len;
+}
+
+static void route_begin(struct fb *f, uint16_t type, uint8_t family, uint8_t plen, uint8_t rtype,
+			const void *dst)
+{
+	struct rtmsg r = { .rtm_family = family,
+			   .rtm_dst_len = plen,
+			   .rtm_table = RT_TABLE_MAIN,
+			   .rtm_type = rtype };
+
+	msg_begin(f, type, &r, sizeof(r));
+	msg_attr(f, RTA_DST, dst, family == AF_INET ? 4 : 16);
+}
+
+// Parses a built frame; returns what fpm_frame_parse returned.
+static int parse(struct fb *f, struct collected *c, char *err, size_t errlen)
+{
+	int flen = fpm_header_parse(f->b, err, errlen);
+
+	if (flen < 0)
+		return flen;
+	assert_int_equal((size_t)flen, f->len);
+	memset(c, 0, sizeof(*c));
+	return fpm_frame_parse(f->b + 4, f->len - 4, collect, c, err, errlen);
+}
+
+static uint8_t *read_recording(size_t *len)
+{
+	FILE *fp = fopen(FPM_RECORDING, "rb");
+	uint8_t *b = malloc(1 << 16);
+
+	assert_non_null(fp);
+	assert_non_null(b);
+	*len = fread(b, 1, 1 << 16, fp);
+	fclose(fp);
+	return b;
+}
+
+static void test_recording(void **state)
+{
+	struct collected c;
+	unsigned frames = 0, msgs = 0, kinds[5] = { 0 };
+	struct fpm_nhg nhg = { 0 };
+	struct fpm_path paths[FPM_MAX_PATHS];
+	bool bh, saw_group = false;
+	char err[256];
+	size_t len, off = 0;
+	uint8_t *b = read_recording(&len);
+	int flen, n;
+
+	assert_int_equal(len, 1588);
+	while (off < len) {
+		flen = fpm_header_parse(b + off, err, sizeof(err));
+		assert_true(flen > 0);
+		memset(&c, 0, sizeof(c));
+		n = fpm_frame_parse(b + off + 4, (size_t)flen - 4, collect, &c, err, sizeof(err));
+		assert_true(n >= 1);
+		for (unsigned i = 0; i < c.n; i++) {
+			const struct fpm_msg *m = &c.m[i];
+
+			kinds[m->kind]++;
+			assert_int_equal(m->skip, FPM_SKIP_NONE);
+			if (m->kind == FPM_NH_ADD)
+				assert_true(fpm_nhg_set(&nhg, &m->nh) >= 0);
+			if (m->kind == FPM_NH_DEL)
+				assert_int_equal(fpm_nhg_del(&nhg, m->nh.id), 0);
+			// 203.0.113.0/24 through group 19: 10.0.1.2, .3, .4, weight 1 each.
+			if (m->kind == FPM_ROUTE_ADD && m->rt.nhid == 19) {
+				assert_int_equal(m->rt.family, 4);
+				assert_int_equal(m->rt.plen, 24);
+				assert_int_equal(m->rt.prefix[0], 203);
+				assert_int_equal(fpm_nhg_resolve(&nhg, 19, paths, &bh), 3);
+				assert_int_equal(paths[2].gw[3], 4);
+				assert_int_equal(paths[1].weight, 1);
+				saw_group = true;
+			}
+			if (m->kind == FPM_ROUTE_ADD && m->rt.rtype == FPM_RT_BLACKHOLE)
+				assert_int_equal(m->rt.nhid, 0);
+		}
+		msgs += (unsigned)n;
+		frames++;
+		off += (size_t)flen;
+	}
+	assert_int_equal(frames, 29);
+	assert_int_equal(msgs, 30);
+	assert_int_equal(kinds[FPM_NH_ADD], 14);
+	assert_int_equal(kinds[FPM_NH_DEL], 2);
+	assert_int_equal(kinds[FPM_ROUTE_ADD], 11);
+	assert_int_equal(kinds[FPM_ROUTE_DEL], 3);
+	assert_true(saw_group);
+	// After the session: the group of 2 (id 32 = 0x20) that replaced 19, whose 10.0.1.4
+	// member (21) was deleted.
+	assert_null(fpm_nhg_find(&nhg, 19));
+	assert_int_equal(fpm_nhg_resolve(&nhg, 32, paths, &bh), 2);
+	assert_int_equal(fpm_nhg_resolve(&nhg, 15, paths, &bh), 0);
+	assert_true(bh);
+	fpm_nhg_clear(&nhg);
+	free(b);
+}
+
+static void test_multipath(void **state)
+{
+	uint8_t dst[4] = { 198, 19, 1, 7 }; // host bits set: cleared to 198.19.0.0/16
+	uint8_t buf[1024];
+	struct rtnexthop nh;
+	struct rtattr a;
+	struct collected c;
+	struct fb f = { 0 };
+	size_t mp = 0;
+	char err[256];
+	unsigned i;
+
+	// 20 paths, weights 1..20: 16 kept, 20 counted.
+	for (i = 0; i < 20; i++) {
+		uint8_t gw[4] = { 10, 0, 1, (uint8_t)(i + 1) };
+
+		nh = (struct rtnexthop){ .rtnh_len = sizeof(nh) + 8,
+					 .rtnh_hops = (unsigned char)i,
+					 .rtnh_ifindex = 3 };
+		a = (struct rtattr){ .rta_len = 8, .rta_type = RTA_GATEWAY };
+		memcpy(buf + mp, &nh, sizeof(nh));
+		memcpy(buf + mp + sizeof(nh), &a, sizeof(a));
+		memcpy(buf + mp + sizeof(nh) + sizeof(a), gw, 4);
+		mp += sizeof(nh) + 8;
+	}
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_attr(&f, RTA_MULTIPATH, buf, mp);
+	msg_end(&f);
+	// A second message in the same frame: a delete of another prefix.
+	route_begin(&f, RTM_DELROUTE, AF_INET, 24, 0, dst);
+	msg_end(&f);
+	assert_int_equal(parse(&f, &c, err, sizeof(err)), 2);
+	assert_int_equal(c.m[0].kind, FPM_ROUTE_ADD);
+	assert_true(c.m[0].rt.replace);
+	assert_int_equal(c.m[0].rt.npaths, FPM_MAX_PATHS);
+	assert_int_equal(c.m[0].rt.paths_given, 20);
+	assert_int_equal(c.m[0].rt.paths[15].weight, 16);
+	assert_int_equal(c.m[0].rt.paths[15].gw[3], 16);
+	assert_int_equal(c.m[0].rt.paths[0].oif, 3);
+	assert_int_equal(c.m[0].rt.prefix[2], 0);
+	assert_int_equal(c.m[0].rt.prefix[3], 0);
+	assert_int_equal(c.m[1].kind, FPM_ROUTE_DEL);
+	assert_int_equal(c.m[1].rt.plen, 24);
+	assert_int_equal(c.m[1].rt.prefix[3], 0);
+}
+
+static void test_skips(void **state)
+{
+	uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8 }, dst[4] = { 10, 1, 0, 0 };
+	uint32_t table = 100;
+	uint16_t encap = 1;
+	struct collected c;
+	struct fb f = { 0 };
+	char err[256];
+
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_attr(&f, RTA_TABLE, &table, 4);
+	msg_end(&f);
+	route_begin(&f, RTM_NEWROUTE, AF_INET6, 32, RTN_LOCAL, dst6);
+	msg_end(&f);
+	route_begin(&f, RTM_NEWROUTE, AF_INET6, 32, RTN_UNICAST, dst6);
+	msg_attr(&f, RTA_ENCAP_TYPE, &encap, 2);
+	msg_end(&f);
+	route_begin(&f, RTM_NEWROUTE, AF_INET6, 32, RTN_UNREACHABLE, dst6);
+	msg_end(&f);
+	msg_begin(&f, RTM_NEWNEIGH, dst, 4);
+	msg_end(&f);
+	assert_int_equal(parse(&f, &c, err, sizeof(err)), 5);
+	assert_int_equal(c.m[0].skip, FPM_SKIP_TABLE);
+	assert_int_equal(c.m[1].skip, FPM_SKIP_ROUTE_TYPE);
+	assert_int_equal(c.m[2].skip, FPM_SKIP_ENCAP);
+	assert_int_equal(c.m[3].skip, FPM_SKIP_NONE);
+	assert_int_equal(c.m[3].rt.rtype, FPM_RT_UNREACHABLE);
+	assert_int_equal(c.m[4].kind, FPM_IGNORED);
+	assert_int_equal(c.m[4].skip, FPM_SKIP_MSG_TYPE);
+}
+
+// Each malformed frame is refused by the check pass (no callback: what the server runs before
+// applying a frame) with a message containing want.
+static void refused(struct fb *f, const char *want)
+{
+	char err[256] = "";
+
+	assert_true(fpm_header_parse(f->b, err, sizeof(err)) > 0);
+	assert_int_equal(fpm_frame_parse(f->b + 4, f->len - 4, NULL, NULL, err, sizeof(err)),
+			 -EBADMSG);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected '%s' in '%s'", want, err);
+}
+
+static void test_malformed(void **state)
+{
+	uint8_t dst[4] = { 10, 1, 0, 0 }, three[3] = { 1, 2, 3 };
+	struct nhmsg nhm = { .nh_family = AF_INET };
+	uint32_t id = 5, big = 1;
+	uint8_t grp[7] = { 0 };
+	struct fb f;
+	char err[256];
+
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 33, RTN_UNICAST, dst);
+	msg_end(&f);
+	refused(&f, "IPv4 prefix length 33");
+
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_attr(&f, RTA_GATEWAY, three, 3);
+	msg_end(&f);
+	refused(&f, "RTA_GATEWAY of 3 bytes");
+
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_attr(&f, 77, &big, 4);
+	msg_end(&f);
+	refused(&f, "unknown route attribute type 77");
+
+	// A good message, then a bad one: the frame is refused whole (no callback ran).
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_end(&f);
+	msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(&f, NHA_ID, &id, 4);
+	msg_attr(&f, NHA_GROUP, grp, sizeof(grp));
+	msg_end(&f);
+	refused(&f, "message 2: NHA_GROUP of 7 bytes");
+
+	f = (struct fb){ 0 };
+	msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(&f, NHA_ID, &id, 4);
+	msg_end(&f);
+	refused(&f, "has no gateway, interface, group or blackhole");
+
+	f = (struct fb){ 0 };
+	msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(&f, 40, &id, 4);
+	msg_end(&f);
+	refused(&f, "unknown nexthop attribute type 40");
+
+	// Truncated: the netlink length says more than the frame holds.
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_end(&f);
+	f.b[4] += 8;
+	refused(&f, "netlink length");
+
+	// An attribute longer than the message.
+	f = (struct fb){ 0 };
+	route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+	msg_end(&f);
+	f.b[4 + 16 + 12] = 200;
+	refused(&f, "has length 200");
+
+	assert_int_equal(fpm_header_parse((const uint8_t *)"\x01\x01\x00\x10", err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "shorter than a netlink header"));
+	assert_int_equal(fpm_header_parse((const uint8_t *)"\x00\x01\x00\x40", err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "FPM version 0"));
+	assert_int_equal(fpm_frame_parse(f.b, 0, NULL, NULL, err, sizeof(err)), -EBADMSG);
+}
+
+static void test_nhg(void **state)
+{
+	struct fpm_path paths[FPM_MAX_PATHS];
+	struct fpm_nhg t = { 0 };
+	struct fpm_nh nh;
+	uint32_t id;
+	bool bh;
+
+	// Enough ids to grow the table several times, then delete every other one.
+	for (id = 1; id <= 3000; id++) {
+		nh = (struct fpm_nh){ .id = id,
+				      .path = { .family = 4, .has_gw = true, .weight = 1 } };
+		nh.path.gw[3] = (uint8_t)id;
+		assert_int_equal(fpm_nhg_set(&t, &nh), 0);
+	}
+	for (id = 2; id <= 3000; id += 2)
+		assert_int_equal(fpm_nhg_del(&t, id), 0);
+	assert_int_equal(t.count, 1500);
+	for (id = 1; id <= 3000; id++)
+		assert_true((fpm_nhg_find(&t, id) != NULL) == (id % 2 == 1));
+	nh = (struct fpm_nh){ .id = 5000, .ngroup = 2 };
+	nh.group[0] = (struct fpm_group_member){ 1, 3 };
+	nh.group[1] = (struct fpm_group_member){ 3, 1 };
+	assert_int_equal(fpm_nhg_set(&t, &nh), 0);
+	assert_int_equal(fpm_nhg_resolve(&t, 5000, paths, &bh), 2);
+	assert_int_equal(paths[0].weight, 3);
+	assert_int_equal(paths[1].gw[3], 3);
+	// A member gone, a group of groups: not resolvable.
+	nh.group[1].id = 2;
+	assert_int_equal(fpm_nhg_set(&t, &nh), 1);
+	assert_int_equal(fpm_nhg_resolve(&t, 5000, paths, &bh), -ENOENT);
+	nh.id = 5001;
+	nh.group[1].id = 5000;
+	fpm_nhg_set(&t, &nh);
+	assert_int_equal(fpm_nhg_resolve(&t, 5001, paths, &bh), -EINVAL);
+	assert_int_equal(fpm_nhg_del(&t, 4), -ENOENT);
+	fpm_nhg_clear(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recording), cmocka_unit_test(test_multipath),
+		cmocka_unit_test(test_skips),     cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_nhg),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
