@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The control-plane punt path and its guard, end to end: moltd (af_packet ports p0..p2 in a
-# router namespace) gives each port a tap in a control-plane namespace; a TCP listener on port
-# 179 there stands for bgpd. Checks the interfaces (name, MAC, addresses), a session from the
-# configured peer (10.0.1.2 behind p0) over IPv4 and IPv6, echo still answered by moltd, then a
-# flood -- UDP to random ports and SYNs to other ports from the peer's host, SYNs to 179 from a
-# non-peer (10.0.2.2 behind p1) -- that never reaches the control-plane namespace's stack
-# (its kernel counters) and is counted by moltd's punt filter and by the guard, while the
-# session stays up. The guard is also tested alone: frames the control plane writes that are
+# router namespace) gives each port a tap in a control-plane namespace. Checks the interfaces
+# (name, MAC, addresses), connections from the configured peer (10.0.1.2 behind p0) to a TCP
+# listener on 179 there over IPv4 and IPv6, echo still answered by moltd; then a BGP session
+# (FRR's bgpd in the control-plane namespace and on the peer, when FRR is installed, else a TCP
+# echo session on 179) and a flood -- UDP to random ports and SYNs to other ports from the
+# peer's host, SYNs to 179 from a non-peer (10.0.2.2 behind p1) -- that never reaches the
+# control-plane namespace's stack (its kernel counters) and is counted by moltd's punt filter
+# and by the guard, while the session stays up. The guard is also tested alone: frames the control plane writes that are
 # no routing protocol are dropped before moltd sees them.
 #
 #   control_plane.sh [BUILD_DIR]
@@ -88,10 +89,62 @@ echo "$out" | grep -q ' 3 received' || fail "ping 10.0.1.1: $out"
 [ "$(snmp IcmpInEchos)" = "$echos_before" ] || fail "echo requests reached $NS_CP's kernel"
 ok "echo to 10.0.1.1 answered by moltd, not by the control plane"
 
+# --- the session the flood must not break: FRR's bgpd when installed, else a TCP echo session --
+BGPD=${MOLT_BGPD:-/usr/lib/frr/bgpd}
 STATUS="$E2E_TMP/session.status"
 STOP="$E2E_TMP/session.stop"
-start_bg session ip netns exec "$NS_H1" $TOOL session 10.0.1.1 179 "$STATUS" "$STOP"
-wait_for "session rounds" 50 0.2 test -s "$STATUS"
+
+# bgpd_start NAME NS ASN ROUTER_ID PEER PEER_ASN NETWORK: a bgpd without zebra (-Z), as root
+# (-S), its vty socket and pid file in $E2E_TMP/bgp-NAME.
+bgpd_start() {
+	local d="$E2E_TMP/bgp-$1"
+	mkdir -p "$d"
+	cat >"$d/bgpd.conf" <<CONF
+frr defaults traditional
+hostname $1
+router bgp $3
+ bgp router-id $4
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor $5 remote-as $6
+ neighbor $5 timers 1 9
+ address-family ipv4 unicast
+  network $7
+ exit-address-family
+CONF
+	start_bg "bgpd-$1" ip netns exec "$2" "$BGPD" -Z -S -P 0 -i "$d/bgpd.pid" \
+		--vty_socket "$d" -f "$d/bgpd.conf" --log stdout
+}
+# bgp_neighbor FIELD: a field of the control plane's neighbour 10.0.1.2 (show bgp neighbors),
+# or of its messageStats (received).
+bgp_neighbor() {
+	vtysh --vty_socket "$E2E_TMP/bgp-r" -c "show bgp neighbors 10.0.1.2 json" 2>/dev/null |
+		"$PY" -c "import json, sys
+n = json.load(sys.stdin)['10.0.1.2']
+print(n['messageStats']['totalRecv'] if '$1' == 'received' else n.get('$1'))"
+}
+bgp_established() { [ "$(bgp_neighbor bgpState)" = Established ]; }
+peer_learned() {
+	vtysh --vty_socket "$E2E_TMP/bgp-h" -c "show bgp ipv4 unicast 198.51.100.0/24 json" 2>/dev/null |
+		grep -q '"10.0.1.1"'
+}
+
+if [ -x "$BGPD" ] && command -v vtysh >/dev/null; then
+	SESSION=bgp
+	stop_proc listener
+	bgpd_start r "$NS_CP" 65000 10.0.1.1 10.0.1.2 65001 198.51.100.0/24
+	bgpd_start h "$NS_H1" 65001 10.0.1.2 10.0.1.1 65000 203.0.113.0/24
+	wait_for "BGP session Established" 60 0.5 bgp_established
+	wait_for "the peer to learn 198.51.100.0/24" 40 0.5 peer_learned
+	ok "bgpd in $NS_CP and its peer 10.0.1.2 are Established through moltd; the peer learned 198.51.100.0/24"
+	msgs_before=$(bgp_neighbor received)
+else
+	SESSION=tcp
+	log "no $BGPD (FRR): the session is a TCP echo session on port 179"
+	start_bg session ip netns exec "$NS_H1" $TOOL session 10.0.1.1 179 "$STATUS" "$STOP"
+	wait_for "session rounds" 50 0.2 test -s "$STATUS"
+	rounds_before=$(cat "$STATUS")
+fi
 
 # --- the flood ---------------------------------------------------------------------------------
 read -r udp_in udp_noports udp6_in udp6_noports rsts <<<"$(snmp UdpInDatagrams UdpNoPorts Udp6InDatagrams Udp6NoPorts TcpOutRsts)"
@@ -100,7 +153,6 @@ p1_local=$(port p1 drop_local_dropped)
 p1_up=$(cp p1 up)
 p1_pass=$(cp p1 guard_in_pass)
 p1_notpeer=$(cp p1 guard_in_drop_not_peer)
-rounds_before=$(cat "$STATUS")
 
 in_ns "$NS_H1" $TOOL udp 10.0.1.1 1000 || fail "udp flood"
 in_ns "$NS_H1" $TOOL udp fd00:1::1 300 || fail "udp6 flood"
@@ -126,7 +178,7 @@ read -r udp_in2 udp_noports2 udp6_in2 udp6_noports2 rsts2 <<<"$(snmp UdpInDatagr
 	fail "UDP reached $NS_CP: InDatagrams $udp_in -> $udp_in2, NoPorts $udp_noports -> $udp_noports2, Udp6 $udp6_in -> $udp6_in2, $udp6_noports -> $udp6_noports2"
 [ "$rsts2" = "$rsts" ] || fail "SYNs to closed ports reached $NS_CP (TcpOutRsts $rsts -> $rsts2)"
 grep -q "accept 10.0.2.2" "$E2E_TMP/accepts.log" && fail "the listener accepted the non-peer 10.0.2.2"
-ok "the flood never reached $NS_CP's stack (UDP, TCP resets, accepts unchanged)"
+ok "the flood never reached $NS_CP's stack (UDP, TCP resets unchanged, no connection from the non-peer)"
 
 d_p0_local=$(($(port p0 drop_local_dropped) - p0_local))
 d_p1_local=$(($(port p1 drop_local_dropped) - p1_local))
@@ -149,12 +201,21 @@ wait_for "guard egress counters" 50 0.1 test "$(($(cp p0 guard_out_drop_not_prot
 ok "200 UDP frames written on p0 in $NS_CP: dropped by the guard's egress, never seen by moltd"
 
 # --- the session survived ----------------------------------------------------------------------
-wait_for "more session rounds" 50 0.2 test "$(cat "$STATUS")" -gt "$((rounds_before + 3))"
-touch "$STOP"
-session_done() { ! alive session; }
-wait_for "the session to end" 50 0.2 session_done
-wait "$(pid_of session)" || fail "session broke: $(cat "$E2E_TMP/session.log")"
-ok "the 179 session stayed up through the flood ($(cat "$STATUS") rounds)"
+if [ "$SESSION" = bgp ]; then
+	more_msgs() { [ "$(bgp_neighbor received)" -gt "$((msgs_before + 3))" ]; }
+	wait_for "keepalives after the flood" 40 0.5 more_msgs
+	bgp_established || fail "BGP session not Established after the flood: $(bgp_neighbor bgpState)"
+	[ "$(bgp_neighbor connectionsEstablished)" = 1 ] ||
+		fail "the BGP session was re-established during the flood ($(bgp_neighbor connectionsEstablished) connections)"
+	ok "the BGP session stayed Established through the flood (one connection, $(bgp_neighbor received) messages received)"
+else
+	wait_for "more session rounds" 50 0.2 test "$(cat "$STATUS")" -gt "$((rounds_before + 3))"
+	touch "$STOP"
+	session_done() { ! alive session; }
+	wait_for "the session to end" 50 0.2 session_done
+	wait "$(pid_of session)" || fail "session broke: $(cat "$E2E_TMP/session.log")"
+	ok "the 179 session stayed up through the flood ($(cat "$STATUS") rounds)"
+fi
 
 out=$(moltctl control-plane status p1) || fail "moltctl control-plane status: $out"
 echo "$out" | grep -q "guard_in_drop_not_peer" || fail "moltctl control-plane status lacks guard counters: $out"
