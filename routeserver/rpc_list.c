@@ -193,3 +193,47 @@ RPC_METHOD("route.list", route_list,
 	   "100000)}",
 	   "routes equal to or inside PREFIX, sorted by family, prefix, length; paged. sources[i] "
 	   "is where routes[i] comes from: rpc, file, fpm or fpm-stale")
+
+// route.show: one prefix's routes from every source, in precedence order, and which is published.
+static json_t *route_show(struct rpc_call *call, const json_t *params, struct rpc_error *err)
+{
+	static const char *const known[] = { "prefix", NULL };
+	struct jcheck c = rpc_params_check(err);
+	const struct molt_route *f, *pub;
+	char text[128], why[256];
+	struct molt_route key;
+	const json_t *v;
+	json_t *cands;
+	unsigned s;
+
+	if (rpc_params_object(params, true, known, err) < 0 ||
+	    rpc_param_get(params, "prefix", &v, err) < 0 ||
+	    jcheck_string(&c, "prefix", v, text, sizeof(text)) < 0)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	if (molt_prefix_parse(text, &key.family, key.prefix, &key.plen, false, why, sizeof(why)) <
+	    0)
+		return rpc_fail(err, RPC_INVALID_PARAMS, "'prefix': %s", why);
+	cands = json_array();
+	for (s = 0; s < RS_SRC_COUNT; s++) {
+		f = rib_find(&rs_table.src[s], &key);
+		if (f == NULL)
+			continue;
+		molt_route_format(f, text, sizeof(text));
+		json_array_append_new(cands, json_pack("{s:s,s:i,s:s}", "source", rs_source_name(s),
+						       "distance", (int)rs_source_distance(s),
+						       "route", text));
+	}
+	pub = rib_find(&rs_table.rib, &key);
+	if (pub != NULL)
+		molt_route_format(pub, text, sizeof(text));
+	return json_pack("{s:o,s:o,s:o}", "published",
+			 pub != NULL ? json_string(text) : json_null(), "source",
+			 pub != NULL
+				 ? json_string(rs_source_name(rs_table_source_of(&rs_table, pub)))
+				 : json_null(),
+			 "candidates", cands);
+}
+RPC_METHOD("route.show", route_show, "{\"prefix\": PREFIX}",
+	   "one prefix: the published route and its source, and every source's route for it with "
+	   "its administrative distance")

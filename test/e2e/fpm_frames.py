@@ -192,6 +192,10 @@ def test_a(srv, recorded, rng):
           'recorded zebra session: FPM routes %s' % sorted(fpm_routes(t)))
     check(t.get('203.0.113.0/24 via 10.0.1.99') == 'file',
           'the route file (distance 2) wins over FPM (20) for 203.0.113.0/24')
+    show = srv.call('route.show', {'prefix': '203.0.113.0/24'})
+    check(show['source'] == 'file' and [(c['source'], c['distance'], c['route']) for c in show['candidates']] ==
+          [('file', 2, '203.0.113.0/24 via 10.0.1.99'), ('fpm', 20, '203.0.113.0/24 via 10.0.1.2')],
+          'route.show: the file route published, the FPM one kept behind it: %r' % show)
     st = srv.status()['counters']
     check(st['ecmp_first_path'] >= 1 and st['no_gateway'] == 3 and st['malformed'] == 0,
           'multipath installed as its first path, 3 interface routes counted: %r' % st)
