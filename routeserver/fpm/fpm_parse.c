@@ -157,7 +157,7 @@ static int parse_multipath(const uint8_t *p, unsigned len, struct fpm_route *rt,
 		}
 		if (ret < 0)
 			return ret;
-		if (n < FPM_MAX_PATHS)
+		if (rt->npaths < FPM_MAX_PATHS)
 			rt->paths[rt->npaths++] = path;
 		n++;
 		off += ALIGN4(nh.rtnh_len);
@@ -240,6 +240,8 @@ static int parse_route(const struct nlmsghdr *h, const uint8_t *body, unsigned b
 				return -EBADMSG;
 			break;
 		case RTA_MULTIPATH:
+			if (rt->paths_given > 0)
+				return bad(err, errlen, "RTA_MULTIPATH twice");
 			if (parse_multipath(d, dlen, rt, &encap, err, errlen) < 0)
 				return -EBADMSG;
 			break;
@@ -298,7 +300,7 @@ static int parse_group(const uint8_t *d, unsigned dlen, struct fpm_nh *nh, char 
 		memcpy(&g, d + i * sizeof(g), sizeof(g));
 		if (g.id == 0 || g.id == nh->id)
 			return bad(err, errlen, "NHA_GROUP member %u has id %u", i, g.id);
-		if (i < FPM_MAX_PATHS)
+		if (nh->ngroup < FPM_MAX_PATHS)
 			nh->group[nh->ngroup++] = (struct fpm_group_member){
 				g.id, (uint16_t)(g.weight + 1)
 			};
@@ -345,6 +347,8 @@ static int parse_nexthop(const struct nlmsghdr *h, const uint8_t *body, unsigned
 		case NHA_GROUP:
 			if (!has_id)
 				return bad(err, errlen, "NHA_GROUP before NHA_ID");
+			if (nh->group_given > 0)
+				return bad(err, errlen, "NHA_GROUP twice");
 			if (parse_group(d, dlen, nh, err, errlen) < 0)
 				return -EBADMSG;
 			break;

@@ -312,6 +312,43 @@ static void test_malformed(void **state)
 	msg_end(&f);
 	refused(&f, "has no gateway, interface, group or blackhole");
 
+	// Repeated list attributes would add up past FPM_MAX_PATHS: refused.
+	memset(grp, 0, sizeof(grp));
+	f = (struct fb){ 0 };
+	msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(&f, NHA_ID, &id, 4);
+	id = 6;
+	msg_attr(&f, NHA_GROUP, &id, 4);
+	msg_attr(&f, NHA_GROUP, &id, 4);
+	msg_end(&f);
+	refused(&f, "NHA_GROUP of 4 bytes");
+	{
+		struct nexthop_grp g2 = { .id = 6 };
+
+		f = (struct fb){ 0 };
+		id = 5;
+		msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+		msg_attr(&f, NHA_ID, &id, 4);
+		msg_attr(&f, NHA_GROUP, &g2, sizeof(g2));
+		msg_attr(&f, NHA_GROUP, &g2, sizeof(g2));
+		msg_end(&f);
+		refused(&f, "NHA_GROUP twice");
+	}
+	{
+		struct {
+			struct rtnexthop nh;
+			struct rtattr a;
+			uint8_t gw[4];
+		} one = { { 16, 0, 0, 3 }, { 8, RTA_GATEWAY }, { 10, 0, 1, 2 } };
+
+		f = (struct fb){ 0 };
+		route_begin(&f, RTM_NEWROUTE, AF_INET, 16, RTN_UNICAST, dst);
+		msg_attr(&f, RTA_MULTIPATH, &one, sizeof(one));
+		msg_attr(&f, RTA_MULTIPATH, &one, sizeof(one));
+		msg_end(&f);
+		refused(&f, "RTA_MULTIPATH twice");
+	}
+
 	f = (struct fb){ 0 };
 	msg_begin(&f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
 	msg_attr(&f, 40, &id, 4);
