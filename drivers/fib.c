@@ -142,10 +142,11 @@ static int fib_dirtab(const struct wrap_fib *w, const char *what, uint32_t n_tbl
 {
 	size_t dp_len = 0, tbl8_len = 0;
 
-	t->groups = (uint64_t)n_tbl8 + 1; // both allocate one group more than asked
-	if (n_tbl8 != w->tbl8_groups || nh_sz != 2 || def_nh != FIB_DEFAULT_NH ||
-	    rte_malloc_validate(dp, &dp_len) != 0 || dp_len < 64 + DIRTAB_TBL24_ENTRIES * 4 ||
-	    rte_malloc_validate(tbl8, &tbl8_len) != 0 ||
+	t->groups = (uint64_t)n_tbl8 + 1; // both allocate one group more than they hold
+	// DIR24_8 rounds its group count up to its bitmap's 64-bit words.
+	if (n_tbl8 < w->tbl8_groups || n_tbl8 >= w->tbl8_groups + 64 || nh_sz != 2 ||
+	    def_nh != FIB_DEFAULT_NH || rte_malloc_validate(dp, &dp_len) != 0 ||
+	    dp_len < 64 + DIRTAB_TBL24_ENTRIES * 4 || rte_malloc_validate(tbl8, &tbl8_len) != 0 ||
 	    tbl8_len < t->groups * DIRTAB_GROUP_ENTRIES * 4) {
 		LOG_ERR("fib",
 			"%s: the engine's tables are not laid out as in DPDK 22.11 (%u tbl8 groups, "

@@ -44,6 +44,7 @@ struct integrity_status {
 	uint64_t checks; // pages checked before a legitimate change
 	uint64_t slots; // slots under audit
 	uint64_t bytes_tracked; // their pages' bytes
+	uint64_t engine_retries; // MAC passes done again because two disagreed (see integrity.c)
 	uint64_t detections;
 	struct integrity_detection last; // valid when detections > 0
 };

@@ -88,8 +88,8 @@ int pmac_key_new(struct pmac_key *k, enum pmac_alg alg)
 
 	memset(k, 0, sizeof(*k));
 	k->alg = alg;
-	if (mgr == NULL)
-		return -ENODEV;
+	if ((ret = pmac_init()) < 0) // this thread's manager
+		return ret;
 	if ((ret = random_bytes(raw, sizeof(raw))) < 0)
 		return ret;
 	if (alg == PMAC_AES_CMAC) {
@@ -156,7 +156,7 @@ int pmac_run(const struct pmac_key *k, const void *const *p, const size_t *len,
 	unsigned i = 0;
 	int ret = 0;
 
-	if (mgr == NULL)
+	if (pmac_init() < 0)
 		return -ENODEV;
 	while (i < n) {
 		uint32_t want = n - i < BURST ? n - i : BURST, got, c;

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/metabolism/build_thread.h"
+#include "control/integrity/integrity.h"
 #include "control/slot/slot_verify.h"
 
 static pthread_t thread;
@@ -90,6 +91,10 @@ static void *builder_main(void *arg)
 			if (j->ret < 0) {
 				slot_free_scrub(j->slot);
 				j->slot = NULL;
+			} else {
+				// Verified: its pages are MACed under a key of its own, here rather
+				// than on the control thread (a full table is ~100 MB of pages).
+				integrity_slot_new(j->slot);
 			}
 		}
 		free(j->routes);

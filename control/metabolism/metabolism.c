@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/integrity/integrity.h"
 #include "control/metabolism/build_thread.h"
 #include "control/metabolism/metabolism.h"
 #include "control/metabolism/slot_fit.h"
@@ -279,11 +280,43 @@ static void start_audit(uint64_t now)
 		metab.auditing = i;
 }
 
+// The page-MAC auditor found s tampered with: it is never made live again (broken: flipped
+// away from at once when a standby exists, then scrubbed and erased), and a fresh slot is built
+// from the mirror now, with another engine of the rotation when there is one.
+static void tampered(const struct slot *s, uint64_t now)
+{
+	unsigned n;
+	struct slot *const *list = slot_set_list(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (list[i] != s)
+			continue;
+		slot_set_broken(i);
+		metab.st.audits_failed++;
+		metab.want_build = true;
+		metab.retry_ns = 0;
+		for (unsigned k = 0; k < metab.cfg->n_drivers && metab.req_driver == NULL; k++) {
+			const struct fib_driver *d = fib_driver_find(
+				metab.cfg->drivers[(metab.next_driver + k) % metab.cfg->n_drivers]);
+
+			if (d != NULL && d != s->driver)
+				metab.req_driver = d;
+		}
+		// Flip to a clean standby in this very poll if there is one.
+		if (slot_set_update_flip(now, metab.building >= 0))
+			metab.want_build = true;
+		return;
+	}
+}
+
 int metabolism_poll(uint64_t now)
 {
 	struct builder_job *j;
+	struct slot *bad;
 
 	feed_poll(now);
+	if ((bad = integrity_poll(now)) != NULL)
+		tampered(bad, now);
 	slot_set_drain(metab.auditing);
 	progress(molt_now_ns());
 	if ((j = builder_collect()) != NULL) {
@@ -343,6 +376,7 @@ int metabolism_init(const struct molt_config *cfg, char *err, size_t errlen)
 	metab.interval_ms = cfg->interval_ms;
 	metab.rate_start_ns = molt_now_ns();
 	metab.next_due_ns = metab.rate_start_ns + (uint64_t)cfg->interval_ms * 1000000ull;
+	integrity_init(cfg); // without it (logged) slots are still walked, not MACed
 	if (slot_set_init(cfg, n, &metab.feed) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -398,9 +432,12 @@ void metabolism_fini(void)
 			   latency_stats_pct(&ss->flip_ns, 99) / 1e6, ss->flip_ns.max / 1e6,
 			   ss->seal_ns.n, latency_stats_pct(&ss->seal_ns, 50) / 1e6,
 			   latency_stats_pct(&ss->seal_ns, 99) / 1e6);
-	if (j != NULL)
+	if (j != NULL && j->slot != NULL) {
+		integrity_slot_forget(j->slot);
 		slot_free_scrub(j->slot);
+	}
 	slot_set_fini();
+	integrity_fini();
 	metab.building = -1;
 	metab.auditing = -1;
 	complete_requests(-ECANCELED, "moltd is stopping", NULL);

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/integrity/integrity.h"
 #include "control/metabolism/build_thread.h"
 #include "control/metabolism/slot_set.h"
 #include "control/metabolism/upd_list.h"
@@ -77,6 +78,7 @@ static void erase(struct mslot *m)
 	if (s != NULL) {
 		publish_list(s);
 		neigh_slot_detach(s);
+		integrity_slot_forget(s);
 		builder_free(s);
 		m->s = NULL;
 	}
@@ -102,8 +104,11 @@ static bool seal(struct mslot *m)
 		slots.st.slot_update_errors++;
 		return false;
 	}
-	if (m->s->ops4->seal != NULL || m->s->ops6->seal != NULL)
+	if (m->s->ops4->seal != NULL || m->s->ops6->seal != NULL) {
+		// A seal that rebuilt the lookup memory: its pages are MACed again.
+		integrity_slot_resealed(m->s);
 		latency_stats_add(&slots.st.seal_ns, molt_now_ns() - t);
+	}
 	return true;
 }
 
@@ -139,7 +144,13 @@ static bool attached(const struct mslot *m)
 static bool apply_one(struct mslot *m, const struct molt_route *old, const struct molt_route *new_)
 {
 	bool added;
-	int ret = slot_update_apply(m->s, &m->books, slots.planner, old, new_, &added);
+	int ret;
+
+	// The pages the change writes are checked before it and MACed again after it, so the
+	// audit neither misses a tamper there nor mistakes the change for one.
+	integrity_route_begin(m->s, old, new_);
+	ret = slot_update_apply(m->s, &m->books, slots.planner, old, new_, &added);
+	integrity_route_end(m->s, old, new_);
 
 	if (ret < 0) {
 		char r[160] = "";
@@ -491,6 +502,7 @@ int slot_set_first(const struct fib_driver *d, uint64_t generation, const struct
 		erase(m);
 		return ret;
 	}
+	integrity_slot_new(s);
 	LOG_NOTICE("slot",
 		   "slot 0 built (generation %" PRIu64 ", driver %s): %" PRIu64 " IPv4 + %" PRIu64
 		   " IPv6 routes, %" PRIu64 " rejected, %" PRIu64 " shadowed by "

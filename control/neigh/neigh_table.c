@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "control/host/router.h"
+#include "control/integrity/integrity.h"
 #include "control/neigh/neigh.h"
 #include "control/neigh/neigh_hold.h"
 #include "control/neigh/neigh_table.h"
@@ -221,11 +222,18 @@ static bool nh_matches(const struct molt_nh *nh, const struct neigh_entry *e)
 	       memcmp(nh->gateway, e->ip, ip_len(e->family)) == 0;
 }
 
+// Each rewrite of a next-hop word is bracketed for the integrity audit (control/integrity/):
+// its page is checked before and MACed again after, on this thread.
 static void slot_publish(struct slot *s, const struct neigh_entry *e, uint64_t l2)
 {
-	for (uint32_t i = 0; i < s->nh_count; i++)
-		if (nh_matches(&s->nh[i], e))
+	for (uint32_t i = 0; i < s->nh_count; i++) {
+		if (nh_matches(&s->nh[i], e) &&
+		    atomic_load_explicit(&s->nh[i].l2, memory_order_relaxed) != l2) {
+			integrity_write_begin(s, &s->nh[i].l2, sizeof(s->nh[i].l2));
 			atomic_store_explicit(&s->nh[i].l2, l2, memory_order_release);
+			integrity_write_end(s, &s->nh[i].l2, sizeof(s->nh[i].l2));
+		}
+	}
 }
 
 void neigh_publish(struct neigh_entry *e)
@@ -341,11 +349,13 @@ void neigh_slot_attach(struct slot *s)
 		return;
 	}
 	// Gateways nobody has resolved yet stay UNRESOLVED: their first packet starts it.
+	integrity_write_begin(s, s->nh, (size_t)s->nh_count * sizeof(*s->nh));
 	for (uint32_t j = 0; j < s->nh_count; j++)
 		if (s->nh[j].kind == NH_UNRESOLVED)
 			atomic_store_explicit(&s->nh[j].l2,
 					      nh_l2_make(NH_UNRESOLVED, s->nh[j].port, NULL),
 					      memory_order_release);
+	integrity_write_end(s, s->nh, (size_t)s->nh_count * sizeof(*s->nh));
 	neigh_foreach(attach_one, s);
 	slots[free_i] = s;
 }
