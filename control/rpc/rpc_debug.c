@@ -13,14 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#if __has_include("control/integrity/integrity.h")
 #include "control/integrity/integrity.h"
-#else
-static inline void integrity_tamper_noted(uint64_t now_ns)
-{
-	(void)now_ns;
-}
-#endif
 #include "control/rpc/rpc_debug.h"
 #include "control/rpc/rpc_moltd.h"
 #include "dataplane/dataplane.h"
@@ -76,8 +69,8 @@ static int other_port(const json_t *params, uint16_t cur, uint16_t *port, struct
 		if (mrpc_param_port(v, "params.port", &pc, err) < 0)
 			return -EINVAL;
 		if (pc->port_id == cur) {
-			rpc_fail(err, RPC_INVALID_PARAMS, "params.port: %s is the port it uses already",
-				 pc->name);
+			rpc_fail(err, RPC_INVALID_PARAMS,
+				 "params.port: %s is the port it uses already", pc->name);
 			return -EINVAL;
 		}
 		*port = pc->port_id;
@@ -191,9 +184,9 @@ static int tamper_lookup(struct tamper *t, const json_t *params, struct rpc_erro
 		a4 = rte_be_to_cpu_32(be);
 		addr = &a4;
 	}
-	ret = ops->debug_redirect != NULL ? ops->debug_redirect(f, addr, to, t->what,
-								sizeof(t->what))
-					  : -ENOTSUP;
+	ret = ops->debug_redirect != NULL
+		      ? ops->debug_redirect(f, addr, to, t->what, sizeof(t->what))
+		      : -ENOTSUP;
 	if (ret < 0) {
 		rpc_fail(err, RPC_ERR_FAILED, "driver %s cannot redirect an IPv%u lookup: %s",
 			 t->s->driver->name, t->family, strerror(-ret));
@@ -244,16 +237,16 @@ static json_t *debug_tamper(struct rpc_call *call, const json_t *params, struct 
 		return NULL;
 	integrity_tamper_noted(now);
 	LOG_WARN("debug",
-		 "debug.tamper %s %s: slot %" PRIu32 " generation %" PRIu64 " driver %s: %s", k,
-		 ip, s->id, s->generation, s->driver->name, t.what);
-	return mrpc_result(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:o*, s:I, s:o, s:o, s:s}",
-				     "kind", k, "address", ip, "slot", (json_int_t)s->id,
-				     "generation", (json_int_t)s->generation, "driver",
-				     s->driver->name, "region", t.region, "offset",
-				     t.offset == (size_t)-1 ? NULL : json_integer((json_int_t)t.offset),
-				     "nexthop", (json_int_t)t.nh, "old", t.old, "new", t.new, "what",
-				     t.what),
-			   err);
+		 "debug.tamper %s %s: slot %" PRIu32 " generation %" PRIu64 " driver %s: %s", k, ip,
+		 s->id, s->generation, s->driver->name, t.what);
+	return mrpc_result(
+		json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:o*, s:I, s:o, s:o, s:s}", "kind", k,
+			  "address", ip, "slot", (json_int_t)s->id, "generation",
+			  (json_int_t)s->generation, "driver", s->driver->name, "region", t.region,
+			  "offset",
+			  t.offset == (size_t)-1 ? NULL : json_integer((json_int_t)t.offset),
+			  "nexthop", (json_int_t)t.nh, "old", t.old, "new", t.new, "what", t.what),
+		err);
 }
 
 static struct rpc_method debug_tamper_method = {

@@ -30,7 +30,8 @@ static int event_names(const json_t *params, const json_t **names, struct rpc_er
 			return -EINVAL;
 		}
 	}
-	json_array_foreach (params, i, v) {
+	json_array_foreach(params, i, v)
+	{
 		const char *name = json_string_value(v);
 		char known[256] = "";
 
@@ -43,8 +44,8 @@ static int event_names(const json_t *params, const json_t **names, struct rpc_er
 				 e->name);
 		}
 		if (name == NULL)
-			rpc_fail(err, RPC_INVALID_PARAMS, "params[%zu]: expected an event name (%s)",
-				 i, known);
+			rpc_fail(err, RPC_INVALID_PARAMS,
+				 "params[%zu]: expected an event name (%s)", i, known);
 		else
 			rpc_fail(err, RPC_INVALID_PARAMS, "params[%zu]: unknown event '%s' (%s)", i,
 				 name, known);
@@ -65,7 +66,8 @@ static json_t *subscription(struct rpc_call *call, const json_t *params, bool on
 		return NULL;
 	if (names == NULL)
 		ret = rpc_call_subscribe(call, RPC_TOPIC_ALL, on);
-	json_array_foreach (names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		if (ret < 0)
 			break;
 		ret = rpc_call_subscribe(call, json_string_value(v), on);
@@ -101,8 +103,8 @@ static json_t *events_list(struct rpc_call *call, const json_t *params, struct r
 		return NULL;
 	list = json_array();
 	for (const struct molt_event_info *e = molt_events; list != NULL && e->name != NULL; e++) {
-		if (json_array_append_new(list, json_pack("{s:s, s:s}", "name", e->name, "help",
-							  e->help)) < 0) {
+		if (json_array_append_new(
+			    list, json_pack("{s:s, s:s}", "name", e->name, "help", e->help)) < 0) {
 			json_decref(list);
 			list = NULL;
 		}

@@ -83,7 +83,7 @@ static int teardown(void **state)
 	slot = NULL;
 	for (int i = 0; i < 3; i++) {
 		const struct molt_port_conf *pc = strcmp(ports[i], "p0") == 0 ? &cfg.ports[0]
-									       : &cfg.ports[1];
+									      : &cfg.ports[1];
 
 		addr(ips[i], ip);
 		neigh_del_static(4, ip, pc->port_id);
@@ -114,8 +114,8 @@ static json_t *call(const char *method, const char *params)
 
 	if (json_object_get(reply, "error") != NULL)
 		fail_msg("%s %s: %s", method, params,
-			 json_string_value(json_object_get(json_object_get(reply, "error"),
-							   "message")));
+			 json_string_value(
+				 json_object_get(json_object_get(reply, "error"), "message")));
 	r = json_incref(json_object_get(reply, "result"));
 	json_decref(reply);
 	return r;
@@ -150,7 +150,8 @@ static void resolve(const char *ip, const char *mac, const char *port)
 {
 	char p[160];
 
-	snprintf(p, sizeof(p), "{\"ip\": \"%s\", \"mac\": \"%s\", \"port\": \"%s\"}", ip, mac, port);
+	snprintf(p, sizeof(p), "{\"ip\": \"%s\", \"mac\": \"%s\", \"port\": \"%s\"}", ip, mac,
+		 port);
 	json_decref(call("neigh.add", p));
 }
 
@@ -229,10 +230,12 @@ static void test_absent(void **state)
 
 int main(void)
 {
-	static const char *molt = "molt";
+	static const char *molt = "molt", *fib = "fib";
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_absent),
-		cmocka_unit_test_prestate_setup_teardown(test_tamper, setup, teardown, (void *)molt),
+		cmocka_unit_test_prestate_setup_teardown(test_tamper, setup, teardown,
+							 (void *)molt),
+		cmocka_unit_test_prestate_setup_teardown(test_tamper, setup, teardown, (void *)fib),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
