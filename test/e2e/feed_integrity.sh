@@ -60,7 +60,7 @@ log "ok - a key file readable by others is refused: $(echo "$out" | tail -n 1)"
 # moltd_refuses NAME CONFIG PATTERN: moltd must exit by itself (bounded, 30 s) with PATTERN in
 # its log: it never forwards from a feed it cannot authenticate.
 moltd_refuses() {
-	local name=$1 cfg=$2 pattern=$3 i
+	local name=$1 cfg=$2 pattern=$3 i rc
 	# shellcheck disable=SC2046
 	start_bg "$name" ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX") -- -c "$cfg"
 	for ((i = 0; i < 300; i++)); do
@@ -68,6 +68,10 @@ moltd_refuses() {
 		sleep 0.1
 	done
 	alive "$name" && fail "$name did not exit on a feed it must refuse"
+	wait "$(pid_of "$name")"
+	rc=$?
+	# 1: refused; anything else (a crash, a sanitizer report) is a failure of its own
+	[ "$rc" -eq 1 ] || fail "$name exited with status $rc, expected 1"
 	grep -q -- "$pattern" "$E2E_TMP/$name.log" || fail "$name: no '$pattern' in its log"
 	log "ok - $name: $(grep -m 1 -o -- "$pattern.*" "$E2E_TMP/$name.log")"
 }
@@ -77,6 +81,7 @@ grep -q "the feed is unauthenticated" "$E2E_TMP/rs0.log" ||
 	fail "the route server without --feed-key did not say the feed is unauthenticated"
 moltd_refuses moltd-keyed "$E2E_TMP/config.json" "is unauthenticated (molt-routeserver runs without --feed-key) but a feed key is configured here: refused"
 stop_proc rs0
+[ "$STOP_RC" -eq 0 ] || fail "rs0 exited with status $STOP_RC"
 start_routeserver rs1 "$SHM" "$E2E_TMP/routes.txt" --feed-key "$KEY"
 [ "$("$PY" "$FEEDINFO" "$shm_file" | j 'd["auth"]')" = hmac-sha256 ] || fail "feed not authenticated"
 moltd_refuses moltd-nokey "$E2E_TMP/nokey.json" "no feed key is configured here (feed.key_file): refused"
@@ -84,6 +89,7 @@ grep -q "the feed is unauthenticated" "$E2E_TMP/moltd-nokey.log" ||
 	fail "moltd without feed.key_file did not say the feed is unauthenticated"
 moltd_refuses moltd-otherkey "$E2E_TMP/other.json" "was made under another key than this one"
 stop_proc rs1
+[ "$STOP_RC" -eq 0 ] || fail "rs1 exited with status $STOP_RC"
 
 # --- a third process changes the feed under a running moltd --------------------------------------
 
@@ -154,6 +160,7 @@ log "ok - the following legitimate changes are applied (add, then a delete throu
 # --- the route server comes back under another key ----------------------------------------------
 
 stop_proc rs
+[ "$STOP_RC" -eq 0 ] || fail "rs exited with status $STOP_RC"
 start_routeserver rs2 "$SHM" "$E2E_TMP/routes.txt" --feed-key "$KEY2"
 wait_for "moltd to refuse the route server's new key" 50 0.2 \
 	grep -q "was made under another key than this one (key check mismatch): refused; keeping" \
@@ -162,6 +169,7 @@ alive moltd || fail "moltd exited"
 in_ns "$NS_H1" ping -c 2 -W 1 10.98.0.1 >/dev/null || fail "forwarding stopped under a refused feed"
 log "ok - a route server under another key is refused; forwarding goes on"
 stop_proc rs2
+[ "$STOP_RC" -eq 0 ] || fail "rs2 exited with status $STOP_RC"
 start_routeserver rs3 "$SHM" "$E2E_TMP/routes.txt" --feed-key "$KEY"
 wait_for "moltd to take the feed with the right key" 50 0.2 bash -c \
 	"$M --json call route.lookup '{\"addresses\": [\"10.98.0.1\"]}' | grep -q unreachable"
