@@ -62,6 +62,8 @@ static struct {
 	uint64_t period_start_ns, period_bytes;
 	unsigned next; // record the auditor turns to next
 	uint64_t tamper_ns;
+	uint64_t lat[INTEGRITY_LATENCY_SAMPLES]; // detection latencies, a ring
+	uint64_t n_lat, lat_max;
 	pthread_mutex_t lock; // records[] slots taken by the build thread
 	struct record rec[MAX_RECORDS];
 	struct integrity_status st;
@@ -336,6 +338,11 @@ static void detected(struct record *rc, size_t pg, uint64_t now)
 	d->offset = off;
 	d->at_ns = now;
 	d->latency_ns = ig.tamper_ns != 0 && now > ig.tamper_ns ? now - ig.tamper_ns : 0;
+	if (d->latency_ns != 0) {
+		ig.lat[ig.n_lat++ % INTEGRITY_LATENCY_SAMPLES] = d->latency_ns;
+		if (d->latency_ns > ig.lat_max)
+			ig.lat_max = d->latency_ns;
+	}
 	ig.tamper_ns = 0;
 	LOG_ERR(SUB,
 		"TAMPERING DETECTED: slot %u (generation %" PRIu64
@@ -627,6 +634,27 @@ struct slot *integrity_poll(uint64_t now)
 	return NULL;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t integrity_latency_pct(unsigned p, uint64_t *samples, uint64_t *max)
+{
+	uint64_t v[INTEGRITY_LATENCY_SAMPLES];
+	size_t n = ig.n_lat < INTEGRITY_LATENCY_SAMPLES ? ig.n_lat : INTEGRITY_LATENCY_SAMPLES;
+
+	*samples = ig.n_lat;
+	*max = ig.lat_max;
+	if (n == 0)
+		return 0;
+	memcpy(v, ig.lat, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u64);
+	return v[(n - 1) * (p > 100 ? 100 : p) / 100];
+}
+
 int integrity_page_tag(const struct slot *s, const char *region, size_t page, uint8_t tag[16])
 {
 	const struct record *rc = find(s);
@@ -643,6 +671,11 @@ int integrity_page_tag(const struct slot *s, const char *region, size_t page, ui
 void integrity_tamper_noted(uint64_t now_ns)
 {
 	ig.tamper_ns = now_ns;
+}
+
+const struct integrity_status *integrity_status_racy(void)
+{
+	return &ig.st;
 }
 
 const struct integrity_status *integrity_status(void)

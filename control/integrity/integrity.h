@@ -81,6 +81,14 @@ struct slot *integrity_poll(uint64_t now_ns);
 void integrity_tamper_noted(uint64_t now_ns);
 
 const struct integrity_status *integrity_status(void);
+// The same counters without recounting the slots (slots, bytes_tracked as of the last
+// integrity_status): for another thread (telemetry), each word read racily.
+const struct integrity_status *integrity_status_racy(void);
+
+// Detection latency (debug.tamper to detection) percentile p (0-100) over the last
+// INTEGRITY_LATENCY_SAMPLES detections that had one, in ns; 0 without samples.
+#define INTEGRITY_LATENCY_SAMPLES 1024
+uint64_t integrity_latency_pct(unsigned p, uint64_t *samples, uint64_t *max);
 
 // The MAC of page `page` of s's region `region` ("fib4.tbl24", "nexthops", ...), for tests.
 // 0, or -ENOENT.

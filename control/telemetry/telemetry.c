@@ -9,6 +9,7 @@
 
 #include <rte_telemetry.h>
 
+#include "control/integrity/integrity.h"
 #include "control/telemetry/telemetry.h"
 #include "dataplane/dataplane.h"
 
@@ -121,6 +122,28 @@ static int tel_slots(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+// The page-MAC audit (integrity.status has the same and the last detection).
+static int tel_integrity(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct integrity_status *st = integrity_status_racy();
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "enabled", st->enabled);
+	rte_tel_data_add_dict_string(d, "algorithm", st->alg);
+	rte_tel_data_add_dict_u64(d, "budget_bytes", st->budget_bytes);
+	rte_tel_data_add_dict_u64(d, "bytes_last_period", st->bytes_last_period);
+	rte_tel_data_add_dict_u64(d, "bytes_tracked", st->bytes_tracked);
+	rte_tel_data_add_dict_u64(d, "audits", st->audits);
+	rte_tel_data_add_dict_u64(d, "bytes_audited", st->bytes_audited);
+	rte_tel_data_add_dict_u64(d, "passes", st->passes);
+	rte_tel_data_add_dict_u64(d, "remacs", st->remacs);
+	rte_tel_data_add_dict_u64(d, "detections", st->detections);
+	rte_tel_data_add_dict_u64(d, "last_latency_ns", st->last.latency_ns);
+	return 0;
+}
+
 void telemetry_set_slots(struct slot *const *list, unsigned n)
 {
 	pthread_mutex_lock(&slots_lock);
@@ -145,5 +168,9 @@ int telemetry_init(const struct molt_config *cfg)
 		ret = rte_telemetry_register_cmd("/molt/slots", tel_slots,
 						 "Slots: state, "
 						 "driver, routes, memory, build time");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/molt/integrity", tel_integrity,
+						 "Page-MAC audit: budget, bytes audited, "
+						 "detections");
 	return ret;
 }

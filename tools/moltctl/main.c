@@ -20,6 +20,7 @@ static const struct {
 	{ "slot", noun_slot, "forwarding slots (moltd)" },
 	{ "feed", noun_feed, "the shared-memory route feed (route server)" },
 	{ "metabolism", noun_metabolism, "slot replacement: status, interval, pause (moltd)" },
+	{ "integrity", noun_integrity, "page-MAC audit of live slots: status (moltd)" },
 	{ "control-plane", noun_control_plane, "control-plane interfaces and guard (moltd)" },
 	{ "rpc", noun_rpc, "methods the daemon serves" },
 	{ "call", noun_call, "raw call: moltctl call METHOD [JSON-PARAMS]" },

@@ -87,6 +87,7 @@ int noun_route(struct ctl *c, int argc, char **argv);
 int noun_slot(struct ctl *c, int argc, char **argv);
 int noun_feed(struct ctl *c, int argc, char **argv);
 int noun_metabolism(struct ctl *c, int argc, char **argv);
+int noun_integrity(struct ctl *c, int argc, char **argv);
 int noun_control_plane(struct ctl *c, int argc, char **argv);
 int ctl_slot_metabolize(struct ctl *c, int argc, char **argv); // metabolism.c
 int noun_rpc(struct ctl *c, int argc, char **argv);
