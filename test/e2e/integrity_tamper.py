@@ -329,19 +329,26 @@ def main():
             print("phase %d: %s on %s slot %d (generation %d): %s at %s offset %s: %s" %
                   (n, kind, driver, t["slot"], t["generation"], TARGET, t["region"],
                    t.get("offset"), t["what"]))
-            print("  detected (integrity.status %s after %.0f ms, notification after %.0f ms); "
-                  "fresh slot %d (%s) in use after %.0f ms; last misdirected datagram at "
-                  "%s ms" % (r["status"]["detections"], r["seen_detected_after_ms"],
-                             r["notification_after_ms"], r["fresh_slot"]["id"],
-                             r["fresh_slot"]["driver"], r["seen_healed_after_ms"],
-                             "%.0f" % r["last_misdirected_after_ms"]
-                             if r["last_misdirected_after_ms"] is not None else "-"))
+            last = r["status"].get("last") or {}
+            print("  detected in %s at offset %s after %s ms (moltd's measure; audit period %s "
+                  "ms), detection %s; notification here after %.0f ms; fresh slot %d (%s) in "
+                  "use after %.0f ms; last misdirected datagram at %s ms" %
+                  (last.get("region"), last.get("offset"),
+                   "%.1f" % last["latency_ms"] if "latency_ms" in last else "?",
+                   r["status"].get("period_ms"), r["status"]["detections"],
+                   r["notification_after_ms"], r["fresh_slot"]["id"],
+                   r["fresh_slot"]["driver"], r["seen_healed_after_ms"],
+                   "%.0f" % r["last_misdirected_after_ms"]
+                   if r["last_misdirected_after_ms"] is not None else "-"))
             print("  %s: sent %d, received %d, lost %d, misdirected %d (%s); other "
                   "destinations: sent %d, lost %d" %
                   (TARGET, r["sent"][TARGET], r["received"][TARGET], lost,
                    r["misdirected"][TARGET],
                    ", ".join("%d at %s" % (v, h) for h, v in r["misdirected_at"].items()),
                    sum(r["sent"][d] for d in ORDER if d != TARGET), others))
+            if "latency_ms" in last and last["latency_ms"] > r["status"]["period_ms"]:
+                # Reported, not asserted: a wall-clock bound inside a loaded test machine.
+                print("  note: detected after more than one audit period")
             for w in wrong:
                 print("  FAIL: " + w)
             failures += wrong

@@ -12,7 +12,7 @@
 #
 #   integrity_tamper.sh [BUILD_DIR]
 #   env: MOLT_TAMPER_DRIVERS (molt,fib), MOLT_TAMPER_KINDS (nexthop_mac,nexthop_port,lookup),
-#        MOLT_TAMPER_RATE (2000 datagrams/s in all)
+#        MOLT_TAMPER_RATE (2000 datagrams/s in all), MOLT_TAMPER_ARGS (integrity_tamper.py's)
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
@@ -68,6 +68,8 @@ keep_off_worker
 wait_for "h1 reaches h3" 10 0.3 in_ns "$NS_H1" ping -c 1 -W 1 10.0.3.2
 
 log "tamper kinds $KINDS, drivers $DRIVERS; $RATE datagrams/s to 4 destinations"
+# MOLT_TAMPER_ARGS: more options of integrity_tamper.py (split on purpose), e.g. --no-auditor.
+# shellcheck disable=SC2086
 "$PY" "$E2E_DIR/integrity_tamper.py" --sock "$E2E_TMP/moltd.sock" --h1 "$NS_H1" --h2 "$NS_H2" \
 	--h3 "$NS_H3" --drivers "$DRIVERS" --kinds "$KINDS" --rate "$RATE" \
 	--report "$E2E_TMP/report.json" ${MOLT_TAMPER_ARGS:-} || fail "tampering not answered as it must be (above)"

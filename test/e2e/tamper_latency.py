@@ -97,10 +97,12 @@ def main():
             "notified_ms": (t_note - t0) * 1e3, "healed_ms": (t_heal - t0) * 1e3,
         })
     st = rpc.call("integrity.status").get("result", {})
-    print("integrity: %s, period %s ms, budget %s %% (%s bytes per period), slots audited %s, "
-          "bytes tracked %s" % (st.get("alg"), st.get("period_ms"), st.get("budget_percent"),
-                                st.get("budget_bytes"), st.get("slots"),
-                                st.get("bytes_tracked")))
+    print("integrity: %s, period %s ms, budget %s %% (%s bytes per period), %s slots audited "
+          "(%s bytes, %.2f periods per pass)" %
+          (st.get("algorithm"), st.get("period_ms"), st.get("budget_percent"),
+           st.get("budget_bytes"), st.get("slots"), st.get("bytes_tracked"),
+           st.get("periods_per_pass", 0)))
+    print("moltd's own detection latency: %s" % st.get("detection_latency"))
     print(summary("detection latency (moltd: tamper store -> detection)",
                   [s["latency_ms"] for s in samples]))
     for d in sorted({s["driver"] for s in samples}):
