@@ -125,7 +125,7 @@ wait_for "a snapshot that includes entry $seq" 50 0.1 bash -c \
 "$PY" "$FEEDINFO" --flip-snapshot 0 6 "$shm_file" || fail "cannot change the snapshot"
 kill -CONT "$(pid_of moltd)"
 
-wait_for "moltd to refuse the entry and the snapshot" 50 0.1 bash -c \
+wait_for "moltd to refuse the entry and the snapshot" 150 0.1 bash -c \
 	"[ \"\$($M --json call feed.status | \"$PY\" -c 'import json,sys; print(json.load(sys.stdin)[\"refused\"])')\" -ge 2 ]"
 grep -q "journal entry $seq: MAC mismatch, changed by a process without the feed key: refused" \
 	"$E2E_TMP/moltd.log" || fail "no log line naming the refused journal entry $seq"
