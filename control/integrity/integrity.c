@@ -61,6 +61,7 @@ static struct {
 	uint64_t last_ns;
 	uint64_t period_start_ns, period_bytes;
 	unsigned next; // record the auditor turns to next
+	unsigned standby; // the standby record audited last
 	uint64_t tamper_ns;
 	uint64_t lat[INTEGRITY_LATENCY_SAMPLES]; // detection latencies, a ring
 	uint64_t n_lat, lat_max;
@@ -130,10 +131,10 @@ static bool same_tags(const struct record *rc, const size_t *pg, size_t n)
 	return true;
 }
 
-// MACs every page, then checks the tags by computing them again: once, early in this work, a
-// thread's ipsec-mb manager gave some pages other tags than it gave them right after (never
-// reproduced since); a tag stored wrong would be a false alarm later. On a disagreement the
-// thread's manager is replaced and the pages MACed again.
+// MACs every page, then checks the tags by computing them again: a tag stored wrong would be
+// a false alarm for the slot's whole life, and ipsec-mb has been seen to give wrong tags from
+// a manager in a bad state (page_mac.c). On a disagreement the thread's manager is replaced
+// and the pages MACed again.
 static int mac_all(struct record *rc)
 {
 	size_t batch[SLICE_PAGES * 16];
@@ -460,7 +461,9 @@ static struct record *live_record(const struct slot *s)
 
 	if (!ig.on)
 		return NULL;
+	pthread_mutex_lock(&ig.lock);
 	rc = find(s);
+	pthread_mutex_unlock(&ig.lock);
 	return rc != NULL && !rc->tainted ? rc : NULL;
 }
 
@@ -568,13 +571,49 @@ static bool audited(const struct record *rc)
 	       (rc->s->state == SLOT_ACTIVE || rc->s->state == SLOT_READY);
 }
 
+// The record the auditor turns to after a pass over rc: the ACTIVE slot's after any standby's,
+// so the slot workers read takes at least every other pass however many standbys there are.
+static unsigned next_after(const struct record *rc)
+{
+	unsigned i = (unsigned)(rc - ig.rec);
+
+	if (rc->s->state != SLOT_ACTIVE) {
+		ig.standby = i;
+		for (unsigned k = 0; k < MAX_RECORDS; k++)
+			if (audited(&ig.rec[k]) && ig.rec[k].s->state == SLOT_ACTIVE)
+				return k;
+	}
+	// After the ACTIVE slot: the standby after the last one audited, in record order.
+	for (unsigned k = 1; k <= MAX_RECORDS; k++) {
+		unsigned j = (ig.standby + k) % MAX_RECORDS;
+
+		if (audited(&ig.rec[j]) && ig.rec[j].s->state != SLOT_ACTIVE)
+			return j;
+	}
+	return i;
+}
+
+static struct slot *poll_locked(uint64_t now);
+
+// Under the lock: the build thread may be filling a free record meanwhile (the only thing it
+// does), and a half-copied record must not be audited.
 struct slot *integrity_poll(uint64_t now)
+{
+	struct slot *s;
+
+	if (!ig.on)
+		return NULL;
+	pthread_mutex_lock(&ig.lock);
+	s = poll_locked(now);
+	pthread_mutex_unlock(&ig.lock);
+	return s;
+}
+
+static struct slot *poll_locked(uint64_t now)
 {
 	size_t pg[SLICE_PAGES];
 	uint64_t spent = 0;
 
-	if (!ig.on)
-		return NULL;
 	// A detection made by a begin call, not reported yet.
 	for (unsigned i = 0; i < MAX_RECORDS; i++) {
 		if (ig.rec[i].s != NULL && ig.rec[i].tainted && !ig.rec[i].reported) {
@@ -615,7 +654,7 @@ struct slot *integrity_poll(uint64_t now)
 		if (rc->cursor == rc->pages) { // a whole pass: the next slot's turn
 			rc->cursor = 0;
 			ig.st.passes++;
-			ig.next++;
+			ig.next = next_after(rc);
 		}
 		if (n == 0)
 			break;
@@ -680,7 +719,9 @@ const struct integrity_status *integrity_status_racy(void)
 
 const struct integrity_status *integrity_status(void)
 {
+	pthread_mutex_lock(&ig.lock);
 	ig.st.bytes_tracked = tracked();
+	pthread_mutex_unlock(&ig.lock);
 	return &ig.st;
 }
 
@@ -708,14 +749,11 @@ int integrity_init(const struct molt_config *cfg)
 		return ret;
 	}
 	ig.st.arch = pmac_arch();
-	// 32 MiB: larger than the caches, as a slot's tables are.
-	ig.st.rate[PMAC_AES_CMAC] = pmac_measure(PMAC_AES_CMAC, 32u << 20);
-	ig.st.rate[PMAC_HMAC_SHA256] = pmac_measure(PMAC_HMAC_SHA256, 32u << 20);
-	// A fresh manager for the real work: one that ran both algorithms' bursts was measured to
-	// give some pages other tags afterwards (ipsec-mb 1.3).
-	pmac_fini();
-	if ((ret = pmac_init()) < 0)
-		return ret;
+	// Over 128 MiB, well past the last-level cache, as a slot's tables are: the audit reads
+	// memory, and measured on 32 MiB the rate came out 3-4 times what the audit achieves,
+	// which would have let it spend that much more than its share of the core.
+	ig.st.rate[PMAC_AES_CMAC] = pmac_measure(PMAC_AES_CMAC, 128u << 20);
+	ig.st.rate[PMAC_HMAC_SHA256] = pmac_measure(PMAC_HMAC_SHA256, 128u << 20);
 	if (strcmp(cfg->integrity_alg, "aes-cmac") == 0)
 		ig.alg = PMAC_AES_CMAC;
 	else if (strcmp(cfg->integrity_alg, "hmac-sha256") == 0)
