@@ -36,7 +36,8 @@ int feed_key_from_bytes(const uint8_t *material, size_t len, struct feed_key **o
 // Erases the key material and frees the key. NULL is allowed.
 void feed_key_free(struct feed_key *k);
 
-// mac = HMAC-SHA-256(key for `use`, msg).
+// mac = HMAC-SHA-256(key for `use`, msg), msg shorter than 64 KiB (ipsec-mb's limit for one
+// job; longer data goes through feed_key_mac_bulk): a longer one gets a MAC that matches nothing.
 void feed_key_mac(struct feed_key *k, enum feed_mac_use use, const void *msg, size_t len,
 		  uint8_t mac[FEED_MAC_LEN]);
 
