@@ -106,9 +106,9 @@ static int parse(struct fb *f, struct collected *c, char *err, size_t errlen)
 	return fpm_frame_parse(f->b + 4, f->len - 4, collect, c, err, errlen);
 }
 
-static uint8_t *read_recording(size_t *len)
+static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *fp = fopen(FPM_RECORDING, "rb");
+	FILE *fp = fopen(path, "rb");
 	uint8_t *b = malloc(1 << 16);
 
 	assert_non_null(fp);
@@ -127,7 +127,7 @@ static void test_recording(void **state)
 	bool bh, saw_group = false;
 	char err[256];
 	size_t len, off = 0;
-	uint8_t *b = read_recording(&len);
+	uint8_t *b = read_file(FPM_RECORDING, &len);
 	int flen, n;
 
 	assert_int_equal(len, 1588);
@@ -177,6 +177,47 @@ static void test_recording(void **state)
 	assert_int_equal(fpm_nhg_resolve(&nhg, 15, paths, &bh), 0);
 	assert_true(bh);
 	fpm_nhg_clear(&nhg);
+	free(b);
+}
+
+// zebra with "no fpm use-next-hop-groups": next hops inline, RTA_MULTIPATH flagged nested.
+static void test_recording_inline(void **state)
+{
+	unsigned frames = 0, msgs = 0, mp = 0;
+	struct collected c;
+	size_t len, off = 0;
+	char err[256];
+	uint8_t *b = read_file(FPM_RECORDING_INLINE, &len);
+	int flen, n;
+
+	assert_int_equal(len, 664);
+	while (off < len) {
+		flen = fpm_header_parse(b + off, err, sizeof(err));
+		assert_true(flen > 0);
+		memset(&c, 0, sizeof(c));
+		n = fpm_frame_parse(b + off + 4, (size_t)flen - 4, collect, &c, err, sizeof(err));
+		assert_true(n >= 1);
+		for (unsigned i = 0; i < c.n; i++) {
+			const struct fpm_route *rt = &c.m[i].rt;
+
+			assert_int_equal(c.m[i].skip, FPM_SKIP_NONE);
+			assert_true(c.m[i].kind == FPM_ROUTE_ADD || c.m[i].kind == FPM_ROUTE_DEL);
+			assert_int_equal(rt->nhid, 0);
+			if (rt->npaths == 2) {
+				// 203.0.113.0/24 via 10.0.1.2 and .3; 2001:db8:200::/48 via ::2, ::3
+				assert_int_equal(rt->paths[1].oif, 3);
+				assert_int_equal(rt->paths[0].weight, 1);
+				assert_int_equal(rt->paths[1].gw[rt->family == 4 ? 3 : 15], 3);
+				mp++;
+			}
+		}
+		msgs += (unsigned)n;
+		frames++;
+		off += (size_t)flen;
+	}
+	assert_int_equal(frames, 9);
+	assert_int_equal(msgs, 10);
+	assert_int_equal(mp, 2);
 	free(b);
 }
 
@@ -420,9 +461,9 @@ static void test_nhg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recording), cmocka_unit_test(test_multipath),
-		cmocka_unit_test(test_skips),     cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_nhg),
+		cmocka_unit_test(test_recording), cmocka_unit_test(test_recording_inline),
+		cmocka_unit_test(test_multipath), cmocka_unit_test(test_skips),
+		cmocka_unit_test(test_malformed), cmocka_unit_test(test_nhg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
