@@ -37,6 +37,10 @@ struct fpm_server {
 	uint64_t frame_no; // frames of this session, for messages
 	uint64_t since_ms, last_msg_ms;
 	struct fpm_nhg nhg;
+	// The next-hop id each route of this session came with (the id in the first 4 bytes of
+	// gateway, keyed by prefix): which routes to resolve again when zebra changes a next hop
+	// in place.
+	struct rib refs;
 	unsigned hold_s;
 	bool sweep_pending;
 	bool dirty; // applied changes not published yet
@@ -128,6 +132,12 @@ struct fpm_server *fpm_server_create(const char *spec, unsigned hold_s, char *er
 	}
 	s->fd = -1;
 	s->hold_s = hold_s;
+	if (rib_init(&s->refs, 0) < 0) {
+		snprintf(err, errlen, "no memory for the FPM listener");
+		free(s->buf);
+		free(s);
+		return NULL;
+	}
 	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(s->lfd, (struct sockaddr *)&ss, sl) < 0 || listen(s->lfd, 4) < 0 ||
@@ -176,6 +186,9 @@ static void session_close(struct fpm_server *s, const char *why)
 	s->fd = -1;
 	s->len = 0;
 	fpm_nhg_clear(&s->nhg);
+	// Emptied in place (no allocation): the ids mean nothing to the next session.
+	while (s->refs.count > 0)
+		rib_del(&s->refs, &s->refs.routes[s->refs.count - 1]);
 	s->sweep_pending = false;
 	stale = rs_table_fpm_stale(&rs_table);
 	s->st.disconnects++;
@@ -362,8 +375,88 @@ static void route_add(struct fpm_server *s, const struct fpm_route *rt)
 	s->dirty |= rs_table_set(&rs_table, RS_SRC_FPM_STALE, &r, true) > 0;
 }
 
+// Records (nhid != 0) or forgets the next-hop id a route of this session came with.
+static void ref_set(struct fpm_server *s, const struct fpm_route *rt, uint32_t nhid)
+{
+	struct molt_route ref;
+
+	route_key(rt, &ref);
+	if (nhid == 0) {
+		rib_del(&s->refs, &ref);
+		return;
+	}
+	ref.type = MOLT_RT_VIA;
+	memcpy(ref.gateway, &nhid, sizeof(nhid));
+	if (rib_add(&s->refs, &ref) < 0)
+		LOG_ERR(SUB,
+			"no memory to remember next hop %u of a route: a change of it in place "
+			"will not reach that route",
+			nhid);
+}
+
+static bool path_equal(const struct fpm_path *a, const struct fpm_path *b)
+{
+	return a->family == b->family && a->has_gw == b->has_gw && a->weight == b->weight &&
+	       a->oif == b->oif && memcmp(a->gw, b->gw, sizeof(a->gw)) == 0;
+}
+
+static bool nh_equal(const struct fpm_nh *a, const struct fpm_nh *b)
+{
+	unsigned i;
+
+	if (a->blackhole != b->blackhole || a->unusable != b->unusable || a->ngroup != b->ngroup ||
+	    !path_equal(&a->path, &b->path))
+		return false;
+	for (i = 0; i < a->ngroup; i++)
+		if (a->group[i].id != b->group[i].id || a->group[i].weight != b->group[i].weight)
+			return false;
+	return true;
+}
+
+// True when a route through next hop `via` depends on next hop `id`.
+static bool uses(const struct fpm_server *s, uint32_t via, uint32_t id)
+{
+	const struct fpm_nh *nh;
+	unsigned i;
+
+	if (via == id)
+		return true;
+	nh = fpm_nhg_find(&s->nhg, via);
+	for (i = 0; nh != NULL && i < nh->ngroup; i++)
+		if (nh->group[i].id == id)
+			return true;
+	return false;
+}
+
+// zebra changed next hop `id` in place (same id, new content): the routes through it, or
+// through a group that has it, are resolved again, as the kernel would.
+static void nh_changed(struct fpm_server *s, uint32_t id)
+{
+	struct fpm_route rt;
+	uint32_t i, via;
+
+	for (i = 0; i < s->refs.count; i++) {
+		const struct molt_route *ref = &s->refs.routes[i];
+
+		memcpy(&via, ref->gateway, sizeof(via));
+		if (!uses(s, via, id))
+			continue;
+		memset(&rt, 0, offsetof(struct fpm_route, paths));
+		rt.family = ref->family;
+		rt.plen = ref->plen;
+		memcpy(rt.prefix, ref->prefix, sizeof(rt.prefix));
+		rt.rtype = FPM_RT_UNICAST;
+		rt.nhid = via;
+		// Replaces the route in place: refs keeps its order, the walk goes on.
+		route_add(s, &rt);
+		s->st.reresolved++;
+	}
+}
+
 static int apply(void *ctx, const struct fpm_msg *m)
 {
+	const struct fpm_nh *old;
+	bool changed;
 	struct fpm_server *s = ctx;
 	struct molt_route key;
 	int ret;
@@ -374,27 +467,34 @@ static int apply(void *ctx, const struct fpm_msg *m)
 	switch (m->kind) {
 	case FPM_ROUTE_ADD:
 		s->st.route_adds++;
-		if (m->skip == FPM_SKIP_NONE)
+		if (m->skip == FPM_SKIP_NONE) {
 			route_add(s, &m->rt);
-		else if (m->skip == FPM_SKIP_ROUTE_TYPE || m->skip == FPM_SKIP_ENCAP)
-			route_key(&m->rt, &key), route_del(s, &key);
+			ref_set(s, &m->rt, m->rt.rtype == FPM_RT_UNICAST ? m->rt.nhid : 0);
+		} else if (m->skip == FPM_SKIP_ROUTE_TYPE || m->skip == FPM_SKIP_ENCAP) {
+			route_key(&m->rt, &key);
+			route_del(s, &key);
+			ref_set(s, &m->rt, 0);
+		}
 		break;
 	case FPM_ROUTE_DEL:
 		s->st.route_dels++;
 		if (m->skip == FPM_SKIP_NONE) {
 			route_key(&m->rt, &key);
 			route_del(s, &key);
+			ref_set(s, &m->rt, 0);
 		}
 		break;
 	case FPM_NH_ADD:
 		s->st.nh_adds++;
 		if (m->nh.group_given > FPM_MAX_PATHS)
 			s->st.paths_truncated++;
-		// A next hop changed in place does not re-resolve the routes installed through
-		// it: zebra gives a changed next-hop set a new id and resends those routes.
+		old = fpm_nhg_find(&s->nhg, m->nh.id);
+		changed = old != NULL && !nh_equal(old, &m->nh);
 		ret = fpm_nhg_set(&s->nhg, &m->nh);
 		if (ret < 0)
 			LOG_ERR(SUB, "next hop %u: %s", m->nh.id, strerror(-ret));
+		else if (changed)
+			nh_changed(s, m->nh.id);
 		break;
 	case FPM_NH_DEL:
 		s->st.nh_dels++;
@@ -511,6 +611,7 @@ void fpm_server_destroy(struct fpm_server *s)
 	if (s->lfd >= 0)
 		close(s->lfd);
 	fpm_nhg_clear(&s->nhg);
+	rib_free(&s->refs);
 	free(s->buf);
 	free(s);
 }

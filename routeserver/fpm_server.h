@@ -35,6 +35,7 @@ struct fpm_stats {
 	uint64_t ecmp_first_path; // multipath routes installed with their first path only
 	uint64_t paths_truncated; // routes or groups with more than FPM_MAX_PATHS paths
 	uint64_t capacity_refused; // new prefixes refused: the table is at --capacity
+	uint64_t reresolved; // routes resolved again after zebra changed their next hop in place
 	uint64_t stale_marked, swept;
 };
 

@@ -31,7 +31,7 @@ static json_t *fpm_status(struct rpc_call *call, const json_t *params, struct rp
 		json_object_set_new(skipped, skip_names[i],
 				    json_integer((json_int_t)st->skipped[i]));
 	counters = json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"connections", (json_int_t)st->connections, "disconnects",
 		(json_int_t)st->disconnects, "malformed", (json_int_t)st->malformed, "bytes",
 		(json_int_t)st->bytes, "frames", (json_int_t)st->frames, "messages",
@@ -42,8 +42,9 @@ static json_t *fpm_status(struct rpc_call *call, const json_t *params, struct rp
 		(json_int_t)st->no_gateway, "link_local_gateway", (json_int_t)st->link_local_gw,
 		"gateway_other_family", (json_int_t)st->gw_family, "ecmp_first_path",
 		(json_int_t)st->ecmp_first_path, "paths_truncated", (json_int_t)st->paths_truncated,
-		"capacity_refused", (json_int_t)st->capacity_refused, "stale_marked",
-		(json_int_t)st->stale_marked, "swept", (json_int_t)st->swept);
+		"capacity_refused", (json_int_t)st->capacity_refused, "reresolved",
+		(json_int_t)st->reresolved, "stale_marked", (json_int_t)st->stale_marked, "swept",
+		(json_int_t)st->swept);
 	json_object_set_new(counters, "skipped", skipped);
 	return json_pack("{s:b,s:s,s:b,s:s,s:I,s:I,s:I,s:I,s:b,s:I,s:s,s:o}", "enabled", 1,
 			 "listen", in.listen, "connected", in.connected, "peer", in.peer,

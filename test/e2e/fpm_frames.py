@@ -243,12 +243,19 @@ def test_a(srv, recorded, rng):
     srv.wait('multipath routes', lambda: '198.20.0.0/16 via 10.0.1.10' in srv.table())
     check(srv.table().get('198.19.0.0/16 via 10.0.1.12') == 'fpm',
           'several messages in one frame, applied in order')
+    # zebra changes next hops in place (same id): the routes through them follow, directly
+    # (7) or through a group (8 in 10).
+    c.sendall(frame(nexthop(7, '10.0.1.6')) + frame(nexthop(8, '10.0.1.20')))
+    srv.wait('re-resolution', lambda: '198.20.0.0/16 via 10.0.1.20' in srv.table())
+    t = srv.table()
+    check('198.18.0.0/15 via 10.0.1.6' in t and srv.status()['counters']['reresolved'] == 2,
+          'a next hop changed in place: its routes, direct and through a group, follow it')
     # Routes of another table and of other types are left alone or withdraw zebra's route.
     c.sendall(frame(route('198.21.0.0/16', gw='10.0.1.2', table=100)) +
               frame(route('198.18.0.0/15', rtype=2)))  # RTN_LOCAL replaces the unicast route
     srv.wait('the skips', lambda: srv.status()['counters']['skipped']['other_route_type'] >= 1)
     t = srv.table()
-    check('198.21.0.0/16 via 10.0.1.2' not in t and '198.18.0.0/15 via 10.0.1.5' not in t,
+    check('198.21.0.0/16 via 10.0.1.2' not in t and '198.18.0.0/15 via 10.0.1.6' not in t,
           'table 100 ignored; a local route withdraws the unicast one zebra replaced')
     c.close()
 
