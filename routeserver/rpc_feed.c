@@ -50,15 +50,17 @@ static json_t *feed_status(struct rpc_call *call, const json_t *params, struct r
 			 (json_int_t)d->count_v4, "ipv6", (json_int_t)d->count_v6, "covers_seq",
 			 (json_int_t)d->covers_seq, "digest", hex64(d->digest), "published",
 			 rfc3339(d->published_ns), "buffer", (json_int_t)cur);
-	return json_pack("{s:s,s:o,s:I,s:o,s:I,s:I,s:I,s:b,s:I}", "shm", rs_table.feed.name,
+	return json_pack("{s:s,s:o,s:I,s:o,s:I,s:I,s:I,s:b,s:I,s:b}", "shm", rs_table.feed.name,
 			 "generation", hex64(h->generation), "sequence",
 			 (json_int_t)atomic_load(&h->journal_head), "snapshot", snap, "publishes",
 			 (json_int_t)rs_table.publishes, "capacity", (json_int_t)h->snap_capacity,
 			 "journal_size", (json_int_t)h->journal_size, "alive",
-			 atomic_load(&h->alive) != 0, "size", (json_int_t)h->total_size);
+			 atomic_load(&h->alive) != 0, "size", (json_int_t)h->total_size,
+			 "authenticated", rs_table.feed.key != NULL);
 }
 RPC_METHOD("feed.status", feed_status, "",
-	   "the shared-memory feed: name, generation, journal sequence, current snapshot")
+	   "the shared-memory feed: name, generation, journal sequence, current snapshot, "
+	   "authenticated (--feed-key)")
 
 static json_t *routes_load(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {

@@ -94,6 +94,8 @@ stop_proc rs1
 # --- a third process changes the feed under a running moltd --------------------------------------
 
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt" --feed-key "$KEY"
+$R feed status | grep -E "^ *authenticated +yes" >/dev/null ||
+	fail "moltctl feed status (route server) does not say authenticated: $($R feed status)"
 # shellcheck disable=SC2046
 start_bg moltd ip netns exec "$NS_R" "$MOLTD" $(eal_args "$PREFIX" | sed 's/-m 512/-m 1024/') \
 	-- -c "$E2E_TMP/config.json"

@@ -34,6 +34,8 @@ static void print_status(const json_t *r)
 	table_add(t, str(r, "generation"));
 	table_add(t, "alive");
 	table_add(t, json_is_true(json_object_get(r, "alive")) ? "yes" : "no");
+	table_add(t, "authenticated");
+	table_add(t, json_is_true(json_object_get(r, "authenticated")) ? "yes (--feed-key)" : "no");
 	table_add(t, "sequence");
 	table_add(t, num(r, "sequence", a, sizeof(a)));
 	table_add(t, "snapshot");
