@@ -37,7 +37,7 @@ topo_create "$E2E_TMP" "$SHM"
 NS_CP="molt-cp-$$"
 netns_add "$NS_CP"
 config_set "$E2E_TMP/config.json" control_plane \
-	"{\"netns\": \"$NS_CP\", \"peers\": [\"10.0.1.2\", \"fd00:1::2\"], \"rate_per_sec\": 200, \"burst\": 50}"
+	"{\"netns\": \"$NS_CP\", \"peers\": [\"10.0.1.2\", \"fd00:1::2\"], \"protocols\": [\"udp/520\"], \"rate_per_sec\": 200, \"burst\": 50}"
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
 defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046
@@ -88,6 +88,20 @@ out=$(in_ns "$NS_H1" ping -c 3 -i 0.2 -W 2 10.0.1.1 2>&1)
 echo "$out" | grep -q ' 3 received' || fail "ping 10.0.1.1: $out"
 [ "$(snmp IcmpInEchos)" = "$echos_before" ] || fail "echo requests reached $NS_CP's kernel"
 ok "echo to 10.0.1.1 answered by moltd, not by the control plane"
+
+# BFD and an extra protocol (udp/520) from the peer reach the control plane's stack (no daemon
+# listens: the kernel counts them as NoPorts); BFD from the non-peer stops at the guard.
+noports=$(snmp UdpNoPorts)
+in_ns "$NS_H1" "${TOOL[@]}" udpto 10.0.1.1 3784 5 || fail "BFD datagrams"
+in_ns "$NS_H1" "${TOOL[@]}" udpto 10.0.1.1 520 5 || fail "udp/520 datagrams"
+reached() { [ "$(snmp UdpNoPorts)" -ge "$((noports + 10))" ]; }
+wait_for "BFD and udp/520 from the peer to reach $NS_CP" 50 0.1 reached
+notpeer=$(cp p1 guard_in_drop_not_peer)
+in_ns "$NS_H2" "${TOOL[@]}" udpto 10.0.2.1 3784 5 || fail "BFD datagrams from the non-peer"
+guarded() { [ "$(cp p1 guard_in_drop_not_peer)" -ge "$((notpeer + 5))" ]; }
+wait_for "the guard to drop BFD from the non-peer" 50 0.1 guarded
+[ "$(snmp UdpNoPorts)" = "$((noports + 10))" ] || fail "BFD from the non-peer reached $NS_CP"
+ok "BFD and udp/520 from the peer reach $NS_CP; BFD from the non-peer 10.0.2.2 is dropped by the guard"
 
 # --- the session the flood must not break: FRR's bgpd when installed, else a TCP echo session --
 BGPD=${MOLT_BGPD:-/usr/lib/frr/bgpd}

@@ -10,6 +10,7 @@
                                           the file STOP exists; exits 1 on any failure
     cp_tool.py connect ADDR PORT TIMEOUT  one connection: 0 if it echoes, 1 if not
     cp_tool.py udp ADDR COUNT             COUNT datagrams to random ports (not the BFD ones)
+    cp_tool.py udpto ADDR PORT COUNT      COUNT datagrams to ADDR:PORT
     cp_tool.py syn SRC DST COUNT PORT     COUNT TCP SYNs from SRC to DST (IPv4, raw socket);
                                           PORT 0 = random ports other than 179
     cp_tool.py inject IFACE DSTMAC SRC DST COUNT
@@ -109,6 +110,14 @@ def udp(addr, count):
     return 0
 
 
+def udpto(addr, port, count):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    for _ in range(count):
+        s.sendto(b"z" * 24, (addr, port))
+    return 0
+
+
 def csum(b):
     if len(b) % 2:
         b += b"\0"
@@ -182,6 +191,8 @@ def main():
         return connect(a[1], int(a[2]), float(a[3]))
     if cmd == "udp":
         return udp(a[1], int(a[2]))
+    if cmd == "udpto":
+        return udpto(a[1], int(a[2]), int(a[3]))
     if cmd == "syn":
         return syn(a[1], a[2], int(a[3]), int(a[4]))
     if cmd == "inject":
