@@ -23,6 +23,8 @@ struct tamper {
 	struct slot *s;
 	uint8_t family;
 	uint8_t ip[16];
+	uint32_t a4;
+	const void *key; // ip as the drivers take it: &a4 (host order) or ip
 	uint32_t nh; // next hop the address resolved to before
 	const char *region;
 	size_t offset; // in region (-1: the driver says where, in what)
@@ -40,20 +42,21 @@ static json_t *l2_json(uint64_t l2)
 			 (int)nh_l2_port(l2), "port", port);
 }
 
-static uint32_t resolve(const struct slot *s, uint8_t family, const uint8_t ip[16])
+// The address as the drivers take it (IPv4 in host order), and the next hop it resolves to.
+static void resolve(struct tamper *t)
 {
-	uint32_t nh = FIB_NH_MISS;
+	t->nh = FIB_NH_MISS;
+	if (t->family == 4) {
+		uint32_t be;
 
-	if (family == 4) {
-		uint32_t be, a;
-
-		memcpy(&be, ip, 4);
-		a = rte_be_to_cpu_32(be); // drivers take IPv4 in host order
-		s->ops4->lookup_bulk(s->fib4, &a, &nh, 1);
+		memcpy(&be, t->ip, 4);
+		t->a4 = rte_be_to_cpu_32(be);
+		t->key = &t->a4;
+		t->s->ops4->lookup_bulk(t->s->fib4, &t->a4, &t->nh, 1);
 	} else {
-		s->ops6->lookup_bulk(s->fib6, ip, &nh, 1);
+		t->key = t->ip;
+		t->s->ops6->lookup_bulk(t->s->fib6, t->ip, &t->nh, 1);
 	}
-	return nh;
 }
 
 // A port moltd owns other than the next hop's: the one named in params, else the next in the
@@ -171,21 +174,13 @@ static int tamper_lookup(struct tamper *t, const json_t *params, struct rpc_erro
 {
 	const struct fib_ops *ops = t->family == 4 ? t->s->ops4 : t->s->ops6;
 	struct fib *f = t->family == 4 ? t->s->fib4 : t->s->fib6;
-	uint32_t to, a4;
-	const void *addr = t->ip;
+	uint32_t to;
 	int ret;
 
 	if (other_nexthop(t, params, &to, err) < 0)
 		return -EINVAL;
-	if (t->family == 4) {
-		uint32_t be;
-
-		memcpy(&be, t->ip, 4);
-		a4 = rte_be_to_cpu_32(be);
-		addr = &a4;
-	}
 	ret = ops->debug_redirect != NULL
-		      ? ops->debug_redirect(f, addr, to, t->what, sizeof(t->what))
+		      ? ops->debug_redirect(f, t->key, to, t->what, sizeof(t->what))
 		      : -ENOTSUP;
 	if (ret < 0) {
 		rpc_fail(err, RPC_ERR_FAILED, "driver %s cannot redirect an IPv%u lookup: %s",
@@ -223,7 +218,7 @@ static json_t *debug_tamper(struct rpc_call *call, const json_t *params, struct 
 				"\"lookup\"");
 	if (s == NULL)
 		return rpc_fail(err, RPC_ERR_FAILED, "no slot in use");
-	t.nh = resolve(s, t.family, t.ip);
+	resolve(&t);
 	snprintf(ip, sizeof(ip), "%s", json_string_value(addr));
 	if (t.nh == FIB_NH_MISS || t.nh >= s->nh_count)
 		return rpc_fail(err, RPC_ERR_FAILED, "no route to %s in slot %" PRIu32, ip, s->id);

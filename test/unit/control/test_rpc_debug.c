@@ -49,10 +49,9 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	static const char *const lines[] = {
-		"192.0.2.0/24 via 10.0.2.2",
-		"198.51.100.0/24 via 10.0.2.3",
-		"203.0.113.0/24 via 10.0.1.2",
-		"100.64.0.0/10 dev p1",
+		"192.0.2.0/24 via 10.0.2.2",       "198.51.100.0/24 via 10.0.2.3",
+		"203.0.113.0/24 via 10.0.1.2",     "100.64.0.0/10 dev p1",
+		"2001:db8:400::/48 via fd00:1::2",
 	};
 	struct molt_route routes[sizeof(lines) / sizeof(lines[0])];
 	struct slot_build_stats st;
@@ -73,20 +72,20 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const ips[] = { "10.0.2.2", "10.0.2.3", "10.0.1.2" };
-	static const char *const ports[] = { "p1", "p1", "p0" };
+	static const char *const ips[] = { "10.0.2.2", "10.0.2.3", "10.0.1.2", "fd00:1::2" };
+	static const char *const ports[] = { "p1", "p1", "p0", "p0" };
 	uint8_t ip[16];
 
 	atomic_store(&molt_dp.active, NULL);
 	neigh_slot_detach(slot);
 	slot_free_scrub(slot);
 	slot = NULL;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		const struct molt_port_conf *pc = strcmp(ports[i], "p0") == 0 ? &cfg.ports[0]
 									      : &cfg.ports[1];
 
 		addr(ips[i], ip);
-		neigh_del_static(4, ip, pc->port_id);
+		neigh_del_static(strchr(ips[i], ':') ? 6 : 4, ip, pc->port_id);
 	}
 	return 0;
 }
@@ -143,6 +142,16 @@ static uint32_t nh_of(const char *ip)
 	addr(ip, a);
 	host = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 	slot->ops4->lookup_bulk(slot->fib4, &host, &nh, 1);
+	return nh;
+}
+
+static uint32_t nh6_of(const char *ip)
+{
+	uint8_t a[16];
+	uint32_t nh;
+
+	addr(ip, a);
+	slot->ops6->lookup_bulk(slot->fib6, a, &nh, 1);
 	return nh;
 }
 
@@ -219,6 +228,19 @@ static void test_tamper(void **state)
 			    "p0");
 	json_decref(r);
 	assert_int_equal(nh_l2_port(atomic_load(&slot->nh[nh_of("198.51.100.1")].l2)), 3);
+
+	// IPv6: the next hop's MAC, then the lookup (to an IPv4 gateway's next hop out of p1: the
+	// index is all the FIB holds).
+	resolve("fd00:1::2", "02:00:00:00:01:06", "p0");
+	r = call("debug.tamper", "{\"kind\": \"nexthop_mac\", \"address\": \"2001:db8:400::1\"}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "old"), "mac")),
+			    "02:00:00:00:01:06");
+	json_decref(r);
+	r = call("debug.tamper", "{\"kind\": \"lookup\", \"address\": \"2001:db8:400::1\"}");
+	other = (uint32_t)json_integer_value(json_object_get(r, "new"));
+	assert_int_not_equal(other, json_integer_value(json_object_get(r, "old")));
+	json_decref(r);
+	assert_int_equal(nh6_of("2001:db8:400::1"), other);
 }
 
 // Before anything enables it, the method does not exist.
