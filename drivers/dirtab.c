@@ -90,6 +90,11 @@ int dirtab_touched(const struct dirtab *t, const uint8_t *key, unsigned key_len,
 	}
 }
 
+int dirtab_reachable(const struct dirtab *t, fib_span_cb cb, void *arg)
+{
+	return span(t, t->tbl24, 0, DIRTAB_TBL24_ENTRIES, 0, cb, arg);
+}
+
 int dirtab_redirect(const struct dirtab *t, const uint8_t *addr, unsigned key_len, uint32_t nh,
 		    char *what, size_t len)
 {

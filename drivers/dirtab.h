@@ -43,6 +43,9 @@ int dirtab_regions(const struct dirtab *t, struct fib_region *r, unsigned max);
 int dirtab_touched(const struct dirtab *t, const uint8_t *key, unsigned key_len, uint8_t plen,
 		   fib_span_cb cb, void *arg);
 
+// fib_ops.reachable: the whole tbl24 and every group it leads to.
+int dirtab_reachable(const struct dirtab *t, fib_span_cb cb, void *arg);
+
 // fib_ops.debug_redirect: the entry that resolves addr (key_len bytes, network order) now
 // holds nh.
 int dirtab_redirect(const struct dirtab *t, const uint8_t *addr, unsigned key_len, uint32_t nh,

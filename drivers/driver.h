@@ -90,6 +90,11 @@ struct fib_ops {
 	// (-EBADMSG when the engine's internals are not what this driver was written for; -ENOSPC
 	// when max is too small). A region may move or change size only in seal.
 	int (*regions)(const struct fib *f, struct fib_region *r, unsigned max);
+	// Optional (NULL: all of the regions). Visits, through cb, the lookup memory lookups can
+	// reach now (the whole first level and the groups it leads to, not a pool's free ones):
+	// memory outside it has no effect on any lookup until an add makes it reachable, which
+	// writes all of what it takes (touched visits it then). -EBADMSG as for touched.
+	int (*reachable)(const struct fib *f, fib_span_cb cb, void *arg);
 	// Optional (NULL: any add or del may write any of the regions). Visits, through cb, every
 	// span of lookup memory an add or del of prefix/plen (as for add) may write: the entries
 	// lookups of addresses inside prefix/plen read, and whatever those entries lead to. The

@@ -293,6 +293,14 @@ static int fib4_regions(const struct fib *f, struct fib_region *r, unsigned max)
 	return ret < 0 ? ret : dirtab_regions(&t, r, max);
 }
 
+static int fib4_reachable(const struct fib *f, fib_span_cb cb, void *arg)
+{
+	struct dirtab t;
+	int ret = fib4_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_reachable(&t, cb, arg);
+}
+
 static int fib4_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
 			void *arg)
 {
@@ -431,6 +439,14 @@ static int fib6_regions(const struct fib *f, struct fib_region *r, unsigned max)
 	return ret < 0 ? ret : dirtab_regions(&t, r, max);
 }
 
+static int fib6_reachable(const struct fib *f, fib_span_cb cb, void *arg)
+{
+	struct dirtab t;
+	int ret = fib6_dirtab(f, &t);
+
+	return ret < 0 ? ret : dirtab_reachable(&t, cb, arg);
+}
+
 static int fib6_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
 			void *arg)
 {
@@ -457,6 +473,7 @@ const struct fib_ops molt_fib4_ops = {
 	.heap_bytes = fib4_heap_bytes,
 	.free_scrub = fib4_free_scrub,
 	.regions = fib4_regions,
+	.reachable = fib4_reachable,
 	.touched = fib4_touched,
 	.debug_redirect = fib4_redirect,
 	WRAP_OPS_SHARED,
@@ -470,6 +487,7 @@ const struct fib_ops molt_fib6_ops = {
 	.heap_bytes = fib6_heap_bytes,
 	.free_scrub = fib6_free_scrub,
 	.regions = fib6_regions,
+	.reachable = fib6_reachable,
 	.touched = fib6_touched,
 	.debug_redirect = fib6_redirect,
 	WRAP_OPS_SHARED,

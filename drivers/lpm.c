@@ -222,6 +222,17 @@ static int lpm4_regions(const struct fib *f, struct fib_region *r, unsigned max)
 	return wrap_default_region(f, r, ret < 0 ? ret : dirtab_regions(&t, r, max), max);
 }
 
+static int lpm4_reachable(const struct fib *f, fib_span_cb cb, void *arg)
+{
+	struct dirtab t;
+	int ret = lpm4_dirtab(f, &t);
+
+	if (ret < 0)
+		return ret;
+	cb(&cwrap(f)->default_nh, sizeof(cwrap(f)->default_nh), arg);
+	return dirtab_reachable(&t, cb, arg);
+}
+
 static int lpm4_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
 			void *arg)
 {
@@ -418,6 +429,17 @@ static int lpm6_regions(const struct fib *f, struct fib_region *r, unsigned max)
 	return wrap_default_region(f, r, ret < 0 ? ret : dirtab_regions(&t, r, max), max);
 }
 
+static int lpm6_reachable(const struct fib *f, fib_span_cb cb, void *arg)
+{
+	struct dirtab t;
+	int ret = lpm6_dirtab(f, &t);
+
+	if (ret < 0)
+		return ret;
+	cb(&cwrap(f)->default_nh, sizeof(cwrap(f)->default_nh), arg);
+	return dirtab_reachable(&t, cb, arg);
+}
+
 static int lpm6_touched(const struct fib *f, const void *prefix, uint8_t plen, fib_span_cb cb,
 			void *arg)
 {
@@ -448,6 +470,7 @@ const struct fib_ops molt_lpm4_ops = {
 	.heap_bytes = lpm4_heap_bytes,
 	.free_scrub = lpm4_free_scrub,
 	.regions = lpm4_regions,
+	.reachable = lpm4_reachable,
 	.touched = lpm4_touched,
 	.debug_redirect = lpm4_redirect,
 	WRAP_OPS_SHARED,
@@ -461,6 +484,7 @@ const struct fib_ops molt_lpm6_ops = {
 	.heap_bytes = lpm6_heap_bytes,
 	.free_scrub = lpm6_free_scrub,
 	.regions = lpm6_regions,
+	.reachable = lpm6_reachable,
 	.touched = lpm6_touched,
 	.debug_redirect = lpm6_redirect,
 	WRAP_OPS_SHARED,

@@ -25,7 +25,9 @@
 #define MAX_REGIONS 12 // per slot: each FIB's regions and the next-hop table
 #define MAX_RECORDS 32 // > SLOT_SET_MAX: a slot built while its predecessor is still erased
 #define SLICE_PAGES 64u // pages per poll at most: 256 KiB, well under 100 us of MAC work
-#define CHANGE_PAGES 256u // pages one legitimate change checks before it (more: all of them)
+// Pages one legitimate change may list (a /8 with its groups is a few thousand); past that the
+// change is taken as touching everything.
+#define CHANGE_PAGES 65536u
 
 struct region {
 	const uint8_t *addr;
@@ -42,6 +44,12 @@ struct record {
 	unsigned n_regions;
 	size_t pages;
 	uint8_t (*tags)[PMAC_TAG_LEN];
+	// on[pg]: page pg holds memory lookups can reach (fib_ops.reachable), so it has a MAC and
+	// is audited. A page of free tbl8 groups has no effect on forwarding until an add takes a
+	// group there, which writes all of the group and MACs the page (change_end).
+	uint8_t *on;
+	size_t n_on; // pages on
+	uint64_t bytes_on;
 	size_t cursor; // next page the auditor checks
 	bool tainted; // a page did not match: no longer audited, waits to be handed over
 	bool reported;
@@ -146,8 +154,9 @@ static int mac_all(struct record *rc)
 		for (size_t pg = 0; pg < rc->pages;) {
 			size_t n = 0;
 
-			while (n < sizeof(batch) / sizeof(batch[0]) && pg < rc->pages)
-				batch[n++] = pg++;
+			for (; n < sizeof(batch) / sizeof(batch[0]) && pg < rc->pages; pg++)
+				if (rc->on[pg])
+					batch[n++] = pg;
 			if ((ret = mac_pages(rc, batch, n, NULL)) < 0)
 				return ret;
 			ok = ok && same_tags(rc, batch, n);
@@ -197,23 +206,91 @@ static int fib_regions(struct record *rc, const char *prefix, const struct fib_o
 	return 0;
 }
 
-// Reads s's regions into rc and MACs every page (rc->key set).
+static const struct region *region_of(const struct record *rc, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	for (unsigned i = 0; i < rc->n_regions; i++)
+		if (a >= (uintptr_t)rc->r[i].addr && a < (uintptr_t)rc->r[i].addr + rc->r[i].len)
+			return &rc->r[i];
+	return NULL;
+}
+
+static void turn_on(struct record *rc, size_t pg)
+{
+	const struct region *r;
+	size_t off, len;
+
+	if (rc->on[pg])
+		return;
+	page_of(rc, pg, &r, &off, &len);
+	rc->on[pg] = 1;
+	rc->n_on++;
+	rc->bytes_on += len;
+}
+
+static void on_span(const void *addr, size_t len, void *arg)
+{
+	struct record *rc = arg;
+	const struct region *r = region_of(rc, addr);
+
+	if (r == NULL || len == 0)
+		return;
+	size_t a = (size_t)((const uint8_t *)addr - r->addr), last = a + len - 1;
+
+	if (last >= r->len)
+		last = r->len - 1;
+	for (size_t pg = a / PAGE; pg <= last / PAGE; pg++)
+		turn_on(rc, r->first + pg);
+}
+
+static void on_region(struct record *rc, unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to; i++)
+		on_span(rc->r[i].addr, rc->r[i].len, rc);
+}
+
+// The pages of one FIB's regions [from, to) that are audited: what lookups can reach, or all.
+static int fib_on(struct record *rc, const struct fib_ops *ops, const struct fib *f, unsigned from,
+		  unsigned to)
+{
+	if (ops->reachable == NULL) {
+		on_region(rc, from, to);
+		return 0;
+	}
+	return ops->reachable(f, on_span, rc);
+}
+
+// Reads s's regions into rc and MACs every page lookups can reach (rc->key set).
 static int layout(struct record *rc, const struct slot *s)
 {
+	unsigned n4, n6;
 	int ret;
 
 	rc->n_regions = 0;
 	rc->pages = 0;
 	rc->cursor = 0;
-	if ((ret = fib_regions(rc, "fib4.", s->ops4, s->fib4)) < 0 ||
-	    (ret = fib_regions(rc, "fib6.", s->ops6, s->fib6)) < 0 ||
-	    (ret = add_region(rc, "", s->nh, (size_t)s->nh_capacity * sizeof(*s->nh), "nexthops")) <
-		    0)
+	if ((ret = fib_regions(rc, "fib4.", s->ops4, s->fib4)) < 0)
+		return ret;
+	n4 = rc->n_regions;
+	if ((ret = fib_regions(rc, "fib6.", s->ops6, s->fib6)) < 0)
+		return ret;
+	n6 = rc->n_regions;
+	if ((ret = add_region(rc, "", s->nh, (size_t)s->nh_capacity * sizeof(*s->nh), "nexthops")) <
+	    0)
 		return ret;
 	free(rc->tags);
+	free(rc->on);
 	rc->tags = malloc((rc->pages ? rc->pages : 1) * PMAC_TAG_LEN);
-	if (rc->tags == NULL)
+	rc->on = calloc(rc->pages ? rc->pages : 1, 1);
+	rc->n_on = 0;
+	rc->bytes_on = 0;
+	if (rc->tags == NULL || rc->on == NULL)
 		return -ENOMEM;
+	if ((ret = fib_on(rc, s->ops4, s->fib4, 0, n4)) < 0 ||
+	    (ret = fib_on(rc, s->ops6, s->fib6, n4, n6)) < 0)
+		return ret;
+	on_region(rc, n6, rc->n_regions);
 	return mac_all(rc);
 }
 
@@ -223,6 +300,7 @@ static void record_free(struct record *rc)
 	if (rc->tags != NULL)
 		explicit_bzero(rc->tags, rc->pages * PMAC_TAG_LEN);
 	free(rc->tags);
+	free(rc->on);
 	free(rc->pend);
 	memset(rc, 0, sizeof(*rc));
 }
@@ -243,8 +321,7 @@ static uint64_t tracked(void)
 		if (ig.rec[i].s == NULL)
 			continue;
 		n++;
-		for (unsigned j = 0; j < ig.rec[i].n_regions; j++)
-			b += ig.rec[i].r[j].len;
+		b += ig.rec[i].bytes_on;
 	}
 	ig.st.slots = n;
 	return b;
@@ -308,7 +385,7 @@ void integrity_slot_resealed(const struct slot *s)
 		pthread_mutex_unlock(&ig.lock);
 		return;
 	}
-	ig.st.remacs += rc->pages;
+	ig.st.remacs += rc->n_on;
 }
 
 void integrity_slot_forget(const struct slot *s)
@@ -406,7 +483,7 @@ static void pend_page(struct record *rc, size_t pg)
 			return;
 	if (rc->n_pend == rc->cap_pend) {
 		size_t cap = rc->cap_pend ? rc->cap_pend * 2 : 64;
-		size_t *p = cap <= CHANGE_PAGES * 4 ? realloc(rc->pend, cap * sizeof(*p)) : NULL;
+		size_t *p = cap <= CHANGE_PAGES ? realloc(rc->pend, cap * sizeof(*p)) : NULL;
 
 		if (p == NULL) {
 			rc->pend_all = true;
@@ -485,13 +562,26 @@ static void nh_pages(struct record *rc, const struct slot *s)
 	pend_span(s->nh, (size_t)s->nh_capacity * sizeof(*s->nh), rc);
 }
 
+// Checks the pages a change may write that have a MAC (the others reach nothing yet).
 static void change_begin(struct record *rc)
 {
-	size_t n = pend_unique(rc);
+	size_t n = pend_unique(rc), k = 0;
+	size_t on[SLICE_PAGES];
 
-	ig.st.checks += n;
-	if (!rc->pend_all)
-		check(rc, rc->pend, n, molt_now_ns());
+	if (rc->pend_all) // more than CHANGE_PAGES: every page with a MAC is checked first
+		n = rc->pages;
+	for (size_t i = 0; i < n; i++) {
+		size_t pg = rc->pend_all ? i : rc->pend[i];
+
+		if (rc->on[pg])
+			on[k++] = pg;
+		if (k == SLICE_PAGES || (i + 1 == n && k > 0)) {
+			ig.st.checks += k;
+			if (!check(rc, on, k, molt_now_ns()))
+				return;
+			k = 0;
+		}
+	}
 }
 
 static void change_end(struct record *rc)
@@ -499,10 +589,14 @@ static void change_end(struct record *rc)
 	size_t n = pend_unique(rc);
 
 	if (rc->pend_all) {
-		// The change may have written anywhere: every page MACed again.
+		// The change may have written anywhere: every page MACed again, all audited.
+		for (size_t pg = 0; pg < rc->pages; pg++)
+			turn_on(rc, pg);
 		mac_all(rc);
 		ig.st.remacs += rc->pages;
 	} else {
+		for (size_t i = 0; i < n; i++)
+			turn_on(rc, rc->pend[i]);
 		mac_pages(rc, rc->pend, n, NULL);
 		ig.st.remacs += n;
 	}
@@ -647,6 +741,10 @@ static struct slot *poll_locked(uint64_t now)
 			const struct region *r;
 			size_t off, len;
 
+			if (!rc->on[rc->cursor]) {
+				rc->cursor++;
+				continue;
+			}
 			page_of(rc, rc->cursor, &r, &off, &len);
 			pg[n++] = rc->cursor++;
 			bytes += len;
@@ -699,7 +797,8 @@ int integrity_page_tag(const struct slot *s, const char *region, size_t page, ui
 	const struct record *rc = find(s);
 
 	for (unsigned i = 0; rc != NULL && i < rc->n_regions; i++) {
-		if (strcmp(rc->r[i].name, region) == 0 && page * PAGE < rc->r[i].len) {
+		if (strcmp(rc->r[i].name, region) == 0 && page * PAGE < rc->r[i].len &&
+		    rc->on[rc->r[i].first + page]) {
 			memcpy(tag, rc->tags[rc->r[i].first + page], PMAC_TAG_LEN);
 			return 0;
 		}
