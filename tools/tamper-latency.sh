@@ -8,9 +8,9 @@
 # driver and kind, and of what a client sees (notification, fresh slot). Root; a few minutes.
 #
 #   tools/tamper-latency.sh [-b BUILD_DIR] [-n COUNT] [--v4 N] [--v6 M] [-m MB]
-#        [--period-ms MS] [--budget-percent P] [--json OUT]
+#        [--drivers molt,fib] [--period-ms MS] [--budget-percent P] [--json OUT]
 #   defaults: build, 100 tampers, 100000 IPv4 + 20000 IPv6 routes, -m 1024, moltd's own
-#   integrity defaults
+#   rotation and integrity defaults
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$ROOT/build
@@ -20,6 +20,7 @@ V6=20000
 MEM=1024
 PERIOD=""
 BUDGET=""
+DRIVERS=""
 JSON=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -28,10 +29,11 @@ while [ $# -gt 0 ]; do
 	--v4) V4=$2; shift 2 ;;
 	--v6) V6=$2; shift 2 ;;
 	-m) MEM=$2; shift 2 ;;
+	--drivers) DRIVERS=$2; shift 2 ;;
 	--period-ms) PERIOD=$2; shift 2 ;;
 	--budget-percent) BUDGET=$2; shift 2 ;;
 	--json) JSON=$(realpath -m "$2"); shift 2 ;;
-	-h | --help) sed -n '3,13p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,14p' "$0"; exit 0 ;;
 	*) echo "tamper-latency: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -57,13 +59,23 @@ config_set "$E2E_TMP/config.json" neighbors '[
 	{"ip": "10.0.3.2", "mac": "02:00:00:00:01:03", "port": "p2"},
 	{"ip": "fd00:2::2", "mac": "02:00:00:00:01:02", "port": "p1"},
 	{"ip": "fd00:3::2", "mac": "02:00:00:00:01:03", "port": "p2"}]'
-config_set "$E2E_TMP/config.json" metabolism '{"slots": 3, "interval_ms": 0}'
-integrity='{}'
-[ -n "$PERIOD" ] && integrity=$(echo "$integrity" | "$PY" -c \
-	"import json,sys; d=json.load(sys.stdin); d['period_ms']=$PERIOD; print(json.dumps(d))")
-[ -n "$BUDGET" ] && integrity=$(echo "$integrity" | "$PY" -c \
-	"import json,sys; d=json.load(sys.stdin); d['budget_percent']=$BUDGET; print(json.dumps(d))")
-[ "$integrity" != '{}' ] && config_set "$E2E_TMP/config.json" integrity "$integrity"
+# json_obj KEY=VALUE...: a JSON object of the pairs whose value is not empty (numbers as
+# numbers, a comma list as a list of strings).
+json_obj() {
+	"$PY" - "$@" <<'PY'
+import json, sys
+d = {}
+for kv in sys.argv[1:]:
+    k, v = kv.split("=", 1)
+    if v:
+        d[k] = int(v) if v.isdigit() else v.split(",")
+print(json.dumps(d))
+PY
+}
+config_set "$E2E_TMP/config.json" metabolism \
+	"$(json_obj slots=3 interval_ms=0 drivers="$DRIVERS")"
+config_set "$E2E_TMP/config.json" integrity \
+	"$(json_obj period_ms="$PERIOD" budget_percent="$BUDGET")"
 start_routeserver rs "$SHM" "$E2E_TMP/routes.txt"
 defer_dpdk_prefix "$PREFIX"
 # shellcheck disable=SC2046

@@ -212,8 +212,11 @@ class Phase:
                 self.rpc.result("slot.metabolize")
                 st, note = {"detections": None}, [(time.monotonic(), {"method": "none"})]
             else:
-                note = wait("the integrity.detection notification", self.args.detect_timeout,
-                            lambda: self.listener.notes[notes0:] or None)
+                gen = tamper["generation"]
+                note = wait("the integrity.detection notification of generation %d" % gen,
+                            self.args.detect_timeout,
+                            lambda: [(t, n) for t, n in self.listener.notes[notes0:]
+                                     if n.get("params", {}).get("generation") == gen] or None)
                 st = wait("integrity.status to count the detection", 5,
                           lambda: self.detected(d0))
             t_detected = time.monotonic()
