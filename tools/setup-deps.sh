@@ -21,6 +21,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	# FRR (zebra with dplane_fpm_nl): recording FPM frames, the routing-protocol tests
 	frr
+	# BIRD 2: the BGP peer of the routing-protocol test (bgp_e2e.sh)
+	bird2
 	# lint: tools/check-format.sh
 	clang-format
 	# molt-bench --plot
