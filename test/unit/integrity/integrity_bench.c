@@ -104,7 +104,8 @@ int main(int argc, char **argv)
 			polls++;
 		t2 = molt_now_ns() - t2;
 		printf("%-9s %8.1f MB under audit (%zu pages); MACs made in %.0f ms (cold, twice); "
-		       "one audit pass %.0f ms (%.2f GB/s, %" PRIu64 " polls); default budget covers "
+		       "one audit pass %.0f ms (%.2f GB/s, %" PRIu64
+		       " polls); default budget covers "
 		       "it every %.2f periods\n",
 		       drv[i], bytes / 1e6, (size_t)((bytes + 4095) / 4096), t / 1e6, t2 / 1e6,
 		       bytes / (double)t2, polls, (double)bytes / st->budget_bytes);
