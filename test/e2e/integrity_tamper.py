@@ -307,13 +307,26 @@ def main():
     ap.add_argument("--no-auditor", action="store_true",
                     help="heal with slot.metabolize 0.3 s after the tamper (a moltd without "
                     "an auditor: the stream's baseline)")
+    ap.add_argument("--tmp", help="directory for the streams' counts (default: a fresh one)")
     args = ap.parse_args()
 
     rpc = Rpc(args.sock)
     listener = Listener(args.sock)
     listener.start()
-    tmp = tempfile.mkdtemp(prefix="molt-tamper-")
-    results, failures = [], []
+    failures = []
+    # The events methods: the known events listed, a misspelt one refused by name.
+    names = [e["name"] for e in rpc.result("events.list")]
+    r = rpc.call("events.subscribe", ["integrity.detections"])
+    if "integrity.detection" not in names or r.get("error", {}).get("code") != -32602 or \
+            "unknown event 'integrity.detections'" not in r["error"]["message"]:
+        failures.append("events.list %s, events.subscribe of a misspelt event: %s" % (names, r))
+    if listener.sub != {"subscribed": ["integrity.detection"]}:
+        failures.append("events.subscribe answered %s" % listener.sub)
+    for f in failures:
+        print("FAIL: " + f)
+    tmpd = None if args.tmp else tempfile.TemporaryDirectory(prefix="molt-tamper-")
+    tmp = args.tmp or tmpd.name
+    results = []
     n = 0
     for kind in args.kinds.split(","):
         for driver in args.drivers.split(","):

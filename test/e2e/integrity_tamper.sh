@@ -72,7 +72,7 @@ log "tamper kinds $KINDS, drivers $DRIVERS; $RATE datagrams/s to 4 destinations"
 # shellcheck disable=SC2086
 "$PY" "$E2E_DIR/integrity_tamper.py" --sock "$E2E_TMP/moltd.sock" --h1 "$NS_H1" --h2 "$NS_H2" \
 	--h3 "$NS_H3" --drivers "$DRIVERS" --kinds "$KINDS" --rate "$RATE" \
-	--report "$E2E_TMP/report.json" ${MOLT_TAMPER_ARGS:-} || fail "tampering not answered as it must be (above)"
+	--report "$E2E_TMP/report.json" --tmp "$E2E_TMP" ${MOLT_TAMPER_ARGS:-} || fail "tampering not answered as it must be (above)"
 grep -E "integrity|debug.tamper" "$E2E_TMP/moltd.log" | head -n 40
 stop_proc moltd TERM
 [ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC"
