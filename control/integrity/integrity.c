@@ -67,7 +67,7 @@ static struct {
 	uint64_t allowance; // bytes the auditor may still MAC (token bucket)
 	uint64_t slice; // bytes one poll MACs at most
 	uint64_t last_ns;
-	uint64_t period_start_ns, period_bytes;
+	uint64_t period_start_ns, period_bytes, period_ns_spent;
 	unsigned next; // record the auditor turns to next
 	unsigned standby; // the standby record audited last
 	uint64_t tamper_ns;
@@ -415,7 +415,10 @@ static void detected(struct record *rc, size_t pg, uint64_t now)
 	snprintf(d->region, sizeof(d->region), "%s", r->name);
 	d->offset = off;
 	d->at_ns = now;
-	d->latency_ns = ig.tamper_ns != 0 && now > ig.tamper_ns ? now - ig.tamper_ns : 0;
+	// The clock now, not the poll's: debug.tamper may have run in this very loop turn.
+	uint64_t t = molt_now_ns();
+
+	d->latency_ns = ig.tamper_ns != 0 && t > ig.tamper_ns ? t - ig.tamper_ns : 0;
 	if (d->latency_ns != 0) {
 		ig.lat[ig.n_lat++ % INTEGRITY_LATENCY_SAMPLES] = d->latency_ns;
 		if (d->latency_ns > ig.lat_max)
@@ -697,9 +700,14 @@ struct slot *integrity_poll(uint64_t now)
 
 	if (!ig.on)
 		return NULL;
+	uint64_t spent = ig.period_bytes, t = molt_now_ns();
+
 	pthread_mutex_lock(&ig.lock);
 	s = poll_locked(now);
 	pthread_mutex_unlock(&ig.lock);
+	// Timed only when it did work: the CPU share integrity.status reports.
+	if (ig.period_bytes != spent)
+		ig.period_ns_spent += molt_now_ns() - t;
 	return s;
 }
 
@@ -726,7 +734,9 @@ static struct slot *poll_locked(uint64_t now)
 	}
 	if (now - ig.period_start_ns >= ig.period_ns) {
 		ig.st.bytes_last_period = ig.period_bytes;
+		ig.st.ns_last_period = ig.period_ns_spent;
 		ig.period_bytes = 0;
+		ig.period_ns_spent = 0;
 		ig.period_start_ns = now;
 	}
 	for (unsigned tries = 0; tries < MAX_RECORDS && ig.allowance >= PAGE; tries++) {

@@ -39,6 +39,7 @@ struct integrity_status {
 	uint64_t audits; // pages re-MACed and compared
 	uint64_t bytes_audited; // their bytes, in total
 	uint64_t bytes_last_period; // in the last whole period
+	uint64_t ns_last_period; // control thread time the auditor took in it (wall clock)
 	uint64_t passes; // complete rounds over one slot's pages
 	uint64_t remacs; // pages MACed again after a legitimate change
 	uint64_t checks; // pages checked before a legitimate change

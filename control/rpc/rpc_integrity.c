@@ -33,16 +33,20 @@ static json_t *integrity_status_rpc(struct rpc_call *call, const json_t *params,
 				 "latency_ms", ms_of(st->last.latency_ns), "age_ms",
 				 ms_of(now - st->last.at_ns));
 	return mrpc_result(
-		json_pack("{s:b, s:s, s:s, s:{s:f, s:f}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		json_pack("{s:b, s:s, s:s, s:{s:f, s:f}, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, "
 			  "s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:{s:I, s:f, s:f, s:f}}",
 			  "enabled", st->enabled, "algorithm", st->alg, "ipsec_mb_arch", st->arch,
 			  "mac_gbytes_per_s", "aes-cmac", st->rate[0] / 1e9, "hmac-sha256",
 			  st->rate[1] / 1e9, "budget_percent", (json_int_t)st->budget_percent,
 			  "period_ms", (json_int_t)st->period_ms, "budget_bytes",
 			  (json_int_t)st->budget_bytes, "bytes_last_period",
-			  (json_int_t)st->bytes_last_period, "slots", (json_int_t)st->slots,
-			  "bytes_tracked", (json_int_t)st->bytes_tracked, "audits",
-			  (json_int_t)st->audits, "periods_per_pass",
+			  (json_int_t)st->bytes_last_period, "cpu_percent_last_period",
+			  st->period_ms ? 100.0 * (double)st->ns_last_period /
+						  ((double)st->period_ms * 1e6)
+					: 0.0,
+			  "slots", (json_int_t)st->slots, "bytes_tracked",
+			  (json_int_t)st->bytes_tracked, "audits", (json_int_t)st->audits,
+			  "periods_per_pass",
 			  st->budget_bytes ? (double)st->bytes_tracked / (double)st->budget_bytes
 					   : 0.0,
 			  "bytes_audited", (json_int_t)st->bytes_audited, "passes",

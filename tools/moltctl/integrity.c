@@ -23,9 +23,10 @@ static void print_status(const json_t *v)
 	       json_string_value(json_object_get(v, "algorithm")),
 	       json_string_value(json_object_get(v, "ipsec_mb_arch")), num(rate, "aes-cmac"),
 	       num(rate, "hmac-sha256"));
-	printf("budget         %.0f%% = %.1f MB per %.0f ms (last period: %.1f MB)\n",
+	printf("budget         %.0f%% = %.1f MB per %.0f ms (last period: %.1f MB, %.1f%% of the "
+	       "control thread)\n",
 	       num(v, "budget_percent"), num(v, "budget_bytes") / 1e6, num(v, "period_ms"),
-	       num(v, "bytes_last_period") / 1e6);
+	       num(v, "bytes_last_period") / 1e6, num(v, "cpu_percent_last_period"));
 	printf("slots audited  %.0f, %.1f MB of pages: a full pass every %.2f periods\n",
 	       num(v, "slots"), num(v, "bytes_tracked") / 1e6, num(v, "periods_per_pass"));
 	printf("audits         %.0f pages (%.1f GB), %.0f passes; %.0f pages re-MACed after "
