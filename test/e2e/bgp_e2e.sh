@@ -7,7 +7,8 @@
 # that moltd forwards to them arrives at h2's sockets. Checked: the prefixes are forwarded;
 # withdrawing 198.18.0.0/24 (BIRD) turns its traffic into ICMP net unreachable from the
 # router; a metabolism every 100 ms leaves the session Established; kill -9 and restart of
-# zebra (FPM reconnect and resend) loses no datagram of a stream to an unchanged prefix;
+# zebra (with bgpd, as watchfrr does; FPM reconnect and resend) loses no datagram of a stream
+# to an unchanged prefix;
 # kill -9 and restart of the route server converges again (routes back, traffic passes).
 # Skipped when FRR or BIRD is missing (tools/setup-deps.sh installs both).
 #
@@ -128,6 +129,7 @@ start_bg bird ip netns exec "$NS_H2" bird -f -c "$B/bird.conf" -s "$B/bird.ctl" 
 birdc() { ip netns exec "$NS_H2" birdc -s "$B/bird.ctl" "$@"; }
 # h2 takes the announced addresses as its own: what moltd forwards there reaches its sockets.
 ip -n "$NS_H2" route add local 100.64.0.0/10 dev lo || fail "local route in h2"
+ip -n "$NS_H2" route add local 101.0.0.0/8 dev lo || fail "local route in h2" # past 16,384 prefixes
 ip -n "$NS_H2" route add local 198.18.0.0/24 dev lo || fail "local route in h2"
 
 bgp() { # bgp FIELD: a field of bgpd's neighbour 10.0.2.2
@@ -147,21 +149,42 @@ ok "BIRD (h2) and bgpd ($NS_CP) Established through moltd; $((N + 1)) prefixes r
 fpm_gone() { [ "$(fpm 'd["routes"]')" -le 1 ]; }
 not_forward() { [ "$(lookup "$LAST")" != forward ]; }
 measured() { ! alive "measure$1"; }
+mirror_settled() { [ "$(M call feed.status | jpy 'd["lag"] == 0 and d["alive"]')" = True ]; }
 # measure_run I: withdraw everything, then time one announcement (bgp_tool.py measure).
 measure_run() {
 	local out="$E2E_TMP/measure.$1.json" base
 	birdc disable bulk >/dev/null || fail "birdc disable"
 	wait_for "the withdrawal" 600 0.2 fpm_gone
 	wait_for "moltd to stop forwarding $LAST" 600 0.2 not_forward
+	# moltd may have been lapped by the withdrawal (resync): its mirror is the base once it has
+	# caught up with the feed.
+	wait_for "moltd's mirror to catch up" 600 0.2 mirror_settled
 	base=$(M call feed.status | jpy 'd["mirror_routes"]')
-	rm -f "$E2E_TMP/start"
+	rm -f "$E2E_TMP/start" "$E2E_TMP/first.$1" "$E2E_TMP/probe.until"
+	# The traffic stage: a datagram to the last prefix every millisecond from h1, and when the
+	# first one arrived in h2.
+	start_bg "first$1" ip netns exec "$NS_H2" "${TOOL[@]}" first 7001 300 "$E2E_TMP/first.$1"
+	wait_for "the probe receiver" 50 0.1 test -e "$E2E_TMP/first.$1.ready"
+	start_bg "probe$1" ip netns exec "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send "$LAST" 7001 1 1000 \
+		"$E2E_TMP/probe.until" "$E2E_TMP/probe.sent"
 	start_bg "measure$1" "${TOOL[@]}" measure "$N" "$out" --bgp-vty "$D" --rs "$SOCK" \
-		--moltd "$E2E_TMP/moltd.sock" --base-mirror "$base" --start-after "$E2E_TMP/start" --timeout 300
+		--moltd "$E2E_TMP/moltd.sock" --base-mirror "$base" --base-fpm "$(fpm 'd["routes"]')" --start-after "$E2E_TMP/start" --timeout 300 \
+		--bird-sock "$B/bird.ctl" --bird-ns "$NS_H2"
 	date +%s.%N >"$E2E_TMP/start.tmp"
 	birdc enable bulk >/dev/null || fail "birdc enable"
 	mv "$E2E_TMP/start.tmp" "$E2E_TMP/start"
 	wait_for "the measurement" 3100 0.1 measured "$1"
 	wait "$(pid_of "measure$1")" || fail "measurement $1: $(cat "$E2E_TMP/measure$1.log")"
+	wait_for "the first probe datagram" 300 0.1 test -e "$E2E_TMP/first.$1"
+	touch "$E2E_TMP/probe.until"
+	"$PY" - "$out" "$E2E_TMP/start" "$E2E_TMP/first.$1" <<'PY' || fail "traffic stage"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = float(open(sys.argv[3]).read()) - float(open(sys.argv[2]).read())
+r["stages"]["traffic"] = round(t, 3)
+r["brackets"]["traffic"] = [round(t - 0.001, 3), round(t, 3)]
+json.dump(r, open(sys.argv[1], "w"))
+PY
 	log "run $1: $(cat "$out")"
 }
 if [ -n "$MEASURE_N" ]; then
@@ -172,11 +195,11 @@ if [ -n "$MEASURE_N" ]; then
 import json, statistics, sys
 runs = [json.load(open("%s/measure.%d.json" % (sys.argv[1], i))) for i in range(1, int(sys.argv[2]) + 1)]
 n = runs[0]["n"]
-print("announce-to-forwarding of %d prefixes, %d runs (seconds after birdc enable; median, min-max)" % (n, len(runs)))
-for st in ["bgpd", "zebra", "fpm", "feed", "slot"]:
+print("announce-to-forwarding of %d prefixes, %d runs: seconds after birdc enable, median (min-max)" % (n, len(runs)))
+for st in ["bird", "bgpd", "zebra", "fpm_first", "fpm", "feed", "slot", "traffic"]:
     v = [r["stages"][st] for r in runs]
-    print("  %-6s %7.3f  (%.3f-%.3f)" % (st, statistics.median(v), min(v), max(v)))
-print("  poll interval %.3f s" % statistics.median(r["poll_interval_s"] for r in runs))
+    w = [r["brackets"][st][1] - r["brackets"][st][0] for r in runs]
+    print("  %-9s %7.3f  (%.3f-%.3f)  poll bracket median %.3f" % (st, statistics.median(v), min(v), max(v), statistics.median(w)))
 PY
 	exit 0
 fi
