@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/route.h"
@@ -291,7 +292,7 @@ int molt_route_parse(const char *line, struct molt_route *r, char *err, size_t e
 			blackhole = true;
 		} else {
 			return fail(err, errlen, &kw,
-				    "unknown keyword (expected via, dev or blackhole)");
+				    "unknown keyword (expected via, dev, blackhole or nexthop)");
 		}
 	}
 
@@ -308,6 +309,250 @@ int molt_route_parse(const char *line, struct molt_route *r, char *err, size_t e
 	return 0;
 }
 
+static void put64(uint8_t *p, uint64_t v)
+{
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	const struct molt_path *x = a, *y = b;
+	int c = memcmp(x->gateway, y->gateway, sizeof(x->gateway));
+
+	if (c == 0)
+		c = strncmp(x->dev, y->dev, sizeof(x->dev));
+	if (c == 0)
+		c = (int)x->weight - (int)y->weight;
+	return c;
+}
+
+void molt_route_set_paths(struct molt_route *r, struct molt_path *paths, unsigned n,
+			  struct molt_route *recs)
+{
+	uint64_t id = 0x6d6f6c7467727570ULL ^ ((uint64_t)r->family << 8) ^ n; // "moltgrup"
+	unsigned i, j;
+
+	qsort(paths, n, sizeof(*paths), path_cmp);
+	for (i = 0; i < n; i++) {
+		const struct molt_path *p = &paths[i];
+
+		for (j = 0; j < 16; j += 8)
+			id = molt_mix64(id ^ get64(p->gateway + j)) + j;
+		for (j = 0; j + 8 <= sizeof(p->dev); j += 8)
+			id = molt_mix64(id ^ get64((const uint8_t *)p->dev + j)) + j;
+		id = molt_mix64(id ^ p->weight);
+	}
+	if (id == 0)
+		id = 1;
+	r->type = MOLT_RT_MULTIPATH;
+	memset(r->gateway, 0, sizeof(r->gateway));
+	memset(r->dev, 0, sizeof(r->dev));
+	put64(r->gateway, id);
+	r->gateway[8] = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		struct molt_route *g = &recs[i];
+
+		molt_route_group_key(r, i, g);
+		g->type = MOLT_RT_GROUP_PATH;
+		g->reserved = (uint8_t)(paths[i].weight - 1);
+		memcpy(g->gateway, paths[i].gateway, sizeof(g->gateway));
+		memcpy(g->dev, paths[i].dev, sizeof(g->dev));
+	}
+}
+
+uint64_t molt_route_group_id(const struct molt_route *r)
+{
+	return get64(r->type == MOLT_RT_MULTIPATH ? r->gateway : r->prefix);
+}
+
+unsigned molt_route_group_size(const struct molt_route *r)
+{
+	return r->type == MOLT_RT_MULTIPATH ? r->gateway[8] : r->prefix[8];
+}
+
+void molt_route_group_key(const struct molt_route *r, unsigned idx, struct molt_route *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = MOLT_FAMILY_GROUP;
+	key->plen = (uint8_t)idx;
+	memcpy(key->prefix, r->gateway, 9); // id and path count
+	key->prefix[9] = r->family;
+}
+
+void molt_route_group_path(const struct molt_route *rec, struct molt_path *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = rec->prefix[9];
+	p->weight = (uint16_t)(rec->reserved + 1);
+	memcpy(p->gateway, rec->gateway, sizeof(p->gateway));
+	memcpy(p->dev, rec->dev, sizeof(p->dev));
+}
+
+static int parse_weight(uint16_t *w, const struct tok *kw, const struct tok *t, char *err,
+			size_t errlen)
+{
+	unsigned v = 0;
+	size_t i;
+
+	if (t->n == 0)
+		return fail(err, errlen, kw, "'weight' needs a number (1-%d)", MOLT_WEIGHT_MAX);
+	for (i = 0; i < t->n; i++) {
+		if (t->p[i] < '0' || t->p[i] > '9' || i >= 3)
+			return fail(err, errlen, t, "weight must be 1-%d", MOLT_WEIGHT_MAX);
+		v = v * 10 + (unsigned)(t->p[i] - '0');
+	}
+	if (v < 1 || v > MOLT_WEIGHT_MAX)
+		return fail(err, errlen, t, "weight must be 1-%d", MOLT_WEIGHT_MAX);
+	*w = (uint16_t)v;
+	return 0;
+}
+
+// One 'nexthop' of the multipath form: s points after the keyword. Returns the position of the
+// next 'nexthop' (or the end) and fills p, or NULL with err set.
+static const char *parse_nexthop(const char *s, struct molt_route *one, const struct tok *nh,
+				 struct molt_path *p, char *err, size_t errlen)
+{
+	bool via = false, dev = false, weight = false;
+	struct tok kw, t;
+	const char *after;
+
+	memset(one->gateway, 0, sizeof(one->gateway));
+	memset(one->dev, 0, sizeof(one->dev));
+	memset(p, 0, sizeof(*p));
+	p->weight = 1;
+	for (;;) {
+		after = next_token(s, &kw);
+		if (kw.n == 0 || tok_eq(&kw, "nexthop"))
+			break;
+		s = next_token(after, &t);
+		if (tok_eq(&kw, "via") && !via) {
+			via = true;
+			if (parse_via(one, &kw, &t, err, errlen) < 0)
+				return NULL;
+		} else if (tok_eq(&kw, "dev") && !dev) {
+			dev = true;
+			if (parse_dev(one, &kw, &t, err, errlen) < 0)
+				return NULL;
+		} else if (tok_eq(&kw, "weight") && !weight) {
+			weight = true;
+			if (parse_weight(&p->weight, &kw, &t, err, errlen) < 0)
+				return NULL;
+		} else if (tok_eq(&kw, "via") || tok_eq(&kw, "dev") || tok_eq(&kw, "weight")) {
+			fail(err, errlen, &kw, "'%.*s' given twice in one nexthop", (int)kw.n,
+			     kw.p);
+			return NULL;
+		} else {
+			fail(err, errlen, &kw,
+			     "unknown keyword in a nexthop (expected via, dev or weight)");
+			return NULL;
+		}
+	}
+	if (!via) {
+		fail(err, errlen, nh,
+		     "a nexthop needs 'via GATEWAY' (multipath over 'dev' only "
+		     "is not supported)");
+		return NULL;
+	}
+	if (one->family == 6 && is_link_local6(one->gateway) && !dev) {
+		fail(err, errlen, nh, "link-local gateway needs 'dev PORT'");
+		return NULL;
+	}
+	p->family = one->family;
+	memcpy(p->gateway, one->gateway, sizeof(p->gateway));
+	memcpy(p->dev, one->dev, sizeof(p->dev));
+	return s;
+}
+
+int molt_route_parse_multi(const char *line, struct molt_route out[MOLT_ROUTE_RECS_MAX], char *err,
+			   size_t errlen)
+{
+	struct molt_path paths[MOLT_MAX_PATHS];
+	struct molt_route r, one;
+	struct tok pfx, kw;
+	unsigned n = 0, i;
+	const char *s;
+	int ret;
+
+	s = next_token(line, &pfx);
+	next_token(s, &kw);
+	if (!tok_eq(&kw, "nexthop")) {
+		ret = molt_route_parse(line, &out[0], err, errlen);
+		return ret == 0 ? 1 : ret == 1 ? 0 : ret;
+	}
+	memset(&r, 0, sizeof(r));
+	if (errlen > 0)
+		err[0] = '\0';
+	ret = prefix_parse_n(&pfx, &r.family, r.prefix, &r.plen, false, err, errlen);
+	if (ret < 0)
+		return ret;
+	one = r;
+	while (kw.n != 0) {
+		s = next_token(s, &kw); // 'nexthop'
+		if (n == MOLT_MAX_PATHS)
+			return fail(err, errlen, &kw, "more than %d nexthops", MOLT_MAX_PATHS);
+		s = parse_nexthop(s, &one, &kw, &paths[n], err, errlen);
+		if (s == NULL)
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (memcmp(paths[i].gateway, paths[n].gateway, 16) == 0 &&
+			    strncmp(paths[i].dev, paths[n].dev, MOLT_PORT_NAME_MAX) == 0)
+				return fail(err, errlen, &kw, "the same nexthop is given twice");
+		n++;
+		next_token(s, &kw);
+	}
+	if (n == 1) {
+		r.type = MOLT_RT_VIA;
+		memcpy(r.gateway, paths[0].gateway, sizeof(r.gateway));
+		memcpy(r.dev, paths[0].dev, sizeof(r.dev));
+		out[0] = r;
+		return 1;
+	}
+	molt_route_set_paths(&r, paths, n, out);
+	out[n] = r;
+	return (int)n + 1;
+}
+
+int molt_route_format_paths(const struct molt_route *r, const struct molt_path *paths, unsigned n,
+			    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t off;
+	unsigned i;
+	int k;
+
+	if (r->type != MOLT_RT_MULTIPATH)
+		return molt_route_format(r, buf, len);
+	k = snprintf(buf, len, "%s/%u", molt_addr_format(r->family, r->prefix, a, sizeof(a)),
+		     r->plen);
+	off = k > 0 ? (size_t)k : 0;
+	for (i = 0; i < n; i++) {
+		const struct molt_path *p = &paths[i];
+		char w[16] = "";
+
+		if (p->weight != 1)
+			snprintf(w, sizeof(w), " weight %u", p->weight);
+		k = snprintf(off < len ? buf + off : NULL, off < len ? len - off : 0,
+			     " nexthop via %s%s%.*s%s",
+			     molt_addr_format(p->family, p->gateway, a, sizeof(a)),
+			     p->dev[0] != '\0' ? " dev " : "", MOLT_PORT_NAME_MAX, p->dev, w);
+		off += k > 0 ? (size_t)k : 0;
+	}
+	return (int)off;
+}
+
 const char *molt_addr_format(uint8_t family, const uint8_t addr[16], char *buf, size_t len)
 {
 	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len) == NULL)
@@ -319,12 +564,23 @@ int molt_route_format(const struct molt_route *r, char *buf, size_t len)
 {
 	char p[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
 
-	molt_addr_format(r->family, r->prefix, p, sizeof(p));
+	if (r->type != MOLT_RT_GROUP_PATH)
+		molt_addr_format(r->family, r->prefix, p, sizeof(p));
 	switch (r->type) {
 	case MOLT_RT_BLACKHOLE:
 		return snprintf(buf, len, "%s/%u blackhole", p, r->plen);
 	case MOLT_RT_DEV:
 		return snprintf(buf, len, "%s/%u dev %.*s", p, r->plen, MOLT_PORT_NAME_MAX, r->dev);
+	case MOLT_RT_MULTIPATH:
+		return snprintf(buf, len, "%s/%u group %016llx (%u paths)", p, r->plen,
+				(unsigned long long)molt_route_group_id(r),
+				molt_route_group_size(r));
+	case MOLT_RT_GROUP_PATH:
+		molt_addr_format(r->prefix[9], r->gateway, g, sizeof(g));
+		return snprintf(buf, len, "group %016llx path %u/%u via %s%s%.*s weight %u",
+				(unsigned long long)molt_route_group_id(r), r->plen,
+				molt_route_group_size(r), g, r->dev[0] != '\0' ? " dev " : "",
+				MOLT_PORT_NAME_MAX, r->dev, r->reserved + 1u);
 	default:
 		molt_addr_format(r->family, r->gateway, g, sizeof(g));
 		if (r->dev[0] != '\0')

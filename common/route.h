@@ -15,6 +15,33 @@ enum molt_route_type {
 	MOLT_RT_VIA = 1, // PREFIX via GATEWAY [dev PORT]
 	MOLT_RT_DEV = 2, // PREFIX dev PORT (on-link: the destination is the neighbour)
 	MOLT_RT_BLACKHOLE = 3, // PREFIX blackhole (drop silently, counted)
+	// PREFIX nexthop via A [dev P] [weight W] nexthop via B ...: the paths are a next-hop
+	// group, gateway holds the group's reference (molt_route_group_key).
+	MOLT_RT_MULTIPATH = 4,
+	// Not a route: one path of a next-hop group (family MOLT_FAMILY_GROUP), see below.
+	MOLT_RT_GROUP_PATH = 5,
+};
+
+// Multipath routes. A group is content-addressed: its id is a hash of its paths in canonical
+// order (sorted by gateway, then port, then weight), so the same paths give the same group in
+// every process and generation, and routes with the same paths share it. The table (RIB, feed,
+// moltd's mirror) holds a group as one record per path, keyed apart from every route:
+//   family MOLT_FAMILY_GROUP, plen = path index, type MOLT_RT_GROUP_PATH,
+//   reserved = weight - 1, prefix = id (8 bytes LE), path count, gateway family, zeros,
+//   gateway and dev = the path.
+// A multipath route: type MOLT_RT_MULTIPATH, gateway = id (8 bytes LE), path count, zeros.
+// A group's records come before the routes that use it (snapshot and journal order do not
+// matter to readers: they look a group up only when building from a route).
+#define MOLT_MAX_PATHS 16
+#define MOLT_FAMILY_GROUP 0x47
+#define MOLT_WEIGHT_MAX 256
+#define MOLT_ROUTE_RECS_MAX (MOLT_MAX_PATHS + 1) // records one route line can give
+
+struct molt_path {
+	uint8_t family; // of the gateway: 4 or 6
+	uint16_t weight; // 1-256
+	uint8_t gateway[16];
+	char dev[MOLT_PORT_NAME_MAX]; // empty: resolved like a 'via' route
 };
 
 // family is 4 or 6 (not AF_*: the value is on the wire and must not depend on the libc).
@@ -36,6 +63,32 @@ static_assert(sizeof(struct molt_route) == 52, "molt_route is a wire format");
 // Returns 0 and fills *r, 1 if the line is blank or a comment, or -EINVAL with a message that
 // names the problem written to err (always NUL-terminated).
 int molt_route_parse(const char *line, struct molt_route *r, char *err, size_t errlen);
+
+// As molt_route_parse, and also the multipath form: fills out[0..n) with the group's records
+// followed by the route (out[n - 1]) and returns n (1 for a single-path route), 0 for a blank
+// line or a comment, or -EINVAL with a message in err. One 'nexthop' is a plain 'via' route.
+int molt_route_parse_multi(const char *line, struct molt_route out[MOLT_ROUTE_RECS_MAX], char *err,
+			   size_t errlen);
+
+// Makes r (its key already set) a multipath route over paths[0..n) (2 <= n <= MOLT_MAX_PATHS;
+// sorted here into the canonical order) and fills recs[0..n) with the group's records.
+void molt_route_set_paths(struct molt_route *r, struct molt_path *paths, unsigned n,
+			  struct molt_route *recs);
+
+// The group a MOLT_RT_MULTIPATH route or MOLT_RT_GROUP_PATH record refers to, its path count.
+uint64_t molt_route_group_id(const struct molt_route *r);
+unsigned molt_route_group_size(const struct molt_route *r);
+
+// The key of path idx of route r's group (r: a MOLT_RT_MULTIPATH route).
+void molt_route_group_key(const struct molt_route *r, unsigned idx, struct molt_route *key);
+
+// The path a MOLT_RT_GROUP_PATH record holds.
+void molt_route_group_path(const struct molt_route *rec, struct molt_path *p);
+
+// Formats route r with its group's paths (paths[0..n), in index order) in the route-file
+// syntax. Returns the length like snprintf.
+int molt_route_format_paths(const struct molt_route *r, const struct molt_path *paths, unsigned n,
+			    char *buf, size_t len);
 
 // Parses "ADDR/LEN" (IPv4 or IPv6). Host bits must be zero unless allow_host_bits is set
 // (port addresses in the config carry host bits: 10.0.1.1/24). Returns 0 or -EINVAL.

@@ -44,7 +44,6 @@ struct fpm_server {
 	unsigned hold_s;
 	bool sweep_pending;
 	bool dirty; // applied changes not published yet
-	bool ecmp_logged; // the one-time "ECMP is not supported yet" line
 	uint32_t logged; // one bit per kind of skipped route logged in this session
 	char last_error[256];
 	struct fpm_stats st;
@@ -192,7 +191,7 @@ static void session_close(struct fpm_server *s, const char *why)
 	s->sweep_pending = false;
 	stale = rs_table_fpm_stale(&rs_table);
 	s->st.disconnects++;
-	s->st.stale_marked += rs_table.src[RS_SRC_FPM_STALE].count;
+	s->st.stale_marked += rib_routes(&rs_table.src[RS_SRC_FPM_STALE]);
 	LOG_NOTICE(SUB,
 		   "session with %s closed (%s): %u FPM routes stale, still forwarded until "
 		   "zebra reconnects and resends",
@@ -278,15 +277,17 @@ static bool is_link_local(const struct fpm_path *p)
 	return p->family == 6 && p->gw[0] == 0xfe && (p->gw[1] & 0xc0) == 0x80;
 }
 
-// The molt route for an FPM route. Returns 0, or 1 when it cannot be installed (counted and
-// logged here).
-static int route_build(struct fpm_server *s, const struct fpm_route *rt, struct molt_route *r)
+// The molt route for an FPM route, and for a multipath one the records of its group (grp,
+// *ngrp). Returns 0, or 1 when it cannot be installed (counted and logged here).
+static int route_build(struct fpm_server *s, const struct fpm_route *rt, struct molt_route *r,
+		       struct molt_route grp[MOLT_MAX_PATHS], unsigned *ngrp)
 {
 	struct fpm_path paths[FPM_MAX_PATHS];
 	bool blackhole = rt->rtype != FPM_RT_UNICAST;
 	const struct fpm_path *p;
-	int n = rt->npaths;
+	int n = rt->npaths, i;
 
+	*ngrp = 0;
 	route_key(rt, r);
 	if (!blackhole && rt->nhid != 0) {
 		n = fpm_nhg_resolve(&s->nhg, rt->nhid, paths, &blackhole);
@@ -316,33 +317,44 @@ static int route_build(struct fpm_server *s, const struct fpm_route *rt, struct 
 		skip_log(s, 2, rt, "a unicast route without a next hop");
 		return 1;
 	}
-	if (n > 1) {
-		s->st.ecmp_first_path++;
-		if (!s->ecmp_logged) {
-			s->ecmp_logged = true;
-			LOG_NOTICE(SUB,
-				   "multipath routes are installed with their first path only: "
-				   "ECMP is not supported yet (counted: fpm.status "
-				   "ecmp_first_path)");
+	for (i = 0; i < n; i++) {
+		p = &paths[i];
+		if (!p->has_gw) {
+			s->st.no_gateway++;
+			skip_log(s, 2, rt,
+				 "an interface route (zebra's interface index has no molt port "
+				 "name)");
+			return 1;
+		}
+		if (p->family != rt->family) {
+			s->st.gw_family++;
+			skip_log(s, 3, rt, "a gateway of the other address family");
+			return 1;
+		}
+		if (is_link_local(p)) {
+			s->st.link_local_gw++;
+			skip_log(s, 4, rt,
+				 "a link-local gateway needs a port, which FPM does not give");
+			return 1;
 		}
 	}
+	if (n > 1) {
+		struct molt_path mp[FPM_MAX_PATHS];
+
+		memset(mp, 0, sizeof(mp));
+		for (i = 0; i < n; i++) {
+			mp[i].family = paths[i].family;
+			mp[i].weight = paths[i].weight >= 1 && paths[i].weight <= MOLT_WEIGHT_MAX
+					       ? paths[i].weight
+					       : 1;
+			memcpy(mp[i].gateway, paths[i].gw, sizeof(mp[i].gateway));
+		}
+		molt_route_set_paths(r, mp, (unsigned)n, grp);
+		*ngrp = (unsigned)n;
+		s->st.multipath++;
+		return 0;
+	}
 	p = &paths[0];
-	if (!p->has_gw) {
-		s->st.no_gateway++;
-		skip_log(s, 2, rt,
-			 "an interface route (zebra's interface index has no molt port name)");
-		return 1;
-	}
-	if (p->family != rt->family) {
-		s->st.gw_family++;
-		skip_log(s, 3, rt, "a gateway of the other address family");
-		return 1;
-	}
-	if (is_link_local(p)) {
-		s->st.link_local_gw++;
-		skip_log(s, 4, rt, "a link-local gateway needs a port, which FPM does not give");
-		return 1;
-	}
 	r->type = MOLT_RT_VIA;
 	memcpy(r->gateway, p->gw, sizeof(r->gateway));
 	return 0;
@@ -350,11 +362,12 @@ static int route_build(struct fpm_server *s, const struct fpm_route *rt, struct 
 
 static void route_add(struct fpm_server *s, const struct fpm_route *rt)
 {
-	struct molt_route r;
+	struct molt_route r, grp[MOLT_MAX_PATHS];
+	unsigned ngrp;
 	char a[64];
 	int ret;
 
-	if (route_build(s, rt, &r) != 0) {
+	if (route_build(s, rt, &r, grp, &ngrp) != 0) {
 		// zebra replaced its route with one molt cannot use: the old one must not stay.
 		route_del(s, &r);
 		return;
@@ -364,7 +377,9 @@ static void route_add(struct fpm_server *s, const struct fpm_route *rt)
 		skip_log(s, 5, rt, "the table is at its capacity (--capacity)");
 		return;
 	}
-	ret = rs_table_set(&rs_table, RS_SRC_FPM, &r, false);
+	ret = rs_table_add_group(&rs_table, RS_SRC_FPM, grp, ngrp);
+	if (ret == 0)
+		ret = rs_table_set(&rs_table, RS_SRC_FPM, &r, false);
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s/%u: %s", molt_addr_format(r.family, r.prefix, a, sizeof(a)),
 			r.plen, strerror(-ret));

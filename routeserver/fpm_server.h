@@ -32,7 +32,7 @@ struct fpm_stats {
 	uint64_t no_gateway; // unicast next hop with an interface only (see docs/routing.md)
 	uint64_t link_local_gw; // IPv6 link-local gateway: needs a port, which FPM cannot give
 	uint64_t gw_family; // gateway of the other family (RFC 5549): not installed
-	uint64_t ecmp_first_path; // multipath routes installed with their first path only
+	uint64_t multipath; // multipath routes installed (with all their paths, up to 16)
 	uint64_t paths_truncated; // routes or groups with more than FPM_MAX_PATHS paths
 	uint64_t capacity_refused; // new prefixes refused: the table is at --capacity
 	uint64_t reresolved; // routes resolved again after zebra changed their next hop in place

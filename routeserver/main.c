@@ -188,8 +188,8 @@ static int load(const struct options *o, struct rib *rib)
 static void log_published(const struct rs_table *t, uint64_t t0)
 {
 	LOG_NOTICE(SUB, "published %u routes (v4 %u, v6 %u) in %.1f ms, generation %016llx",
-		   t->rib.count, t->rib.count_v4, t->rib.count - t->rib.count_v4, elapsed_ms(t0),
-		   (unsigned long long)t->feed.hdr->generation);
+		   rib_routes(&t->rib), t->rib.count_v4, rib_routes(&t->rib) - t->rib.count_v4,
+		   elapsed_ms(t0), (unsigned long long)t->feed.hdr->generation);
 }
 
 static void report_cpu(void)

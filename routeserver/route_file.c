@@ -58,13 +58,15 @@ int route_file_parse(const char *name, const char *buf, size_t len, struct rib *
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		st.lines++;
-		ret = molt_route_parse(p, &batch[n], why, sizeof(why));
+		// A multipath line gives its group's records and then the route.
+		ret = molt_route_parse_multi(p, &batch[n], why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, errlen, "%s:%llu: %s", name, (unsigned long long)st.lines,
 				 why);
 			return ret;
 		}
-		if (ret == 0 && ++n == ROUTE_BATCH) {
+		n += (uint32_t)ret;
+		if (n > ROUTE_BATCH - MOLT_ROUTE_RECS_MAX) {
 			ret = add_batch(rib, batch, &n, &st, name, err, errlen);
 			if (ret < 0)
 				return ret;

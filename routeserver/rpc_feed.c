@@ -84,8 +84,9 @@ static json_t *routes_load(struct rpc_call *call, const json_t *params, struct r
 	if (rs_table_replace(&rs_table, &fresh, msg, sizeof(msg)) < 0)
 		return rpc_fail(err, RPC_ERR_FAILED, "%s; the table is unchanged", msg);
 	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f}", "file", path, "routes",
-			 (json_int_t)rs_table.rib.count, "ipv4", (json_int_t)rs_table.rib.count_v4,
-			 "ipv6", (json_int_t)(rs_table.rib.count - rs_table.rib.count_v4), "lines",
+			 (json_int_t)rib_routes(&rs_table.rib), "ipv4",
+			 (json_int_t)rs_table.rib.count_v4, "ipv6",
+			 (json_int_t)(rib_routes(&rs_table.rib) - rs_table.rib.count_v4), "lines",
 			 (json_int_t)st.lines, "replaced", (json_int_t)st.replaced, "ms",
 			 (double)(molt_now_ns() - t0) / 1e6);
 }

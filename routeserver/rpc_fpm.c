@@ -40,8 +40,8 @@ static json_t *fpm_status(struct rpc_call *call, const json_t *params, struct rp
 		(json_int_t)st->nh_dels, "unresolved_nexthop", (json_int_t)st->unresolved_nh,
 		"unusable_nexthop", (json_int_t)st->unusable_nh, "no_gateway",
 		(json_int_t)st->no_gateway, "link_local_gateway", (json_int_t)st->link_local_gw,
-		"gateway_other_family", (json_int_t)st->gw_family, "ecmp_first_path",
-		(json_int_t)st->ecmp_first_path, "paths_truncated", (json_int_t)st->paths_truncated,
+		"gateway_other_family", (json_int_t)st->gw_family, "multipath",
+		(json_int_t)st->multipath, "paths_truncated", (json_int_t)st->paths_truncated,
 		"capacity_refused", (json_int_t)st->capacity_refused, "reresolved",
 		(json_int_t)st->reresolved, "stale_marked", (json_int_t)st->stale_marked, "swept",
 		(json_int_t)st->swept);
@@ -49,8 +49,8 @@ static json_t *fpm_status(struct rpc_call *call, const json_t *params, struct rp
 	return json_pack("{s:b,s:s,s:b,s:s,s:I,s:I,s:I,s:I,s:b,s:I,s:s,s:o}", "enabled", 1,
 			 "listen", in.listen, "connected", in.connected, "peer", in.peer,
 			 "session_ms", (json_int_t)in.session_ms, "routes",
-			 (json_int_t)rs_table.src[RS_SRC_FPM].count, "stale",
-			 (json_int_t)rs_table.src[RS_SRC_FPM_STALE].count, "nexthops",
+			 (json_int_t)rib_routes(&rs_table.src[RS_SRC_FPM]), "stale",
+			 (json_int_t)rib_routes(&rs_table.src[RS_SRC_FPM_STALE]), "nexthops",
 			 (json_int_t)in.nexthops, "sweep_pending", in.sweep_pending, "stale_hold_s",
 			 (json_int_t)in.hold_s, "last_error", in.last_error, "counters", counters);
 }

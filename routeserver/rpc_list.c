@@ -155,7 +155,7 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 	struct list_args a;
 	uint64_t total = 0;
 	json_t *list, *srcs, *res;
-	char text[128];
+	char text[1280]; // a route with 16 paths
 	uint32_t i;
 
 	if (list_args_parse(params, &a, err) < 0)
@@ -176,8 +176,10 @@ static json_t *route_list(struct rpc_call *call, const json_t *params, struct rp
 		r = &rs_table.rib.routes[sorted.idx[i]];
 		if (a.has_prefix ? !inside(r, &a.filter) : (a.family != 0 && r->family != a.family))
 			break;
+		if (r->family == MOLT_FAMILY_GROUP) // sorted last; listed with their routes
+			break;
 		if (total >= a.offset && total < a.offset + a.limit) {
-			molt_route_format(r, text, sizeof(text));
+			rib_route_format(&rs_table.rib, r, text, sizeof(text));
 			json_array_append_new(list, json_string(text));
 			json_array_append_new(srcs, json_string(rs_source_name(
 							    rs_table_source_of(&rs_table, r))));
@@ -200,7 +202,7 @@ static json_t *route_show(struct rpc_call *call, const json_t *params, struct rp
 	static const char *const known[] = { "prefix", NULL };
 	struct jcheck c = rpc_params_check(err);
 	const struct molt_route *f, *pub;
-	char text[128], why[256];
+	char text[1280], why[256];
 	struct molt_route key;
 	const json_t *v;
 	json_t *cands;
@@ -219,14 +221,14 @@ static json_t *route_show(struct rpc_call *call, const json_t *params, struct rp
 		f = rib_find(&rs_table.src[s], &key);
 		if (f == NULL)
 			continue;
-		molt_route_format(f, text, sizeof(text));
+		rib_route_format(&rs_table.src[s], f, text, sizeof(text));
 		json_array_append_new(cands, json_pack("{s:s,s:i,s:s}", "source", rs_source_name(s),
 						       "distance", (int)rs_source_distance(s),
 						       "route", text));
 	}
 	pub = rib_find(&rs_table.rib, &key);
 	if (pub != NULL)
-		molt_route_format(pub, text, sizeof(text));
+		rib_route_format(&rs_table.rib, pub, text, sizeof(text));
 	return json_pack("{s:o,s:o,s:o}", "published",
 			 pub != NULL ? json_string(text) : json_null(), "source",
 			 pub != NULL

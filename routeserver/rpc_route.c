@@ -106,7 +106,10 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 	for (i = 0; i < rs.n; i++) {
 		undo_record(&u[i], &rs.rt[i]);
 		existed = rib_find(rib, &rs.rt[i]) != NULL;
-		ret = rs_table_set(&rs_table, RS_SRC_RPC, &rs.rt[i], false);
+		ret = rs_table_add_group(&rs_table, RS_SRC_RPC, &rs.grp[i * MOLT_MAX_PATHS],
+					 rs.ngrp[i]);
+		if (ret == 0)
+			ret = rs_table_set(&rs_table, RS_SRC_RPC, &rs.rt[i], false);
 		if (ret < 0) {
 			rollback(&rs, u, i);
 			rs_routes_name(&rs, i, name, sizeof(name));
@@ -203,6 +206,7 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 	if (rpc_params_none(params, err) < 0)
 		return NULL;
 	return json_pack("{s:I,s:I,s:I}", "ipv4", (json_int_t)rib->count_v4, "ipv6",
-			 (json_int_t)(rib->count - rib->count_v4), "total", (json_int_t)rib->count);
+			 (json_int_t)(rib_routes(rib) - rib->count_v4), "total",
+			 (json_int_t)rib_routes(rib));
 }
 RPC_METHOD("route.count", route_count, "", "number of routes in the table (IPv4, IPv6, total)")

@@ -57,7 +57,7 @@ static int parse_item(const json_t *v, size_t i, bool batch, bool allow_prefix,
 		      struct rs_routes *rs, struct rpc_error *err)
 {
 	char name[32], text[RS_ROUTE_TEXT_MAX], why[256];
-	struct molt_route *r = &rs->rt[i];
+	struct molt_route *r = &rs->rt[i], recs[MOLT_ROUTE_RECS_MAX];
 	int ret;
 
 	if (batch)
@@ -76,8 +76,8 @@ static int parse_item(const json_t *v, size_t i, bool batch, bool allow_prefix,
 		rpc_fail(err, RPC_INVALID_PARAMS, "%s '%.80s': %s", name, text, why);
 		return -1;
 	}
-	ret = molt_route_parse(text, r, why, sizeof(why));
-	if (ret == 1) {
+	ret = molt_route_parse_multi(text, recs, why, sizeof(why));
+	if (ret == 0) {
 		rpc_fail(err, RPC_INVALID_PARAMS, "%s: empty route", name);
 		return -1;
 	}
@@ -85,6 +85,9 @@ static int parse_item(const json_t *v, size_t i, bool batch, bool allow_prefix,
 		rpc_fail(err, RPC_INVALID_PARAMS, "%s '%.80s': %s", name, text, why);
 		return -1;
 	}
+	*r = recs[ret - 1];
+	rs->ngrp[i] = (uint8_t)(ret - 1);
+	memcpy(&rs->grp[i * MOLT_MAX_PATHS], recs, sizeof(recs[0]) * (size_t)(ret - 1));
 	return 0;
 }
 
@@ -112,7 +115,9 @@ int rs_routes_parse(const json_t *params, bool allow_prefix, struct rs_routes *r
 	rs->batch = many != NULL;
 	rs->rt = malloc((n > 0 ? n : 1) * sizeof(*rs->rt));
 	rs->key_only = calloc(n > 0 ? n : 1, sizeof(*rs->key_only));
-	if (rs->rt == NULL || rs->key_only == NULL) {
+	rs->grp = malloc((n > 0 ? n : 1) * MOLT_MAX_PATHS * sizeof(*rs->grp));
+	rs->ngrp = calloc(n > 0 ? n : 1, sizeof(*rs->ngrp));
+	if (rs->rt == NULL || rs->key_only == NULL || rs->grp == NULL || rs->ngrp == NULL) {
 		rs_routes_free(rs);
 		rpc_fail(err, RPC_INTERNAL_ERROR, "no memory for %zu routes", n);
 		return -1;
@@ -132,5 +137,7 @@ void rs_routes_free(struct rs_routes *rs)
 {
 	free(rs->rt);
 	free(rs->key_only);
+	free(rs->grp);
+	free(rs->ngrp);
 	memset(rs, 0, sizeof(*rs));
 }

@@ -15,6 +15,8 @@
 struct rs_routes {
 	struct molt_route *rt; // n parsed routes, in request order
 	bool *key_only; // per route: only a prefix was given (route.del)
+	struct molt_route *grp; // MOLT_MAX_PATHS records per route: its group (multipath routes)
+	uint8_t *ngrp; // per route: records in grp (0: a single-path route)
 	size_t n;
 	bool batch; // "routes" (errors say routes[i]) rather than "route"
 };

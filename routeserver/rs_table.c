@@ -2,6 +2,7 @@
 // The served table: loading, publishing and swapping whole tables (see table.h).
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -97,8 +98,45 @@ enum rs_source rs_table_source_of(const struct rs_table *t, const struct molt_ro
 	return RS_SRC_COUNT;
 }
 
+int rs_table_add_group(struct rs_table *t, enum rs_source s, const struct molt_route *recs,
+		       unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (rib_find(&t->src[s], &recs[i]) == NULL && rib_add(&t->src[s], &recs[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+// Puts the records of multipath route r's group (held by src) into the published table, ahead
+// of r in the journal. Records already there are shared with another route.
+static int publish_group(struct rs_table *t, const struct rib *src, const struct molt_route *r,
+			 bool journal)
+{
+	unsigned i, n = molt_route_group_size(r);
+	struct molt_route key, rec;
+	const struct molt_route *g;
+
+	for (i = 0; i < n; i++) {
+		molt_route_group_key(r, i, &key);
+		if (rib_find(&t->rib, &key) != NULL)
+			continue;
+		g = rib_find(src, &key);
+		if (g == NULL)
+			return -ENOENT; // the caller did not add the group (rs_table_add_group)
+		rec = *g;
+		if (rib_add(&t->rib, &rec) < 0)
+			return -ENOMEM;
+		if (journal)
+			rs_table_journal(t, FEED_OP_ADD, &rec);
+	}
+	return 0;
+}
+
 // Brings the published route for key's prefix in line with the sources. Returns 1 when it
-// changed, 0, or -ENOMEM (unchanged).
+// changed, 0, or -ENOMEM (unchanged). Group records follow the routes that use them
+// (publish_group, gc_groups), never a key of their own.
 static int refresh(struct rs_table *t, const struct molt_route *key, bool journal)
 {
 	const struct molt_route *best = NULL, *cur = rib_find(&t->rib, key);
@@ -106,6 +144,8 @@ static int refresh(struct rs_table *t, const struct molt_route *key, bool journa
 	unsigned s;
 	int ret;
 
+	if (key->family == MOLT_FAMILY_GROUP)
+		return 0;
 	for (s = 0; s < RS_SRC_COUNT && best == NULL; s++)
 		best = rib_find(&t->src[s], key);
 	if (best == NULL) {
@@ -119,6 +159,11 @@ static int refresh(struct rs_table *t, const struct molt_route *key, bool journa
 	}
 	if (cur != NULL && memcmp(cur, best, sizeof(*cur)) == 0)
 		return 0;
+	if (best->type == MOLT_RT_MULTIPATH) {
+		ret = publish_group(t, &t->src[s - 1], best, journal);
+		if (ret < 0)
+			return ret;
+	}
 	ret = rib_add(&t->rib, best);
 	if (ret < 0)
 		return ret;
@@ -170,7 +215,7 @@ uint32_t rs_table_fpm_stale(struct rs_table *t)
 		tmp = *st;
 		*st = *cur;
 		*cur = tmp;
-		return st->count;
+		return rib_routes(st);
 	}
 	while (cur->count > 0) {
 		r = cur->routes[cur->count - 1];
@@ -182,7 +227,7 @@ uint32_t rs_table_fpm_stale(struct rs_table *t)
 		}
 		rib_del(cur, &r);
 	}
-	return st->count;
+	return rib_routes(st);
 }
 
 uint32_t rs_table_fpm_sweep(struct rs_table *t)
@@ -196,7 +241,7 @@ uint32_t rs_table_fpm_sweep(struct rs_table *t)
 		rib_del(st, &r);
 		// The lowest source going away never adds a route: refresh cannot fail here.
 		refresh(t, &r, true);
-		n++;
+		n += r.family != MOLT_FAMILY_GROUP;
 	}
 	return n;
 }
@@ -278,6 +323,65 @@ int rs_table_publish(struct rs_table *t, char *err, size_t errlen)
 	return 0;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+// Removes from rib the group records no route of it refers to (journaled when rib is the
+// published table). Returns the number removed.
+static uint32_t gc_rib(struct rs_table *t, struct rib *rib, bool journal)
+{
+	uint32_t i, n = 0, groups = 0, removed = 0;
+	struct molt_route rec;
+	uint64_t *ids, id;
+
+	for (i = 0; i < rib->count; i++)
+		groups += rib->routes[i].family == MOLT_FAMILY_GROUP;
+	if (groups == 0)
+		return 0;
+	ids = malloc(sizeof(*ids) * (rib->count - groups + 1));
+	if (ids == NULL)
+		return 0; // tried again at the next flush
+	for (i = 0; i < rib->count; i++)
+		if (rib->routes[i].type == MOLT_RT_MULTIPATH)
+			ids[n++] = molt_route_group_id(&rib->routes[i]);
+	qsort(ids, n, sizeof(*ids), id_cmp);
+	// Backwards: rib_del moves the last record into the hole.
+	for (i = rib->count; i-- > 0;) {
+		rec = rib->routes[i];
+		if (rec.family != MOLT_FAMILY_GROUP)
+			continue;
+		id = molt_route_group_id(&rec);
+		if (bsearch(&id, ids, n, sizeof(*ids), id_cmp) != NULL)
+			continue;
+		rib_del(rib, &rec);
+		if (journal)
+			rs_table_journal(t, FEED_OP_DEL, &rec);
+		removed++;
+	}
+	free(ids);
+	return removed;
+}
+
+// Drops the next-hop groups no route uses any more, from the sources and from the published
+// table; done before a snapshot rather than on every delete, since a group is often reused
+// (zebra replaces a route's group with the same one).
+static void gc_groups(struct rs_table *t)
+{
+	unsigned s;
+
+	for (s = 0; s < RS_SRC_COUNT; s++)
+		gc_rib(t, &t->src[s], false);
+	if (gc_rib(t, &t->rib, true) > 0) {
+		// Deletes of records nothing refers to: safe to show readers at once.
+		feed_writer_commit(&t->feed);
+		t->version++;
+	}
+}
+
 void rs_table_flush(struct rs_table *t, uint64_t now_ms)
 {
 	const struct feed_header *h = t->feed.hdr;
@@ -286,6 +390,7 @@ void rs_table_flush(struct rs_table *t, uint64_t now_ms)
 	if (!t->dirty ||
 	    (now_ms - t->snap_ms < 1000 && t->feed.next_seq - t->snap_seq < h->journal_size / 4))
 		return;
+	gc_groups(t);
 	if (publish_snapshot(t, err, sizeof(err)) < 0) {
 		t->snap_ms = now_ms; // retry in a second, not in a tight loop
 		LOG_ERR("routeserver", "%s (retrying)", err);
@@ -298,14 +403,22 @@ static void journal_diff(struct rs_table *t, const struct rib *old, const struct
 	const struct molt_route *f;
 	uint32_t i;
 
-	for (i = 0; i < old->count; i++)
-		if (rib_find(fresh, &old->routes[i]) == NULL)
-			rs_table_journal(t, FEED_OP_DEL, &old->routes[i]);
-	for (i = 0; i < fresh->count; i++) {
-		f = rib_find(old, &fresh->routes[i]);
-		if (f == NULL || memcmp(f, &fresh->routes[i], sizeof(*f)) != 0)
-			rs_table_journal(t, FEED_OP_ADD, &fresh->routes[i]);
-	}
+	int pass;
+
+	// Routes go before the groups they leave, groups before the routes that come to use them.
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < old->count; i++)
+			if ((old->routes[i].family == MOLT_FAMILY_GROUP) == (pass == 1) &&
+			    rib_find(fresh, &old->routes[i]) == NULL)
+				rs_table_journal(t, FEED_OP_DEL, &old->routes[i]);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < fresh->count; i++) {
+			if ((fresh->routes[i].family == MOLT_FAMILY_GROUP) != (pass == 0))
+				continue;
+			f = rib_find(old, &fresh->routes[i]);
+			if (f == NULL || memcmp(f, &fresh->routes[i], sizeof(*f)) != 0)
+				rs_table_journal(t, FEED_OP_ADD, &fresh->routes[i]);
+		}
 }
 
 int rs_table_replace(struct rs_table *t, struct rib *fresh, char *err, size_t errlen)

@@ -59,6 +59,12 @@ int rs_table_rebuild(struct rs_table *t);
 // have, -ENOMEM (nothing changed).
 int rs_table_set(struct rs_table *t, enum rs_source s, const struct molt_route *r, bool del);
 
+// Adds the records of a next-hop group (molt_route_set_paths) to source s, ahead of the
+// rs_table_set of a multipath route that uses it. Unused groups are dropped before the next
+// snapshot. Returns 0 or -ENOMEM.
+int rs_table_add_group(struct rs_table *t, enum rs_source s, const struct molt_route *recs,
+		       unsigned n);
+
 // The source whose route for r's prefix is published, or RS_SRC_COUNT when none.
 enum rs_source rs_table_source_of(const struct rs_table *t, const struct molt_route *key);
 

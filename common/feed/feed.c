@@ -521,12 +521,41 @@ void feed_reader_close(struct feed_reader *r)
 	r->fd = -1;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n-- > 0)
+		if (*p++ != 0)
+			return false;
+	return true;
+}
+
+// A next-hop group's path record (common/route.h).
+static int group_path_validate(const struct molt_route *r, char *err, size_t errlen)
+{
+	unsigned n = r->prefix[8], fam = r->prefix[9];
+	size_t devlen = strnlen(r->dev, sizeof(r->dev)), i;
+
+	if (r->type != MOLT_RT_GROUP_PATH || n < 2 || n > MOLT_MAX_PATHS || r->plen >= n ||
+	    (fam != 4 && fam != 6) || !all_zero(r->prefix + 10, 6) || molt_route_group_id(r) == 0)
+		return ferr(-EINVAL, err, errlen, "malformed next-hop group record");
+	if (all_zero(r->gateway, 16) || (fam == 4 && !all_zero(r->gateway + 4, 12)))
+		return ferr(-EINVAL, err, errlen, "next-hop group path with a bad gateway");
+	if (devlen == sizeof(r->dev))
+		return ferr(-EINVAL, err, errlen, "port name is not NUL-terminated");
+	for (i = devlen; i < sizeof(r->dev); i++)
+		if (r->dev[i] != '\0')
+			return ferr(-EINVAL, err, errlen, "port name has bytes after its end");
+	return 0;
+}
+
 int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 {
 	unsigned bits = r->family == 4 ? 32 : 128;
 	uint8_t masked[16];
 	size_t devlen, i;
 
+	if (r->family == MOLT_FAMILY_GROUP)
+		return group_path_validate(r, err, errlen);
 	if (r->family != 4 && r->family != 6)
 		return ferr(-EINVAL, err, errlen, "family %u is neither 4 nor 6", r->family);
 	if (r->plen > bits)
@@ -550,7 +579,7 @@ int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 	for (i = devlen; i < sizeof(r->dev); i++)
 		if (r->dev[i] != '\0')
 			return ferr(-EINVAL, err, errlen, "port name has bytes after its end");
-	for (i = r->family == 4 ? 4 : 16; i < 16; i++)
+	for (i = r->family == 4 && r->type != MOLT_RT_MULTIPATH ? 4 : 16; i < 16; i++)
 		if (r->gateway[i] != 0)
 			return ferr(-EINVAL, err, errlen, "IPv4 gateway has bytes beyond 4");
 	switch (r->type) {
@@ -566,6 +595,11 @@ int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 		for (i = 0; i < 16; i++)
 			if (r->gateway[i] != 0)
 				return ferr(-EINVAL, err, errlen, "'dev' route with a gateway");
+		break;
+	case MOLT_RT_MULTIPATH:
+		if (molt_route_group_id(r) == 0 || r->gateway[8] < 2 ||
+		    r->gateway[8] > MOLT_MAX_PATHS || !all_zero(r->gateway + 9, 7) || devlen != 0)
+			return ferr(-EINVAL, err, errlen, "malformed multipath route");
 		break;
 	case MOLT_RT_BLACKHOLE:
 		for (i = 0; i < 16; i++)

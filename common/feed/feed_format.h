@@ -20,6 +20,13 @@
 // copying the entry; anything else means it was lapped (overrun) and must resync from the
 // snapshot.
 //
+// Multipath routes: a route of type MOLT_RT_MULTIPATH refers to a next-hop group whose paths
+// are records of their own in the same table (family MOLT_FAMILY_GROUP, one per path, keyed by
+// the group's content id and the path index: common/route.h). Snapshots and journal entries
+// carry them like routes (so the MACs cover them); the route server adds a group's records
+// before the first route that uses it and deletes them after the last one is gone. The
+// snapshot's count_v6 counts every record that is not IPv4 (group records included).
+//
 // Authentication (when the route server runs with a key, `auth` = FEED_AUTH_HMAC_SHA256): each
 // snapshot descriptor and each journal entry carries an HMAC-SHA-256 under a key derived from the
 // key file both processes read at start (common/feed/feed_mac.h), so a reader detects content
@@ -38,7 +45,7 @@
 #include "common/route.h"
 
 #define FEED_MAGIC 0x44454546544C4F4DULL // "MOLTFEED" little-endian
-#define FEED_VERSION 2 // 2: MACs in descriptors and entries, auth, key_check
+#define FEED_VERSION 3 // 2: MACs in descriptors and entries, auth, key_check; 3: next-hop groups
 #define FEED_HEADER_SIZE 4096
 
 struct feed_snapshot_desc {

@@ -139,6 +139,7 @@ static int add_hashed(struct rib *rib, const struct molt_route *r, uint64_t h)
 	rib->slots[i] = (h >> 32) << 32 | (rib->count + 1);
 	rib->count++;
 	rib->count_v4 += r->family == 4;
+	rib->count_groups += r->family == MOLT_FAMILY_GROUP;
 	rib->digest += molt_route_hash(r);
 	return 0;
 }
@@ -208,6 +209,7 @@ int rib_del(struct rib *rib, const struct molt_route *key)
 	r = &rib->routes[idx];
 	rib->digest -= molt_route_hash(r);
 	rib->count_v4 -= r->family == 4;
+	rib->count_groups -= r->family == MOLT_FAMILY_GROUP;
 	slot_remove(rib, i);
 
 	// Keep the array dense: the last route moves into the hole and its slot follows it.
@@ -219,4 +221,36 @@ int rib_del(struct rib *rib, const struct molt_route *key)
 	}
 	rib->count--;
 	return 0;
+}
+
+int rib_group_paths(const struct rib *rib, const struct molt_route *r,
+		    struct molt_path paths[MOLT_MAX_PATHS])
+{
+	unsigned i, n = molt_route_group_size(r);
+	const struct molt_route *g;
+	struct molt_route key;
+
+	if (r->type != MOLT_RT_MULTIPATH || n > MOLT_MAX_PATHS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		molt_route_group_key(r, i, &key);
+		g = rib_find(rib, &key);
+		if (g == NULL)
+			return -ENOENT;
+		molt_route_group_path(g, &paths[i]);
+	}
+	return (int)n;
+}
+
+int rib_route_format(const struct rib *rib, const struct molt_route *r, char *buf, size_t len)
+{
+	struct molt_path paths[MOLT_MAX_PATHS];
+	int n;
+
+	if (r->type != MOLT_RT_MULTIPATH)
+		return molt_route_format(r, buf, len);
+	n = rib_group_paths(rib, r, paths);
+	if (n < 0)
+		return molt_route_format(r, buf, len);
+	return molt_route_format_paths(r, paths, (unsigned)n, buf, len);
 }

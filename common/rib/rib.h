@@ -14,8 +14,15 @@ struct rib {
 	uint64_t *slots; // 0 empty, else (hash >> 32) << 32 | (index + 1)
 	uint32_t mask; // number of slots - 1 (a power of two)
 	uint32_t count_v4;
+	uint32_t count_groups; // next-hop group records (common/route.h): count - the routes
 	uint64_t digest; // sum of molt_route_hash() of all routes, kept incrementally
 };
+
+// The routes held, without the next-hop group records.
+static inline uint32_t rib_routes(const struct rib *rib)
+{
+	return rib->count - rib->count_groups;
+}
 
 // Sizes the table for about `hint` routes (it grows past that). Returns 0 or -ENOMEM.
 int rib_init(struct rib *rib, uint32_t hint);
@@ -38,3 +45,12 @@ int rib_del(struct rib *rib, const struct molt_route *key);
 
 // Returns the route with key's (family, plen, prefix), or NULL.
 const struct molt_route *rib_find(const struct rib *rib, const struct molt_route *key);
+
+// The paths of multipath route r's group as rib holds them (in the group's canonical order).
+// Returns their number, or -ENOENT when a record is missing.
+int rib_group_paths(const struct rib *rib, const struct molt_route *r,
+		    struct molt_path paths[MOLT_MAX_PATHS]);
+
+// Formats r in the route-file syntax, a multipath route with its paths (rib_group_paths).
+// Returns the length like snprintf.
+int rib_route_format(const struct rib *rib, const struct molt_route *r, char *buf, size_t len);

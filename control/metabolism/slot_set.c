@@ -553,7 +553,11 @@ int slot_set_init(const struct molt_config *cfg, unsigned n, const struct feed_s
 	slots.n = n;
 	slots.active = -1;
 	slots.planner = slot_planner_create(cfg);
-	return slots.planner != NULL ? 0 : -ENOMEM;
+	if (slots.planner == NULL)
+		return -ENOMEM;
+	// Live updates run after the mirror took the change: it holds every group in use.
+	slot_planner_use_groups(slots.planner, &fs->mirror);
+	return 0;
 }
 
 void slot_set_fini(void)

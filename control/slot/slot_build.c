@@ -196,7 +196,10 @@ static int plan_routes(struct slot_planner *p, const struct molt_route *routes, 
 		       uint64_t *routes6, uint64_t *digest)
 {
 	uint32_t n_nh;
+	int ret = slot_planner_index_groups(p, routes, n);
 
+	if (ret < 0)
+		return ret;
 	for (uint64_t i = 0; i < n; i++) {
 		const struct molt_route *r = &routes[i];
 		bool is_shadowed;

@@ -33,6 +33,9 @@ struct slot_planner {
 	struct gw_memo gw_memo[GW_MEMO_SIZE]; // by gateway hash: a feed has few gateways
 	uint64_t rej[SLOT_REJECT_MAX];
 	struct molt_route rej_example[SLOT_REJECT_MAX];
+	const struct rib *groups; // NULL: multipath routes are rejected
+	struct rib own_groups; // slot_planner_index_groups
+	bool own;
 };
 
 static const char *const reject_names[SLOT_REJECT_MAX] = {
@@ -40,6 +43,7 @@ static const char *const reject_names[SLOT_REJECT_MAX] = {
 	[SLOT_REJECT_OFFLINK] = "gateway not on a connected subnet",
 	[SLOT_REJECT_LINKLOCAL] = "link-local gateway without dev",
 	[SLOT_REJECT_GATEWAY] = "gateway is not a unicast address",
+	[SLOT_REJECT_GROUP] = "multipath route without a usable path",
 };
 
 const char *slot_reject_reason(enum slot_reject r)
@@ -256,11 +260,64 @@ static int egress_port(struct slot_planner *p, const struct molt_route *r, struc
 	return port;
 }
 
+void slot_planner_use_groups(struct slot_planner *p, const struct rib *groups)
+{
+	p->groups = groups;
+}
+
+int slot_planner_index_groups(struct slot_planner *p, const struct molt_route *routes, uint64_t n)
+{
+	uint32_t count = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		count += routes[i].family == MOLT_FAMILY_GROUP;
+	if (p->own)
+		rib_free(&p->own_groups);
+	p->own = false;
+	if (rib_init(&p->own_groups, count) < 0)
+		return -ENOMEM;
+	p->own = true;
+	p->groups = &p->own_groups;
+	for (uint64_t i = 0; i < n; i++)
+		if (routes[i].family == MOLT_FAMILY_GROUP &&
+		    rib_add(&p->own_groups, &routes[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+// A multipath route's first usable path, as a single-path route in *one. Returns its port
+// index, or -1 with out->why set.
+static int group_port(struct slot_planner *p, const struct molt_route *r, struct molt_route *one,
+		      struct slot_plan *out)
+{
+	struct molt_path paths[MOLT_MAX_PATHS];
+	int n = p->groups != NULL ? rib_group_paths(p->groups, r, paths) : -ENOENT;
+
+	for (int i = 0; i < n; i++) {
+		int port;
+
+		*one = *r;
+		one->type = MOLT_RT_VIA;
+		memcpy(one->gateway, paths[i].gateway, sizeof(one->gateway));
+		memcpy(one->dev, paths[i].dev, sizeof(one->dev));
+		port = egress_port(p, one, out);
+		if (port >= 0)
+			return port;
+	}
+	out->why = SLOT_REJECT_GROUP;
+	return -1;
+}
+
 void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out)
 {
+	struct molt_route one;
 	int port;
 
 	memset(out, 0, sizeof(*out));
+	if (r->family == MOLT_FAMILY_GROUP) {
+		out->kind = SLOT_PLAN_GROUP_RECORD;
+		return;
+	}
 	if (shadowed(p, r)) {
 		out->kind = SLOT_PLAN_SHADOWED;
 		return;
@@ -269,7 +326,7 @@ void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct 
 		out->kind = SLOT_PLAN_BLACKHOLE;
 		return;
 	}
-	port = egress_port(p, r, out);
+	port = r->type == MOLT_RT_MULTIPATH ? group_port(p, r, &one, out) : egress_port(p, r, out);
 	if (port < 0) {
 		out->kind = SLOT_PLAN_REJECTED;
 		if (p->rej[out->why]++ == 0)
@@ -287,7 +344,7 @@ int64_t slot_planner_add(struct slot_planner *p, const struct molt_route *r, boo
 	int64_t nh;
 
 	slot_plan_route(p, r, &pl);
-	*is_shadowed = pl.kind == SLOT_PLAN_SHADOWED;
+	*is_shadowed = pl.kind == SLOT_PLAN_SHADOWED || pl.kind == SLOT_PLAN_GROUP_RECORD;
 	switch (pl.kind) {
 	case SLOT_PLAN_BLACKHOLE:
 		nh = p->nh_blackhole;
@@ -351,5 +408,7 @@ void slot_planner_destroy(struct slot_planner *p)
 	if (p == NULL)
 		return;
 	nh_set_fini(&p->set);
+	if (p->own)
+		rib_free(&p->own_groups);
 	free(p);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/rib/rib.h"
 #include "common/route.h"
 #include "control/config/config.h"
 #include "dataplane/nexthop.h"
@@ -21,6 +22,7 @@ enum slot_reject {
 	SLOT_REJECT_OFFLINK, // gateway not on a connected subnet (and no dev given)
 	SLOT_REJECT_LINKLOCAL, // IPv6 link-local gateway without dev: ambiguous
 	SLOT_REJECT_GATEWAY, // gateway is not a unicast address
+	SLOT_REJECT_GROUP, // multipath: the group's records are missing, or no path is usable
 	SLOT_REJECT_MAX
 };
 
@@ -34,6 +36,7 @@ void slot_planner_destroy(struct slot_planner *p); // NULL-safe
 
 enum slot_plan_kind {
 	SLOT_PLAN_SHADOWED, // a connected/local route has this prefix: not installed
+	SLOT_PLAN_GROUP_RECORD, // a next-hop group's path record, not a route (counted as shadowed)
 	SLOT_PLAN_REJECTED, // not installable: why says so
 	SLOT_PLAN_BLACKHOLE,
 	SLOT_PLAN_DEV, // on-link through port_id
@@ -48,7 +51,15 @@ struct slot_plan {
 	uint8_t gateway[16]; // GATEWAY, network order
 };
 
-// Plans r. A rejection is also counted in the planner (slot_planner_rejected).
+// Where the planner finds the paths of multipath routes: a table holding the group records
+// (moltd's mirror of the feed, on the control thread; not copied, it must outlive its use), or
+// an index of its own over routes[0..n) (a build). The latter returns 0 or -ENOMEM.
+void slot_planner_use_groups(struct slot_planner *p, const struct rib *groups);
+int slot_planner_index_groups(struct slot_planner *p, const struct molt_route *routes, uint64_t n);
+
+// Plans r. A rejection is also counted in the planner (slot_planner_rejected). A multipath
+// route is planned as its first usable path in the group's canonical order (gateway order), so
+// every slot and generation picks the same one.
 void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out);
 
 // --- building a slot's tables -----------------------------------------------------------------

@@ -87,7 +87,7 @@ static void count(struct slot *s, struct slot_books *b, const struct molt_route 
 {
 	uint64_t d = (uint64_t)(int64_t)sign;
 
-	if (p->kind == SLOT_PLAN_SHADOWED) {
+	if (p->kind == SLOT_PLAN_SHADOWED || p->kind == SLOT_PLAN_GROUP_RECORD) {
 		b->shadowed += d;
 		return;
 	}

@@ -15,7 +15,7 @@ import struct
 import sys
 
 FEED_MAGIC = 0x44454546544C4F4D
-FEED_VERSION = 2
+FEED_VERSION = 3  # 3: next-hop group records (family 0x47) among the routes
 HDR = struct.Struct('<QIIQQIIQQQQII Q')  # up to heartbeat_ns
 SNAP = struct.Struct('<8Q32s')  # struct feed_snapshot_desc
 SNAP_OFF = 152  # offsetof(struct feed_header, snap): 88 bytes of fields + 64 bytes of pad0

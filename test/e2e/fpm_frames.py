@@ -162,13 +162,14 @@ def check(cond, msg):
 
 # What the recorded zebra session leaves (see test/e2e/data/README): the static routes as zebra
 # sent them, after deleting 198.51.100.0/24 and 2001:db8:100::/48 and one path of the
-# multipath 203.0.113.0/24 (a DELROUTE and a NEWROUTE in one frame). Interface routes
+# multipath 203.0.113.0/24 (a DELROUTE and a NEWROUTE in one frame), multipath routes with all
+# their paths (in gateway order). Interface routes
 # (10.0.1.0/24, 2001:db8:1::/64, fe80::/64) are not installed: zebra's ifindex names no port.
 RECORDED = {
     '192.0.2.0/24 blackhole',
     '192.0.2.128/25 blackhole',
-    '203.0.113.0/24 via 10.0.1.2',
-    '2001:db8:200::/48 via 2001:db8:1::2',
+    '203.0.113.0/24 nexthop via 10.0.1.2 nexthop via 10.0.1.3',
+    '2001:db8:200::/48 nexthop via 2001:db8:1::2 nexthop via 2001:db8:1::3',
     '2001:db8:300::/48 blackhole',
 }
 
@@ -188,17 +189,17 @@ def test_a(srv, recorded, rng):
              st0['counters']['messages'] == msgs)
     t = srv.table()
     # The route file holds 203.0.113.0/24 via 10.0.1.99: the file wins over FPM.
-    check(fpm_routes(t) == RECORDED - {'203.0.113.0/24 via 10.0.1.2'},
+    check(fpm_routes(t) == RECORDED - {'203.0.113.0/24 nexthop via 10.0.1.2 nexthop via 10.0.1.3'},
           'recorded zebra session: FPM routes %s' % sorted(fpm_routes(t)))
     check(t.get('203.0.113.0/24 via 10.0.1.99') == 'file',
           'the route file (distance 2) wins over FPM (20) for 203.0.113.0/24')
     show = srv.call('route.show', {'prefix': '203.0.113.0/24'})
     check(show['source'] == 'file' and [(c['source'], c['distance'], c['route']) for c in show['candidates']] ==
-          [('file', 2, '203.0.113.0/24 via 10.0.1.99'), ('fpm', 20, '203.0.113.0/24 via 10.0.1.2')],
+          [('file', 2, '203.0.113.0/24 via 10.0.1.99'), ('fpm', 20, '203.0.113.0/24 nexthop via 10.0.1.2 nexthop via 10.0.1.3')],
           'route.show: the file route published, the FPM one kept behind it: %r' % show)
     st = srv.status()['counters']
-    check(st['ecmp_first_path'] >= 1 and st['no_gateway'] == 3 and st['malformed'] == 0,
-          'multipath installed as its first path, 3 interface routes counted: %r' % st)
+    check(st['multipath'] >= 1 and st['no_gateway'] == 3 and st['malformed'] == 0,
+          'multipath installed with its paths, 3 interface routes counted: %r' % st)
 
     srv.call('route.add', {'route': '192.0.2.0/24 via 10.0.1.7'})
     check(srv.table().get('192.0.2.0/24 via 10.0.1.7') == 'rpc', 'route.add (distance 1) wins over FPM')
@@ -215,7 +216,7 @@ def test_a(srv, recorded, rng):
     c.close()
     srv.wait('the session to end', lambda: not srv.status()['connected'])
     t = srv.table()
-    check(fpm_routes(t, 'fpm-stale') == RECORDED - {'203.0.113.0/24 via 10.0.1.2'} and
+    check(fpm_routes(t, 'fpm-stale') == RECORDED - {'203.0.113.0/24 nexthop via 10.0.1.2 nexthop via 10.0.1.3'} and
           not fpm_routes(t), 'disconnect: FPM routes kept, stale')
 
     # zebra is back and resends part of it (one route changed): after the hold the rest goes.
@@ -240,13 +241,15 @@ def test_a(srv, recorded, rng):
                     nexthop(8, '10.0.1.10'), nexthop(9, '10.0.1.11'),
                     nexthop(10, group=[(8, 5), (9, 1)]), route('198.20.0.0/16', nhid=10),
                     route('198.19.0.0/16', delete=True), route('198.19.0.0/16', gw='10.0.1.12')))
-    srv.wait('multipath routes', lambda: '198.20.0.0/16 via 10.0.1.10' in srv.table())
+    srv.wait('multipath routes', lambda: '198.20.0.0/16 nexthop via 10.0.1.10 weight 5 '
+             'nexthop via 10.0.1.11' in srv.table())
     check(srv.table().get('198.19.0.0/16 via 10.0.1.12') == 'fpm',
           'several messages in one frame, applied in order')
     # zebra changes next hops in place (same id): the routes through them follow, directly
     # (7) or through a group (8 in 10).
     c.sendall(frame(nexthop(7, '10.0.1.6')) + frame(nexthop(8, '10.0.1.20')))
-    srv.wait('re-resolution', lambda: '198.20.0.0/16 via 10.0.1.20' in srv.table())
+    srv.wait('re-resolution', lambda: '198.20.0.0/16 nexthop via 10.0.1.11 '
+             'nexthop via 10.0.1.20 weight 5' in srv.table())
     t = srv.table()
     check('198.18.0.0/15 via 10.0.1.6' in t and srv.status()['counters']['reresolved'] == 2,
           'a next hop changed in place: its routes, direct and through a group, follow it')

@@ -83,10 +83,10 @@ WANT1="192.0.2.0/24 blackhole [fpm]
 198.51.100.0/24 via 10.0.1.2 [fpm]
 2001:db8:100::/48 via 2001:db8:1::2 [fpm]
 2001:db8:300::/48 blackhole [fpm]
-203.0.113.0/24 via 10.0.1.2 [fpm]"
+203.0.113.0/24 nexthop via 10.0.1.2 nexthop via 10.0.1.3 [fpm]"
 wait_table "zebra's routes" "$WANT1" 300
 log "ok - zebra's static routes arrived over FPM: $(table | tr '\n' ';')"
-fpm_is "r['counters']['ecmp_first_path'] >= 1 and r['counters']['malformed'] == 0" ||
+fpm_is "r['counters']['multipath'] >= 1 and r['counters']['malformed'] == 0" ||
 	fail "fpm.status: $(ctl call fpm.status)"
 
 kill -9 "$(pid_of zebra)"

@@ -119,7 +119,7 @@ static int lines_read(struct lines *l, const char *path, bool del)
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char *buf = NULL, why[256], *nl;
 	unsigned long lineno = 0;
-	struct molt_route r;
+	struct molt_route r, recs[MOLT_ROUTE_RECS_MAX];
 	size_t cap = 0;
 	uint8_t fam, plen;
 	int ret = EXIT_OK;
@@ -133,10 +133,11 @@ static int lines_read(struct lines *l, const char *path, bool del)
 		lineno++;
 		if ((nl = strchr(buf, '\n')) != NULL)
 			*nl = '\0';
-		int p = molt_route_parse(buf, &r, why, sizeof(why));
+		int p = molt_route_parse_multi(buf, recs, why, sizeof(why));
 
-		if (p == 1)
+		if (p == 0)
 			continue;
+		p = p > 0 ? 0 : p;
 		if (p < 0 && del) {
 			char word[128];
 

@@ -102,8 +102,9 @@ static void test_error_names_file_and_line(void **state)
 	assert_int_equal(parse("\n\n\n\n192.0.2.0/24 via 10.0.1.2 proto static\n", &rib, NULL, err,
 			       sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "routes.txt:5: unknown keyword (expected via, dev or blackhole) "
-				 "(near 'proto')");
+	assert_string_equal(
+		err, "routes.txt:5: unknown keyword (expected via, dev, blackhole or nexthop) "
+		     "(near 'proto')");
 	rib_free(&rib);
 }
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -137,7 +138,7 @@ static void test_bad_lines(void **state)
 		{ "10.0.0.0/8 dev p0 dev p1", "'dev' given twice" },
 		{ "10.0.0.0/8 blackhole blackhole", "'blackhole' given twice" },
 		{ "10.0.0.0/8 via 192.0.2.1 metric 10",
-		  "unknown keyword (expected via, dev or blackhole) (near 'metric')" },
+		  "unknown keyword (expected via, dev, blackhole or nexthop) (near 'metric')" },
 		{ "10.0.0.0/8",
 		  "no next hop: add 'via GATEWAY', 'dev PORT' or 'blackhole' (near '10.0.0.0/8')" },
 		{ "10.0.0.0/8 # blackhole", "no next hop" },
@@ -277,6 +278,113 @@ static void test_validate(void **state)
 	assert_int_equal(molt_route_validate(&r, err, sizeof(err)), -EINVAL);
 }
 
+// The multipath form: canonical path order whatever the line's order, the group's records,
+// weights, the round trip through the formatter, and what is refused.
+static void test_multipath(void **state)
+{
+	struct molt_route a[MOLT_ROUTE_RECS_MAX], b[MOLT_ROUTE_RECS_MAX];
+	struct molt_path paths[MOLT_MAX_PATHS];
+	char err[256], buf[1280], line[1280];
+	int n;
+
+	n = molt_route_parse_multi("192.0.2.0/24 nexthop via 10.0.2.1 dev p1 weight 3 "
+				   "nexthop via 10.0.1.1",
+				   a, err, sizeof(err));
+	if (n != 3)
+		fail_msg("%d %s", n, err);
+	assert_int_equal(a[2].type, MOLT_RT_MULTIPATH);
+	assert_int_equal(molt_route_group_size(&a[2]), 2);
+	for (int i = 0; i < n; i++)
+		if (molt_route_validate(&a[i], err, sizeof(err)) != 0)
+			fail_msg("record %d: %s", i, err);
+	// Path 0 is the lower gateway, whatever the order on the line.
+	molt_route_group_path(&a[0], &paths[0]);
+	molt_route_group_path(&a[1], &paths[1]);
+	assert_memory_equal(paths[0].gateway, ((uint8_t[4]){ 10, 0, 1, 1 }), 4);
+	assert_int_equal(paths[0].weight, 1);
+	assert_int_equal(paths[1].weight, 3);
+	assert_string_equal(paths[1].dev, "p1");
+	assert_int_equal(a[0].family, MOLT_FAMILY_GROUP);
+	assert_int_equal(molt_route_group_id(&a[0]), molt_route_group_id(&a[2]));
+	molt_route_format_paths(&a[2], paths, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.0/24 nexthop via 10.0.1.1 nexthop via 10.0.2.1 dev p1 "
+				 "weight 3");
+	// Same paths in another order and for another prefix: the same group.
+	n = molt_route_parse_multi("198.51.100.0/24 nexthop via 10.0.1.1 nexthop via 10.0.2.1 "
+				   "weight 3 dev p1",
+				   b, err, sizeof(err));
+	assert_int_equal(n, 3);
+	assert_int_equal(molt_route_group_id(&b[2]), molt_route_group_id(&a[2]));
+	assert_memory_equal(&a[0], &b[0], sizeof(a[0]));
+	// Another weight: another group.
+	n = molt_route_parse_multi("198.51.100.0/24 nexthop via 10.0.1.1 nexthop via 10.0.2.1 "
+				   "dev p1",
+				   b, err, sizeof(err));
+	assert_int_equal(n, 3);
+	assert_true(molt_route_group_id(&b[2]) != molt_route_group_id(&a[2]));
+	// One nexthop is a plain route; a single-path line still parses.
+	assert_int_equal(molt_route_parse_multi("10.0.0.0/8 nexthop via 10.0.1.1 dev p0", b, err,
+						sizeof(err)),
+			 1);
+	assert_int_equal(b[0].type, MOLT_RT_VIA);
+	assert_string_equal(b[0].dev, "p0");
+	assert_int_equal(molt_route_parse_multi("10.0.0.0/8 blackhole", b, err, sizeof(err)), 1);
+	assert_int_equal(molt_route_parse_multi("  # nothing", b, err, sizeof(err)), 0);
+	// 16 paths, IPv6, round trip through the formatter.
+	n = snprintf(line, sizeof(line), "2001:db8::/32");
+	for (int i = 16; i > 0; i--)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " nexthop via 2001:db8:ff::%x",
+			      i);
+	n = molt_route_parse_multi(line, a, err, sizeof(err));
+	assert_int_equal(n, 17);
+	for (int i = 0; i < 16; i++)
+		molt_route_group_path(&a[i], &paths[i]);
+	molt_route_format_paths(&a[16], paths, 16, buf, sizeof(buf));
+	assert_int_equal(molt_route_parse_multi(buf, b, err, sizeof(err)), 17);
+	assert_memory_equal(a, b, sizeof(a[0]) * 17);
+	assert_int_equal(paths[0].gateway[15], 1);
+	assert_int_equal(paths[15].gateway[15], 16);
+}
+
+static void test_multipath_errors(void **state)
+{
+	static const struct bad bad[] = {
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 nexthop", "a nexthop needs 'via GATEWAY'" },
+		{ "10.0.0.0/8 nexthop dev p0 nexthop via 10.0.1.1", "a nexthop needs 'via" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 weight 0 nexthop via 10.0.1.2",
+		  "weight must be 1-256 (near '0')" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 weight 257", "weight must be 1-256" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 weight", "'weight' needs a number" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 weight x1", "weight must be 1-256" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 via 10.0.1.2",
+		  "'via' given twice in one nexthop" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 nexthop via 10.0.1.1",
+		  "the same nexthop is given twice" },
+		{ "10.0.0.0/8 nexthop via 2001:db8::1", "gateway is IPv6 but the prefix is IPv4" },
+		{ "10.0.0.0/8 nexthop via 10.0.1.1 blackhole",
+		  "unknown keyword in a nexthop (expected via, dev or weight) (near 'blackhole')" },
+		{ "2001:db8::/32 nexthop via fe80::1 nexthop via fe80::2 dev p0",
+		  "link-local gateway needs 'dev PORT'" },
+		{ "10.0.0.0/8 via 10.0.1.1 nexthop via 10.0.1.2",
+		  "unknown keyword (expected via, dev, blackhole or nexthop)" },
+	};
+	struct molt_route out[MOLT_ROUTE_RECS_MAX];
+	char err[256], line[1024];
+	int n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(molt_route_parse_multi(bad[i].line, out, err, sizeof(err)),
+				 -EINVAL);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("'%s': got '%s', want '%s'", bad[i].line, err, bad[i].msg);
+	}
+	n = snprintf(line, sizeof(line), "10.0.0.0/8");
+	for (int i = 1; i <= 17; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " nexthop via 10.0.1.%d", i);
+	assert_int_equal(molt_route_parse_multi(line, out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "more than 16 nexthops"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +397,8 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_same_key_and_hash),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_multipath),
+		cmocka_unit_test(test_multipath_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

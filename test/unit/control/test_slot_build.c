@@ -302,6 +302,48 @@ static void test_gateway_memo(void **state)
 	slot_planner_destroy(p);
 }
 
+// A multipath route is forwarded over its first usable path in gateway order, whatever the
+// order of its line, in every slot built from the same routes; a route without a usable path
+// is rejected; the group's records are not routes.
+static void test_multipath(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("reference");
+	struct molt_route routes[2 * MOLT_ROUTE_RECS_MAX];
+	const char *lines[] = {
+		"192.0.2.0/24 nexthop via 10.9.9.9 nexthop via 10.0.2.7 nexthop via 10.0.2.3",
+		"198.51.100.0/24 nexthop via 10.9.9.9 nexthop via 10.8.8.8",
+	};
+	struct slot_build_stats st;
+	struct slot *s[2];
+	char err[256] = "";
+	uint32_t n = 0;
+	uint8_t want[16] = { 10, 0, 2, 3 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		int k = molt_route_parse_multi(lines[i], &routes[n], err, sizeof(err));
+
+		if (k < 2)
+			fail_msg("%s: %s", lines[i], err);
+		n += (uint32_t)k;
+	}
+	for (unsigned g = 0; g < 2; g++) {
+		uint32_t nh;
+
+		s[g] = slot_build(&cfg, d, 50 + g, routes, n, &st, err, sizeof(err));
+		if (s[g] == NULL)
+			fail_msg("build failed: %s", err);
+		nh = lookup(s[g], "192.0.2.1");
+		assert_true(nh < s[g]->nh_count);
+		assert_memory_equal(s[g]->nh[nh].gateway, want, 16);
+		assert_int_equal(lookup(s[g], "198.51.100.1"), FIB_NH_MISS);
+		assert_int_equal(st.rejected[SLOT_REJECT_GROUP], 1);
+		assert_int_equal(s[g]->routes4, 1);
+		assert_int_equal(st.shadowed, n - 2); // the group records
+	}
+	slot_free_scrub(s[0]);
+	slot_free_scrub(s[1]);
+}
+
 static void test_state_names(void **state)
 {
 	assert_string_equal(slot_state_name(SLOT_ACTIVE), "active");
@@ -314,9 +356,8 @@ static void test_state_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build),
-		cmocka_unit_test(test_fib_full),
-		cmocka_unit_test(test_gateway_memo),
+		cmocka_unit_test(test_build),        cmocka_unit_test(test_fib_full),
+		cmocka_unit_test(test_gateway_memo), cmocka_unit_test(test_multipath),
 		cmocka_unit_test(test_state_names),
 	};
 

@@ -137,11 +137,111 @@ static void test_stale_and_sweep(void **state)
 	assert_int_equal(rs_table.rib.count, 2);
 }
 
+// Parses a multipath line into route *r and its group's records (returns how many).
+static unsigned multi(const char *text, struct molt_route *r, struct molt_route *grp)
+{
+	struct molt_route out[MOLT_ROUTE_RECS_MAX];
+	char err[256];
+	int n = molt_route_parse_multi(text, out, err, sizeof(err));
+
+	if (n < 1)
+		fail_msg("'%s': %s", text, err);
+	*r = out[n - 1];
+	memcpy(grp, out, sizeof(out[0]) * (size_t)(n - 1));
+	return (unsigned)n - 1;
+}
+
+// The journal entries [from, to) as "+G" (group record added), "+R", "-G", "-R".
+static const char *journal_ops(uint64_t from, uint64_t to)
+{
+	static char buf[256];
+	struct feed_journal_entry e;
+	struct feed_reader rd;
+	char err[256];
+	size_t n = 0;
+
+	assert_int_equal(feed_reader_open(&rd, rs_table.feed.name, NULL, err, sizeof(err)), 0);
+	for (uint64_t q = from; q < to; q++) {
+		if (feed_reader_entry(&rd, q, &e, err, sizeof(err)) != 0)
+			fail_msg("entry %llu: %s", (unsigned long long)q, err);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%c%c",
+				      e.op == FEED_OP_ADD ? '+' : '-',
+				      e.route.family == MOLT_FAMILY_GROUP ? 'G' : 'R');
+	}
+	buf[n] = '\0';
+	feed_reader_close(&rd);
+	return buf;
+}
+
+// Multipath routes: a group's records are published (and journaled) before the first route
+// that uses it, shared by routes with the same paths, travel through the snapshot, and are
+// deleted after the last route using them is gone.
+static void test_multipath(void **state)
+{
+	struct molt_route a, b, c, ga[MOLT_MAX_PATHS], gb[MOLT_MAX_PATHS], gc[MOLT_MAX_PATHS];
+	unsigned na = multi("10.9.0.0/16 nexthop via 10.0.0.2 weight 2 nexthop via 10.0.0.1", &a,
+			    ga),
+		 nb = multi("10.8.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.2 weight 2", &b,
+			    gb),
+		 nc = multi("10.9.0.0/16 nexthop via 10.0.0.3 nexthop via 10.0.0.4", &c, gc);
+	struct feed_snapshot_desc desc;
+	struct molt_route *snap = NULL;
+	struct feed_reader rd;
+	struct rib copy;
+	uint64_t seq = rs_table.feed.next_seq;
+	char err[256], text[256];
+
+	assert_int_equal(na, 2);
+	assert_int_equal(nb, 2);
+	assert_int_equal(rs_table_add_group(&rs_table, RS_SRC_FILE, ga, na), 0);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_FILE, &a, false), 1);
+	assert_int_equal(rs_table_add_group(&rs_table, RS_SRC_RPC, gb, nb), 0);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_RPC, &b, false), 1);
+	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	assert_string_equal(journal_ops(seq, rs_table.feed.next_seq), "+G+G+R+R");
+	assert_int_equal(rs_table.rib.count, 4);
+	rib_route_format(&rs_table.rib, rib_find(&rs_table.rib, &b), text, sizeof(text));
+	assert_string_equal(text, "10.8.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.2 weight 2");
+
+	// The snapshot carries the records; a reader's table formats the route the same way.
+	rs_table_flush(&rs_table, UINT64_MAX / 2);
+	assert_int_equal(feed_reader_open(&rd, rs_table.feed.name, NULL, err, sizeof(err)), 0);
+	assert_int_equal(feed_reader_snapshot(&rd, &snap, &desc, err, sizeof(err)), 0);
+	assert_int_equal(desc.count, 4);
+	assert_int_equal(rib_init(&copy, 4), 0);
+	assert_int_equal(rib_add_bulk(&copy, snap, (uint32_t)desc.count), 0);
+	rib_route_format(&copy, rib_find(&copy, &a), text, sizeof(text));
+	assert_string_equal(text, "10.9.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.2 weight 2");
+	rib_free(&copy);
+	free(snap);
+	feed_reader_close(&rd);
+
+	// a's paths change: the new group first; the old one stays while b uses it.
+	seq = rs_table.feed.next_seq;
+	assert_int_equal(rs_table_add_group(&rs_table, RS_SRC_FILE, gc, nc), 0);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_FILE, &c, false), 1);
+	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	rs_table_flush(&rs_table, UINT64_MAX / 2);
+	assert_string_equal(journal_ops(seq, rs_table.feed.next_seq), "+G+G+R");
+	assert_int_equal(rs_table.rib.count, 6);
+
+	// b goes: its route first, its group at the next flush.
+	seq = rs_table.feed.next_seq;
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_RPC, &b, true), 1);
+	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	rs_table_flush(&rs_table, UINT64_MAX / 2);
+	assert_string_equal(journal_ops(seq, rs_table.feed.next_seq), "-R-G-G");
+	assert_int_equal(rs_table.rib.count, 3);
+	assert_int_equal(rs_table.src[RS_SRC_RPC].count, 0);
+	assert_int_equal(rs_table.src[RS_SRC_FILE].count, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipath, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
