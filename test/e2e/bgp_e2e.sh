@@ -8,8 +8,8 @@
 # withdrawing 198.18.0.0/24 (BIRD) turns its traffic into ICMP net unreachable from the
 # router; a metabolism every 100 ms leaves the session Established; kill -9 and restart of
 # zebra (with bgpd, as watchfrr does; FPM reconnect and resend) loses no datagram of a stream
-# to an unchanged prefix;
-# kill -9 and restart of the route server converges again (routes back, traffic passes).
+# to an unchanged prefix; kill -9 and restart of the route server converges again (routes
+# back, traffic passes).
 # Skipped when FRR or BIRD is missing (tools/setup-deps.sh installs both).
 #
 #   bgp_e2e.sh [BUILD_DIR]
