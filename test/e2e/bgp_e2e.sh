@@ -246,8 +246,12 @@ more_keepalives() {
 	k=$(vtysh --vty_socket "$D" -c "show bgp neighbors 10.0.2.2 json" | jpy 'd["10.0.2.2"]["messageStats"]["keepalivesRecv"]')
 	[ "$k" -ge $((recv0 + 4)) ]
 }
-# 4 keepalives (3 s apart): past the hold time (9 s) with slots flipping under the session.
+flipped() { [ "$(M call metabolism.status | jpy 'd["flips"]')" -ge $((flips0 + 20)) ]; }
+# 4 keepalives (3 s apart): past the hold time (9 s) with slots flipping under the session, and
+# 20 flips (a slow machine builds a slot in seconds: the flips are waited for, bounded).
 wait_for "4 keepalives from BIRD" 60 0.5 more_keepalives
+wait_for "20 flips" 240 0.5 flipped
+established || fail "session not Established during the metabolism phase: $(bgp bgpState)"
 flips1=$(M call metabolism.status | jpy 'd["flips"]')
 M call metabolism.set "{\"interval_ms\": $interval}" >/dev/null || fail "metabolism.set back"
 established || fail "session not Established after the metabolism phase: $(bgp bgpState)"
