@@ -342,13 +342,13 @@ static void shutdown_all(bool workers_running)
 	molt_dp.stop = true;
 	if (workers_running)
 		rte_eal_mp_wait_lcore();
+	cpif_fini();
 	ports_fini();
 	if (workers_running)
 		exit_report_print(stdout, &cfg);
 	// Workers are stopped: every slot can be scrubbed and freed, the builder joined.
 	metabolism_fini();
 	if (neigh_up)
-	cpif_fini();
 		neigh_fini();
 	neigh_up = false;
 	for (uint16_t i = 0; i < molt_dp.nb_workers; i++) {
@@ -433,6 +433,10 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 		fprintf(stderr, "moltd: cannot set up the punt path: %s\n", strerror(-ret));
 		goto out;
 	}
+	if ((ret = cpif_init(&cfg, pool, err, sizeof(err))) < 0) {
+		fprintf(stderr, "moltd: %s\n", err);
+		goto out;
+	}
 	if ((ret = telemetry_init(&cfg)) < 0)
 		LOG_WARN("moltd", "telemetry commands not registered: %s", strerror(-ret));
 	if ((ret = start_metabolism()) < 0 || quit)
@@ -446,10 +450,6 @@ int moltd_main(int argc, char **argv, const struct moltd_hooks *h)
 	if ((ret = launch_workers()) < 0) {
 		molt_dp.stop = true;
 		rte_eal_mp_wait_lcore();
-	if ((ret = cpif_init(&cfg, pool, err, sizeof(err))) < 0) {
-		fprintf(stderr, "moltd: %s\n", err);
-		goto out;
-	}
 		goto out;
 	}
 
