@@ -199,9 +199,15 @@ int rs_table_set(struct rs_table *t, enum rs_source s, const struct molt_route *
 	return ret;
 }
 
+static uint32_t gc_rib(struct rs_table *t, struct rib *rib, bool journal);
+
 void rs_table_abort(struct rs_table *t)
 {
 	t->feed.next_seq = atomic_load_explicit(&t->feed.hdr->journal_head, memory_order_relaxed);
+	// Group records published with the dropped entries must go too, or a later route using
+	// the group would find them published and not journal them. Unused groups whose deletes
+	// were not journaled yet go with them: readers keep those until they resync, unused.
+	gc_rib(t, &t->rib, false);
 }
 
 uint32_t rs_table_fpm_stale(struct rs_table *t)

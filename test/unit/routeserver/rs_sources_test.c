@@ -234,6 +234,18 @@ static void test_multipath(void **state)
 	assert_int_equal(rs_table.rib.count, 3);
 	assert_int_equal(rs_table.src[RS_SRC_RPC].count, 0);
 	assert_int_equal(rs_table.src[RS_SRC_FILE].count, 3);
+
+	// A change rolled back (route.add's batch failing) takes its group's records out of the
+	// published table too: added again, they are journaled again.
+	seq = rs_table.feed.next_seq;
+	assert_int_equal(rs_table_add_group(&rs_table, RS_SRC_RPC, gb, nb), 0);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_RPC, &b, false), 1);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_RPC, &b, true), 1);
+	rs_table_abort(&rs_table);
+	assert_int_equal(rs_table.rib.count, 3);
+	assert_int_equal(rs_table_set(&rs_table, RS_SRC_RPC, &b, false), 1);
+	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	assert_string_equal(journal_ops(seq, rs_table.feed.next_seq), "+G+G+R");
 }
 
 int main(void)
