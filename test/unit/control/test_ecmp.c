@@ -152,10 +152,8 @@ static void test_bad_groups(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_flow_same_path),
-		cmocka_unit_test(test_weights),
-		cmocka_unit_test(test_unusable_skipped),
-		cmocka_unit_test(test_three_tuple),
+		cmocka_unit_test(test_same_flow_same_path), cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_unusable_skipped),    cmocka_unit_test(test_three_tuple),
 		cmocka_unit_test(test_bad_groups),
 	};
 
