@@ -323,6 +323,53 @@ static void test_update_diverged(void **state)
 	slot_planner_destroy(p);
 }
 
+// A multipath route and its group's records as live updates: the route goes to its first
+// usable path (gateway order) found through the mirror; the records are accounted, not routes.
+static void test_update_multipath(void **state)
+{
+	const struct fib_driver *d = fib_driver_find("reference");
+	struct slot_planner *p = slot_planner_create(&cfg);
+	struct molt_route recs[MOLT_ROUTE_RECS_MAX];
+	uint8_t want[16] = { 10, 0, 2, 9 };
+	struct slot_build_stats st;
+	struct slot_books books;
+	struct rib mirror;
+	char err[256];
+	uint32_t ip = 0xc6336401, nh; // 198.51.100.1
+	bool added;
+	struct slot *s;
+	int n = molt_route_parse_multi("198.51.100.0/24 nexthop via 10.9.9.9 nexthop via 10.0.2.9 "
+				       "weight 3",
+				       recs, err, sizeof(err));
+
+	assert_int_equal(n, 3);
+	assert_int_equal(rib_init(&mirror, 4), 0);
+	slot_planner_use_groups(p, &mirror);
+	s = slot_build(&cfg, d, 103, NULL, 0, &st, err, sizeof(err));
+	assert_non_null(s);
+	slot_books_init(&books, &st);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(rib_add(&mirror, &recs[i]), 0);
+		assert_int_equal(slot_update_apply(s, &books, p, NULL, &recs[i], &added), 0);
+	}
+	assert_int_equal(slot_books_routes(s, &books), mirror.count);
+	s->ops4->lookup_bulk(s->fib4, &ip, &nh, 1);
+	assert_true(nh < s->nh_count);
+	assert_memory_equal(s->nh[nh].gateway, want, 16);
+	assert_int_equal(s->routes4, 1);
+	// The route goes first, then its group (the route server's order).
+	for (int i = n - 1; i >= 0; i--) {
+		assert_int_equal(slot_update_apply(s, &books, p, &recs[i], NULL, &added), 0);
+		rib_del(&mirror, &recs[i]);
+	}
+	assert_int_equal(slot_books_routes(s, &books), 0);
+	s->ops4->lookup_bulk(s->fib4, &ip, &nh, 1);
+	assert_int_equal(nh, FIB_NH_MISS);
+	rib_free(&mirror);
+	slot_free_scrub(s);
+	slot_planner_destroy(p);
+}
+
 // --- verification --------------------------------------------------------------------------
 
 static void test_verify_tamper(void **state)
@@ -461,7 +508,7 @@ int main(void)
 		cmocka_unit_test(test_updates_lpm),     cmocka_unit_test(test_updates_fib_lpm6),
 		cmocka_unit_test(test_updates_molt),    cmocka_unit_test(test_update_diverged),
 		cmocka_unit_test(test_verify_tamper),   cmocka_unit_test(test_verify_unsealed),
-		cmocka_unit_test(test_scrub),
+		cmocka_unit_test(test_scrub),           cmocka_unit_test(test_update_multipath),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
