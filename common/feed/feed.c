@@ -3,7 +3,6 @@
 // Layout and publication protocol: common/feed/feed_format.h.
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +13,12 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/errmsg.h"
 #include "common/feed/feed.h"
 
 // A reader that keeps losing the race against a republishing writer gives up after this many
 // tries instead of spinning forever on the control thread.
 #define SNAPSHOT_TRIES 1000
-
-static int ferr(int ret, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int ferr(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static int shm_name(char *out, size_t len, const char *name)
 {
@@ -109,29 +94,30 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	if (shm_name(w->name, sizeof(w->name), name) < 0)
-		return ferr(-EINVAL, err, errlen,
-			    "invalid shared-memory name '%s' (want /NAME, no other '/')", name);
+		return molt_errf(-EINVAL, err, errlen,
+				 "invalid shared-memory name '%s' (want /NAME, no other '/')",
+				 name);
 	if (journal_size & (journal_size - 1))
-		return ferr(-EINVAL, err, errlen, "journal size %llu is not a power of two",
-			    (unsigned long long)journal_size);
+		return molt_errf(-EINVAL, err, errlen, "journal size %llu is not a power of two",
+				 (unsigned long long)journal_size);
 	if (snap_capacity == 0 || snap_capacity > (1ULL << 32))
-		return ferr(-EINVAL, err, errlen, "snapshot capacity %llu out of range 1-2^32",
-			    (unsigned long long)snap_capacity);
+		return molt_errf(-EINVAL, err, errlen, "snapshot capacity %llu out of range 1-2^32",
+				 (unsigned long long)snap_capacity);
 	size = journal_offset(snap_capacity) + journal_size * sizeof(struct feed_journal_entry);
 
 	// Unlink, then create exclusively: a reader still mapping the previous object keeps a
 	// valid (orphaned) mapping. Truncating the object in place would make its next access
 	// fault with SIGBUS, and moltd must keep forwarding when the route server restarts.
 	if (shm_unlink(w->name) < 0 && errno != ENOENT)
-		return ferr(-errno, err, errlen, "cannot remove old %s: %s", w->name,
-			    strerror(errno));
+		return molt_errf(-errno, err, errlen, "cannot remove old %s: %s", w->name,
+				 strerror(errno));
 	w->fd = shm_open(w->name, O_CREAT | O_EXCL | O_RDWR, 0644);
 	if (w->fd < 0)
-		return ferr(-errno, err, errlen, "shm_open %s: %s", w->name, strerror(errno));
+		return molt_errf(-errno, err, errlen, "shm_open %s: %s", w->name, strerror(errno));
 	// The umask may have removed read access for moltd's user.
 	if (fchmod(w->fd, 0644) < 0 || ftruncate(w->fd, (off_t)size) < 0) {
-		ret = ferr(-errno, err, errlen, "sizing %s to %llu bytes: %s", w->name,
-			   (unsigned long long)size, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "sizing %s to %llu bytes: %s", w->name,
+				(unsigned long long)size, strerror(errno));
 		goto fail;
 	}
 	// Allocate the header and journal now so a full /dev/shm is an error here, not a SIGBUS
@@ -140,16 +126,16 @@ int feed_writer_create(struct feed_writer *w, const char *name, uint64_t snap_ca
 	    (journal_size > 0 &&
 	     (ret = posix_fallocate(w->fd, (off_t)journal_offset(snap_capacity),
 				    (off_t)(size - journal_offset(snap_capacity)))) != 0)) {
-		ret = ferr(-ret, err, errlen, "allocating %s: %s", w->name, strerror(ret));
+		ret = molt_errf(-ret, err, errlen, "allocating %s: %s", w->name, strerror(ret));
 		goto fail;
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd, 0);
 	if (p == MAP_FAILED) {
-		ret = ferr(-errno, err, errlen, "mmap %s: %s", w->name, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "mmap %s: %s", w->name, strerror(errno));
 		goto fail;
 	}
 	if (getrandom(&gen, sizeof(gen), 0) != sizeof(gen)) {
-		ret = ferr(-EIO, err, errlen, "getrandom failed: %s", strerror(errno));
+		ret = molt_errf(-EIO, err, errlen, "getrandom failed: %s", strerror(errno));
 		munmap(p, size);
 		goto fail;
 	}
@@ -268,27 +254,29 @@ static int reader_check_layout(const struct feed_header *h, uint64_t size, char 
 
 	if (h->header_size != FEED_HEADER_SIZE || h->route_size != sizeof(struct molt_route) ||
 	    h->journal_entry_size != sizeof(struct feed_journal_entry))
-		return ferr(-EBADMSG, err, errlen,
-			    "feed element sizes differ (header %u, route %u, journal entry %u)",
-			    h->header_size, h->route_size, h->journal_entry_size);
+		return molt_errf(
+			-EBADMSG, err, errlen,
+			"feed element sizes differ (header %u, route %u, journal entry %u)",
+			h->header_size, h->route_size, h->journal_entry_size);
 	if (h->total_size != size)
-		return ferr(-EBADMSG, err, errlen,
-			    "feed is %llu bytes but its header says %llu (truncated?)",
-			    (unsigned long long)size, (unsigned long long)h->total_size);
+		return molt_errf(-EBADMSG, err, errlen,
+				 "feed is %llu bytes but its header says %llu (truncated?)",
+				 (unsigned long long)size, (unsigned long long)h->total_size);
 	// Bound capacity before multiplying so the checks below cannot overflow.
 	if (cap == 0 || cap > size / sizeof(struct molt_route))
-		return ferr(-EBADMSG, err, errlen, "feed snapshot capacity %llu does not fit",
-			    (unsigned long long)cap);
+		return molt_errf(-EBADMSG, err, errlen, "feed snapshot capacity %llu does not fit",
+				 (unsigned long long)cap);
 	for (i = 0; i < 2; i++)
 		if (h->snap[i].offset != snap_offset(cap, i))
-			return ferr(-EBADMSG, err, errlen, "feed snapshot %u at a wrong offset", i);
+			return molt_errf(-EBADMSG, err, errlen,
+					 "feed snapshot %u at a wrong offset", i);
 	if (snap_offset(cap, 2) > size)
-		return ferr(-EBADMSG, err, errlen, "feed snapshot buffers exceed the object");
+		return molt_errf(-EBADMSG, err, errlen, "feed snapshot buffers exceed the object");
 	if (h->journal_size & (h->journal_size - 1))
-		return ferr(-EBADMSG, err, errlen, "feed journal size is not a power of two");
+		return molt_errf(-EBADMSG, err, errlen, "feed journal size is not a power of two");
 	if (h->journal_offset < snap_offset(cap, 2) || h->journal_offset > size ||
 	    h->journal_size > (size - h->journal_offset) / sizeof(struct feed_journal_entry))
-		return ferr(-EBADMSG, err, errlen, "feed journal lies outside the object");
+		return molt_errf(-EBADMSG, err, errlen, "feed journal lies outside the object");
 	return 0;
 }
 
@@ -298,27 +286,29 @@ static int reader_check_auth(struct feed_reader *r, char *err, size_t errlen)
 	const struct feed_header *h = r->hdr;
 
 	if (h->auth != FEED_AUTH_NONE && h->auth != FEED_AUTH_HMAC_SHA256)
-		return ferr(-EBADMSG, err, errlen, "route feed %s: unknown authentication %u",
-			    r->name, h->auth);
+		return molt_errf(-EBADMSG, err, errlen, "route feed %s: unknown authentication %u",
+				 r->name, h->auth);
 	if (r->key == NULL) {
 		if (h->auth == FEED_AUTH_NONE)
 			return 0;
-		return ferr(-ENOKEY, err, errlen,
-			    "route feed %s is authenticated (molt-routeserver --feed-key) but no "
-			    "feed key is configured here (feed.key_file): refused",
-			    r->name);
+		return molt_errf(
+			-ENOKEY, err, errlen,
+			"route feed %s is authenticated (molt-routeserver --feed-key) but no "
+			"feed key is configured here (feed.key_file): refused",
+			r->name);
 	}
 	if (h->auth == FEED_AUTH_NONE)
-		return ferr(-EKEYREJECTED, err, errlen,
-			    "route feed %s is unauthenticated (molt-routeserver runs without "
-			    "--feed-key) but a feed key is configured here: refused",
-			    r->name);
+		return molt_errf(-EKEYREJECTED, err, errlen,
+				 "route feed %s is unauthenticated (molt-routeserver runs without "
+				 "--feed-key) but a feed key is configured here: refused",
+				 r->name);
 	if (feed_key_verify(r->key, FEED_MAC_CHECK, &r->generation, sizeof(r->generation),
 			    h->key_check) < 0)
-		return ferr(-EKEYREJECTED, err, errlen,
-			    "route feed %s was made under another key than this one (key check "
-			    "mismatch): refused",
-			    r->name);
+		return molt_errf(
+			-EKEYREJECTED, err, errlen,
+			"route feed %s was made under another key than this one (key check "
+			"mismatch): refused",
+			r->name);
 	return 0;
 }
 
@@ -335,29 +325,30 @@ int feed_reader_open(struct feed_reader *r, const char *name, struct feed_key *k
 	r->fd = -1;
 	r->key = key;
 	if (shm_name(r->name, sizeof(r->name), name) < 0)
-		return ferr(-EINVAL, err, errlen, "invalid shared-memory name '%s'", name);
+		return molt_errf(-EINVAL, err, errlen, "invalid shared-memory name '%s'", name);
 	r->fd = shm_open(r->name, O_RDONLY, 0);
 	if (r->fd < 0) {
 		ret = -errno;
 		if (ret == -ENOENT)
-			return ferr(ret, err, errlen,
-				    "no route feed %s (is molt-routeserver running with --shm %s?)",
-				    r->name, r->name + 1);
-		return ferr(ret, err, errlen, "cannot open route feed %s: %s", r->name,
-			    strerror(-ret));
+			return molt_errf(
+				ret, err, errlen,
+				"no route feed %s (is molt-routeserver running with --shm %s?)",
+				r->name, r->name + 1);
+		return molt_errf(ret, err, errlen, "cannot open route feed %s: %s", r->name,
+				 strerror(-ret));
 	}
 	if (fstat(r->fd, &st) < 0) {
-		ret = ferr(-errno, err, errlen, "fstat %s: %s", r->name, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "fstat %s: %s", r->name, strerror(errno));
 		goto fail;
 	}
 	if ((uint64_t)st.st_size < FEED_HEADER_SIZE) {
-		ret = ferr(-EBADMSG, err, errlen, "route feed %s is truncated (%lld bytes)",
-			   r->name, (long long)st.st_size);
+		ret = molt_errf(-EBADMSG, err, errlen, "route feed %s is truncated (%lld bytes)",
+				r->name, (long long)st.st_size);
 		goto fail;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->fd, 0);
 	if (p == MAP_FAILED) {
-		ret = ferr(-errno, err, errlen, "mmap %s: %s", r->name, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "mmap %s: %s", r->name, strerror(errno));
 		goto fail;
 	}
 	r->hdr = h = p;
@@ -365,14 +356,14 @@ int feed_reader_open(struct feed_reader *r, const char *name, struct feed_key *k
 
 	magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
 	if (magic != FEED_MAGIC) {
-		ret = ferr(-EPROTO, err, errlen, "%s is not a molt feed (bad magic%s)", r->name,
-			   magic == 0 ? ", or still being created" : "");
+		ret = molt_errf(-EPROTO, err, errlen, "%s is not a molt feed (bad magic%s)",
+				r->name, magic == 0 ? ", or still being created" : "");
 		goto fail;
 	}
 	if (h->version != FEED_VERSION) {
-		ret = ferr(-EPROTONOSUPPORT, err, errlen,
-			   "route feed %s has format version %u, this moltd reads version %u",
-			   r->name, h->version, FEED_VERSION);
+		ret = molt_errf(-EPROTONOSUPPORT, err, errlen,
+				"route feed %s has format version %u, this moltd reads version %u",
+				r->name, h->version, FEED_VERSION);
 		goto fail;
 	}
 	ret = reader_check_layout(h, r->size, err, errlen);
@@ -411,15 +402,15 @@ static int copy_buffer(struct feed_reader *r, unsigned b, struct molt_route **ro
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&d->seq, memory_order_relaxed) != s1)
 			return -EAGAIN;
-		return ferr(-EBADMSG, err, errlen, "snapshot count %llu exceeds capacity %llu",
-			    (unsigned long long)count, (unsigned long long)cap);
+		return molt_errf(-EBADMSG, err, errlen, "snapshot count %llu exceeds capacity %llu",
+				 (unsigned long long)count, (unsigned long long)cap);
 	}
 	if (count > *alloc || *routes == NULL) {
 		struct molt_route *n = realloc(*routes, (count ? count : 1) * sizeof(**routes));
 
 		if (n == NULL)
-			return ferr(-ENOMEM, err, errlen, "no memory for %llu routes",
-				    (unsigned long long)count);
+			return molt_errf(-ENOMEM, err, errlen, "no memory for %llu routes",
+					 (unsigned long long)count);
 		*routes = n;
 		*alloc = count;
 	}
@@ -449,17 +440,18 @@ static int check_snapshot(const struct molt_route *routes, const struct feed_sna
 
 	for (i = 0; i < d->count; i++) {
 		if (molt_route_validate(&routes[i], why, sizeof(why)) < 0)
-			return ferr(-EBADMSG, err, errlen, "snapshot route %llu is corrupt: %s",
-				    (unsigned long long)i, why);
+			return molt_errf(-EBADMSG, err, errlen,
+					 "snapshot route %llu is corrupt: %s",
+					 (unsigned long long)i, why);
 		digest += molt_route_hash(&routes[i]);
 		v4 += routes[i].family == 4;
 	}
 	if (digest != d->digest)
-		return ferr(-EBADMSG, err, errlen,
-			    "snapshot digest mismatch (computed %016llx, published %016llx)",
-			    (unsigned long long)digest, (unsigned long long)d->digest);
+		return molt_errf(-EBADMSG, err, errlen,
+				 "snapshot digest mismatch (computed %016llx, published %016llx)",
+				 (unsigned long long)digest, (unsigned long long)d->digest);
 	if (v4 != d->count_v4 || d->count - v4 != d->count_v6)
-		return ferr(-EBADMSG, err, errlen, "snapshot per-family counts do not add up");
+		return molt_errf(-EBADMSG, err, errlen, "snapshot per-family counts do not add up");
 	return 0;
 }
 
@@ -475,7 +467,8 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
 		b = atomic_load_explicit(&r->hdr->current, memory_order_acquire);
 		if (b > 1) {
-			ret = ferr(-EBADMSG, err, errlen, "feed buffer index %u is invalid", b);
+			ret = molt_errf(-EBADMSG, err, errlen, "feed buffer index %u is invalid",
+					b);
 			break;
 		}
 		ret = copy_buffer(r, b, &buf, &alloc, desc, err, errlen);
@@ -483,23 +476,24 @@ int feed_reader_snapshot(struct feed_reader *r, struct molt_route **routes,
 			break;
 	}
 	if (ret == -ENODATA)
-		ret = ferr(-EAGAIN, err, errlen, "route server has not published a table yet");
+		ret = molt_errf(-EAGAIN, err, errlen, "route server has not published a table yet");
 	else if (ret == -EAGAIN)
-		ferr(ret, err, errlen, "route server republished %d times during the copy",
-		     SNAPSHOT_TRIES);
+		molt_errf(ret, err, errlen, "route server republished %d times during the copy",
+			  SNAPSHOT_TRIES);
 	else if (ret == 0 && r->key != NULL) {
 		// The copy is checked, not the shared buffer: what passes is what gets loaded.
 		ret = snap_mac(r->key, r->generation, b,
 			       atomic_load_explicit(&desc->seq, memory_order_relaxed), desc, buf,
 			       mac);
 		if (ret < 0)
-			ferr(ret, err, errlen, "no memory to check the snapshot's MAC");
+			molt_errf(ret, err, errlen, "no memory to check the snapshot's MAC");
 		else if (!feed_mac_equal(mac, desc->mac))
-			ret = ferr(-EKEYREJECTED, err, errlen,
-				   "snapshot buffer %u (%llu routes, covers sequence %llu): MAC "
-				   "mismatch, changed by a process without the feed key: refused",
-				   b, (unsigned long long)desc->count,
-				   (unsigned long long)desc->covers_seq);
+			ret = molt_errf(
+				-EKEYREJECTED, err, errlen,
+				"snapshot buffer %u (%llu routes, covers sequence %llu): MAC "
+				"mismatch, changed by a process without the feed key: refused",
+				b, (unsigned long long)desc->count,
+				(unsigned long long)desc->covers_seq);
 	}
 	if (ret == 0)
 		ret = check_snapshot(buf, desc, err, errlen);
@@ -537,14 +531,14 @@ static int group_path_validate(const struct molt_route *r, char *err, size_t err
 
 	if (r->type != MOLT_RT_GROUP_PATH || n < 2 || n > MOLT_MAX_PATHS || r->plen >= n ||
 	    (fam != 4 && fam != 6) || !all_zero(r->prefix + 10, 6) || molt_route_group_id(r) == 0)
-		return ferr(-EINVAL, err, errlen, "malformed next-hop group record");
+		return molt_errf(-EINVAL, err, errlen, "malformed next-hop group record");
 	if (all_zero(r->gateway, 16) || (fam == 4 && !all_zero(r->gateway + 4, 12)))
-		return ferr(-EINVAL, err, errlen, "next-hop group path with a bad gateway");
+		return molt_errf(-EINVAL, err, errlen, "next-hop group path with a bad gateway");
 	if (devlen == sizeof(r->dev))
-		return ferr(-EINVAL, err, errlen, "port name is not NUL-terminated");
+		return molt_errf(-EINVAL, err, errlen, "port name is not NUL-terminated");
 	for (i = devlen; i < sizeof(r->dev); i++)
 		if (r->dev[i] != '\0')
-			return ferr(-EINVAL, err, errlen, "port name has bytes after its end");
+			return molt_errf(-EINVAL, err, errlen, "port name has bytes after its end");
 	return 0;
 }
 
@@ -557,12 +551,12 @@ int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 	if (r->family == MOLT_FAMILY_GROUP)
 		return group_path_validate(r, err, errlen);
 	if (r->family != 4 && r->family != 6)
-		return ferr(-EINVAL, err, errlen, "family %u is neither 4 nor 6", r->family);
+		return molt_errf(-EINVAL, err, errlen, "family %u is neither 4 nor 6", r->family);
 	if (r->plen > bits)
-		return ferr(-EINVAL, err, errlen, "prefix length %u too long for IPv%u", r->plen,
-			    r->family);
+		return molt_errf(-EINVAL, err, errlen, "prefix length %u too long for IPv%u",
+				 r->plen, r->family);
 	if (r->reserved != 0)
-		return ferr(-EINVAL, err, errlen, "reserved byte is not zero");
+		return molt_errf(-EINVAL, err, errlen, "reserved byte is not zero");
 	// Canonical form: a byte-exact representation keeps the content digest meaningful.
 	memcpy(masked, r->prefix, sizeof(masked));
 	for (i = 0; i < 16; i++) {
@@ -572,44 +566,47 @@ int molt_route_validate(const struct molt_route *r, char *err, size_t errlen)
 			masked[i] &= (uint8_t)(0xff00 >> keep);
 	}
 	if (memcmp(masked, r->prefix, sizeof(masked)) != 0)
-		return ferr(-EINVAL, err, errlen, "prefix has host bits set beyond /%u", r->plen);
+		return molt_errf(-EINVAL, err, errlen, "prefix has host bits set beyond /%u",
+				 r->plen);
 	devlen = strnlen(r->dev, sizeof(r->dev));
 	if (devlen == sizeof(r->dev))
-		return ferr(-EINVAL, err, errlen, "port name is not NUL-terminated");
+		return molt_errf(-EINVAL, err, errlen, "port name is not NUL-terminated");
 	for (i = devlen; i < sizeof(r->dev); i++)
 		if (r->dev[i] != '\0')
-			return ferr(-EINVAL, err, errlen, "port name has bytes after its end");
+			return molt_errf(-EINVAL, err, errlen, "port name has bytes after its end");
 	for (i = r->family == 4 && r->type != MOLT_RT_MULTIPATH ? 4 : 16; i < 16; i++)
 		if (r->gateway[i] != 0)
-			return ferr(-EINVAL, err, errlen, "IPv4 gateway has bytes beyond 4");
+			return molt_errf(-EINVAL, err, errlen, "IPv4 gateway has bytes beyond 4");
 	switch (r->type) {
 	case MOLT_RT_VIA:
 		for (i = 0; i < 16 && r->gateway[i] == 0; i++)
 			;
 		if (i == 16)
-			return ferr(-EINVAL, err, errlen, "'via' route without a gateway");
+			return molt_errf(-EINVAL, err, errlen, "'via' route without a gateway");
 		break;
 	case MOLT_RT_DEV:
 		if (devlen == 0)
-			return ferr(-EINVAL, err, errlen, "'dev' route without a port name");
+			return molt_errf(-EINVAL, err, errlen, "'dev' route without a port name");
 		for (i = 0; i < 16; i++)
 			if (r->gateway[i] != 0)
-				return ferr(-EINVAL, err, errlen, "'dev' route with a gateway");
+				return molt_errf(-EINVAL, err, errlen,
+						 "'dev' route with a gateway");
 		break;
 	case MOLT_RT_MULTIPATH:
 		if (molt_route_group_id(r) == 0 || r->gateway[8] < 2 ||
 		    r->gateway[8] > MOLT_MAX_PATHS || !all_zero(r->gateway + 9, 7) || devlen != 0)
-			return ferr(-EINVAL, err, errlen, "malformed multipath route");
+			return molt_errf(-EINVAL, err, errlen, "malformed multipath route");
 		break;
 	case MOLT_RT_BLACKHOLE:
 		for (i = 0; i < 16; i++)
 			if (r->gateway[i] != 0)
-				return ferr(-EINVAL, err, errlen, "blackhole route with a gateway");
+				return molt_errf(-EINVAL, err, errlen,
+						 "blackhole route with a gateway");
 		if (devlen != 0)
-			return ferr(-EINVAL, err, errlen, "blackhole route with a port");
+			return molt_errf(-EINVAL, err, errlen, "blackhole route with a port");
 		break;
 	default:
-		return ferr(-EINVAL, err, errlen, "unknown route type %u", r->type);
+		return molt_errf(-EINVAL, err, errlen, "unknown route type %u", r->type);
 	}
 	return 0;
 }

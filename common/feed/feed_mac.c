@@ -9,7 +9,6 @@
 // job takes less than 64 KiB.
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include <intel-ipsec-mb.h>
 
+#include "common/errmsg.h"
 #include "common/feed/feed_mac.h"
 
 #define SHA256_BLOCK 64
@@ -43,21 +43,6 @@ static const char *const use_label[FEED_MAC_USES] = {
 	[FEED_MAC_JOURNAL] = "molt feed journal entry v1",
 	[FEED_MAC_CHUNK] = "molt feed chunk v1",
 };
-
-static int kerr(int ret, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kerr(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static void erase(void *p, size_t len)
 {
@@ -124,36 +109,38 @@ int feed_key_from_bytes(const uint8_t *material, size_t len, struct feed_key **o
 
 	*out = NULL;
 	if (len != FEED_KEY_LEN)
-		return kerr(-EINVAL, err, errlen, "a feed key is %d bytes, not %zu", FEED_KEY_LEN,
-			    len);
+		return molt_errf(-EINVAL, err, errlen, "a feed key is %d bytes, not %zu",
+				 FEED_KEY_LEN, len);
 	for (i = 0; i < len && material[i] == 0; i++)
 		;
 	if (i == len)
-		return kerr(-EINVAL, err, errlen, "the feed key is all zero bytes");
+		return molt_errf(-EINVAL, err, errlen, "the feed key is all zero bytes");
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
-		return kerr(-ENOMEM, err, errlen, "no memory for the feed key");
+		return molt_errf(-ENOMEM, err, errlen, "no memory for the feed key");
 	k->bulk = alloc_mb_mgr(0);
 	if (k->bulk == NULL) {
 		free(k);
-		return kerr(-ENOMEM, err, errlen, "ipsec-mb: cannot allocate a manager");
+		return molt_errf(-ENOMEM, err, errlen, "ipsec-mb: cannot allocate a manager");
 	}
 	init_mb_mgr_auto(k->bulk, NULL);
 	if ((u = imb_get_errno(k->bulk)) != 0) {
 		feed_key_free(k);
-		return kerr(-ENOTSUP, err, errlen, "ipsec-mb: %s", imb_get_strerror(u));
+		return molt_errf(-ENOTSUP, err, errlen, "ipsec-mb: %s", imb_get_strerror(u));
 	}
 	k->one = k->bulk;
 	if ((k->bulk->features & IMB_FEATURE_SHANI) && k->bulk->used_arch != IMB_ARCH_SSE) {
 		k->one = alloc_mb_mgr(0);
 		if (k->one == NULL) {
 			feed_key_free(k);
-			return kerr(-ENOMEM, err, errlen, "ipsec-mb: cannot allocate a manager");
+			return molt_errf(-ENOMEM, err, errlen,
+					 "ipsec-mb: cannot allocate a manager");
 		}
 		init_mb_mgr_sse(k->one);
 		if ((u = imb_get_errno(k->one)) != 0) {
 			feed_key_free(k);
-			return kerr(-ENOTSUP, err, errlen, "ipsec-mb: %s", imb_get_strerror(u));
+			return molt_errf(-ENOTSUP, err, errlen, "ipsec-mb: %s",
+					 imb_get_strerror(u));
 		}
 	}
 	pads_init(k->one, &k->raw, material, len);
@@ -211,39 +198,44 @@ int feed_key_load(const char *path, struct feed_key **out, char *err, size_t err
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return kerr(-errno, err, errlen, "feed key file %s: %s", path, strerror(errno));
+		return molt_errf(-errno, err, errlen, "feed key file %s: %s", path,
+				 strerror(errno));
 	// The checks are on the file opened, not on the name: nothing can swap it in between.
 	if (fstat(fd, &st) < 0) {
-		ret = kerr(-errno, err, errlen, "feed key file %s: %s", path, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "feed key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = kerr(-EINVAL, err, errlen, "feed key file %s is not a regular file", path);
+		ret = molt_errf(-EINVAL, err, errlen, "feed key file %s is not a regular file",
+				path);
 		goto out;
 	}
 	if (st.st_uid != 0) {
-		ret = kerr(-EPERM, err, errlen,
-			   "feed key file %s is owned by uid %u, not root: refused (chown root)",
-			   path, (unsigned)st.st_uid);
+		ret = molt_errf(
+			-EPERM, err, errlen,
+			"feed key file %s is owned by uid %u, not root: refused (chown root)", path,
+			(unsigned)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		ret = kerr(-EPERM, err, errlen,
-			   "feed key file %s has mode %03o: group and other must have no access "
-			   "(chmod 600)",
-			   path, (unsigned)(st.st_mode & 0777));
+		ret = molt_errf(
+			-EPERM, err, errlen,
+			"feed key file %s has mode %03o: group and other must have no access "
+			"(chmod 600)",
+			path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
-		ret = kerr(-errno, err, errlen, "feed key file %s: %s", path, strerror(errno));
+		ret = molt_errf(-errno, err, errlen, "feed key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (parse_key(buf, (size_t)n, material) < 0) {
-		ret = kerr(-EINVAL, err, errlen,
-			   "feed key file %s: want %d raw bytes or %d hex digits (and a newline), "
-			   "found %lld bytes of something else",
-			   path, FEED_KEY_LEN, 2 * FEED_KEY_LEN, (long long)st.st_size);
+		ret = molt_errf(
+			-EINVAL, err, errlen,
+			"feed key file %s: want %d raw bytes or %d hex digits (and a newline), "
+			"found %lld bytes of something else",
+			path, FEED_KEY_LEN, 2 * FEED_KEY_LEN, (long long)st.st_size);
 		goto out;
 	}
 	ret = feed_key_from_bytes(material, sizeof(material), out, err, errlen);
@@ -251,7 +243,7 @@ int feed_key_load(const char *path, struct feed_key **out, char *err, size_t err
 		char why[128];
 
 		snprintf(why, sizeof(why), "%s", err != NULL && errlen > 0 ? err : "");
-		kerr(ret, err, errlen, "feed key file %s: %s", path, why);
+		molt_errf(ret, err, errlen, "feed key file %s: %s", path, why);
 	}
 out:
 	erase(buf, sizeof(buf));
