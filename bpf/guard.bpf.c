@@ -99,7 +99,7 @@ static __always_inline enum kind l4_kind(struct __sk_buff *skb, __u32 l4, __u8 p
 	return KIND_NONE;
 }
 
-static __always_inline int admit(enum kind k, const struct guard_addr *remote, int remote_mcast,
+static __always_inline int admit(enum kind k, const struct guard_addr *remote, int ospf_group,
 				 int ospf, int out)
 {
 	__u32 zero = 0;
@@ -112,11 +112,27 @@ static __always_inline int admit(enum kind k, const struct guard_addr *remote, i
 		return verdict(k == KIND_PROTO ? GUARD_IN_NOT_PEER : GUARD_IN_PASS, out);
 	// OSPF hellos go to a group (224.0.0.5/6, ff02::5/6); what comes in still has a peer's
 	// source address.
-	if (ospf && remote_mcast && out)
+	if (ospf && ospf_group && out)
 		return verdict(GUARD_IN_PASS, out);
 	if (bpf_map_lookup_elem(&peers, remote) != NULL)
 		return verdict(GUARD_IN_PASS, out);
 	return verdict(GUARD_IN_NOT_PEER, out);
+}
+
+// AllSPFRouters or AllDRouters: 224.0.0.5/6 (IPv4-mapped in a), ff02::5/6.
+static __always_inline int ospf_group4(const struct guard_addr *a)
+{
+	return a->a[12] == 224 && a->a[13] == 0 && a->a[14] == 0 &&
+	       (a->a[15] == 5 || a->a[15] == 6);
+}
+
+static __always_inline int ospf_group6(const struct guard_addr *a)
+{
+	__u8 z = 0;
+
+	for (int i = 2; i < 15; i++)
+		z |= a->a[i];
+	return a->a[0] == 0xff && a->a[1] == 0x02 && z == 0 && (a->a[15] == 5 || a->a[15] == 6);
 }
 
 static __always_inline int guard_arp(struct __sk_buff *skb, int out)
@@ -151,8 +167,8 @@ static __always_inline int guard_ip4(struct __sk_buff *skb, int out)
 		return verdict(GUARD_IN_FRAGMENT, out);
 	// Source on the way in, destination on the way out: the remote end.
 	__builtin_memcpy(&a.a[12], &h[out ? 16 : 12], 4);
-	return admit(l4_kind(skb, ETH_HLEN_ + ihl, h[9]), &a, a.a[12] >= 224 && a.a[12] < 240,
-		     h[9] == IPPROTO_OSPF, out);
+	return admit(l4_kind(skb, ETH_HLEN_ + ihl, h[9]), &a, ospf_group4(&a), h[9] == IPPROTO_OSPF,
+		     out);
 }
 
 static __always_inline int guard_ip6(struct __sk_buff *skb, int out)
@@ -187,7 +203,7 @@ static __always_inline int guard_ip6(struct __sk_buff *skb, int out)
 		return admit(KIND_NEIGH, &a, 0, 0, out);
 	}
 	k = l4_kind(skb, l4, nh);
-	return admit(k, &a, a.a[0] == 0xff, nh == IPPROTO_OSPF, out);
+	return admit(k, &a, ospf_group6(&a), nh == IPPROTO_OSPF, out);
 }
 
 static __always_inline int guard(struct __sk_buff *skb, int out)

@@ -6,12 +6,23 @@
 #include "dataplane/ip4_hdr.h"
 
 #define IP4_HDR_MIN sizeof(struct rte_ipv4_hdr)
+#define IP4_PROTO_OSPF 89
+#define IP4_ALL_SPF_ROUTERS RTE_IPV4(224, 0, 0, 5)
+#define IP4_ALL_D_ROUTERS RTE_IPV4(224, 0, 0, 6)
 
 // RFC 1812 5.3.7 / 4.2.2.11: 0/8, 127/8, multicast and class E (with limited broadcast) are
 // not valid sources.
 static inline bool ip4_bad_source(uint32_t src)
 {
 	return !ip4_octet_forwardable((uint8_t)(src >> 24));
+}
+
+// OSPFv2 to AllSPFRouters or AllDRouters (RFC 2328 A.1): link-local groups, sent with TTL 1.
+// Anything else to a group, or OSPF to them from farther away, is not for the router.
+static inline bool ip4_ospf_group(const struct rte_ipv4_hdr *ip, uint32_t dst)
+{
+	return (dst == IP4_ALL_SPF_ROUTERS || dst == IP4_ALL_D_ROUTERS) &&
+	       ip->next_proto_id == IP4_PROTO_OSPF && ip->time_to_live == 1;
 }
 
 // The common packet in one pass with few branches: a 20-byte header, lengths that fit, a
@@ -84,9 +95,10 @@ void ip4_input(struct dp_ctx *c, uint16_t from)
 		dst = rte_be_to_cpu_32(ip->dst_addr);
 		top = (uint8_t)(dst >> 24);
 		if (unlikely(!ip4_octet_forwardable(top))) {
-			// Limited broadcast is for us (e.g. DHCP); multicast routing is not
-			// supported, and 0/8, 127/8 and class E must never be forwarded.
-			if (dst == UINT32_MAX)
+			// Limited broadcast is for us (e.g. DHCP), and so are OSPF's hellos and
+			// updates to its groups (for the control plane); other multicast is not
+			// (no multicast routing), and 0/8, 127/8 and class E are never forwarded.
+			if (dst == UINT32_MAX || ip4_ospf_group(ip, dst))
 				dp_punt(c, m, PUNT_LOCAL, 4);
 			else
 				dp_drop(c, m, MOLT_DROP_NOT_FORWARDABLE);

@@ -103,6 +103,41 @@ wait_for "the guard to drop BFD from the non-peer" 50 0.1 guarded
 [ "$(snmp UdpNoPorts)" = "$((noports + 10))" ] || fail "BFD from the non-peer reached $NS_CP"
 ok "BFD and udp/520 from the peer reach $NS_CP; BFD from the non-peer 10.0.2.2 is dropped by the guard"
 
+# OSPFv2 multicast: hellos to AllSPFRouters and AllDRouters (TTL 1) reach p0 in $NS_CP (a socket
+# there joined the groups); RIP to 224.0.0.9 does not -- udp/520 in control_plane.protocols is
+# for datagrams to the router's addresses, not to groups -- and is counted as not forwardable.
+# RIP goes first: had it been punted it would have gone up ahead of the hellos.
+start_bg mcast ip netns exec "$NS_CP" "${TOOL[@]}" mcast-listen p0 "$E2E_TMP/mcast.log"
+wait_for "multicast listener in $NS_CP" 50 0.1 grep -q listening "$E2E_TMP/mcast.log"
+notfwd=$(port p0 drop_not_forwardable)
+up0=$(cp p0 up)
+in_ns "$NS_H1" "${TOOL[@]}" rip 10.0.1.2 3 || fail "RIP datagrams"
+rip_dropped() { [ "$(port p0 drop_not_forwardable)" -ge "$((notfwd + 3))" ]; }
+wait_for "moltd to drop RIP to 224.0.0.9" 50 0.1 rip_dropped
+in_ns "$NS_H1" "${TOOL[@]}" ospf 10.0.1.2 224.0.0.5 3 || fail "OSPF hellos to 224.0.0.5"
+in_ns "$NS_H1" "${TOOL[@]}" ospf 10.0.1.2 224.0.0.6 2 || fail "OSPF packets to 224.0.0.6"
+hellos() { [ "$(grep -c "^ospf 10.0.1.2 224.0.0.5$" "$E2E_TMP/mcast.log")" -ge 3 ] &&
+	[ "$(grep -c "^ospf 10.0.1.2 224.0.0.6$" "$E2E_TMP/mcast.log")" -ge 2 ]; }
+wait_for "OSPF hellos on p0 in $NS_CP" 50 0.1 hellos
+grep -q "^rip" "$E2E_TMP/mcast.log" && fail "RIP to 224.0.0.9 reached $NS_CP: $(cat "$E2E_TMP/mcast.log")"
+[ "$(($(cp p0 up) - up0))" -eq 5 ] || fail "p0: $(($(cp p0 up) - up0)) packets went up for 5 OSPF packets"
+stop_proc mcast
+ok "OSPFv2 to 224.0.0.5 and 224.0.0.6 reaches p0 in $NS_CP; RIP to 224.0.0.9 is dropped and counted"
+# The other way: a hello the control plane writes to 224.0.0.5 leaves p0 and reaches the peer's
+# host; OSPF to any other group is stopped by the guard's egress.
+start_bg mcast-h1 ip netns exec "$NS_H1" "${TOOL[@]}" mcast-listen eth0 "$E2E_TMP/mcast-h1.log"
+wait_for "multicast listener in h1" 50 0.1 grep -q listening "$E2E_TMP/mcast-h1.log"
+g_np=$(cp p0 guard_out_drop_not_peer)
+in_ns "$NS_CP" "${TOOL[@]}" ospf 10.0.1.1 239.1.1.1 2 || fail "OSPF to 239.1.1.1 from $NS_CP"
+in_ns "$NS_CP" "${TOOL[@]}" ospf 10.0.1.1 224.0.0.5 3 || fail "OSPF hellos from $NS_CP"
+wait_for "hellos from $NS_CP in h1" 50 0.1 \
+	test "$(grep -c "^ospf 10.0.1.1 224.0.0.5$" "$E2E_TMP/mcast-h1.log")" -ge 3
+[ "$(($(cp p0 guard_out_drop_not_peer) - g_np))" -eq 2 ] ||
+	fail "the guard dropped $(($(cp p0 guard_out_drop_not_peer) - g_np)) of 2 OSPF packets to 239.1.1.1"
+grep -q "239.1.1.1" "$E2E_TMP/mcast-h1.log" && fail "OSPF to 239.1.1.1 left p0"
+stop_proc mcast-h1
+ok "OSPFv2 hellos from $NS_CP to 224.0.0.5 reach the peer; OSPF to 239.1.1.1 is dropped by the guard"
+
 # --- the session the flood must not break: FRR's bgpd when installed, else a TCP echo session --
 BGPD=${MOLT_BGPD:-/usr/lib/frr/bgpd}
 STATUS="$E2E_TMP/session.status"

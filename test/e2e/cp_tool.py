@@ -17,6 +17,11 @@
                                           COUNT UDP frames to port 5000 written on IFACE with a
                                           packet socket (they leave through its egress)
     cp_tool.py snmp                       this namespace's kernel counters, as JSON
+    cp_tool.py mcast-listen IFACE LOG     joins 224.0.0.5, 224.0.0.6 and 224.0.0.9 on IFACE;
+                                          logs "ospf SRC GROUP" for each OSPF packet and
+                                          "rip SRC" for each UDP datagram to 224.0.0.9:520
+    cp_tool.py ospf SRC GROUP COUNT       COUNT OSPFv2 hellos from SRC to GROUP, TTL 1
+    cp_tool.py rip SRC COUNT              COUNT RIPv2 requests from SRC to 224.0.0.9:520, TTL 1
 """
 import errno
 import json
@@ -164,6 +169,73 @@ def inject(iface, dstmac, src, dst, count):
     return 0
 
 
+OSPF_GROUPS = ("224.0.0.5", "224.0.0.6")
+RIP_GROUP = "224.0.0.9"
+
+
+def join(sock, group, ifindex):
+    # struct ip_mreqn: group, local address (any), interface index
+    mreq = socket.inet_aton(group) + socket.inet_aton("0.0.0.0") + struct.pack("@i", ifindex)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+
+
+def mcast_listen(iface, logf):
+    ifindex = socket.if_nametoindex(iface)
+    ospf = socket.socket(socket.AF_INET, socket.SOCK_RAW, 89)
+    ospf.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+    for g in OSPF_GROUPS:
+        join(ospf, g, ifindex)
+    rip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rip.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    rip.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+    rip.bind((RIP_GROUP, 520))
+    join(rip, RIP_GROUP, ifindex)
+    log = open(logf, "a", buffering=1)
+    log.write("listening\n")
+    while True:
+        r, _, _ = select.select([ospf, rip], [], [], 1.0)
+        if ospf in r:
+            d, a = ospf.recvfrom(2048)
+            log.write("ospf %s %s\n" % (a[0], socket.inet_ntoa(d[16:20])))
+        if rip in r:
+            d, a = rip.recvfrom(2048)
+            log.write("rip %s\n" % a[0])
+
+
+def mcast_socket(proto, src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW if proto == 89 else socket.SOCK_DGRAM,
+                      proto)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    return s
+
+
+def ospf_hello(src, group, count):
+    s = mcast_socket(89, src)
+    # RFC 2328 A.3.2: network mask /24, hello 10 s, priority 1, dead 40 s, no DR/BDR, no
+    # neighbours; area 0, no authentication.
+    body = socket.inet_aton("255.255.255.0") + struct.pack("!HBBI", 10, 0x02, 1, 40) + bytes(8)
+    hdr = struct.pack("!BBH4s4sHH", 2, 1, 24 + len(body), socket.inet_aton(src), bytes(4), 0, 0)
+    pkt = hdr + bytes(8) + body
+    c = csum(pkt[:16] + pkt[24:])  # the checksum leaves out the authentication field
+    pkt = pkt[:12] + struct.pack("!H", c) + pkt[14:]
+    for _ in range(count):
+        s.sendto(pkt, (group, 0))
+    return 0
+
+
+def rip(src, count):
+    s = mcast_socket(socket.IPPROTO_UDP, src)
+    s.bind((src, 520))
+    # RFC 2453 3.9.1: a request for the whole table (one entry, family 0, metric 16).
+    req = struct.pack("!BBH", 1, 2, 0) + struct.pack("!HH4s4s4sI", 0, 0, bytes(4), bytes(4),
+                                                     bytes(4), 16)
+    for _ in range(count):
+        s.sendto(req, (RIP_GROUP, 520))
+    return 0
+
+
 def snmp():
     out = {}
     for path in ("/proc/net/snmp", "/proc/net/netstat"):
@@ -199,6 +271,12 @@ def main():
         return inject(a[1], a[2], a[3], a[4], int(a[5]))
     if cmd == "snmp":
         return snmp()
+    if cmd == "mcast-listen":
+        return mcast_listen(a[1], a[2])
+    if cmd == "ospf":
+        return ospf_hello(a[1], a[2], int(a[3]))
+    if cmd == "rip":
+        return rip(a[1], int(a[2]))
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -99,6 +99,22 @@ static void test_local(void **state)
 	assert_int_equal(ctl(H_P1)->drops[MOLT_DROP_LOCAL_DROPPED], 1);
 }
 
+// OSPFv2 hellos to AllSPFRouters are punted by the workers for the control plane. Without one
+// (no control_plane section) nothing answers them: dropped and counted, nothing sent.
+static void test_ospf_group_without_control_plane(void **state)
+{
+	static const struct rte_ether_addr all_spf = { { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x05 } };
+	uint8_t hello[44] = { 2, 1, 0, 44, 198, 51, 100, 10 }; // version 2, type 1 (hello)
+
+	punt(h_ip4(H_P1, &all_spf, "198.51.100.10", "224.0.0.5", 1, 89, hello, sizeof(hello)),
+	     PUNT_LOCAL);
+	assert_int_equal(punt_poll(), 1);
+	assert_null(h_sent(H_P0));
+	assert_null(h_sent(H_P1));
+	assert_int_equal(ctl(H_P1)->tx, 0);
+	assert_int_equal(ctl(H_P1)->drops[MOLT_DROP_LOCAL_DROPPED], 1);
+}
+
 static void test_errors(void **state)
 {
 	uint8_t udp[16] = { 0, 1, 0, 2, 0, 16 };
@@ -157,6 +173,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local, each_setup, each_teardown),
+		cmocka_unit_test_setup_teardown(test_ospf_group_without_control_plane, each_setup,
+						each_teardown),
 		cmocka_unit_test_setup_teardown(test_errors, each_setup, each_teardown),
 		cmocka_unit_test_setup_teardown(test_arp_and_resolve, each_setup, each_teardown),
 	};

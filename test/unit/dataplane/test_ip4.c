@@ -177,6 +177,43 @@ static void test_ip4_dst_classes(void **state)
 	punt4("255.255.255.255", 1, PUNT_LOCAL);
 }
 
+// A packet from 192.0.2.1 to dst with protocol proto and TTL ttl.
+static struct rte_mbuf *mk4_proto(const char *dst, uint8_t proto, uint8_t ttl)
+{
+	struct rte_mbuf *m = dpt_mk4("192.0.2.1", dst, ttl, 8);
+
+	dpt_ip4_hdr(m)->next_proto_id = proto;
+	dpt_ip4_fix_cksum(m);
+	return m;
+}
+
+// OSPFv2 to its two groups at TTL 1 goes up (for the control plane); any other multicast, OSPF
+// to another group or from farther away (TTL > 1) is dropped and counted.
+static void test_ip4_ospf_groups(void **state)
+{
+	const struct {
+		const char *dst;
+		uint8_t proto, ttl;
+	} drop[] = {
+		{ "224.0.0.9", 17, 1 }, // RIPv2
+		{ "224.0.0.9", 89, 1 }, // OSPF to another group
+		{ "239.0.0.5", 89, 1 }, // not an OSPF group
+		{ "224.0.0.5", 17, 1 }, // not OSPF
+		{ "224.0.0.5", 89, 2 }, // not from a neighbour on the link
+		{ "224.0.0.6", 89, 64 },
+	};
+
+	dpt_setup(state);
+	dpt_free1(dpt_expect_punt(mk4_proto("224.0.0.5", 89, 1), PUNT_LOCAL, 4));
+	dpt_setup(state);
+	dpt_free1(dpt_expect_punt(mk4_proto("224.0.0.6", 89, 1), PUNT_LOCAL, 4));
+	for (unsigned i = 0; i < RTE_DIM(drop); i++) {
+		dpt_setup(state);
+		dpt_expect_drop(mk4_proto(drop[i].dst, drop[i].proto, drop[i].ttl),
+				MOLT_DROP_NOT_FORWARDABLE);
+	}
+}
+
 static void test_arp_punted(void **state)
 {
 	struct rte_mbuf *m = dpt_mk4("192.0.2.1", "10.1.2.3", 64, 8);
@@ -358,6 +395,7 @@ int main(void)
 		T(test_ip4_options_forwarded),
 		T(test_ip4_bad_source),
 		T(test_ip4_dst_classes),
+		T(test_ip4_ospf_groups),
 		T(test_arp_punted),
 		T(test_ttl_exceeded),
 		T(test_ttl_rate_limited),
