@@ -372,9 +372,18 @@ static void route_add(struct fpm_server *s, const struct fpm_route *rt)
 		route_del(s, &r);
 		return;
 	}
-	if (rib_find(&rs_table.rib, &r) == NULL && rs_table.rib.count >= rs_table.capacity) {
+	if (rib_find(&rs_table.rib, &r) == NULL && rib_routes(&rs_table.rib) >= rs_table.capacity) {
 		s->st.capacity_refused++;
 		skip_log(s, 5, rt, "the table is at its capacity (--capacity)");
+		return;
+	}
+	// A group already published is shared, and costs nothing more.
+	if (ngrp > 0 && rib_find(&rs_table.rib, &grp[0]) == NULL &&
+	    rs_table.rib.count_groups + ngrp > rs_table.group_capacity) {
+		s->st.capacity_refused++;
+		skip_log(s, 6, rt,
+			 "the table's next-hop group records are at their capacity "
+			 "(--group-records)");
 		return;
 	}
 	ret = rs_table_add_group(&rs_table, RS_SRC_FPM, grp, ngrp);

@@ -30,6 +30,7 @@ struct options {
 	const char *shm;
 	const char *routes;
 	uint64_t capacity;
+	uint64_t group_records; // UINT64_MAX: not given (a quarter of capacity, at least 4096)
 	uint64_t journal;
 	bool once;
 	const char *socket; // NULL: no control socket
@@ -47,7 +48,10 @@ static void usage(FILE *f)
 		"\n"
 		"  -s, --shm NAME       shared-memory feed to create (moltd's feed.shm)\n"
 		"  -r, --routes FILE    route file of PREFIX via GW | dev PORT | blackhole\n"
-		"  -c, --capacity N     routes per snapshot buffer (default 4000000)\n"
+		"  -c, --capacity N     routes the table may hold (default 4000000)\n"
+		"      --group-records N  next-hop group records it may hold besides, one per\n"
+		"                       path of each multipath group (default a quarter of\n"
+		"                       --capacity, at least 4096)\n"
 		"  -j, --journal N      journal ring entries, a power of two or 0 (default 65536)\n"
 		"  -1, --once           load, publish, print timing, remove the feed and exit\n"
 		"      --socket PATH    JSON-RPC control socket (default " DEFAULT_SOCKET ";\n"
@@ -74,6 +78,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "shm", required_argument, NULL, 's' },
 		{ "routes", required_argument, NULL, 'r' },
 		{ "capacity", required_argument, NULL, 'c' },
+		{ "group-records", required_argument, NULL, 'g' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "once", no_argument, NULL, '1' },
 		{ "socket", required_argument, NULL, 'S' },
@@ -88,6 +93,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){ .capacity = 4000000,
+			       .group_records = UINT64_MAX,
 			       .journal = 65536,
 			       .socket = DEFAULT_SOCKET,
 			       .fpm_hold = FPM_DEFAULT_HOLD_S };
@@ -103,6 +109,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_u64(optarg, &o->capacity) < 0 || o->capacity == 0 ||
 			    o->capacity > 0xfffffffe) {
 				fprintf(stderr, "--capacity: '%s' is not a number 1-4294967294\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'g':
+			if (parse_u64(optarg, &o->group_records) < 0 ||
+			    o->group_records > 0xfffffffe) {
+				fprintf(stderr,
+					"--group-records: '%s' is not a number 0-4294967294\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -148,6 +163,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (cli_no_operands("molt-routeserver", argc, argv, optind) < 0)
 		return -EINVAL;
+	if (o->group_records == UINT64_MAX)
+		o->group_records = o->capacity / 4 > 4096 ? o->capacity / 4 : 4096;
+	// One snapshot buffer holds both, and a table at most 2^32 - 2 records.
+	if (o->capacity + o->group_records > 0xfffffffe) {
+		fprintf(stderr,
+			"--capacity %llu and --group-records %llu: together at most 4294967294\n",
+			(unsigned long long)o->capacity, (unsigned long long)o->group_records);
+		return -EINVAL;
+	}
 	if (o->shm == NULL) {
 		fprintf(stderr, "--shm NAME is required\n");
 		usage(stderr);
@@ -169,7 +193,7 @@ static int load(const struct options *o, struct rib *rib)
 	char err[512];
 	int ret;
 
-	ret = rs_table_load(o->routes, o->capacity, rib, &st, err, sizeof(err));
+	ret = rs_table_load(&rs_table, o->routes, rib, &st, err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
 		LOG_ERR(SUB, "route file refused, nothing loaded");
@@ -179,17 +203,22 @@ static int load(const struct options *o, struct rib *rib)
 		LOG_NOTICE(SUB, "no --routes file: publishing an empty table");
 		return 0;
 	}
-	LOG_NOTICE(SUB, "loaded %s: %u routes from %llu lines (%llu replaced) in %.1f ms",
-		   o->routes, rib->count, (unsigned long long)st.lines,
+	LOG_NOTICE(SUB,
+		   "loaded %s: %u routes (%u next-hop groups) from %llu lines (%llu replaced) in "
+		   "%.1f ms",
+		   o->routes, rib_routes(rib), rib->count_group_ids, (unsigned long long)st.lines,
 		   (unsigned long long)st.replaced, elapsed_ms(t0));
 	return 0;
 }
 
 static void log_published(const struct rs_table *t, uint64_t t0)
 {
-	LOG_NOTICE(SUB, "published %u routes (v4 %u, v6 %u) in %.1f ms, generation %016llx",
+	LOG_NOTICE(SUB,
+		   "published %u routes (v4 %u, v6 %u; %u next-hop groups) in %.1f ms, generation "
+		   "%016llx",
 		   rib_routes(&t->rib), t->rib.count_v4, rib_routes(&t->rib) - t->rib.count_v4,
-		   elapsed_ms(t0), (unsigned long long)t->feed.hdr->generation);
+		   t->rib.count_group_ids, elapsed_ms(t0),
+		   (unsigned long long)t->feed.hdr->generation);
 }
 
 static void report_cpu(void)
@@ -211,13 +240,13 @@ static void reload(const struct options *o, struct rs_table *t)
 
 	LOG_NOTICE(SUB, "SIGHUP: reloading %s", o->routes ? o->routes : "(no file)");
 	if (load(o, &fresh) < 0) {
-		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
+		LOG_WARN(SUB, "keeping the current table of %u routes", rib_routes(&t->rib));
 		return;
 	}
 	t0 = molt_now_ns();
 	if (rs_table_replace(t, &fresh, err, sizeof(err)) < 0) {
 		LOG_ERR(SUB, "%s", err);
-		LOG_WARN(SUB, "keeping the current table of %u routes", t->rib.count);
+		LOG_WARN(SUB, "keeping the current table of %u routes", rib_routes(&t->rib));
 		return;
 	}
 	log_published(t, t0);
@@ -354,6 +383,7 @@ int main(int argc, char **argv)
 
 	// The file is checked before the feed exists: a bad file leaves no object behind.
 	t->capacity = o.capacity;
+	t->group_capacity = o.group_records;
 	if (rs_table_init(t) < 0) {
 		LOG_ERR(SUB, "no memory for the route table");
 		return 1;
@@ -367,7 +397,8 @@ int main(int argc, char **argv)
 		rs_table_free(t);
 		return 1;
 	}
-	ret = feed_writer_create(&t->feed, o.shm, o.capacity, o.journal, key, err, sizeof(err));
+	ret = feed_writer_create(&t->feed, o.shm, o.capacity + o.group_records, o.journal, key, err,
+				 sizeof(err));
 	if (ret < 0) {
 		LOG_ERR(SUB, "%s", err);
 		rs_table_free(t);

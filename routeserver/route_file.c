@@ -21,10 +21,13 @@ static uint64_t line_of(const char *buf, const char *at)
 	return line;
 }
 
-// Routes go to the RIB in batches so it can prefetch their hash slots (rib_add_bulk).
+// Routes go to the RIB in batches so it can prefetch their hash slots (rib_add_bulk). A batch
+// holds group records too: the counts are of routes (a record of a group another line already
+// brought is no route replaced).
 static int add_batch(struct rib *rib, const struct molt_route *batch, uint32_t *n,
 		     struct route_file_stats *st, const char *name, char *err, size_t errlen)
 {
+	uint32_t before = rib_routes(rib), routes = 0, i;
 	int ret = rib_add_bulk(rib, batch, *n);
 
 	if (ret < 0) {
@@ -32,8 +35,10 @@ static int add_batch(struct rib *rib, const struct molt_route *batch, uint32_t *
 			 (unsigned long long)st->routes + 1, strerror(-ret));
 		return ret;
 	}
-	st->routes += *n;
-	st->replaced += (uint64_t)ret;
+	for (i = 0; i < *n; i++)
+		routes += batch[i].family != MOLT_FAMILY_GROUP;
+	st->routes += routes;
+	st->replaced += routes - (rib_routes(rib) - before);
 	*n = 0;
 	return 0;
 }

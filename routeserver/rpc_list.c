@@ -196,6 +196,45 @@ RPC_METHOD("route.list", route_list,
 	   "routes equal to or inside PREFIX, sorted by family, prefix, length; paged. sources[i] "
 	   "is where routes[i] comes from: rpc, file, fpm or fpm-stale")
 
+// The paths of route r as rib holds it, as [{"via": A, "dev": P, "weight": W}, ...] (a 'dev'
+// route has no "via", a blackhole none at all): what route.add's structured form takes.
+static json_t *paths_json(const struct rib *rib, const struct molt_route *r)
+{
+	struct molt_path paths[MOLT_MAX_PATHS];
+	json_t *list = json_array(), *p;
+	char a[64];
+	int i, n;
+
+	if (r->type == MOLT_RT_BLACKHOLE)
+		return list;
+	if (r->type == MOLT_RT_MULTIPATH) {
+		n = rib_group_paths(rib, r, paths);
+	} else {
+		memset(paths, 0, sizeof(paths[0]));
+		paths[0].family = r->type == MOLT_RT_VIA ? r->family : 0;
+		paths[0].weight = 1;
+		memcpy(paths[0].gateway, r->gateway, sizeof(paths[0].gateway));
+		memcpy(paths[0].dev, r->dev, sizeof(paths[0].dev));
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		p = json_object();
+		if (paths[i].family != 0)
+			json_object_set_new(
+				p, "via",
+				json_string(molt_addr_format(paths[i].family, paths[i].gateway, a,
+							     sizeof(a))));
+		if (paths[i].dev[0] != '\0')
+			json_object_set_new(
+				p, "dev",
+				json_stringn(paths[i].dev,
+					     strnlen(paths[i].dev, MOLT_PORT_NAME_MAX)));
+		json_object_set_new(p, "weight", json_integer(paths[i].weight));
+		json_array_append_new(list, p);
+	}
+	return list;
+}
+
 // route.show: one prefix's routes from every source, in precedence order, and which is published.
 static json_t *route_show(struct rpc_call *call, const json_t *params, struct rpc_error *err)
 {
@@ -229,13 +268,14 @@ static json_t *route_show(struct rpc_call *call, const json_t *params, struct rp
 	pub = rib_find(&rs_table.rib, &key);
 	if (pub != NULL)
 		rib_route_format(&rs_table.rib, pub, text, sizeof(text));
-	return json_pack("{s:o,s:o,s:o}", "published",
+	return json_pack("{s:o,s:o,s:o,s:o}", "published",
 			 pub != NULL ? json_string(text) : json_null(), "source",
 			 pub != NULL
 				 ? json_string(rs_source_name(rs_table_source_of(&rs_table, pub)))
 				 : json_null(),
+			 "paths", pub != NULL ? paths_json(&rs_table.rib, pub) : json_null(),
 			 "candidates", cands);
 }
 RPC_METHOD("route.show", route_show, "{\"prefix\": PREFIX}",
-	   "one prefix: the published route and its source, and every source's route for it with "
-	   "its administrative distance")
+	   "one prefix: the published route, its source and its paths (via, dev, weight), and "
+	   "every source's route for it with its administrative distance")

@@ -97,7 +97,7 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 	struct rs_routes rs;
 	json_t *res = NULL;
 	struct undo *u;
-	char name[160];
+	char name[160], why[256];
 	bool existed;
 	int ret;
 
@@ -119,11 +119,16 @@ static json_t *route_add(struct rpc_call *call, const json_t *params, struct rpc
 		}
 		added += !existed;
 	}
-	if (rib->count > rs_table.capacity) {
+	if (rib_routes(rib) > rs_table.capacity) {
 		rpc_fail(err, RPC_ERR_FAILED,
 			 "table full: %zu new routes would make %u, the capacity is %llu "
 			 "(--capacity); nothing changed",
-			 added, rib->count, (unsigned long long)rs_table.capacity);
+			 added, rib_routes(rib), (unsigned long long)rs_table.capacity);
+		rollback(&rs, u, rs.n);
+		goto out;
+	}
+	if (rs_table_check_room(&rs_table, rib, why, sizeof(why)) < 0) {
+		rpc_fail(err, RPC_ERR_FAILED, "table full: %s; nothing changed", why);
 		rollback(&rs, u, rs.n);
 		goto out;
 	}
@@ -137,8 +142,9 @@ out:
 	return res;
 }
 RPC_METHOD("route.add", route_add, "{\"route\": ROUTE} | {\"routes\": [ROUTE, ...]}",
-	   "add or replace routes (route-file syntax); a batch is all or nothing. They override "
-	   "the route file's and FPM's routes for the same prefixes")
+	   "add or replace routes; ROUTE is a route-file line or {\"prefix\": P, \"paths\": "
+	   "[{\"via\": A, \"dev\"?: PORT, \"weight\"?: 1-256}, ...]} (1-16 paths); a batch is "
+	   "all or nothing. They override the route file's and FPM's routes for the same prefixes")
 
 // The message for an item of route.del that does not match the table.
 static void del_mismatch(const struct rs_routes *rs, size_t i, const struct molt_route *f,
@@ -205,8 +211,11 @@ static json_t *route_count(struct rpc_call *call, const json_t *params, struct r
 
 	if (rpc_params_none(params, err) < 0)
 		return NULL;
-	return json_pack("{s:I,s:I,s:I}", "ipv4", (json_int_t)rib->count_v4, "ipv6",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "ipv4", (json_int_t)rib->count_v4, "ipv6",
 			 (json_int_t)(rib_routes(rib) - rib->count_v4), "total",
-			 (json_int_t)rib_routes(rib));
+			 (json_int_t)rib_routes(rib), "groups", (json_int_t)rib->count_group_ids,
+			 "group_records", (json_int_t)rib->count_groups);
 }
-RPC_METHOD("route.count", route_count, "", "number of routes in the table (IPv4, IPv6, total)")
+RPC_METHOD("route.count", route_count, "",
+	   "number of routes in the table (IPv4, IPv6, total), and of next-hop groups and their "
+	   "records (one per path)")

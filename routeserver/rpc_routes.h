@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Route parameters shared by the route server's RPC methods: the route strings of a request
-// ({"route": "..."} or {"routes": [...]}) parsed with the route-file parser.
+// Route parameters shared by the route server's RPC methods: the routes of a request
+// ({"route": R} or {"routes": [R, ...]}) parsed with the route-file parser. R is a route line
+// or {"prefix": P, "paths": [{"via": A, "dev"?: PORT, "weight"?: W}, ...]}, which is the line
+// "P nexthop via A [dev PORT] [weight W] ..." (1-16 paths; one path is a plain 'via' route).
 #pragma once
 
 #include <stdbool.h>
@@ -9,8 +11,8 @@
 #include "common/route.h"
 #include "common/rpc/rpc.h"
 
-// Longest route text accepted from a request (a route line is well under 100 bytes).
-#define RS_ROUTE_TEXT_MAX 512
+// Longest route text accepted from a request: room for 16 IPv6 paths with port and weight.
+#define RS_ROUTE_TEXT_MAX 2048
 
 struct rs_routes {
 	struct molt_route *rt; // n parsed routes, in request order

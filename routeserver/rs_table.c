@@ -252,9 +252,28 @@ uint32_t rs_table_fpm_sweep(struct rs_table *t)
 	return n;
 }
 
-int rs_table_load(const char *path, uint64_t capacity, struct rib *out, struct route_file_stats *st,
-		  char *err, size_t errlen)
+int rs_table_check_room(const struct rs_table *t, const struct rib *rib, char *err, size_t errlen)
 {
+	if (rib_routes(rib) > t->capacity) {
+		snprintf(err, errlen, "%u routes exceed the capacity of %llu (--capacity)",
+			 rib_routes(rib), (unsigned long long)t->capacity);
+		return -ENOSPC;
+	}
+	if (rib->count_groups > t->group_capacity) {
+		snprintf(err, errlen,
+			 "%u next-hop group records (one per path of each group) exceed the "
+			 "capacity of %llu (--group-records)",
+			 rib->count_groups, (unsigned long long)t->group_capacity);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int rs_table_load(const struct rs_table *t, const char *path, struct rib *out,
+		  struct route_file_stats *st, char *err, size_t errlen)
+{
+	char why[256];
+
 	struct stat sb;
 	int ret;
 
@@ -268,11 +287,8 @@ int rs_table_load(const char *path, uint64_t capacity, struct rib *out, struct r
 	if (path == NULL)
 		return 0;
 	ret = route_file_load(path, out, st, err, errlen);
-	if (ret == 0 && out->count > capacity) {
-		snprintf(err, errlen, "%s: %u routes exceed the capacity of %llu (--capacity)",
-			 path, out->count, (unsigned long long)capacity);
-		ret = -ENOSPC;
-	}
+	if (ret == 0 && (ret = rs_table_check_room(t, out, why, sizeof(why))) < 0)
+		snprintf(err, errlen, "%s: %s", path, why);
 	if (ret < 0)
 		rib_free(out);
 	return ret;
@@ -290,12 +306,15 @@ static int publish_snapshot(struct rs_table *t, char *err, size_t errlen)
 	int ret = feed_writer_publish(&t->feed, t->rib.routes, t->rib.count, t->feed.next_seq);
 
 	if (ret < 0) {
-		snprintf(err, errlen, "publishing %u routes into %s: %s", t->rib.count,
-			 t->feed.name,
+		snprintf(err, errlen,
+			 "publishing %u routes (%u records with the groups') into %s: %s",
+			 rib_routes(&t->rib), t->rib.count, t->feed.name,
 			 ret == -ENOSPC ? "over the snapshot capacity" : strerror(-ret));
 		return ret;
 	}
 	t->snap_seq = t->feed.next_seq;
+	t->snap_groups = t->rib.count_groups;
+	t->snap_group_ids = t->rib.count_group_ids;
 	t->snap_ms = molt_now_ms();
 	t->dirty = false;
 	t->publishes++;
@@ -308,19 +327,15 @@ int rs_table_publish(struct rs_table *t, char *err, size_t errlen)
 	int ret = 0;
 
 	t->version++;
-	if (t->rib.count > t->capacity) {
-		snprintf(err, errlen, "%u routes exceed the capacity of %llu (--capacity)",
-			 t->rib.count, (unsigned long long)t->capacity);
-		ret = -ENOSPC;
-	} else if (t->publishes == 0 || h->journal_size == 0 ||
-		   t->feed.next_seq - t->snap_seq > h->journal_size / 2) {
+	ret = rs_table_check_room(t, &t->rib, err, errlen);
+	if (ret == 0 && (t->publishes == 0 || h->journal_size == 0 ||
+			 t->feed.next_seq - t->snap_seq > h->journal_size / 2))
 		// The snapshot claims every entry recorded so far, before they are committed: a
 		// reader that builds from it waits for them; one replaying the journal sees them at
 		// the commit.
 		ret = publish_snapshot(t, err, errlen);
-	} else {
+	else if (ret == 0)
 		t->dirty = true;
-	}
 	if (ret < 0) {
 		t->feed.next_seq = atomic_load_explicit(&h->journal_head, memory_order_relaxed);
 		return ret;

@@ -32,11 +32,15 @@ struct rs_table {
 	struct rib rib; // the published table: per prefix, the route of the best source
 	struct rib src[RS_SRC_COUNT]; // every source's own routes (rib is derived from them)
 	struct feed_writer feed;
-	uint64_t capacity; // routes per snapshot buffer (--capacity): the table's limit
+	// The table's limits: routes (--capacity) and next-hop group records (--group-records);
+	// a snapshot buffer holds capacity + group_capacity records.
+	uint64_t capacity;
+	uint64_t group_capacity;
 	uint64_t version; // bumped on every change; route.list's sorted view follows it
 	uint64_t publishes; // snapshots published since start
 	uint64_t snap_seq; // journal sequence the last published snapshot covers
 	uint64_t snap_ms; // when it was published (monotonic ms)
+	uint32_t snap_groups, snap_group_ids; // group records and groups the snapshot holds
 	bool dirty; // committed changes the snapshot does not hold yet
 };
 
@@ -80,11 +84,15 @@ uint32_t rs_table_fpm_stale(struct rs_table *t);
 // Returns the number removed; the caller publishes.
 uint32_t rs_table_fpm_sweep(struct rs_table *t);
 
-// Loads a route file into a fresh rib (*out) and checks it against capacity. On error *out is
-// left freed and err has "FILE:LINE: reason" (or the system error): the caller's table is
+// Checks rib against t's limits: -ENOSPC with "N routes exceed the capacity of C (--capacity)"
+// (or the same of group records) in err, else 0.
+int rs_table_check_room(const struct rs_table *t, const struct rib *rib, char *err, size_t errlen);
+
+// Loads a route file into a fresh rib (*out) and checks it against t's limits. On error *out
+// is left freed and err has "FILE:LINE: reason" (or the system error): the caller's table is
 // untouched. path NULL gives an empty table.
-int rs_table_load(const char *path, uint64_t capacity, struct rib *out, struct route_file_stats *st,
-		  char *err, size_t errlen);
+int rs_table_load(const struct rs_table *t, const char *path, struct rib *out,
+		  struct route_file_stats *st, char *err, size_t errlen);
 
 // Records one change in the feed's journal (ADD: the new route, DEL: the route as it was).
 // Entries become visible to readers with the next rs_table_publish, all at once.

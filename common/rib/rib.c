@@ -140,6 +140,7 @@ static int add_hashed(struct rib *rib, const struct molt_route *r, uint64_t h)
 	rib->count++;
 	rib->count_v4 += r->family == 4;
 	rib->count_groups += r->family == MOLT_FAMILY_GROUP;
+	rib->count_group_ids += r->family == MOLT_FAMILY_GROUP && r->plen == 0;
 	rib->digest += molt_route_hash(r);
 	return 0;
 }
@@ -210,6 +211,7 @@ int rib_del(struct rib *rib, const struct molt_route *key)
 	rib->digest -= molt_route_hash(r);
 	rib->count_v4 -= r->family == 4;
 	rib->count_groups -= r->family == MOLT_FAMILY_GROUP;
+	rib->count_group_ids -= r->family == MOLT_FAMILY_GROUP && r->plen == 0;
 	slot_remove(rib, i);
 
 	// Keep the array dense: the last route moves into the hole and its slot follows it.

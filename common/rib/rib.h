@@ -15,6 +15,7 @@ struct rib {
 	uint32_t mask; // number of slots - 1 (a power of two)
 	uint32_t count_v4;
 	uint32_t count_groups; // next-hop group records (common/route.h): count - the routes
+	uint32_t count_group_ids; // next-hop groups (their path 0 records)
 	uint64_t digest; // sum of molt_route_hash() of all routes, kept incrementally
 };
 

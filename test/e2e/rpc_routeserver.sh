@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # molt-routeserver's JSON-RPC methods end to end, through moltctl (tables and --json): route.add
-# and route.del (single, batch, atomicity, replace semantics), route.list (order, paging,
-# filters), route.count, routes.load (good file, bad file changes nothing), feed.status, and
-# the shared-memory snapshot behind them (feedinfo.py). Prints the route.add batch rate.
+# and route.del (single, batch, atomicity, replace semantics, the multipath list form),
+# route.show, route.list (order, paging, filters), route.count, routes.load (good file, bad file
+# changes nothing), feed.status, and the shared-memory snapshot behind them (feedinfo.py).
+# Prints the route.add batch rate.
 #
 #   rpc_routeserver.sh [BUILD_DIR]
 # shellcheck source=test/e2e/lib.sh
@@ -55,11 +56,13 @@ feed_matches() {
 		[ $tries -le 50 ] || fail "the snapshot was not republished within 5 s of a change"
 		sleep 0.1
 	done
-	st=$(ctl --json feed status | jpy "r['snapshot']['count'], r['snapshot']['digest'], int(r['generation'], 16), r['sequence']")
+	# The shm snapshot counts records (routes and next-hop group records); feed.status gives both.
+	st=$(ctl --json feed status | jpy "r['snapshot']['records'], r['snapshot']['digest'], int(r['generation'], 16), r['sequence']")
 	fi=$(feed | jpy "r['snap'][r['current'] & 1]['count'], '%016x' % r['snap'][r['current'] & 1]['digest'], r['generation'], r['journal_head']")
 	[ "$st" = "$fi" ] || fail "feed.status ($st) and the shm feed ($fi) disagree"
-	n=$(ctl --json route count | jpy "r['total']")
-	[ "${st%% *}" = "$n" ] || fail "snapshot has ${st%% *} routes, the table $n"
+	st=$(ctl --json feed status | jpy "r['snapshot']['count'], r['snapshot']['group_records']")
+	n=$(ctl --json route count | jpy "r['total'], r['group_records']")
+	[ "$st" = "$n" ] || fail "snapshot has '$st' routes and group records, the table '$n'"
 }
 
 log "--- route.count / feed.status on the loaded file"
@@ -106,6 +109,37 @@ expect_fail "routes\[1\] '203.0.113.0/24': no such route" ctl call route.del \
 count_is 3 3 6
 [ "$(ctl call route.del '{"routes":["203.0.113.0/24","2001:db8:1::/48 via 2001:db8::1"]}' | jpy "r['deleted']")" = 2 ] ||
 	fail "batch delete"
+count_is 2 2 4
+feed_matches
+
+log "--- route.add: a multipath route in the list form, read back; moltctl's nexthop words"
+res=$(ctl call route.add '{"route":{"prefix":"203.0.113.0/24","paths":[{"via":"10.0.1.2","dev":"p1","weight":2},{"via":"10.0.2.2"}]}}')
+[ "$(echo "$res" | jpy "r['added']")" = 1 ] || fail "list form: $res"
+show=$(ctl call route.show '{"prefix":"203.0.113.0/24"}')
+[ "$(echo "$show" | jpy "r['published']")" = "203.0.113.0/24 nexthop via 10.0.1.2 dev p1 weight 2 nexthop via 10.0.2.2" ] ||
+	fail "route.show: $show"
+[ "$(echo "$show" | jpy "[(p['via'], p.get('dev'), p['weight']) for p in r['paths']]")" = "[('10.0.1.2', 'p1', 2), ('10.0.2.2', None, 1)]" ] ||
+	fail "route.show paths: $show"
+ctl route list 203.0.113.0/24
+ctl route list 203.0.113.0/24 | grep -q "via 10.0.1.2 weight 2 *p1" || fail "route list: no path via 10.0.1.2"
+ctl route list 203.0.113.0/24 | grep -q "via 10.0.2.2 *-" || fail "route list: no path via 10.0.2.2"
+count_is 3 2 5
+[ "$(ctl --json route count | jpy "r['groups'], r['group_records']")" = "1 2" ] || fail "group counts"
+feed_matches
+# The same paths as moltctl words and as a route line: the same route and group, nothing to
+# publish.
+seq=$(ctl --json feed status | jpy "r['sequence']")
+[ "$(ctl --json route add 203.0.113.0/24 nexthop via 10.0.2.2 nexthop via 10.0.1.2 dev p1 weight 2 | jpy "r['replaced']")" = 1 ] ||
+	fail "moltctl nexthop words"
+ctl call route.add '{"route":"203.0.113.0/24 nexthop via 10.0.1.2 dev p1 weight 2 nexthop via 10.0.2.2"}' >/dev/null
+[ "$(ctl --json feed status | jpy "r['sequence']")" = "$seq" ] || fail "the same paths changed the feed"
+expect_fail 'route.paths\[1\]: the same nexthop is given twice' ctl call route.add \
+	'{"route":{"prefix":"203.0.113.0/24","paths":[{"via":"10.0.1.2"},{"via":"10.0.1.2"}]}}'
+expect_fail 'route.paths\[1\]: gateway is IPv6 but the prefix is IPv4' ctl call route.add \
+	'{"route":{"prefix":"203.0.113.0/24","paths":[{"via":"10.0.1.2"},{"via":"2001:db8::1"}]}}'
+expect_fail "weight must be 1-256" ctl route add 203.0.113.0/24 nexthop via 10.0.1.2 weight 300 nexthop via 10.0.2.2
+[ "$(ctl --json feed status | jpy "r['sequence']")" = "$seq" ] || fail "a refused route changed the feed"
+ctl route del 203.0.113.0/24
 count_is 2 2 4
 feed_matches
 

@@ -172,6 +172,58 @@ static void blame(const struct lines *l, size_t first, const char *msg)
 	fprintf(stderr, "moltctl: (that is %s:%lu)\n", l->source, l->lineno[first + i]);
 }
 
+// "PREFIX nexthop via A [dev P] [weight W] nexthop ..." on the command line, as route.add's
+// structured form {"prefix": PREFIX, "paths": [{"via": A, "dev": P, "weight": W}, ...]} (the
+// server checks it like the route-file line). Returns NULL after a usage message.
+static json_t *nexthop_route(int argc, char **argv)
+{
+	json_t *paths = json_array(), *p = NULL;
+	long long w;
+	char *end;
+	int a;
+
+	for (a = 2; a < argc; a++) {
+		const char *k = argv[a];
+
+		if (strcmp(k, "nexthop") == 0) {
+			p = json_object();
+			json_array_append_new(paths, p);
+			continue;
+		}
+		if (strcmp(k, "via") != 0 && strcmp(k, "dev") != 0 && strcmp(k, "weight") != 0) {
+			ctl_usage_error("route %s: unknown word '%s' in a nexthop (expected via, "
+					"dev or weight)",
+					argv[0], k);
+			goto bad;
+		}
+		if (a + 1 >= argc || strcmp(argv[a + 1], "nexthop") == 0) {
+			ctl_usage_error("route %s: '%s' needs a value", argv[0], k);
+			goto bad;
+		}
+		if (json_object_get(p, k) != NULL) {
+			ctl_usage_error("route %s: '%s' given twice in one nexthop", argv[0], k);
+			goto bad;
+		}
+		a++;
+		if (k[0] != 'w') {
+			json_object_set_new(p, k, json_string(argv[a]));
+			continue;
+		}
+		errno = 0;
+		w = strtoll(argv[a], &end, 10);
+		if (errno != 0 || *end != '\0' || end == argv[a]) {
+			ctl_usage_error("route %s: weight '%s' is not a number (1-%d)", argv[0],
+					argv[a], MOLT_WEIGHT_MAX);
+			goto bad;
+		}
+		json_object_set_new(p, "weight", json_integer(w));
+	}
+	return json_pack("{s:s,s:o}", "prefix", argv[1], "paths", paths);
+bad:
+	json_decref(paths);
+	return NULL;
+}
+
 // route add / route del: the rest of the command line is one route, or --file FILE|-.
 static int route_change(struct ctl *c, int argc, char **argv, bool del)
 {
@@ -182,12 +234,16 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 					 (json_int_t)0);
 	struct lines l = { 0 };
 	size_t i = 0, first, bytes;
-	char line[1024] = "";
+	char line[2048] = "";
 	int a, ret = EXIT_OK;
+	json_t *v, *one = NULL;
 	const char *key;
-	json_t *v;
 
-	if (argc >= 2 && strcmp(argv[1], "--file") == 0) {
+	if (argc >= 3 && strcmp(argv[2], "nexthop") == 0) {
+		if ((one = nexthop_route(argc, argv)) == NULL)
+			return EXIT_USAGE;
+		lines_add(&l, "", 1);
+	} else if (argc >= 2 && strcmp(argv[1], "--file") == 0) {
 		if (argc != 3)
 			return ctl_usage_error("route %s --file takes one FILE (or -)", argv[0]);
 		ret = lines_read(&l, argv[2], del);
@@ -208,7 +264,8 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 	while (ret == EXIT_OK && i < l.n) {
 		batch = json_array();
 		for (first = i, bytes = 0; i < l.n && bytes < CHUNK_BYTES; i++) {
-			json_array_append_new(batch, json_string(l.text[i]));
+			json_array_append_new(batch, one != NULL ? json_incref(one)
+								 : json_string(l.text[i]));
 			bytes += strlen(l.text[i]) + 4;
 		}
 		ret = ctl_call(c, method,
@@ -244,6 +301,7 @@ static int route_change(struct ctl *c, int argc, char **argv, bool del)
 			ctl_print_generic(total);
 	}
 	json_decref(total);
+	json_decref(one);
 	lines_free(&l);
 	return ret;
 }
@@ -258,12 +316,41 @@ static int route_del(struct ctl *c, int argc, char **argv)
 	return route_change(c, argc, argv, true);
 }
 
-// "P via G dev D" -> PREFIX, NEXT HOP, DEV columns.
+// The paths of a multipath line from tok[1] on ("nexthop via A [dev P] [weight W] ..."): one
+// row per path, the prefix on the first.
+static void print_paths(struct table *t, char **tok, int n)
+{
+	const char *via = "?", *dev = "-", *w = NULL;
+	int i, rows = 0;
+
+	for (i = 2; i <= n; i++) {
+		if (i == n || strcmp(tok[i], "nexthop") == 0) {
+			table_add(t, rows++ == 0 ? tok[0] : "");
+			if (w != NULL)
+				table_addf(t, "via %s weight %s", via, w);
+			else
+				table_addf(t, "via %s", via);
+			table_add(t, dev);
+			via = "?", dev = "-", w = NULL;
+			continue;
+		}
+		if (i + 1 >= n)
+			break;
+		if (strcmp(tok[i], "via") == 0)
+			via = tok[++i];
+		else if (strcmp(tok[i], "dev") == 0)
+			dev = tok[++i];
+		else if (strcmp(tok[i], "weight") == 0)
+			w = tok[++i];
+	}
+}
+
+// "P via G dev D" -> PREFIX, NEXT HOP, DEV columns; a multipath route takes a row per path.
 static void print_list(const json_t *res)
 {
 	static const char *const h[] = { "PREFIX", "NEXT HOP", "DEV" };
 	struct table *t = table_new(3, h);
-	char text[256], *tok[6], *save;
+	char text[1280], *tok[128], *save;
 	const json_t *r;
 	size_t i;
 	int n;
@@ -271,8 +358,12 @@ static void print_list(const json_t *res)
 	json_array_foreach(json_object_get(res, "routes"), i, r)
 	{
 		snprintf(text, sizeof(text), "%s", json_string_value(r) ?: "?");
-		for (n = 0; n < 6 && (tok[n] = strtok_r(n == 0 ? text : NULL, " ", &save)); n++)
+		for (n = 0; n < 128 && (tok[n] = strtok_r(n == 0 ? text : NULL, " ", &save)); n++)
 			;
+		if (n >= 2 && strcmp(tok[1], "nexthop") == 0) {
+			print_paths(t, tok, n);
+			continue;
+		}
 		table_add(t, n > 0 ? tok[0] : "?");
 		if (n >= 3 && strcmp(tok[1], "via") == 0)
 			table_addf(t, "via %s", tok[2]);
@@ -369,8 +460,8 @@ int noun_route(struct ctl *c, int argc, char **argv)
 		{ "lookup", route_lookup, "ADDR...",
 		  "longest-prefix match through moltd's slot in use" },
 		{ "add", route_add, "ROUTE | --file FILE|-",
-		  "add or replace, e.g. 198.51.100.0/24 via 10.0.1.2 [dev p0] | PREFIX blackhole "
-		  "(route server)" },
+		  "add or replace, e.g. 198.51.100.0/24 via 10.0.1.2 [dev p0] | PREFIX blackhole | "
+		  "PREFIX nexthop via A [dev P] [weight W] nexthop via B ... (route server)" },
 		{ "del", route_del, "ROUTE|PREFIX | --file FILE|-",
 		  "delete; a full route must match the table, a prefix alone deletes whatever is "
 		  "there (route server)" },

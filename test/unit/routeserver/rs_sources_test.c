@@ -45,6 +45,7 @@ static int setup(void **state)
 	snprintf(name, sizeof(name), "/molt-test-rs-%d", (int)getpid());
 	memset(&rs_table, 0, sizeof(rs_table));
 	rs_table.capacity = 1000;
+	rs_table.group_capacity = 1000;
 	assert_int_equal(rs_table_init(&rs_table), 0);
 	assert_int_equal(rib_init(&rs_table.rib, 0), 0);
 	assert_int_equal(feed_writer_create(&rs_table.feed, name, 1000, 64, NULL, err, sizeof(err)),
