@@ -8,10 +8,18 @@
 # journal and be applied by moltd to every live slot (counted at both ends). Reports the flips
 # made and the updates applied during the stream.
 #
+# A stream whose losses the host's kernel accounts for (frames af_packet's ring dropped before
+# moltd saw them, when the host took the worker's CPU: the kernel's rx count against moltd's;
+# datagrams h2's socket buffer overflowed on, when the receiver was starved) measures the host,
+# not moltd. Such a round passes nothing: it is run again, up to MOLT_ZL_ROUNDS (3) times. A
+# datagram lost that those drops do not account for fails at once, as does any duplicate,
+# reordering or route change gone wrong.
+#
 #   metabolism_zero_loss.sh [BUILD_DIR]
 #   env: MOLT_ZL_COUNT (200000, the least sent), MOLT_ZL_RATE (20000 per s),
 #        MOLT_ZL_INTERVAL_MS (10), MOLT_ZL_CHANGES (60 route changes; the stream lasts until
-#        they are all made), MOLT_ZL_DRIVERS (a JSON list, or "default": moltd's own rotation)
+#        they are all made), MOLT_ZL_ROUNDS (3), MOLT_ZL_DRIVERS (a JSON list, or
+#        "default": moltd's own rotation)
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && set_build "$1"
@@ -25,6 +33,7 @@ e2e_init
 COUNT=${MOLT_ZL_COUNT:-200000}
 CHANGES=${MOLT_ZL_CHANGES:-60}
 RATE=${MOLT_ZL_RATE:-20000}
+ROUNDS=${MOLT_ZL_ROUNDS:-3}
 INTERVAL=${MOLT_ZL_INTERVAL_MS:-10}
 # Every driver by default; "default" leaves the rotation to moltd (molt, fib).
 DRIVERS=${MOLT_ZL_DRIVERS:-'["molt", "fib", "lpm", "fib-lpm6"]'}
@@ -61,10 +70,6 @@ jfield() { $1 --json call "$2" | "$PY" -c "import json,sys; d=json.load(sys.stdi
 flips() { jfield "$M" metabolism.status 'd["flips"]'; }
 applied() { jfield "$M" metabolism.status 'd["updates"]["applied"]'; }
 journal() { jfield "$R" feed.status 'd["sequence"]'; }
-f0=$(flips)
-u0=$(applied)
-s0=$(journal)
-
 # rx_r0: frames the kernel took on r0 and frames moltd received on p0 (for a failure's diagnosis).
 rx_r0() {
 	echo "$(ip -n "$NS_R" -s -j link show r0 |
@@ -72,7 +77,6 @@ rx_r0() {
 		"$($M --json call port.stats '{"port": "p0"}' |
 			"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["rx"])')"
 }
-read -r k0 m0 < <(rx_r0)
 # tx_h2: moltd's frames out of p1 (towards h2), and the UDP datagrams h2's kernel dropped for a
 # full socket buffer: where a loss happened, if one did.
 tx_h2() {
@@ -80,10 +84,6 @@ tx_h2() {
 		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["tx"])')" \
 		"$(in_ns "$NS_H2" awk '/^Udp: [0-9]/ {print $6}' /proc/net/snmp)"
 }
-read -r t0 b0 < <(tx_h2)
-start_bg recv in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 "$E2E_TMP/sent.json" \
-	"$E2E_TMP/recv.json"
-sleep 0.5
 # route_change ARGS...: one `moltctl route ARGS` at the route server; a failure leaves the
 # command, its status and its error in churn.err.
 route_change() {
@@ -91,16 +91,16 @@ route_change() {
 	echo "moltctl route $*: exit $?: $(cat "$E2E_TMP/churn.out")" >"$E2E_TMP/churn.err"
 	return 1
 }
-# Route churn during the stream: $CHANGES adds and deletes of prefixes nobody sends to, paced,
-# stopping at the first change that fails; writes how many succeeded, then churn.done, which
-# the sender waits for: the stream outlasts the churn however slow the machine.
+# churn ROUND: route churn during the stream: $CHANGES adds and deletes of prefixes nobody
+# sends to, paced, stopping at the first change that fails; writes how many succeeded, then
+# churn.done, which the sender waits for: the stream outlasts the churn however slow the machine.
 churn() {
-	local i=0 n=0
+	local round=$1 i=0 n=0
 	while [ "$n" -lt "$CHANGES" ]; do
-		route_change add "198.18.$((i % 200)).0/24 via 10.0.3.2" || break
+		route_change add "198.18.$((i % 200)).$((round * 16))/28 via 10.0.3.2" || break
 		n=$((n + 1))
 		if [ $i -ge 20 ] && [ "$n" -lt "$CHANGES" ]; then
-			route_change del "198.18.$(((i - 20) % 200)).0/24" || break
+			route_change del "198.18.$(((i - 20) % 200)).$((round * 16))/28" || break
 			n=$((n + 1))
 		fi
 		i=$((i + 1))
@@ -109,46 +109,64 @@ churn() {
 	echo "$n" >"$E2E_TMP/churn.count"
 	touch "$E2E_TMP/churn.done"
 }
-churn &
-CHURN=$!
-defer "kill $CHURN 2>/dev/null"
-log "sending at least $COUNT numbered datagrams h1 -> h2 at $RATE/s, on until $CHANGES route" \
-	"changes are made; metabolism every $INTERVAL ms"
-in_ns "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send 10.0.2.2 9000 "$COUNT" "$RATE" \
-	"$E2E_TMP/churn.done" "$E2E_TMP/sent.json" || fail "sender failed"
-wait "$CHURN"
-wait_for "the receiver to finish" 100 0.1 bash -c "! kill -0 $(pid_of recv) 2>/dev/null"
-f1=$(flips)
-changes=$(cat "$E2E_TMP/churn.count")
-s1=$(journal)
-# moltd applies a journal entry to every live slot within milliseconds: wait (bounded) for the
-# last one before counting.
-for ((i = 0; i < 100; i++)); do
-	[ $(($(applied) - u0)) -ge "$changes" ] && break
-	sleep 0.1
-done
-$M --json call metabolism.status >"$E2E_TMP/metabolism.json"
-$M --json call feed.status >"$E2E_TMP/feed.json"
-read -r k1 m1 < <(rx_r0)
-read -r t1 b1 < <(tx_h2)
-counts=("$((t1 - t0))" "$((b1 - b0))" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))" "$changes" "$((s1 - s0))" "$u0")
-"$PY" - "$E2E_TMP" "${counts[@]}" <<'PY' || fail "the stream or the route churn went wrong (above)"
+# stream_round N: one numbered stream with route churn and metabolism running; returns 0 when
+# it passed, 2 when the host's kernel dropped what was lost (inconclusive), and fails the test
+# on anything else. Round N's files carry its number, and its churn uses its own /28s of
+# 198.18.0.0/16, so no round re-adds a prefix an earlier one left in the table.
+stream_round() {
+	local n=$1 f0 u0 s0 k0 m0 t0 b0 f1 s1 k1 m1 t1 b1 changes i rc
+	f0=$(flips)
+	u0=$(applied)
+	s0=$(journal)
+	read -r k0 m0 < <(rx_r0)
+	read -r t0 b0 < <(tx_h2)
+	rm -f "$E2E_TMP/churn.done" "$E2E_TMP/churn.err" "$E2E_TMP/churn.count"
+	start_bg "recv$n" in_ns "$NS_H2" "$PY" "$E2E_DIR/sequdp.py" recv 9000 \
+		"$E2E_TMP/sent$n.json" "$E2E_TMP/recv$n.json"
+	# The receiver's socket is bound once its log exists and it has a port: poll for the socket.
+	wait_for "the receiver's socket" 100 0.05 bash -c \
+		"ip netns exec $NS_H2 ss -Hlun 'sport = :9000' | grep -q 9000"
+	churn "$n" &
+	CHURN=$!
+	defer "kill $CHURN 2>/dev/null"
+	log "round $n: sending at least $COUNT numbered datagrams h1 -> h2 at $RATE/s, on until" \
+		"$CHANGES route changes are made; metabolism every $INTERVAL ms"
+	in_ns "$NS_H1" "$PY" "$E2E_DIR/sequdp.py" send 10.0.2.2 9000 "$COUNT" "$RATE" \
+		"$E2E_TMP/churn.done" "$E2E_TMP/sent$n.json" || fail "sender failed"
+	wait "$CHURN"
+	wait_for "the receiver to finish" 100 0.1 bash -c "! kill -0 $(pid_of "recv$n") 2>/dev/null"
+	f1=$(flips)
+	changes=$(cat "$E2E_TMP/churn.count")
+	s1=$(journal)
+	# moltd applies a journal entry to every live slot within milliseconds: wait (bounded) for
+	# the last one before counting.
+	for ((i = 0; i < 100; i++)); do
+		[ $(($(applied) - u0)) -ge "$changes" ] && break
+		sleep 0.1
+	done
+	$M --json call metabolism.status >"$E2E_TMP/metabolism.json"
+	$M --json call feed.status >"$E2E_TMP/feed.json"
+	read -r k1 m1 < <(rx_r0)
+	read -r t1 b1 < <(tx_h2)
+	counts=("$((t1 - t0))" "$((b1 - b0))" "$((f1 - f0))" "$((k1 - k0))" "$((m1 - m0))"
+		"$changes" "$((s1 - s0))" "$u0")
+	"$PY" - "$E2E_TMP" "$n" "${counts[@]}" <<'PY'
 import json, os, sys
-d = sys.argv[1]
-moltd_tx, rcvbuf_errors, flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[2:])
-r = json.load(open(d + "/recv.json"))
+d, n = sys.argv[1], sys.argv[2]
+moltd_tx, rcvbuf_errors, flips, kernel_rx, moltd_rx, changes, journal, u0 = map(int, sys.argv[3:])
+r = json.load(open(d + "/recv%s.json" % n))
 count = r["sent"]
 m = json.load(open(d + "/metabolism.json"))
 f = json.load(open(d + "/feed.json"))
 churn_err = open(d + "/churn.err").read().strip() if os.path.exists(d + "/churn.err") else ""
 applied = m["updates"]["applied"] - u0
+kernel_drops = kernel_rx - moltd_rx
 print("received %d of %d (missing %d, duplicates %d, reordered %d); %d flips during the stream"
       % (r["unique"], count, r["missing"], r["duplicates"], r["reordered"], flips))
 print("during the stream: the kernel took %d frames on r0, moltd received %d on p0%s"
-      % (kernel_rx, moltd_rx, "" if kernel_rx == moltd_rx else
+      % (kernel_rx, moltd_rx, "" if kernel_drops == 0 else
          " (the %d between died in the kernel: af_packet's ring fills while the worker is "
-         "off its CPU)"
-         % (kernel_rx - moltd_rx)))
+         "off its CPU)" % kernel_drops))
 print("towards h2: moltd sent %d frames out of p1; h2's UDP socket buffers overflowed %d times"
       % (moltd_tx, rcvbuf_errors))
 print("route churn: %d route changes made at the route server, %d journal entries, %d applied "
@@ -157,10 +175,16 @@ print("builds %s; flip latency %s; update latency %s; updates %s; feed entries %
       "resyncs %d" % (m["builds"], m["flip_latency"], m["update_latency"], m["updates"],
                       f["entries_applied"], f["overruns"], f["resyncs"]))
 wrong = []
-if r["missing"] or r["duplicates"] or r["reordered"]:
-    wrong.append("datagrams lost, duplicated or reordered (moltd sent %d frames out of p1 during "
-                 "the stream; h2's UDP socket buffers overflowed %d times)"
-                 % (moltd_tx, rcvbuf_errors))
+if r["duplicates"] or r["reordered"]:
+    wrong.append("datagrams duplicated or reordered")
+# Losses the host's kernel counted on either side of moltd: frames af_packet's ring dropped
+# before moltd, and datagrams h2's socket buffer had no room for after it.
+host_losses = max(kernel_drops, 0) + rcvbuf_errors
+if r["missing"] > host_losses:
+    wrong.append("%d datagrams lost, %d more than the host's kernel dropped before and after "
+                 "moltd (moltd sent %d frames out of p1 during the stream; h2's UDP socket "
+                 "buffers overflowed %d times)"
+                 % (r["missing"], r["missing"] - host_losses, moltd_tx, rcvbuf_errors))
 if flips == 0:
     wrong.append("no slot flip during the stream")
 if churn_err:
@@ -172,8 +196,28 @@ if applied != changes:
                  "resyncs skip entries)" % (changes, applied))
 for w in wrong:
     print("FAIL: " + w)
-sys.exit(1 if wrong else 0)
+if wrong:
+    sys.exit(1)
+if r["missing"]:
+    print("INCONCLUSIVE: the %d datagrams missing are accounted for by the host's kernel "
+          "(af_packet's ring before moltd, h2's socket buffer after it)" % r["missing"])
+    sys.exit(2)
 PY
+	rc=$?
+	[ "$rc" -eq 1 ] && fail "the stream or the route churn went wrong (above)"
+	return "$rc"
+}
+
+passed=0
+for ((round = 1; round <= ROUNDS; round++)); do
+	if stream_round "$round"; then
+		passed=1
+		break
+	fi
+	log "round $round measured the host (its kernel dropped what was lost), not moltd: again"
+done
+[ "$passed" = 1 ] || fail "$ROUNDS rounds, in every one the host's kernel dropped frames before" \
+	"or after moltd: this host is too busy to run the test"
 stop_proc moltd TERM
 [ "$STOP_RC" -eq 0 ] || fail "moltd exited with status $STOP_RC"
 log "PASS"

@@ -45,13 +45,13 @@ def send(dst, port, count, rate, until, sent_file):
 
 def recv(port, sent_file, out):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # 16 MiB, past net.core.rmem_max when run as root (the tests are): a receiver descheduled
+    # 64 MiB, past net.core.rmem_max when run as root (the tests are): a receiver descheduled
     # for a few hundred ms on a loaded machine must not overflow its socket and count as loss.
     # (Linux SO_RCVBUFFORCE is 33; Python 3.11 does not name it.)
     try:
-        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 16 << 20)
+        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 64 << 20)
     except PermissionError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
     s.bind(("0.0.0.0", port))
     s.settimeout(0.2)
     seen = bytearray()
