@@ -102,6 +102,8 @@ struct dataplane {
 	struct dp_port ports[MOLT_MAX_PORTS]; // indexed by DPDK port id
 	struct dp_worker workers[MOLT_MAX_WORKERS];
 	struct neigh_fast neigh; // control: wo (rte_hash lock-free); workers: ro
+	// Ports whose link is down, by DPDK port id (bit set: down): ECMP skips their paths.
+	_Atomic uint32_t ports_down; // control: wo (link polls); workers: ro
 	uint64_t icmp_tokens_per_sec; // ICMP errors each worker may emit per port per second
 	uint64_t icmp_burst;
 };

@@ -14,6 +14,9 @@
 
 #include <rte_hash_crc.h>
 
+#include "common/route.h"
+#include "dataplane/counters.h"
+
 #define ECMP_SEED 0x6d6f6c74u // fixed: a flow hashes the same in every process and generation
 
 // What identifies a flow. ports is false for fragments and protocols without ports: then the
@@ -53,10 +56,60 @@ static inline int ecmp_pick(const uint8_t *buckets, uint32_t n, uint32_t usable,
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t p = buckets[b];
 
-		if (usable & (1u << p))
+		if (p < 32 && (usable >> p) & 1)
 			return p;
 		if (++b == n)
 			b = 0;
 	}
 	return -1;
 }
+
+// Whether a protocol carries 16-bit source and destination ports first in its header: TCP,
+// UDP, DCCP, SCTP, UDP-Lite. Flows of other protocols hash on the 3-tuple.
+static inline bool ecmp_proto_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136;
+}
+
+// The most buckets a group's table can have: 16 paths of weight 256.
+#define ECMP_MAX_BUCKETS (MOLT_MAX_PATHS * MOLT_WEIGHT_MAX)
+
+// One next-hop group of a slot (control: wo while building or before the group is first
+// referenced; workers: ro). Paths are in the group's canonical order (gateway order), so the
+// bucket table and therefore a flow's path are the same in every slot built from the group.
+struct molt_nh_group {
+	uint64_t id; // the group's content id (common/route.h)
+	uint32_t n_buckets; // 1..ECMP_MAX_BUCKETS
+	uint8_t n_paths; // 1..MOLT_MAX_PATHS
+	uint8_t pad;
+	uint16_t ctr; // counter row (ecmp_ctr_acquire); 0: not counted apart
+	// Paths the slot could place (their dev is a port, their gateway on-link): a path outside
+	// it has no next hop (path_nh UINT32_MAX) and is never picked.
+	uint32_t planned;
+	uint32_t pad2;
+	uint32_t path_nh[MOLT_MAX_PATHS]; // next-hop index of each path in the slot
+	uint16_t weight[MOLT_MAX_PATHS];
+	uint8_t buckets[ECMP_MAX_BUCKETS]; // path indices
+};
+
+// Per-path counters, per worker, summed when read. A group's counters live in a row named by
+// its content id rather than in the slot, so they carry on across generations and between the
+// slots that hold the group.
+#define ECMP_CTR_ROWS 256 // row 0 counts the groups beyond the others, and is never reported
+
+struct ecmp_path_ctr {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+// [worker][row][path] (workers: each writes its own [worker]; control: reads, zeroes free rows)
+extern struct ecmp_path_ctr molt_ecmp_ctr[MOLT_MAX_WORKERS][ECMP_CTR_ROWS][MOLT_MAX_PATHS];
+
+// The counter row of group id, shared with every other slot that holds it (one more reference),
+// or 0 when every row is taken. Control and build threads (a mutex: never a worker).
+uint16_t ecmp_ctr_acquire(uint64_t id);
+// Drops a reference taken by ecmp_ctr_acquire; the row's counters start from zero once no slot
+// holds it. Only once no worker can reach a slot using it (slot_free_scrub).
+void ecmp_ctr_release(uint16_t row);
+// Sums row's first n paths over the workers into out[0..n).
+void ecmp_ctr_sum(uint16_t row, unsigned n, struct ecmp_path_ctr *out);

@@ -8,6 +8,8 @@
 //                   a little-endian CPU)
 //   l2 bits 48..59  egress DPDK port id
 //   l2 bits 60..63  enum nh_kind
+// except for NH_GROUP, whose bits 0..31 are the index of a group in the slot (dataplane/ecmp.h)
+// and never change while the slot lives.
 #pragma once
 
 #include <rte_ether.h>
@@ -22,6 +24,8 @@ enum nh_kind {
 	NH_LOCAL = 3, // one of the router's own addresses (or a punted destination): punt
 	NH_CONNECTED = 4, // on-link subnet: the destination itself is the neighbour
 	NH_DROP = 5, // not forwardable (e.g. IPv6 link-local destination not ours): counted
+	NH_GROUP =
+		6, // multipath: bits 0..31 index the slot's group table, a path is picked per flow
 };
 
 #define NH_L2_PORT_SHIFT 48
@@ -37,6 +41,16 @@ static inline uint64_t nh_l2_make(enum nh_kind kind, uint16_t port,
 			m |= (uint64_t)mac->addr_bytes[i] << (8 * i);
 	return m | ((uint64_t)(port & 0xfff) << NH_L2_PORT_SHIFT) |
 	       ((uint64_t)kind << NH_L2_KIND_SHIFT);
+}
+
+static inline uint64_t nh_l2_make_group(uint32_t group)
+{
+	return group | ((uint64_t)NH_GROUP << NH_L2_KIND_SHIFT);
+}
+
+static inline uint32_t nh_l2_group(uint64_t l2)
+{
+	return (uint32_t)l2;
 }
 
 static inline enum nh_kind nh_l2_kind(uint64_t l2)
@@ -73,5 +87,5 @@ struct molt_nh {
 	uint8_t kind; // kind this entry was created as (UNRESOLVED for any gateway)
 	uint16_t port; // egress port for gateway/connected kinds
 	uint32_t refs; // routes pointing at it (control only)
-	uint8_t gateway[16]; // network order; IPv4 in the first 4 bytes
+	uint8_t gateway[16]; // network order; IPv4 in the first 4 bytes; NH_GROUP: the group id
 };

@@ -5,6 +5,7 @@
 // link-local source check), and so is the common case's loop (nh_dispatch_body), compiled once
 // per family.
 #include "dataplane/dp_priv.h"
+#include "dataplane/ecmp_path.h"
 
 // RFC 1812 5.3.4: a frame received as a link-layer broadcast/multicast is not forwarded, and
 // 4.3.2.7: no ICMP error is sent about it either.
@@ -54,10 +55,39 @@ static void punt_resolve_gw(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 	memcpy(p->resolve_ip, e->gateway, sizeof(p->resolve_ip));
 }
 
+// The path a packet of a multipath route takes (ecmp_path.h): its next hop into *nh and that
+// next hop's word, its counters into *pc. Out of line: the common case never comes here.
+static __rte_noinline uint64_t group_path(struct dp_ctx *c, struct rte_mbuf *m, uint8_t family,
+					  uint64_t l2, uint32_t *nh, struct ecmp_path_ctr **pc)
+{
+	const struct slot *s = c->s;
+	const uint64_t drop = nh_l2_make(NH_DROP, 0, NULL);
+	uint32_t gi = nh_l2_group(l2), avail;
+	const struct molt_nh_group *g;
+	struct ecmp_flow f;
+	bool usable;
+	int p;
+
+	if (unlikely(gi >= s->grp_capacity))
+		return drop;
+	g = &s->grp[gi];
+	avail = rte_pktmbuf_data_len(m) - (uint32_t)sizeof(struct rte_ether_hdr);
+	ecmp_flow_of(rte_pktmbuf_mtod_offset(m, const uint8_t *, sizeof(struct rte_ether_hdr)),
+		     avail, family, &f);
+	p = ecmp_path(s, g, ecmp_flow_hash(&f),
+		      atomic_load_explicit(&molt_dp.ports_down, memory_order_relaxed), &usable);
+	if (unlikely(p < 0 || g->path_nh[p] >= s->nh_capacity))
+		return drop;
+	*nh = g->path_nh[p];
+	*pc = &molt_ecmp_ctr[c->w->worker_id][g->ctr < ECMP_CTR_ROWS ? g->ctr : 0][p];
+	return atomic_load_explicit(&s->nh[*nh].l2, memory_order_relaxed);
+}
+
 static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, uint8_t family,
 			    const void *dst)
 {
 	const struct slot *s = c->s;
+	struct ecmp_path_ctr *pc = NULL;
 	uint64_t l2;
 
 	// A FIB that has been tampered with must not make us read past the next-hop table.
@@ -67,6 +97,12 @@ static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 		return;
 	}
 	l2 = atomic_load_explicit(&s->nh[nh].l2, memory_order_relaxed);
+	// A group's path is a gateway next hop: resolved (forward) or not (punt to resolve).
+	if (nh_l2_kind(l2) == NH_GROUP) {
+		l2 = group_path(c, m, family, l2, &nh, &pc);
+		if (nh_l2_kind(l2) != NH_FORWARD && nh_l2_kind(l2) != NH_UNRESOLVED)
+			l2 = nh_l2_make(NH_DROP, 0, NULL);
+	}
 	switch (nh_l2_kind(l2)) {
 	case NH_FORWARD:
 	case NH_UNRESOLVED:
@@ -101,6 +137,10 @@ static inline void dispatch(struct dp_ctx *c, struct rte_mbuf *m, uint32_t nh, u
 		return;
 	}
 
+	if (pc != NULL) {
+		pc->packets++;
+		pc->bytes += rte_pktmbuf_pkt_len(m);
+	}
 	switch (nh_l2_kind(l2)) {
 	case NH_FORWARD:
 		dp_forward(c, m, family, l2);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Slot memory: one allocation for the struct, one per FIB, one for the next-hop table. Freeing
+// Slot memory: one allocation for the struct, one per FIB, one for the next-hop table, one for
+// the next-hop groups. Freeing
 // always scrubs first, so nothing a slot held (possibly tampered state) survives into memory
 // the next slot may be given.
 #include <errno.h>
@@ -73,9 +74,22 @@ fail:
 	return NULL;
 }
 
+int slot_groups_alloc(struct slot *s, uint32_t capacity)
+{
+	if (s->grp != NULL || capacity == 0 || capacity > FIB_NH_MAX)
+		return -EINVAL;
+	s->grp = rte_zmalloc("molt_nh_group", (size_t)capacity * sizeof(*s->grp),
+			     RTE_CACHE_LINE_SIZE);
+	if (s->grp == NULL)
+		return -ENOMEM;
+	s->grp_capacity = capacity;
+	return 0;
+}
+
 size_t slot_memory(const struct slot *s)
 {
-	size_t m = sizeof(*s) + (size_t)s->nh_capacity * sizeof(*s->nh);
+	size_t m = sizeof(*s) + (size_t)s->nh_capacity * sizeof(*s->nh) +
+		   (size_t)s->grp_capacity * sizeof(*s->grp);
 
 	if (s->fib4 != NULL)
 		m += s->ops4->memory(s->fib4);
@@ -95,6 +109,12 @@ void slot_free_scrub(struct slot *s)
 	if (s->nh != NULL) {
 		explicit_bzero(s->nh, (size_t)s->nh_capacity * sizeof(*s->nh));
 		rte_free(s->nh);
+	}
+	if (s->grp != NULL) {
+		for (uint32_t i = 0; i < s->grp_count && i < s->grp_capacity; i++)
+			ecmp_ctr_release(s->grp[i].ctr);
+		explicit_bzero(s->grp, (size_t)s->grp_capacity * sizeof(*s->grp));
+		rte_free(s->grp);
 	}
 	explicit_bzero(s, sizeof(*s));
 	rte_free(s);

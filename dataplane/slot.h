@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/ecmp.h"
 #include "dataplane/nexthop.h"
 #include "drivers/driver.h"
 
@@ -26,9 +27,12 @@ struct slot {
 	const struct fib_ops *ops4;
 	const struct fib_ops *ops6;
 	struct molt_nh *nh; // nh_capacity entries, rte_zmalloc'ed
+	struct molt_nh_group *grp; // next-hop groups (NH_GROUP), grp_capacity entries or NULL
+	uint32_t nh_capacity;
+	uint32_t grp_capacity;
 	// Control only below.
 	uint32_t nh_count;
-	uint32_t nh_capacity;
+	uint32_t grp_count; // entries of grp in use; each holds a counter row (ecmp_ctr_acquire)
 	uint32_t id; // position in the slot array
 	enum slot_state state;
 	uint64_t generation; // unique per build; names the DPDK objects
@@ -52,9 +56,13 @@ const char *slot_state_name(enum slot_state s);
 struct slot *slot_alloc(const struct fib_driver *d, uint64_t generation, const struct fib_conf *c4,
 			const struct fib_conf *c6, uint32_t nh_capacity);
 
+// Gives s (no group table yet) a zeroed table of capacity next-hop groups in DPDK memory.
+// Returns 0, -EINVAL or -ENOMEM.
+int slot_groups_alloc(struct slot *s, uint32_t capacity);
+
 // Overwrites the FIBs, the next-hop table and the slot itself, then frees them. Only for a
 // slot no worker can reach any more (never published, or past its RCU grace period). NULL-safe.
 void slot_free_scrub(struct slot *s);
 
-// Bytes of DPDK memory the slot holds (FIBs + next-hop table + the struct).
+// Bytes of DPDK memory the slot holds (FIBs + next-hop and group tables + the struct).
 size_t slot_memory(const struct slot *s);

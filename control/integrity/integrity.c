@@ -22,7 +22,7 @@
 
 #define SUB "integrity"
 #define PAGE 4096u
-#define MAX_REGIONS 12 // per slot: each FIB's regions and the next-hop table
+#define MAX_REGIONS 12 // per slot: each FIB's regions, the next-hop and group tables
 #define MAX_RECORDS 32 // > SLOT_SET_MAX: a slot built while its predecessor is still erased
 #define SLICE_PAGES 64u // pages per poll at most: 256 KiB, well under 100 us of MAC work
 // Pages one legitimate change may list (a /8 with its groups is a few thousand); past that the
@@ -278,6 +278,10 @@ static int layout(struct record *rc, const struct slot *s)
 	n6 = rc->n_regions;
 	if ((ret = add_region(rc, "", s->nh, (size_t)s->nh_capacity * sizeof(*s->nh), "nexthops")) <
 	    0)
+		return ret;
+	if (s->grp != NULL &&
+	    (ret = add_region(rc, "", s->grp, (size_t)s->grp_capacity * sizeof(*s->grp),
+			      "nhgroups")) < 0)
 		return ret;
 	free(rc->tags);
 	free(rc->on);
@@ -548,7 +552,7 @@ static struct record *live_record(const struct slot *s)
 }
 
 // The pages the route may write in its family's FIB, and the next-hop table (a change moves
-// reference counts and may append a gateway).
+// reference counts and may append a gateway) and group table (nh_pages).
 static void route_pages(struct record *rc, const struct slot *s, const struct molt_route *r)
 {
 	const struct fib_ops *ops = r->family == 4 ? s->ops4 : s->ops6;
@@ -563,6 +567,9 @@ static void route_pages(struct record *rc, const struct slot *s, const struct mo
 static void nh_pages(struct record *rc, const struct slot *s)
 {
 	pend_span(s->nh, (size_t)s->nh_capacity * sizeof(*s->nh), rc);
+	// A multipath route may append one next-hop group; the groups before it never change.
+	if (s->grp != NULL && s->grp_count < s->grp_capacity)
+		pend_span(&s->grp[s->grp_count], sizeof(*s->grp), rc);
 }
 
 // Checks the pages a change may write that have a MAC (the others reach nothing yet).

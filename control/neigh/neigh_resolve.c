@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Resolution in time: starting it for a punted packet, requests and their retries, failure,
-// and the ageing of reachable entries (RFC 1122 2.3.2.2, RFC 4861 7.3 in Linux's way). Also
+// and the ageing of reachable entries (RFC 1122 2.3.2.2, RFC 4861 7.3 in Linux's way), and
+// for ECMP the ports' link state and requests for the paths' gateways. Also
 // neigh_init / neigh_fini, which set up the table, the hold queue and these timers together.
 #include <errno.h>
 #include <string.h>
+
+#include <rte_ethdev.h>
 
 #include "common/log.h"
 #include "control/host/inject.h"
@@ -141,6 +144,53 @@ static void timers(struct neigh_entry *e, void *arg)
 	}
 }
 
+// The links of the ports, for ECMP to skip paths out of a port that is down. A port whose
+// state cannot be read counts as up.
+static void poll_links(void)
+{
+	uint32_t down = 0;
+
+	for (uint16_t i = 0; i < MOLT_MAX_PORTS; i++) {
+		struct rte_eth_link link;
+
+		if (!rte_eth_dev_is_valid_port(i) || rte_eth_link_get_nowait(i, &link) != 0)
+			continue;
+		if (link.link_status == RTE_ETH_LINK_DOWN)
+			down |= UINT32_C(1) << i;
+	}
+	if (atomic_load_explicit(&molt_dp.ports_down, memory_order_relaxed) != down)
+		atomic_store_explicit(&molt_dp.ports_down, down, memory_order_relaxed);
+}
+
+// Workers skip a multipath route's paths whose neighbour is unresolved, so no packet would ever
+// start their resolution: every unresolved gateway of the active slot's groups gets a request
+// here. A neighbour that failed is left to its timers; once it is dropped it is asked again.
+static void resolve_paths(void)
+{
+	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
+
+	for (uint32_t k = 0; s != NULL && k < s->grp_count; k++) {
+		const struct molt_nh_group *g = &s->grp[k];
+
+		for (unsigned i = 0; i < g->n_paths && i < MOLT_MAX_PATHS; i++) {
+			const struct molt_nh *nh;
+			struct neigh_entry *e;
+
+			if (g->path_nh[i] >= s->nh_count)
+				continue;
+			nh = &s->nh[g->path_nh[i]];
+			if (nh_l2_kind(atomic_load_explicit(&nh->l2, memory_order_relaxed)) !=
+				    NH_UNRESOLVED ||
+			    nh->port >= MOLT_MAX_PORTS ||
+			    neigh_find(nh->family, nh->gateway, nh->port) != NULL)
+				continue;
+			e = neigh_get(nh->family, nh->gateway, nh->port);
+			if (e != NULL && e->state == NEIGH_INCOMPLETE && e->probes == 0)
+				solicit(e, false);
+		}
+	}
+}
+
 void neigh_poll(uint64_t now_ns)
 {
 	neigh_clock_set(now_ns);
@@ -150,4 +200,6 @@ void neigh_poll(uint64_t now_ns)
 		return;
 	last_scan_ns = now_ns;
 	neigh_foreach(timers, &now_ns);
+	poll_links();
+	resolve_paths();
 }

@@ -5,12 +5,13 @@
 #include <stdint.h>
 
 #include "common/route.h"
+#include "dataplane/ecmp.h"
 
 // Buckets per table: at least this many, so that the flows of a path that cannot be used
 // spread over the others rather than all moving to one neighbour in the table.
 #define NH_GROUP_MIN_BUCKETS 64
 // The largest table: 16 paths of weight 256, scaled to the smallest whole multiple.
-#define NH_GROUP_MAX_BUCKETS (MOLT_MAX_PATHS * MOLT_WEIGHT_MAX)
+#define NH_GROUP_MAX_BUCKETS ECMP_MAX_BUCKETS
 
 // Fills buckets with path i (0..n) weights[i] * k times, k the smallest factor that gives at
 // least NH_GROUP_MIN_BUCKETS (or 1), in an order shuffled by a generator seeded from the

@@ -23,6 +23,8 @@
 // handful of routes ahead hides a cache miss.
 #define PREFETCH_FEED 16
 #define PREFETCH_FIB 8
+// Next-hop groups a slot can take on top of twice those it was built with.
+#define SLOT_GROUP_HEADROOM 16
 
 static int fib_add(struct slot *s, uint8_t family, const uint8_t *prefix, uint8_t plen, uint32_t nh)
 {
@@ -302,6 +304,24 @@ static void rules_digest(const struct slot_planner *p, struct slot_build_stats *
 	st->connected = n;
 }
 
+// The planner's next-hop groups into the slot, with headroom for groups that live updates
+// add before the next metabolism; each takes its counter row.
+static int copy_groups(struct slot *s, const struct slot_planner *p)
+{
+	uint32_t n;
+	const struct molt_nh_group *g = slot_planner_groups(p, &n);
+	int ret = slot_groups_alloc(s, n * 2 + SLOT_GROUP_HEADROOM);
+
+	if (ret < 0)
+		return ret;
+	if (n > 0)
+		memcpy(s->grp, g, (size_t)n * sizeof(*g));
+	for (uint32_t k = 0; k < n; k++)
+		s->grp[k].ctr = ecmp_ctr_acquire(s->grp[k].id);
+	s->grp_count = n;
+	return 0;
+}
+
 struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *d,
 			uint64_t generation, const struct molt_route *routes, uint64_t n_routes,
 			struct slot_build_stats *st, char *err, size_t errlen)
@@ -349,6 +369,8 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	s->created_ns = t0;
 	memcpy(s->nh, nh_table, (size_t)n_nh * sizeof(*s->nh));
 	s->nh_count = n_nh;
+	if ((ret = copy_groups(s, p)) < 0)
+		goto out;
 
 	ret = load_fibs(s, p, routes, nhs, fp, st, err, errlen);
 	if (ret < 0 || (ret = slot_seal(s, err, errlen)) < 0)

@@ -2,11 +2,13 @@
 // Route planning (slot_plan.h): the rules, the connected and local rules of every slot, and the
 // next-hop table a build collects.
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_hash_crc.h>
 
+#include "control/slot/nh_group.h"
 #include "control/slot/nh_set.h"
 #include "control/slot/slot_plan.h"
 
@@ -36,6 +38,11 @@ struct slot_planner {
 	const struct rib *groups; // NULL: multipath routes are rejected
 	struct rib own_groups; // slot_planner_index_groups
 	bool own;
+	// Next-hop groups of the table being built (slot_planner_add): group k is named by
+	// NH_GROUP next hop grp_nh[k].
+	struct molt_nh_group *grp;
+	uint32_t *grp_nh;
+	uint32_t n_grp, cap_grp, last_grp;
 };
 
 static const char *const reject_names[SLOT_REJECT_MAX] = {
@@ -285,35 +292,70 @@ int slot_planner_index_groups(struct slot_planner *p, const struct molt_route *r
 	return 0;
 }
 
-// A multipath route's first usable path, as a single-path route in *one. Returns its port
-// index, or -1 with out->why set.
-static int group_port(struct slot_planner *p, const struct molt_route *r, struct molt_route *one,
-		      struct slot_plan *out)
+// A multipath route's group: every path placed as a 'via' route would be. Returns the number
+// of placed paths, or -1 with out->why set when there is none.
+static int plan_group(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out)
 {
 	struct molt_path paths[MOLT_MAX_PATHS];
-	int n = p->groups != NULL ? rib_group_paths(p->groups, r, paths) : -ENOENT;
+	int n = p->groups != NULL ? rib_group_paths(p->groups, r, paths) : -ENOENT, placed = 0;
 
+	out->group_id = molt_route_group_id(r);
+	out->n_paths = n > 0 ? (unsigned)n : 0;
 	for (int i = 0; i < n; i++) {
+		struct slot_plan_path *pp = &out->paths[i];
+		struct molt_route one = *r;
+		struct slot_plan tmp;
 		int port;
 
-		*one = *r;
-		one->type = MOLT_RT_VIA;
-		memcpy(one->gateway, paths[i].gateway, sizeof(one->gateway));
-		memcpy(one->dev, paths[i].dev, sizeof(one->dev));
-		port = egress_port(p, one, out);
-		if (port >= 0)
-			return port;
+		one.family = paths[i].family;
+		one.type = MOLT_RT_VIA;
+		memcpy(one.gateway, paths[i].gateway, sizeof(one.gateway));
+		memcpy(one.dev, paths[i].dev, sizeof(one.dev));
+		memset(&tmp, 0, sizeof(tmp));
+		port = egress_port(p, &one, &tmp);
+		pp->family = paths[i].family;
+		pp->weight = paths[i].weight;
+		memcpy(pp->gateway, paths[i].gateway, sizeof(pp->gateway));
+		pp->placed = port >= 0;
+		pp->port_id = port >= 0 ? p->cfg->ports[port].port_id : 0;
+		placed += pp->placed;
 	}
-	out->why = SLOT_REJECT_GROUP;
-	return -1;
+	if (placed == 0) {
+		out->why = SLOT_REJECT_GROUP;
+		return -1;
+	}
+	return placed;
+}
+
+int slot_plan_group_fill(const struct slot_plan *pl, const uint32_t *path_nh,
+			 struct molt_nh_group *g)
+{
+	uint16_t w[MOLT_MAX_PATHS];
+	int nb;
+
+	if (pl->n_paths == 0 || pl->n_paths > MOLT_MAX_PATHS)
+		return -EINVAL;
+	for (unsigned i = 0; i < pl->n_paths; i++) {
+		w[i] = pl->paths[i].weight;
+		g->weight[i] = w[i];
+		g->path_nh[i] = pl->paths[i].placed ? path_nh[i] : UINT32_MAX;
+		if (pl->paths[i].placed)
+			g->planned |= 1u << i;
+	}
+	nb = nh_group_buckets(w, pl->n_paths, g->buckets, sizeof(g->buckets));
+	if (nb < 0)
+		return nb;
+	g->id = pl->group_id;
+	g->n_paths = (uint8_t)pl->n_paths;
+	g->n_buckets = (uint32_t)nb;
+	return 0;
 }
 
 void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out)
 {
-	struct molt_route one;
 	int port;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct slot_plan, paths));
 	if (r->family == MOLT_FAMILY_GROUP) {
 		out->kind = SLOT_PLAN_GROUP_RECORD;
 		return;
@@ -326,16 +368,74 @@ void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct 
 		out->kind = SLOT_PLAN_BLACKHOLE;
 		return;
 	}
-	port = r->type == MOLT_RT_MULTIPATH ? group_port(p, r, &one, out) : egress_port(p, r, out);
+	port = r->type == MOLT_RT_MULTIPATH ? plan_group(p, r, out) : egress_port(p, r, out);
 	if (port < 0) {
 		out->kind = SLOT_PLAN_REJECTED;
 		if (p->rej[out->why]++ == 0)
 			p->rej_example[out->why] = *r;
 		return;
 	}
+	if (r->type == MOLT_RT_MULTIPATH) {
+		out->kind = SLOT_PLAN_GROUP;
+		return;
+	}
 	out->kind = r->type == MOLT_RT_DEV ? SLOT_PLAN_DEV : SLOT_PLAN_GATEWAY;
 	out->port_index = (uint16_t)port;
 	out->port_id = p->cfg->ports[port].port_id;
+}
+
+// The next hop of a GROUP plan's group, created with its paths' gateway next hops on first use.
+static int64_t planner_group(struct slot_planner *p, const struct slot_plan *pl)
+{
+	uint32_t path_nh[MOLT_MAX_PATHS];
+	struct molt_nh_group *g;
+	int64_t nh;
+	int ret;
+
+	if (p->last_grp < p->n_grp && p->grp[p->last_grp].id == pl->group_id)
+		return p->grp_nh[p->last_grp];
+	for (uint32_t k = 0; k < p->n_grp; k++) {
+		if (p->grp[k].id == pl->group_id) {
+			p->last_grp = k;
+			return p->grp_nh[k];
+		}
+	}
+	if (p->n_grp == p->cap_grp) {
+		uint32_t cap = p->cap_grp ? p->cap_grp * 2 : 8;
+		struct molt_nh_group *ng = realloc(p->grp, cap * sizeof(*ng));
+		uint32_t *nn;
+
+		if (ng == NULL)
+			return -ENOMEM;
+		p->grp = ng;
+		nn = realloc(p->grp_nh, cap * sizeof(*nn));
+		if (nn == NULL)
+			return -ENOMEM;
+		p->grp_nh = nn;
+		p->cap_grp = cap;
+	}
+	for (unsigned i = 0; i < pl->n_paths; i++) {
+		const struct slot_plan_path *pp = &pl->paths[i];
+
+		path_nh[i] = UINT32_MAX;
+		if (!pp->placed)
+			continue;
+		nh = nh_set_gateway(&p->set, pp->family, pp->gateway, pp->port_id);
+		if (nh < 0)
+			return nh;
+		path_nh[i] = (uint32_t)nh;
+	}
+	g = &p->grp[p->n_grp];
+	memset(g, 0, sizeof(*g));
+	if ((ret = slot_plan_group_fill(pl, path_nh, g)) < 0)
+		return ret;
+	if ((nh = nh_set_add(&p->set, NH_GROUP, 0)) < 0)
+		return nh;
+	memcpy(p->set.nh[nh].gateway, &pl->group_id, sizeof(pl->group_id));
+	atomic_store_explicit(&p->set.nh[nh].l2, nh_l2_make_group(p->n_grp), memory_order_relaxed);
+	p->grp_nh[p->n_grp] = (uint32_t)nh;
+	p->last_grp = p->n_grp++;
+	return nh;
 }
 
 int64_t slot_planner_add(struct slot_planner *p, const struct molt_route *r, bool *is_shadowed)
@@ -357,6 +457,11 @@ int64_t slot_planner_add(struct slot_planner *p, const struct molt_route *r, boo
 		if (nh < 0)
 			return nh;
 		break;
+	case SLOT_PLAN_GROUP:
+		nh = planner_group(p, &pl);
+		if (nh < 0)
+			return nh;
+		break;
 	default:
 		return SLOT_PLAN_SKIP;
 	}
@@ -368,6 +473,12 @@ const struct molt_nh *slot_planner_nhs(const struct slot_planner *p, uint32_t *c
 {
 	*count = p->set.count;
 	return p->set.nh;
+}
+
+const struct molt_nh_group *slot_planner_groups(const struct slot_planner *p, uint32_t *count)
+{
+	*count = p->n_grp;
+	return p->grp;
 }
 
 const struct slot_rule *slot_planner_rules(const struct slot_planner *p, unsigned *n)
@@ -408,6 +519,8 @@ void slot_planner_destroy(struct slot_planner *p)
 	if (p == NULL)
 		return;
 	nh_set_fini(&p->set);
+	free(p->grp);
+	free(p->grp_nh);
 	if (p->own)
 		rib_free(&p->own_groups);
 	free(p);

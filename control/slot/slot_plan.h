@@ -41,6 +41,16 @@ enum slot_plan_kind {
 	SLOT_PLAN_BLACKHOLE,
 	SLOT_PLAN_DEV, // on-link through port_id
 	SLOT_PLAN_GATEWAY, // via gateway out of port_id
+	SLOT_PLAN_GROUP, // multipath: a next-hop group, a path picked per flow
+};
+
+// One path of a GROUP plan, in the group's canonical order.
+struct slot_plan_path {
+	bool placed; // the path's port is known (else it is never used)
+	uint8_t family; // of the gateway
+	uint16_t port_id; // placed: DPDK port id
+	uint16_t weight;
+	uint8_t gateway[16];
 };
 
 struct slot_plan {
@@ -49,6 +59,10 @@ struct slot_plan {
 	uint16_t port_index; // DEV, GATEWAY: config index of the egress port
 	uint16_t port_id; // and its DPDK port id
 	uint8_t gateway[16]; // GATEWAY, network order
+	// GROUP: the group's id and its paths (at least one placed).
+	uint64_t group_id;
+	unsigned n_paths;
+	struct slot_plan_path paths[MOLT_MAX_PATHS];
 };
 
 // Where the planner finds the paths of multipath routes: a table holding the group records
@@ -58,8 +72,9 @@ void slot_planner_use_groups(struct slot_planner *p, const struct rib *groups);
 int slot_planner_index_groups(struct slot_planner *p, const struct molt_route *routes, uint64_t n);
 
 // Plans r. A rejection is also counted in the planner (slot_planner_rejected). A multipath
-// route is planned as its first usable path in the group's canonical order (gateway order), so
-// every slot and generation picks the same one.
+// route is planned as its group, every path placed like a 'via' route; paths that cannot be
+// placed stay in the group (so its bucket table is the same in every slot) but are never used;
+// a group with no placed path is rejected.
 void slot_plan_route(struct slot_planner *p, const struct molt_route *r, struct slot_plan *out);
 
 // --- building a slot's tables -----------------------------------------------------------------
@@ -74,6 +89,16 @@ int64_t slot_planner_add(struct slot_planner *p, const struct molt_route *r, boo
 
 // The next-hop table so far (*count entries). Valid until the next slot_planner_add.
 const struct molt_nh *slot_planner_nhs(const struct slot_planner *p, uint32_t *count);
+
+// The next-hop groups so far (*count entries, counter rows not yet taken): NH_GROUP next hop k
+// of the table names group k. Valid until the next slot_planner_add.
+const struct molt_nh_group *slot_planner_groups(const struct slot_planner *p, uint32_t *count);
+
+// Fills g (zeroed by the caller) from a GROUP plan whose placed paths have next hops
+// path_nh[i] (UINT32_MAX for paths not placed): ids, weights, the bucket table. Returns 0 or
+// -EINVAL (a weight out of range).
+int slot_plan_group_fill(const struct slot_plan *pl, const uint32_t *path_nh,
+			 struct molt_nh_group *g);
 
 // A connected or local rule: every slot holds them all.
 struct slot_rule {

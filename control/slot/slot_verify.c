@@ -47,6 +47,9 @@ uint64_t slot_rule_hash(uint8_t family, const uint8_t *prefix, uint8_t plen,
 	if (nh->kind == NH_UNRESOLVED) {
 		memcpy(buf + len, nh->gateway, nh->family == 4 ? 4 : 16);
 		len += nh->family == 4 ? 4 : 16;
+	} else if (nh->kind == NH_GROUP) {
+		memcpy(buf + len, nh->gateway, 8); // the group id
+		len += 8;
 	}
 	// Only the bytes in use, packed: the first 8 say the families and kind, so the layout of
 	// the rest is known and no two rules encode alike. Chained a word at a time, each word mixed

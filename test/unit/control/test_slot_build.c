@@ -302,9 +302,10 @@ static void test_gateway_memo(void **state)
 	slot_planner_destroy(p);
 }
 
-// A multipath route is forwarded over its first usable path in gateway order, whatever the
-// order of its line, in every slot built from the same routes; a route without a usable path
-// is rejected; the group's records are not routes.
+// A multipath route points at a next-hop group whose paths are in gateway order, whatever the
+// order of its line, the same in every slot built from the same routes; a path that cannot be
+// placed stays in the group, never used; a route without a placed path is rejected; the
+// group's records are not routes.
 static void test_multipath(void **state)
 {
 	const struct fib_driver *d = fib_driver_find("reference");
@@ -313,11 +314,11 @@ static void test_multipath(void **state)
 		"192.0.2.0/24 nexthop via 10.9.9.9 nexthop via 10.0.2.7 nexthop via 10.0.2.3",
 		"198.51.100.0/24 nexthop via 10.9.9.9 nexthop via 10.8.8.8",
 	};
+	static const uint8_t gw[2][16] = { { 10, 0, 2, 3 }, { 10, 0, 2, 7 } };
 	struct slot_build_stats st;
 	struct slot *s[2];
 	char err[256] = "";
 	uint32_t n = 0;
-	uint8_t want[16] = { 10, 0, 2, 3 };
 
 	for (unsigned i = 0; i < 2; i++) {
 		int k = molt_route_parse_multi(lines[i], &routes[n], err, sizeof(err));
@@ -327,19 +328,39 @@ static void test_multipath(void **state)
 		n += (uint32_t)k;
 	}
 	for (unsigned g = 0; g < 2; g++) {
+		const struct molt_nh_group *grp;
 		uint32_t nh;
+		uint64_t l2;
 
 		s[g] = slot_build(&cfg, d, 50 + g, routes, n, &st, err, sizeof(err));
 		if (s[g] == NULL)
 			fail_msg("build failed: %s", err);
 		nh = lookup(s[g], "192.0.2.1");
 		assert_true(nh < s[g]->nh_count);
-		assert_memory_equal(s[g]->nh[nh].gateway, want, 16);
+		l2 = atomic_load(&s[g]->nh[nh].l2);
+		assert_int_equal(nh_l2_kind(l2), NH_GROUP);
+		assert_int_equal(s[g]->grp_count, 1);
+		assert_true(s[g]->grp_capacity > s[g]->grp_count);
+		assert_int_equal(nh_l2_group(l2), 0);
+		grp = &s[g]->grp[0];
+		assert_int_equal(grp->n_paths, 3);
+		assert_int_equal(grp->planned, 0x3); // 10.9.9.9 is not on a connected subnet
+		assert_int_equal(grp->path_nh[2], UINT32_MAX);
+		for (unsigned i = 0; i < 2; i++) {
+			assert_true(grp->path_nh[i] < s[g]->nh_count);
+			assert_memory_equal(s[g]->nh[grp->path_nh[i]].gateway, gw[i], 16);
+			assert_int_equal(s[g]->nh[grp->path_nh[i]].port, 5);
+		}
 		assert_int_equal(lookup(s[g], "198.51.100.1"), FIB_NH_MISS);
 		assert_int_equal(st.rejected[SLOT_REJECT_GROUP], 1);
 		assert_int_equal(s[g]->routes4, 1);
 		assert_int_equal(st.shadowed, n - 2); // the group records
 	}
+	// The same table, and the same counters, in both.
+	assert_int_equal(s[0]->grp[0].n_buckets, s[1]->grp[0].n_buckets);
+	assert_memory_equal(s[0]->grp[0].buckets, s[1]->grp[0].buckets, s[0]->grp[0].n_buckets);
+	assert_int_not_equal(s[0]->grp[0].ctr, 0);
+	assert_int_equal(s[0]->grp[0].ctr, s[1]->grp[0].ctr);
 	slot_free_scrub(s[0]);
 	slot_free_scrub(s[1]);
 }

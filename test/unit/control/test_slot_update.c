@@ -323,14 +323,16 @@ static void test_update_diverged(void **state)
 	slot_planner_destroy(p);
 }
 
-// A multipath route and its group's records as live updates: the route goes to its first
-// usable path (gateway order) found through the mirror; the records are accounted, not routes.
+// A multipath route and its group's records as live updates: the route goes to a next-hop
+// group with its paths in gateway order, found through the mirror (a path that is not on-link
+// stays in it, never used); the records are accounted, not routes.
 static void test_update_multipath(void **state)
 {
 	const struct fib_driver *d = fib_driver_find("reference");
 	struct slot_planner *p = slot_planner_create(&cfg);
 	struct molt_route recs[MOLT_ROUTE_RECS_MAX];
 	uint8_t want[16] = { 10, 0, 2, 9 };
+	const struct molt_nh_group *g;
 	struct slot_build_stats st;
 	struct slot_books books;
 	struct rib mirror;
@@ -355,8 +357,18 @@ static void test_update_multipath(void **state)
 	assert_int_equal(slot_books_routes(s, &books), mirror.count);
 	s->ops4->lookup_bulk(s->fib4, &ip, &nh, 1);
 	assert_true(nh < s->nh_count);
-	assert_memory_equal(s->nh[nh].gateway, want, 16);
+	assert_int_equal(nh_l2_kind(atomic_load(&s->nh[nh].l2)), NH_GROUP);
+	assert_int_equal(s->grp_count, 1);
+	g = &s->grp[nh_l2_group(atomic_load(&s->nh[nh].l2))];
+	assert_int_equal(g->n_paths, 2);
+	assert_int_equal(g->planned, 0x1);
+	assert_int_equal(g->weight[0], 3);
+	assert_true(g->path_nh[0] < s->nh_count);
+	assert_memory_equal(s->nh[g->path_nh[0]].gateway, want, 16);
 	assert_int_equal(s->routes4, 1);
+	// Again: the slot's group is found, not added twice.
+	assert_int_equal(slot_update_apply(s, &books, p, &recs[n - 1], &recs[n - 1], &added), 0);
+	assert_int_equal(s->grp_count, 1);
 	// The route goes first, then its group (the route server's order).
 	for (int i = n - 1; i >= 0; i--) {
 		assert_int_equal(slot_update_apply(s, &books, p, &recs[i], NULL, &added), 0);

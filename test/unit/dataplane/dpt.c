@@ -145,8 +145,12 @@ static void nh_set(unsigned i, enum nh_kind kind, uint16_t port, const struct rt
 	}
 }
 
+static struct molt_nh_group grp_table[1];
+
 static void slot_init(void)
 {
+	struct molt_nh_group *g = &grp_table[0];
+
 	nh_set(DPT_NH_FWD4, NH_FORWARD, 1, &dpt_mac_gw4, "10.1.255.1");
 	nh_set(DPT_NH_BLACKHOLE, NH_BLACKHOLE, 0, NULL, NULL);
 	nh_set(DPT_NH_LOCAL, NH_LOCAL, 0, NULL, NULL);
@@ -157,6 +161,32 @@ static void slot_init(void)
 	nh_set(DPT_NH_UNRES6, NH_UNRESOLVED, 1, NULL, "fe80::1");
 	nh_set(DPT_NH_CONN6, NH_CONNECTED, 1, NULL, NULL);
 	nh_set(DPT_NH_SMALL, NH_FORWARD, 3, &dpt_mac_gw4, "10.7.0.1");
+	nh_set(DPT_NH_P2, NH_FORWARD, 2, &dpt_mac_gw6, "10.6.255.2");
+	nh_set(DPT_NH_GRP, NH_GROUP, 0, NULL, NULL);
+	atomic_store(&nh_table[DPT_NH_GRP].l2, nh_l2_make_group(0));
+	g->n_paths = 3;
+	g->n_buckets = 63;
+	g->planned = 0x7;
+	g->ctr = 1;
+	g->path_nh[0] = DPT_NH_FWD4;
+	g->path_nh[1] = DPT_NH_P2;
+	g->path_nh[2] = DPT_NH_UNRES4;
+	for (unsigned i = 0; i < 3; i++)
+		g->weight[i] = 1;
+	// Shuffled, as control/slot/nh_group.c does (an unshuffled table would send all of a
+	// skipped path's flows to the path after it).
+	for (unsigned b = 0; b < g->n_buckets; b++)
+		g->buckets[b] = (uint8_t)(b % 3);
+	for (unsigned b = g->n_buckets - 1, x = 12345; b > 0; b--) {
+		unsigned j;
+		uint8_t t;
+
+		x = x * 1103515245u + 12345u;
+		j = (x >> 8) % (b + 1);
+		t = g->buckets[b];
+		g->buckets[b] = g->buckets[j];
+		g->buckets[j] = t;
+	}
 
 	route("10.1.0.0", 16, DPT_NH_FWD4);
 	route("10.9.0.0", 16, DPT_NH_BLACKHOLE);
@@ -165,6 +195,8 @@ static void slot_init(void)
 	route("10.2.0.0", 24, DPT_NH_CONN4);
 	route("10.5.0.0", 16, DPT_NH_DROP);
 	route("10.7.0.0", 16, DPT_NH_SMALL);
+	route("10.6.0.0", 16, DPT_NH_GRP);
+	route("2001:db8:6::", 48, DPT_NH_GRP);
 	route("10.8.0.0", 16, 12345); // a next hop past the table: must not be dereferenced
 	route("2001:db8:1::", 48, DPT_NH_FWD6);
 	route("2001:db8:3::", 48, DPT_NH_UNRES6);
@@ -181,6 +213,9 @@ static void slot_init(void)
 	dpt_slot.nh = nh_table;
 	dpt_slot.nh_count = DPT_NH_COUNT;
 	dpt_slot.nh_capacity = DPT_NH_COUNT;
+	dpt_slot.grp = grp_table;
+	dpt_slot.grp_count = 1;
+	dpt_slot.grp_capacity = 1;
 	dpt_slot.generation = 42;
 	dpt_slot.state = SLOT_ACTIVE;
 }
@@ -315,6 +350,8 @@ int dpt_setup(void **state)
 	molt_dp.icmp_tokens_per_sec = 1000;
 	molt_dp.icmp_burst = 100;
 	dp_icmp_reset(0);
+	atomic_store(&molt_dp.ports_down, 0);
+	memset(molt_ecmp_ctr[dpt_worker.worker_id][1], 0, sizeof(molt_ecmp_ctr[0][1]));
 	(void)state;
 	return 0;
 }

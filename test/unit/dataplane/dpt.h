@@ -29,6 +29,10 @@ enum {
 	DPT_NH_UNRES6, // gateway fe80::1 on port 1
 	DPT_NH_CONN6, // 2001:db8:2::/64 on port 1
 	DPT_NH_SMALL, // FORWARD port 3
+	DPT_NH_P2, // FORWARD port 2, dpt_mac_gw6, gateway 10.6.255.2
+	// NH_GROUP: group 0 of the slot, paths FWD4, P2, UNRES4 (weights 1), for 10.6.0.0/16 and
+	// 2001:db8:6::/48
+	DPT_NH_GRP,
 	DPT_NH_COUNT
 };
 
