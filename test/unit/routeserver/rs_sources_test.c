@@ -249,12 +249,50 @@ static void test_multipath(void **state)
 	assert_string_equal(journal_ops(seq, rs_table.feed.next_seq), "+G+G+R");
 }
 
+// The file loader and the table's limits count routes, not the records of their groups.
+static void test_counts(void **state)
+{
+	static const char file[] = "10.1.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.2\n"
+				   "10.2.0.0/16 nexthop via 10.0.0.2 nexthop via 10.0.0.1\n"
+				   "10.1.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.3\n"
+				   "10.3.0.0/16 via 10.0.0.1\n";
+	struct route_file_stats st;
+	struct rib rib;
+	char err[256];
+
+	assert_int_equal(rib_init(&rib, 0), 0);
+	assert_int_equal(route_file_parse("t", file, sizeof(file) - 1, &rib, &st, err, sizeof(err)),
+			 0);
+	assert_int_equal(st.lines, 4);
+	assert_int_equal(st.routes, 4); // route lines, not their group records
+	assert_int_equal(st.replaced, 1); // the third line; the second shares the first's group
+	assert_int_equal(rib_routes(&rib), 3);
+	assert_int_equal(rib.count_group_ids, 2);
+	assert_int_equal(rib.count_groups, 4);
+	assert_int_equal(rib.count_v4, 3);
+
+	// --capacity 3 holds the three routes; the limit on group records is apart.
+	rs_table.capacity = 3;
+	rs_table.group_capacity = 4;
+	assert_int_equal(rs_table_check_room(&rs_table, &rib, err, sizeof(err)), 0);
+	rs_table.capacity = 2;
+	assert_int_equal(rs_table_check_room(&rs_table, &rib, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "3 routes exceed the capacity of 2 (--capacity)"));
+	rs_table.capacity = 3;
+	rs_table.group_capacity = 3;
+	assert_int_equal(rs_table_check_room(&rs_table, &rib, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "4 next-hop group records"));
+	assert_non_null(strstr(err, "(--group-records)"));
+	rib_free(&rib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multipath, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
