@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // route.count and route.lookup. A lookup goes through the slot in use with the driver's bulk
 // lookup, exactly as a worker's would, so the answer is what the dataplane does now (not what
-// the route server would like it to do).
+// the route server would like it to do). For a multipath route it lists the group's paths with
+// their counters and, given a flow, the path the workers pick for it (dataplane/ecmp_path.h:
+// the same function).
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "control/neigh/neigh.h"
 #include "control/rpc/rpc_moltd.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/ecmp_path.h"
 
 // Addresses per lookup_bulk call: a worker's burst size times a few, enough for the drivers'
 // prefetching, small enough that a batch's data stays in cache.
@@ -112,10 +115,86 @@ struct query {
 	uint32_t nh;
 };
 
+// route.lookup's optional flow: its destination is each address looked up.
+struct lookup_flow {
+	bool set;
+	uint8_t family;
+	uint8_t src[16];
+	uint8_t proto;
+	uint16_t sport, dport;
+};
+
+// An integer member of the flow within [0, max] (absent: 0 unless required).
+static int flow_int(const json_t *flow, const char *name, bool required, json_int_t max,
+		    json_int_t *out, struct rpc_error *err)
+{
+	const json_t *v = json_object_get(flow, name);
+
+	*out = 0;
+	if (v == NULL) {
+		if (required) {
+			rpc_fail(err, RPC_INVALID_PARAMS, "flow: missing \"%s\"", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
+		rpc_fail(err, RPC_INVALID_PARAMS, "flow.%s: expected an integer 0-%lld", name,
+			 (long long)max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int parse_flow(const json_t *params, struct lookup_flow *f, struct rpc_error *err)
+{
+	static const char *const keys[] = { "src", "proto", "sport", "dport", NULL };
+	const json_t *flow = json_object_get(params, "flow");
+	json_int_t proto, sport, dport;
+	const char *bad;
+
+	memset(f, 0, sizeof(*f));
+	if (flow == NULL || json_is_null(flow))
+		return 0;
+	if (!json_is_object(flow)) {
+		rpc_fail(err, RPC_INVALID_PARAMS,
+			 "flow: expected an object {src, proto, sport, dport}");
+		return -1;
+	}
+	for (void *it = json_object_iter((json_t *)flow); it != NULL;
+	     it = json_object_iter_next((json_t *)flow, it)) {
+		bad = json_object_iter_key(it);
+		for (unsigned i = 0; keys[i] != NULL && bad != NULL; i++)
+			if (strcmp(keys[i], bad) == 0)
+				bad = NULL;
+		if (bad != NULL) {
+			rpc_fail(err, RPC_INVALID_PARAMS,
+				 "flow: unknown member \"%s\" (src, proto, sport, dport)", bad);
+			return -1;
+		}
+	}
+	if (json_object_get(flow, "src") == NULL) {
+		rpc_fail(err, RPC_INVALID_PARAMS, "flow: missing \"src\"");
+		return -1;
+	}
+	if (mrpc_param_addr(json_object_get(flow, "src"), "flow.src", &f->family, f->src, err) <
+		    0 ||
+	    flow_int(flow, "proto", true, 255, &proto, err) < 0 ||
+	    flow_int(flow, "sport", false, 65535, &sport, err) < 0 ||
+	    flow_int(flow, "dport", false, 65535, &dport, err) < 0)
+		return -1;
+	f->proto = (uint8_t)proto;
+	f->sport = (uint16_t)sport;
+	f->dport = (uint16_t)dport;
+	f->set = true;
+	return 0;
+}
+
 // Parses every address before looking any up: a bad one fails the whole call, by index.
 static struct query *parse_addresses(const json_t *params, size_t *n, struct rpc_error *err)
 {
-	static const char *const keys[] = { "addresses", NULL };
+	static const char *const keys[] = { "addresses", "flow", NULL };
 	const json_t *list;
 	struct query *q;
 
@@ -192,7 +271,88 @@ static json_t *neighbor_json(const struct nb_index *ix, uint8_t family, uint16_t
 	return json_pack("{s:o, s:s}", "mac", mrpc_mac_json(&e->mac), "state", e->state);
 }
 
-static json_t *answer(const struct slot *s, const struct query *q, const struct nb_index *ix)
+static json_t *port_json(uint16_t port)
+{
+	return mrpc_port_name(port) != NULL ? json_string(mrpc_port_name(port)) : json_null();
+}
+
+// A multipath route's answer: every path of its group (gateway, port, weight, neighbour,
+// usable now, counters) and, given a flow, the path the workers pick for it.
+static void group_answer(json_t *r, const struct slot *s, const struct molt_nh *nh,
+			 const struct query *q, const struct nb_index *ix,
+			 const struct lookup_flow *fl)
+{
+	uint32_t gi = nh_l2_group(atomic_load_explicit(&nh->l2, memory_order_relaxed));
+	uint32_t down = atomic_load_explicit(&molt_dp.ports_down, memory_order_relaxed);
+	struct ecmp_path_ctr ctr[MOLT_MAX_PATHS];
+	const struct molt_nh_group *g;
+	char id[24];
+	json_t *list;
+
+	if (gi >= s->grp_count || s->grp[gi].n_paths > MOLT_MAX_PATHS) {
+		json_object_set_new(r, "action", json_string("drop"));
+		return;
+	}
+	g = &s->grp[gi];
+	json_object_set_new(r, "action", json_string("forward"));
+	json_object_set_new(r, "next_hop", json_string("multipath"));
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)g->id);
+	json_object_set_new(r, "group", json_string(id));
+	ecmp_ctr_sum(g->ctr, g->n_paths, ctr);
+	list = json_array();
+	for (unsigned i = 0; list != NULL && i < g->n_paths; i++) {
+		const struct molt_nh *pn = g->path_nh[i] < s->nh_count ? &s->nh[g->path_nh[i]]
+								       : NULL;
+		json_t *p = json_pack("{s:i, s:i}", "index", (int)i, "weight", (int)g->weight[i]);
+		json_t *nb;
+
+		if (p == NULL)
+			break;
+		if (pn == NULL) {
+			// Not placed in this slot (its dev is not a port, or its gateway is not
+			// on-link): never used.
+			json_object_set_new(p, "placed", json_false());
+			json_object_set_new(p, "usable", json_false());
+		} else {
+			json_object_set_new(p, "gateway", mrpc_addr_json(pn->family, pn->gateway));
+			json_object_set_new(p, "port", port_json(pn->port));
+			nb = neighbor_json(ix, pn->family, pn->port, pn->gateway);
+			if (nb != NULL)
+				json_object_set_new(p, "neighbor", nb);
+			json_object_set_new(
+				p, "port_up",
+				json_boolean(pn->port >= 32 || !((down >> pn->port) & 1)));
+			json_object_set_new(p, "usable",
+					    json_boolean(ecmp_nh_usable(s, g->path_nh[i], down)));
+		}
+		if (g->ctr != 0) {
+			json_object_set_new(p, "packets", json_integer((json_int_t)ctr[i].packets));
+			json_object_set_new(p, "bytes", json_integer((json_int_t)ctr[i].bytes));
+		}
+		json_array_append_new(list, p);
+	}
+	json_object_set_new(r, "paths", list);
+	if (fl->set && fl->family == q->family) {
+		struct ecmp_flow f;
+		bool usable;
+		int pi;
+		json_t *fp;
+
+		ecmp_flow_make(q->family, fl->src, q->ip, fl->proto, fl->sport, fl->dport, &f);
+		pi = ecmp_path(s, g, ecmp_flow_hash(&f), down, &usable);
+		if (pi < 0 || g->path_nh[pi] >= s->nh_count)
+			return;
+		fp = json_pack(
+			"{s:i, s:o, s:o, s:b}", "index", pi, "gateway",
+			mrpc_addr_json(s->nh[g->path_nh[pi]].family, s->nh[g->path_nh[pi]].gateway),
+			"port", port_json(s->nh[g->path_nh[pi]].port), "usable", usable);
+		if (fp != NULL)
+			json_object_set_new(r, "flow_path", fp);
+	}
+}
+
+static json_t *answer(const struct slot *s, const struct query *q, const struct nb_index *ix,
+		      const struct lookup_flow *fl)
 {
 	const struct molt_nh *nh;
 	const uint8_t *neigh_ip;
@@ -211,6 +371,9 @@ static json_t *answer(const struct slot *s, const struct query *q, const struct 
 	case NH_FORWARD:
 	case NH_CONNECTED:
 		break;
+	case NH_GROUP:
+		group_answer(r, s, nh, q, ix, fl);
+		return r;
 	default:
 		action = nh->kind == NH_BLACKHOLE ? "blackhole"
 			 : nh->kind == NH_LOCAL   ? "local"
@@ -239,12 +402,17 @@ static json_t *route_lookup(struct rpc_call *call, const json_t *params, struct 
 {
 	const struct slot *s = atomic_load_explicit(&molt_dp.active, memory_order_relaxed);
 	struct nb_index ix = { 0 };
+	struct lookup_flow fl;
 	struct query *q;
 	json_t *list;
 	size_t n = 0;
 
 	if ((q = parse_addresses(params, &n, err)) == NULL)
 		return NULL;
+	if (parse_flow(params, &fl, err) < 0) {
+		free(q);
+		return NULL;
+	}
 	if (s == NULL) {
 		free(q);
 		return no_slot(err);
@@ -258,7 +426,7 @@ static json_t *route_lookup(struct rpc_call *call, const json_t *params, struct 
 		qsort(ix.v, ix.n, sizeof(*ix.v), nb_cmp);
 	list = json_array();
 	for (size_t i = 0; list != NULL && i < n; i++)
-		if (json_array_append_new(list, answer(s, &q[i], &ix)) < 0) {
+		if (json_array_append_new(list, answer(s, &q[i], &ix, &fl)) < 0) {
 			json_decref(list);
 			list = NULL;
 		}
@@ -266,5 +434,8 @@ static json_t *route_lookup(struct rpc_call *call, const json_t *params, struct 
 	free(q);
 	return mrpc_result(list, err);
 }
-RPC_METHOD("route.lookup", route_lookup, "{\"addresses\": [ADDR, ...]} (at most 10000)",
-	   "longest-prefix match through the slot in use: action, next hop, port, neighbour")
+RPC_METHOD("route.lookup", route_lookup,
+	   "{\"addresses\": [ADDR, ...]} (at most 10000), optional \"flow\": {\"src\": ADDR, "
+	   "\"proto\": N, \"sport\": N, \"dport\": N}",
+	   "longest-prefix match through the slot in use: action, next hop, port, neighbour; a "
+	   "multipath route's paths, and the one a flow takes")

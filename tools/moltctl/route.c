@@ -53,31 +53,156 @@ static void print_lookup(const json_t *res)
 	table_free(t);
 }
 
+// A multipath answer's paths, one table per address, the flow's path marked.
+static void print_lookup_paths(const json_t *res)
+{
+	static const char *const h[] = { "PATH",   "GATEWAY", "PORT",  "WEIGHT", "NEIGHBOUR",
+					 "USABLE", "PACKETS", "BYTES", "FLOW" };
+	static const char *const keys[] = { "index",    "gateway", "port",    "weight",
+					    "neighbor", "usable",  "packets", "bytes" };
+	const json_t *r, *p;
+	size_t i, j;
+
+	json_array_foreach(res, i, r)
+	{
+		const json_t *paths = json_object_get(r, "paths");
+		const json_t *fp = json_object_get(r, "flow_path");
+		struct table *t;
+		char cell[256];
+
+		if (!json_is_array(paths))
+			continue;
+		printf("\n%s: group %s, %zu paths\n",
+		       json_string_value(json_object_get(r, "address")) ?: "?",
+		       json_string_value(json_object_get(r, "group")) ?: "?",
+		       json_array_size(paths));
+		t = table_new(9, h);
+		json_array_foreach(paths, j, p)
+		{
+			for (unsigned k = 0; k < 8; k++) {
+				const json_t *v = json_object_get(p, keys[k]);
+
+				if (v == NULL)
+					table_add(t, k == 1 ? "(not placed)" : "-");
+				else if (json_is_object(v))
+					table_addf(t, "%s",
+						   json_string_value(json_object_get(v, "state"))
+							   ?: "?");
+				else {
+					ctl_scalar(v, cell, sizeof(cell));
+					table_add(t, cell);
+				}
+			}
+			table_add(t,
+				  fp != NULL && json_integer_value(json_object_get(fp, "index")) ==
+							  json_integer_value(
+								  json_object_get(p, "index"))
+					  ? "<- flow"
+					  : "");
+		}
+		table_print(t, stdout);
+		table_free(t);
+	}
+}
+
+// Number argument of a flow flag, 0..max; -1 when it is not one.
+static long flow_number(const char *flag, const char *v, long max)
+{
+	char *end;
+	long n = strtol(v, &end, 0);
+
+	if (*v == '\0' || *end != '\0' || n < 0 || n > max) {
+		ctl_usage_error("%s: \"%s\" is not a number 0-%ld", flag, v, max);
+		return -1;
+	}
+	return n;
+}
+
+// The flow flags of route lookup (--src ADDR --proto N|tcp|udp --sport N --dport N), taken out
+// of argv. Returns 0 (*flow NULL when none was given) or an exit status.
+static int lookup_flow_args(int *argc, char **argv, json_t **flow)
+{
+	int out = 1;
+
+	*flow = NULL;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		long v;
+
+		if (strcmp(a, "--src") && strcmp(a, "--proto") && strcmp(a, "--sport") &&
+		    strcmp(a, "--dport")) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc)
+			return ctl_usage_error("route lookup: %s needs a value", a);
+		if (*flow == NULL)
+			*flow = json_object();
+		if (strcmp(a, "--src") == 0) {
+			json_object_set_new(*flow, "src", json_string(argv[++i]));
+			continue;
+		}
+		if (strcmp(a, "--proto") == 0 && strcmp(argv[i + 1], "tcp") == 0)
+			v = 6;
+		else if (strcmp(a, "--proto") == 0 && strcmp(argv[i + 1], "udp") == 0)
+			v = 17;
+		else if (strcmp(a, "--proto") == 0 && strcmp(argv[i + 1], "icmp") == 0)
+			v = 1;
+		else
+			v = flow_number(a, argv[i + 1], strcmp(a, "--proto") == 0 ? 255 : 65535);
+		if (v < 0)
+			return EXIT_USAGE;
+		json_object_set_new(*flow, a + 2, json_integer(v));
+		i++;
+	}
+	*argc = out;
+	if (*flow != NULL &&
+	    (json_object_get(*flow, "src") == NULL || json_object_get(*flow, "proto") == NULL))
+		return ctl_usage_error("route lookup: a flow needs --src and --proto");
+	return 0;
+}
+
 static int route_lookup(struct ctl *c, int argc, char **argv)
 {
-	json_t *addrs, *res, *all = json_array();
-	int i, ret = EXIT_OK;
+	json_t *addrs, *res, *flow, *all;
+	int i, ret;
 
-	if (argc < 2)
+	if ((ret = lookup_flow_args(&argc, argv, &flow)) != 0) {
+		json_decref(flow);
+		return ret;
+	}
+	ret = EXIT_OK;
+	if (argc < 2) {
+		json_decref(flow);
 		return ctl_usage_error("route lookup needs at least one address");
+	}
+	all = json_array();
 	// moltd answers at most LOOKUP_MAX addresses per call.
 	for (i = 1; i < argc && ret == EXIT_OK;) {
+		json_t *params;
+
 		addrs = json_array();
 		for (; i < argc && json_array_size(addrs) < LOOKUP_MAX; i++)
 			json_array_append_new(addrs, json_string(argv[i]));
-		ret = ctl_call(c, "route.lookup", json_pack("{s:o}", "addresses", addrs), &res);
+		params = json_pack("{s:o}", "addresses", addrs);
+		if (flow != NULL)
+			json_object_set(params, "flow", flow);
+		ret = ctl_call(c, "route.lookup", params, &res);
 		if (ret == EXIT_OK) {
 			json_array_extend(all, res);
 			json_decref(res);
 		}
 	}
 	if (ret == EXIT_OK) {
-		if (c->json)
+		if (c->json) {
 			ctl_print_json(all);
-		else
+		} else {
 			print_lookup(all);
+			print_lookup_paths(all);
+		}
 	}
 	json_decref(all);
+	json_decref(flow);
 	return ret;
 }
 
@@ -457,7 +582,8 @@ int noun_route(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_verb verbs[] = {
 		{ "count", route_count, "", "IPv4, IPv6 and total routes" },
-		{ "lookup", route_lookup, "ADDR...",
+		{ "lookup", route_lookup,
+		  "ADDR... [--src ADDR --proto N|tcp|udp [--sport N] [--dport N]]",
 		  "longest-prefix match through moltd's slot in use" },
 		{ "add", route_add, "ROUTE | --file FILE|-",
 		  "add or replace, e.g. 198.51.100.0/24 via 10.0.1.2 [dev p0] | PREFIX blackhole | "

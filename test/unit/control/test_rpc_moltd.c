@@ -18,6 +18,7 @@
 #include "control/rpc/rpc_moltd.h"
 #include "control/slot/slot_build.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/ecmp_path.h"
 #include "test/unit/control/slot_test_env.h"
 
 static struct molt_config cfg;
@@ -190,7 +191,17 @@ static void test_lookup_params(void **state)
 	call_fails("route.lookup", "{}", RPC_INVALID_PARAMS, "params: missing \"addresses\"");
 	call_fails("route.lookup", NULL, RPC_INVALID_PARAMS, "params: expected an object");
 	call_fails("route.lookup", "{\"addresses\": [], \"vrf\": 1}", RPC_INVALID_PARAMS,
-		   "params.vrf: unknown parameter (known: addresses)");
+		   "params.vrf: unknown parameter (known: addresses, flow)");
+	call_fails("route.lookup", "{\"addresses\": [], \"flow\": {\"src\": \"10.0.0.1\"}}",
+		   RPC_INVALID_PARAMS, "flow: missing \"proto\"");
+	call_fails("route.lookup",
+		   "{\"addresses\": [], \"flow\": {\"src\": \"10.0.0.1\", \"proto\": 6, "
+		   "\"sport\": 70000}}",
+		   RPC_INVALID_PARAMS, "flow.sport: expected an integer 0-65535");
+	call_fails("route.lookup",
+		   "{\"addresses\": [], \"flow\": {\"src\": \"10.0.0.1\", \"proto\": 6, "
+		   "\"port\": 1}}",
+		   RPC_INVALID_PARAMS, "flow: unknown member \"port\" (src, proto, sport, dport)");
 
 	// One more than the limit, built as the request itself (rpc_handle_line takes any size).
 	big = malloc((MRPC_LOOKUP_MAX + 1) * 20 + 128);
@@ -371,13 +382,92 @@ static void test_misc(void **state)
 	json_decref(r);
 }
 
+// A multipath route: every path of its group, and for a flow the path ecmp_path (what the
+// workers run) gives it; an unresolved path is not usable, a path not on-link is not placed.
+static void test_lookup_multipath(void **state)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0x50, 1 };
+	const char *line = "198.18.0.0/16 nexthop via 10.0.2.20 nexthop via 10.0.2.30 weight 2 "
+			   "nexthop via 10.0.1.50 nexthop via 10.7.7.7";
+	struct molt_route recs[MOLT_ROUTE_RECS_MAX];
+	struct slot_build_stats st;
+	struct slot *s, *prev = slot;
+	uint8_t gw[16] = { 0 }, gw2[16] = { 0 };
+	unsigned seen[4] = { 0 };
+	char err[256] = "", req[256];
+	int n = molt_route_parse_multi(line, recs, err, sizeof(err));
+	json_t *r, *a, *paths;
+
+	assert_int_equal(n, 5);
+	s = slot_build(&cfg, fib_driver_find("reference"), 8, recs, (uint64_t)n, &st, err,
+		       sizeof(err));
+	if (s == NULL)
+		fail_msg("slot_build: %s", err);
+	neigh_slot_attach(s);
+	atomic_store(&molt_dp.active, s);
+	addr("10.0.2.20", gw);
+	addr("10.0.1.50", gw2);
+	assert_int_equal(neigh_add_static(4, gw, (const struct rte_ether_addr *)mac, 5), 0);
+	assert_int_equal(neigh_add_static(4, gw2, (const struct rte_ether_addr *)mac, 3), 0);
+
+	r = call("route.lookup", "{\"addresses\": [\"198.18.1.1\"]}");
+	a = json_array_get(r, 0);
+	assert_string_equal(str(a, "action"), "forward");
+	assert_string_equal(str(a, "next_hop"), "multipath");
+	assert_null(json_object_get(a, "flow_path"));
+	paths = json_object_get(a, "paths");
+	assert_int_equal(json_array_size(paths), 4);
+	// Gateway order: 10.0.1.50, 10.0.2.20, 10.0.2.30, 10.7.7.7.
+	assert_string_equal(str(json_array_get(paths, 0), "gateway"), "10.0.1.50");
+	assert_string_equal(str(json_array_get(paths, 0), "port"), "p0");
+	assert_true(json_is_true(json_object_get(json_array_get(paths, 0), "usable")));
+	assert_string_equal(str(json_array_get(paths, 1), "gateway"), "10.0.2.20");
+	assert_string_equal(str(json_array_get(paths, 2), "gateway"), "10.0.2.30");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(paths, 2), "weight")),
+			 2);
+	assert_true(json_is_false(json_object_get(json_array_get(paths, 2), "usable")));
+	assert_true(json_is_false(json_object_get(json_array_get(paths, 3), "placed")));
+	assert_null(json_object_get(json_array_get(paths, 3), "gateway"));
+	assert_non_null(json_object_get(json_array_get(paths, 1), "packets"));
+	json_decref(r);
+
+	for (unsigned i = 0; i < 200; i++) {
+		const struct molt_nh_group *g = &s->grp[0];
+		uint8_t src[16] = { 10, 0, 1, (uint8_t)(i + 2) }, dst[16] = { 198, 18, 0, 1 };
+		struct ecmp_flow f;
+		bool usable;
+		int want;
+
+		snprintf(req, sizeof(req),
+			 "{\"addresses\": [\"198.18.0.1\"], \"flow\": {\"src\": \"10.0.1.%u\", "
+			 "\"proto\": 6, \"sport\": %u, \"dport\": 443}}",
+			 i + 2, 30000 + i);
+		r = call("route.lookup", req);
+		a = json_object_get(json_array_get(r, 0), "flow_path");
+		assert_non_null(a);
+		ecmp_flow_make(4, src, dst, 6, (uint16_t)(30000 + i), 443, &f);
+		want = ecmp_path(s, g, ecmp_flow_hash(&f), 0, &usable);
+		assert_true(usable);
+		assert_int_equal(json_integer_value(json_object_get(a, "index")), want);
+		assert_true(want == 0 || want == 1); // the resolved paths only
+		seen[want]++;
+		json_decref(r);
+	}
+	assert_true(seen[0] > 40 && seen[1] > 40);
+	assert_int_equal(neigh_del_static(4, gw, 5), 0);
+	assert_int_equal(neigh_del_static(4, gw2, 3), 0);
+	atomic_store(&molt_dp.active, prev);
+	neigh_slot_detach(s);
+	slot_free_scrub(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_actions), cmocka_unit_test(test_lookup_params),
 		cmocka_unit_test(test_no_slot),        cmocka_unit_test(test_neigh),
 		cmocka_unit_test(test_slot_and_count), cmocka_unit_test(test_port_stats),
-		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_misc),           cmocka_unit_test(test_lookup_multipath),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
