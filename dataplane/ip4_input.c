@@ -7,8 +7,8 @@
 
 #define IP4_HDR_MIN sizeof(struct rte_ipv4_hdr)
 #define IP4_PROTO_OSPF 89
-#define IP4_ALL_SPF_ROUTERS RTE_IPV4(224, 0, 0, 5)
-#define IP4_ALL_D_ROUTERS RTE_IPV4(224, 0, 0, 6)
+#define IP4_ALL_SPF_ROUTERS UINT32_C(0xe0000005) // 224.0.0.5 (RTE_IPV4 shifts an int into its sign)
+#define IP4_ALL_D_ROUTERS UINT32_C(0xe0000006) // 224.0.0.6
 
 // RFC 1812 5.3.7 / 4.2.2.11: 0/8, 127/8, multicast and class E (with limited broadcast) are
 // not valid sources.

@@ -120,7 +120,8 @@ hellos() { [ "$(grep -c "^ospf 10.0.1.2 224.0.0.5$" "$E2E_TMP/mcast.log")" -ge 3
 	[ "$(grep -c "^ospf 10.0.1.2 224.0.0.6$" "$E2E_TMP/mcast.log")" -ge 2 ]; }
 wait_for "OSPF hellos on p0 in $NS_CP" 50 0.1 hellos
 grep -q "^rip" "$E2E_TMP/mcast.log" && fail "RIP to 224.0.0.9 reached $NS_CP: $(cat "$E2E_TMP/mcast.log")"
-[ "$(($(cp p0 up) - up0))" -eq 5 ] || fail "p0: $(($(cp p0 up) - up0)) packets went up for 5 OSPF packets"
+# At least: copies of ARP replies and neighbour advertisements go up too.
+[ "$(($(cp p0 up) - up0))" -ge 5 ] || fail "p0: $(($(cp p0 up) - up0)) packets went up for 5 OSPF packets"
 stop_proc mcast
 ok "OSPFv2 to 224.0.0.5 and 224.0.0.6 reaches p0 in $NS_CP; RIP to 224.0.0.9 is dropped and counted"
 # The other way: a hello the control plane writes to 224.0.0.5 leaves p0 and reaches the peer's
@@ -130,9 +131,9 @@ wait_for "multicast listener in h1" 50 0.1 grep -q listening "$E2E_TMP/mcast-h1.
 g_np=$(cp p0 guard_out_drop_not_peer)
 in_ns "$NS_CP" "${TOOL[@]}" ospf 10.0.1.1 239.1.1.1 2 || fail "OSPF to 239.1.1.1 from $NS_CP"
 in_ns "$NS_CP" "${TOOL[@]}" ospf 10.0.1.1 224.0.0.5 3 || fail "OSPF hellos from $NS_CP"
-wait_for "hellos from $NS_CP in h1" 50 0.1 \
-	test "$(grep -c "^ospf 10.0.1.1 224.0.0.5$" "$E2E_TMP/mcast-h1.log")" -ge 3
-[ "$(($(cp p0 guard_out_drop_not_peer) - g_np))" -eq 2 ] ||
+hellos_h1() { [ "$(grep -c "^ospf 10.0.1.1 224.0.0.5$" "$E2E_TMP/mcast-h1.log")" -ge 3 ]; }
+wait_for "hellos from $NS_CP in h1" 50 0.1 hellos_h1
+[ "$(($(cp p0 guard_out_drop_not_peer) - g_np))" -ge 2 ] ||
 	fail "the guard dropped $(($(cp p0 guard_out_drop_not_peer) - g_np)) of 2 OSPF packets to 239.1.1.1"
 grep -q "239.1.1.1" "$E2E_TMP/mcast-h1.log" && fail "OSPF to 239.1.1.1 left p0"
 stop_proc mcast-h1
