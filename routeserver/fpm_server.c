@@ -452,29 +452,106 @@ static bool uses(const struct fpm_server *s, uint32_t via, uint32_t id)
 	return false;
 }
 
+// Resolves the route of ref (a route of this session through next hop `via`) again. Replaces
+// the route in place: refs keeps its order.
+static void reresolve(struct fpm_server *s, const struct molt_route *ref, uint32_t via)
+{
+	struct fpm_route rt;
+
+	memset(&rt, 0, offsetof(struct fpm_route, paths));
+	rt.family = ref->family;
+	rt.plen = ref->plen;
+	memcpy(rt.prefix, ref->prefix, sizeof(rt.prefix));
+	rt.rtype = FPM_RT_UNICAST;
+	rt.nhid = via;
+	route_add(s, &rt);
+	s->st.reresolved++;
+}
+
 // zebra changed next hop `id` in place (same id, new content): the routes through it, or
 // through a group that has it, are resolved again, as the kernel would.
 static void nh_changed(struct fpm_server *s, uint32_t id)
 {
-	struct fpm_route rt;
 	uint32_t i, via;
 
 	for (i = 0; i < s->refs.count; i++) {
-		const struct molt_route *ref = &s->refs.routes[i];
-
-		memcpy(&via, ref->gateway, sizeof(via));
-		if (!uses(s, via, id))
-			continue;
-		memset(&rt, 0, offsetof(struct fpm_route, paths));
-		rt.family = ref->family;
-		rt.plen = ref->plen;
-		memcpy(rt.prefix, ref->prefix, sizeof(rt.prefix));
-		rt.rtype = FPM_RT_UNICAST;
-		rt.nhid = via;
-		// Replaces the route in place: refs keeps its order, the walk goes on.
-		route_add(s, &rt);
-		s->st.reresolved++;
+		memcpy(&via, s->refs.routes[i].gateway, sizeof(via));
+		if (uses(s, via, id))
+			reresolve(s, &s->refs.routes[i], via);
 	}
+}
+
+// What one RTM_DELNEXTHOP removed or changed (fpm_nhg_remove): ids, and whether each is gone.
+struct nh_hits {
+	uint64_t *v; // id << 1 | gone, sorted before the lookups
+	size_t n, cap;
+	bool failed; // no memory for the list
+};
+
+static void nh_hit(void *ctx, uint32_t id, bool gone)
+{
+	struct nh_hits *h = ctx;
+	uint64_t *v;
+
+	if (h->n == h->cap) {
+		v = realloc(h->v, sizeof(*v) * (h->cap * 2 + 16));
+		if (v == NULL) {
+			h->failed = true;
+			return;
+		}
+		h->v = v;
+		h->cap = h->cap * 2 + 16;
+	}
+	h->v[h->n++] = (uint64_t)id << 1 | gone;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+// zebra deleted next hop `id` (RTM_DELNEXTHOP). As in the kernel, the routes through it, or
+// through a group it leaves empty, are removed; the routes through a group that keeps other
+// members are resolved again over them. zebra normally deletes or moves its routes first, so
+// this is for the routes it did not.
+static void nh_removed(struct fpm_server *s, uint32_t id)
+{
+	struct nh_hits h = { 0 };
+	uint64_t gone, kept;
+	struct molt_route ref;
+	uint32_t i, via;
+	int ret;
+
+	ret = fpm_nhg_remove(&s->nhg, id, nh_hit, &h);
+	if (ret == -ENOMEM || h.failed) {
+		// Without the list, the routes through what changed are not known: they go as
+		// zebra's later messages bring them.
+		LOG_ERR(SUB, "no memory to follow the deletion of next hop %u to its routes", id);
+		if (ret == -ENOMEM)
+			fpm_nhg_del(&s->nhg, id);
+	}
+	if (h.n == 0 || h.failed) {
+		free(h.v);
+		return;
+	}
+	qsort(h.v, h.n, sizeof(*h.v), u64_cmp);
+	// Backwards: removing a ref moves the last one into its place, which was already seen.
+	for (i = s->refs.count; i-- > 0;) {
+		ref = s->refs.routes[i];
+		memcpy(&via, ref.gateway, sizeof(via));
+		gone = (uint64_t)via << 1 | 1;
+		kept = (uint64_t)via << 1;
+		if (bsearch(&gone, h.v, h.n, sizeof(*h.v), u64_cmp) != NULL) {
+			route_del(s, &ref); // only its key is used
+			rib_del(&s->refs, &ref);
+			s->st.nh_del_routes++;
+		} else if (bsearch(&kept, h.v, h.n, sizeof(*h.v), u64_cmp) != NULL) {
+			reresolve(s, &ref, via);
+		}
+	}
+	free(h.v);
 }
 
 static int apply(void *ctx, const struct fpm_msg *m)
@@ -522,7 +599,7 @@ static int apply(void *ctx, const struct fpm_msg *m)
 		break;
 	case FPM_NH_DEL:
 		s->st.nh_dels++;
-		fpm_nhg_del(&s->nhg, m->nh.id);
+		nh_removed(s, m->nh.id);
 		break;
 	case FPM_IGNORED:
 		break;

@@ -36,6 +36,8 @@ struct fpm_stats {
 	uint64_t paths_truncated; // routes or groups with more than FPM_MAX_PATHS paths
 	uint64_t capacity_refused; // new prefixes refused: the table is at --capacity
 	uint64_t reresolved; // routes resolved again after zebra changed their next hop in place
+	// routes removed because zebra deleted their next hop (or emptied their group) under them
+	uint64_t nh_del_routes;
 	uint64_t stale_marked, swept;
 };
 

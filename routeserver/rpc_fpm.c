@@ -45,6 +45,8 @@ static json_t *fpm_status(struct rpc_call *call, const json_t *params, struct rp
 		"capacity_refused", (json_int_t)st->capacity_refused, "reresolved",
 		(json_int_t)st->reresolved, "stale_marked", (json_int_t)st->stale_marked, "swept",
 		(json_int_t)st->swept);
+	json_object_set_new(counters, "nexthop_deleted_routes",
+			    json_integer((json_int_t)st->nh_del_routes));
 	json_object_set_new(counters, "skipped", skipped);
 	return json_pack("{s:b,s:s,s:b,s:s,s:I,s:I,s:I,s:I,s:b,s:I,s:s,s:o}", "enabled", 1,
 			 "listen", in.listen, "connected", in.connected, "peer", in.peer,

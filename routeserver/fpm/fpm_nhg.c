@@ -85,6 +85,59 @@ int fpm_nhg_del(struct fpm_nhg *t, uint32_t id)
 	return 0;
 }
 
+// Takes id out of group g's members (every occurrence). Returns true when it was there.
+static bool drop_member(struct fpm_nh *g, uint32_t id)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < g->ngroup; i++)
+		if (g->group[i].id != id)
+			g->group[k++] = g->group[i];
+	if (k == g->ngroup)
+		return false;
+	memset(&g->group[k], 0, sizeof(g->group[0]) * (g->ngroup - k));
+	g->ngroup = (uint8_t)k;
+	return true;
+}
+
+int fpm_nhg_remove(struct fpm_nhg *t, uint32_t id, fpm_nhg_fn fn, void *ctx)
+{
+	uint32_t i, n = 0, *hit;
+	bool *gone;
+
+	if (fpm_nhg_find(t, id) == NULL)
+		return -ENOENT;
+	hit = malloc(sizeof(*hit) * t->count);
+	gone = malloc(sizeof(*gone) * t->count);
+	if (hit == NULL || gone == NULL) {
+		free(hit);
+		free(gone);
+		return -ENOMEM;
+	}
+	// Members first, deletes after the walk: a delete moves entries of the probe run back,
+	// under the walk's feet.
+	for (i = 0; i <= t->mask; i++) {
+		struct fpm_nh *g = &t->nh[i];
+
+		if (g->id == 0 || g->id == id || g->ngroup == 0 || !drop_member(g, id))
+			continue;
+		hit[n] = g->id;
+		gone[n++] = g->ngroup == 0;
+	}
+	fpm_nhg_del(t, id);
+	for (i = 0; i < n; i++)
+		if (gone[i])
+			fpm_nhg_del(t, hit[i]);
+	if (fn != NULL) {
+		fn(ctx, id, true);
+		for (i = 0; i < n; i++)
+			fn(ctx, hit[i], gone[i]);
+	}
+	free(hit);
+	free(gone);
+	return 0;
+}
+
 void fpm_nhg_clear(struct fpm_nhg *t)
 {
 	free(t->nh);

@@ -17,8 +17,20 @@ struct fpm_nhg {
 // Inserts or replaces nh (by nh->id). Returns 0 when added, 1 when replaced, -ENOMEM.
 int fpm_nhg_set(struct fpm_nhg *t, const struct fpm_nh *nh);
 
-// Returns 0 or -ENOENT.
+// Removes id from the table alone (groups that list it keep it). Returns 0 or -ENOENT.
 int fpm_nhg_del(struct fpm_nhg *t, uint32_t id);
+
+// What fpm_nhg_remove did to a next hop: `gone` (deleted), or not (a group that lost a member
+// and keeps the others).
+typedef void (*fpm_nhg_fn)(void *ctx, uint32_t id, bool gone);
+
+// Deletes next hop id the way the kernel does on RTM_DELNEXTHOP (net/ipv4/nexthop.c): it
+// leaves every group that lists it, the other members keep their weights, and a group left
+// without members is deleted too. Then fn (may be NULL) is told about id (gone) and each group
+// it was in (gone when emptied), so the caller can remove the routes through what is gone and
+// resolve again those through the groups that changed. Returns 0, -ENOENT (unknown id,
+// nothing changed) or -ENOMEM (nothing changed).
+int fpm_nhg_remove(struct fpm_nhg *t, uint32_t id, fpm_nhg_fn fn, void *ctx);
 
 const struct fpm_nh *fpm_nhg_find(const struct fpm_nhg *t, uint32_t id);
 

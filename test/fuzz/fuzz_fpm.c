@@ -4,7 +4,8 @@
 // walked again to apply it to a next-hop table, and every route is resolved through it. The
 // check and the walk must agree; what the parser hands out must be within its documented
 // bounds (paths, prefix lengths, host bits, families); the next-hop table must find what was
-// set and forget what was deleted.
+// set and forget what was deleted, and a deleted next hop must be gone from every group, the
+// groups it emptied with it (RTM_DELNEXTHOP as the kernel does it).
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +37,25 @@ static void check_route(const struct fpm_route *rt)
 	}
 }
 
+// What fpm_nhg_remove reports must be so: a next hop gone is not found, a group kept still has
+// members.
+static void removed(void *arg, uint32_t id, bool gone)
+{
+	const struct fpm_nh *nh = fpm_nhg_find(&((struct ctx *)arg)->nhg, id);
+
+	assert(gone ? nh == NULL : nh != NULL && nh->ngroup > 0);
+}
+
+static void check_removed(const struct fpm_nhg *t, uint32_t id)
+{
+	uint32_t i, k;
+
+	assert(fpm_nhg_find(t, id) == NULL);
+	for (i = 0; t->nh != NULL && i <= t->mask; i++)
+		for (k = 0; k < t->nh[i].ngroup; k++)
+			assert(t->nh[i].group[k].id != id);
+}
+
 static int apply(void *arg, const struct fpm_msg *m)
 {
 	struct fpm_path paths[FPM_MAX_PATHS];
@@ -65,7 +85,8 @@ static int apply(void *arg, const struct fpm_msg *m)
 			assert(memcmp(fpm_nhg_find(&c->nhg, m->nh.id), &m->nh, sizeof(m->nh)) == 0);
 		break;
 	case FPM_NH_DEL:
-		fpm_nhg_del(&c->nhg, m->nh.id);
+		if (fpm_nhg_remove(&c->nhg, m->nh.id, removed, c) == 0)
+			check_removed(&c->nhg, m->nh.id);
 		assert(fpm_nhg_find(&c->nhg, m->nh.id) == NULL);
 		break;
 	case FPM_IGNORED:

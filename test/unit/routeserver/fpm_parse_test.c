@@ -2,7 +2,10 @@
 // The FPM parser on a session recorded from FRR 8.4's zebra (test/e2e/data/README.md), on
 // frames built here (multipath with weights, more than 16 paths, several messages per frame,
 // other tables and types), and on malformed ones, each refused with a message that names the
-// problem. Then the next-hop table: groups resolved through their members, deletes.
+// problem. Then the next-hop table: groups resolved through their members, deletes, and
+// RTM_DELNEXTHOP as the kernel does it: a next hop leaves its groups, an emptied group goes,
+// and the route server removes the routes through what went and resolves again the routes
+// through groups that changed (a session over a real socket, into a real feed).
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,14 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <linux/netlink.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "routeserver/fpm/fpm_nhg.h"
 #include "routeserver/fpm/fpm_parse.h"
+#include "routeserver/fpm_server.h"
+#include "routeserver/rs_table.h"
 
 #define MAX_MSGS 64
 
@@ -458,12 +467,286 @@ static void test_nhg(void **state)
 	fpm_nhg_clear(&t);
 }
 
+struct hits {
+	uint32_t id[8];
+	bool gone[8];
+	unsigned n;
+};
+
+static void record_hit(void *ctx, uint32_t id, bool gone)
+{
+	struct hits *h = ctx;
+
+	assert_true(h->n < 8);
+	h->id[h->n] = id;
+	h->gone[h->n++] = gone;
+}
+
+static bool hit(const struct hits *h, uint32_t id, bool gone)
+{
+	unsigned i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->id[i] == id)
+			return h->gone[i] == gone;
+	return false;
+}
+
+static void nh_single(struct fpm_nhg *t, uint32_t id)
+{
+	struct fpm_nh nh = { .id = id, .path = { .family = 4, .has_gw = true, .weight = 1 } };
+
+	nh.path.gw[0] = 10;
+	nh.path.gw[3] = (uint8_t)id;
+	assert_true(fpm_nhg_set(t, &nh) >= 0);
+}
+
+static void nh_group(struct fpm_nhg *t, uint32_t id, unsigned n, const uint32_t *members)
+{
+	struct fpm_nh nh = { .id = id, .ngroup = (uint8_t)n };
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		nh.group[i] = (struct fpm_group_member){ members[i], (uint16_t)(i + 1) };
+	assert_true(fpm_nhg_set(t, &nh) >= 0);
+}
+
+// RTM_DELNEXTHOP semantics in the table (net/ipv4/nexthop.c: remove_nexthop_from_groups,
+// remove_nh_grp_entry): the member leaves every group, a group left empty is deleted with it.
+static void test_nhg_remove(void **state)
+{
+	struct fpm_path paths[FPM_MAX_PATHS];
+	struct fpm_nhg t = { 0 };
+	struct hits h = { 0 };
+	bool bh;
+
+	nh_single(&t, 1);
+	nh_single(&t, 2);
+	nh_single(&t, 3);
+	nh_group(&t, 10, 3, (const uint32_t[]){ 1, 2, 3 });
+	nh_group(&t, 11, 1, (const uint32_t[]){ 2 });
+	nh_group(&t, 12, 2, (const uint32_t[]){ 1, 3 });
+
+	assert_int_equal(fpm_nhg_remove(&t, 2, record_hit, &h), 0);
+	assert_int_equal(h.n, 3);
+	assert_true(hit(&h, 2, true));
+	assert_true(hit(&h, 10, false)); // kept its other members
+	assert_true(hit(&h, 11, true)); // emptied: deleted
+	assert_null(fpm_nhg_find(&t, 2));
+	assert_null(fpm_nhg_find(&t, 11));
+	assert_int_equal(t.count, 4);
+	// Group 10 resolves over the members left, with their weights.
+	assert_int_equal(fpm_nhg_resolve(&t, 10, paths, &bh), 2);
+	assert_int_equal(paths[0].gw[3], 1);
+	assert_int_equal(paths[0].weight, 1);
+	assert_int_equal(paths[1].gw[3], 3);
+	assert_int_equal(paths[1].weight, 3);
+	assert_int_equal(fpm_nhg_resolve(&t, 12, paths, &bh), 2); // untouched
+
+	// Deleting a group leaves its members.
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(fpm_nhg_remove(&t, 12, record_hit, &h), 0);
+	assert_int_equal(h.n, 1);
+	assert_true(hit(&h, 12, true));
+	assert_non_null(fpm_nhg_find(&t, 1));
+	assert_non_null(fpm_nhg_find(&t, 3));
+	assert_int_equal(fpm_nhg_remove(&t, 12, NULL, NULL), -ENOENT);
+	// The last members of 10 go one by one; with the last one, 10 goes too.
+	assert_int_equal(fpm_nhg_remove(&t, 1, NULL, NULL), 0);
+	assert_int_equal(fpm_nhg_resolve(&t, 10, paths, &bh), 1);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(fpm_nhg_remove(&t, 3, record_hit, &h), 0);
+	assert_true(hit(&h, 10, true));
+	assert_int_equal(t.count, 0);
+	fpm_nhg_clear(&t);
+}
+
+// A session with the route server's FPM listener over a loopback socket.
+struct sess {
+	struct fpm_server *srv;
+	int fd;
+};
+
+static void sess_open(struct sess *s)
+{
+	char name[64], err[256];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct fpm_info in;
+	unsigned port;
+
+	snprintf(name, sizeof(name), "/molt-test-fpmdel-%d", (int)getpid());
+	memset(&rs_table, 0, sizeof(rs_table));
+	rs_table.capacity = 1000;
+	rs_table.group_capacity = 1000;
+	assert_int_equal(rs_table_init(&rs_table), 0);
+	assert_int_equal(rib_init(&rs_table.rib, 0), 0);
+	assert_int_equal(
+		feed_writer_create(&rs_table.feed, name, 2000, 1024, NULL, err, sizeof(err)), 0);
+	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	s->srv = fpm_server_create("127.0.0.1:0", 5, err, sizeof(err));
+	assert_non_null(s->srv);
+	fpm_server_info(s->srv, &in);
+	assert_int_equal(sscanf(in.listen, "127.0.0.1:%u", &port), 1);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->fd >= 0);
+	assert_int_equal(connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+static void sess_close(struct sess *s)
+{
+	close(s->fd);
+	fpm_server_destroy(s->srv);
+	feed_writer_close(&rs_table.feed, 1);
+	rs_table_free(&rs_table);
+}
+
+// Sends frame f and lets the server take it (accept, read, apply), bounded.
+static void sess_send(struct sess *s, struct fb *f)
+{
+	struct pollfd pfd[2];
+	struct fpm_info in;
+	uint64_t frames;
+	unsigned n, tries;
+
+	fpm_server_info(s->srv, &in);
+	frames = in.stats->frames;
+	assert_int_equal(write(s->fd, f->b, f->len), (ssize_t)f->len);
+	for (tries = 0; tries < 500; tries++) {
+		n = fpm_server_pollfds(s->srv, pfd);
+		poll(pfd, n, 10);
+		fpm_server_handle(s->srv, pfd, n);
+		fpm_server_info(s->srv, &in);
+		if (in.stats->frames > frames)
+			break;
+	}
+	assert_true(in.connected);
+	assert_int_equal(in.stats->frames, frames + 1);
+	memset(f, 0, sizeof(*f));
+}
+
+static void fb_nh(struct fb *f, uint32_t id, uint8_t gw_last)
+{
+	struct nhmsg nhm = { .nh_family = AF_INET };
+	uint8_t gw[4] = { 10, 0, 1, gw_last };
+	uint32_t oif = 3;
+
+	msg_begin(f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(f, NHA_ID, &id, 4);
+	msg_attr(f, NHA_OIF, &oif, 4);
+	msg_attr(f, NHA_GATEWAY, gw, 4);
+	msg_end(f);
+}
+
+static void fb_group(struct fb *f, uint32_t id, unsigned n, const uint32_t *members)
+{
+	struct nhmsg nhm = { .nh_family = AF_UNSPEC };
+	struct nexthop_grp g[4];
+	unsigned i;
+
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < n; i++)
+		g[i].id = members[i];
+	msg_begin(f, RTM_NEWNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(f, NHA_ID, &id, 4);
+	msg_attr(f, NHA_GROUP, g, sizeof(g[0]) * n);
+	msg_end(f);
+}
+
+static void fb_nh_del(struct fb *f, uint32_t id)
+{
+	struct nhmsg nhm = { .nh_family = AF_UNSPEC };
+
+	msg_begin(f, RTM_DELNEXTHOP, &nhm, sizeof(nhm));
+	msg_attr(f, NHA_ID, &id, 4);
+	msg_end(f);
+}
+
+static void fb_route(struct fb *f, uint8_t third, uint32_t nhid)
+{
+	uint8_t dst[4] = { 198, 18, third, 0 };
+
+	route_begin(f, RTM_NEWROUTE, AF_INET, 24, RTN_UNICAST, dst);
+	msg_attr(f, RTA_NH_ID, &nhid, 4);
+	msg_end(f);
+}
+
+// The published route for 198.18.third.0/24, formatted with its paths ("" when none).
+static const char *pub(uint8_t third)
+{
+	static char buf[512];
+	struct molt_route k = { .family = 4, .plen = 24, .prefix = { 198, 18, third, 0 } };
+	const struct molt_route *r = rib_find(&rs_table.rib, &k);
+
+	buf[0] = '\0';
+	if (r != NULL)
+		rib_route_format(&rs_table.rib, r, buf, sizeof(buf));
+	return buf;
+}
+
+// RTM_DELNEXTHOP under routes that still use it, through the route server's FPM session.
+static void test_delnexthop_routes(void **state)
+{
+	struct sess s;
+	struct fb f = { 0 };
+	struct fpm_info in;
+
+	sess_open(&s);
+	fb_nh(&f, 1, 1);
+	fb_nh(&f, 2, 2);
+	fb_nh(&f, 3, 3);
+	fb_group(&f, 10, 2, (const uint32_t[]){ 1, 2 });
+	fb_group(&f, 11, 1, (const uint32_t[]){ 3 });
+	fb_route(&f, 1, 1); // direct
+	fb_route(&f, 2, 10); // group of 1 and 2
+	fb_route(&f, 3, 11); // group of 3 alone
+	fb_route(&f, 4, 2); // direct, another next hop
+	sess_send(&s, &f);
+	assert_string_equal(pub(1), "198.18.1.0/24 via 10.0.1.1");
+	assert_string_equal(pub(2), "198.18.2.0/24 nexthop via 10.0.1.1 nexthop via 10.0.1.2");
+	assert_string_equal(pub(3), "198.18.3.0/24 via 10.0.1.3");
+
+	// Next hop 1 goes: its direct route goes, group 10 keeps 2 and its route follows.
+	fb_nh_del(&f, 1);
+	sess_send(&s, &f);
+	assert_string_equal(pub(1), "");
+	assert_string_equal(pub(2), "198.18.2.0/24 via 10.0.1.2");
+	assert_string_equal(pub(4), "198.18.4.0/24 via 10.0.1.2");
+
+	// Next hop 3 goes: group 11 is left empty and goes, and its route with it.
+	fb_nh_del(&f, 3);
+	sess_send(&s, &f);
+	assert_string_equal(pub(3), "");
+	fpm_server_info(s.srv, &in);
+	assert_int_equal(in.stats->nh_del_routes, 2);
+	assert_int_equal(in.nexthops, 2); // 2 and group 10
+
+	// A group deleted under its route: the route goes, the member stays for route 4.
+	fb_nh_del(&f, 10);
+	sess_send(&s, &f);
+	assert_string_equal(pub(2), "");
+	assert_string_equal(pub(4), "198.18.4.0/24 via 10.0.1.2");
+	// What zebra normally does: the route first, then the next hop. Nothing more to remove.
+	route_begin(&f, RTM_DELROUTE, AF_INET, 24, RTN_UNICAST, (uint8_t[]){ 198, 18, 4, 0 });
+	msg_end(&f);
+	fb_nh_del(&f, 2);
+	sess_send(&s, &f);
+	assert_string_equal(pub(4), "");
+	fpm_server_info(s.srv, &in);
+	assert_int_equal(in.stats->nh_del_routes, 3);
+	assert_int_equal(in.nexthops, 0);
+	assert_int_equal(rib_routes(&rs_table.rib), 0);
+	sess_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recording), cmocka_unit_test(test_recording_inline),
-		cmocka_unit_test(test_multipath), cmocka_unit_test(test_skips),
-		cmocka_unit_test(test_malformed), cmocka_unit_test(test_nhg),
+		cmocka_unit_test(test_recording),  cmocka_unit_test(test_recording_inline),
+		cmocka_unit_test(test_multipath),  cmocka_unit_test(test_skips),
+		cmocka_unit_test(test_malformed),  cmocka_unit_test(test_nhg),
+		cmocka_unit_test(test_nhg_remove), cmocka_unit_test(test_delnexthop_routes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
