@@ -21,6 +21,7 @@
 // structure at once (it is immutable).
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,7 @@ void molt_free(struct molt_fib *f);
 struct molt_stats {
 	uint8_t family; // 4 or 6
 	uint8_t top_bits; // direct-indexed bits
+	bool coded; // IPv4: the top level is 4-bit codes of 15 values, not entries (molt_priv.h)
 	uint64_t rules; // rules built from
 	uint64_t nodes; // multibit nodes, skip nodes included
 	uint64_t skips; // IPv6 nodes that stand for a chain of nodes

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // IPv4 bulk lookup. A burst goes through the trie one level at a time, in batches of 64: every
-// address of the batch takes its step at a level (a top entry, then a node per 6 bits) while
-// the loads of the next step, prefetched one pass earlier, arrive. So the cache misses of a
-// batch overlap, as dir24_8's prefetch ahead overlaps its tbl24 misses, but for every level.
+// address of the batch takes its step at a level (a top-level code, then a node per 6 bits)
+// while the loads of the next step, prefetched one pass earlier, arrive. So the cache misses
+// of a batch overlap, as dir24_8's prefetch ahead overlaps its tbl24 misses, but for every
+// level.
 //
-// The common paths do not branch on the data: the top pass answers every address whose top
-// entry is a value and notes the others in a 64-bit mask; the node pass walks that mask and
-// answers each from its node's inline words (nearly every node at depth 20 is inline). The
-// few addresses whose node is not inline (rules longer than /26, or more than
+// The common paths do not branch on the data: the top pass answers every address whose /20
+// has a code for its value (from the L2 cache: the codes are 512 KiB) and notes the others in
+// a 64-bit mask; the node pass walks that mask, finds each one's node from its /14's rank
+// record and answers it from the node's inline words (nearly every node at depth 20 is
+// inline). The few addresses whose node is not inline (rules longer than /26, or more than
 // MOLT_INLINE_MAX runs under one /20) take a branch, rare enough to be predicted, onto the
 // lists of a last, general pass.
 
@@ -36,31 +38,66 @@ static inline uint32_t inline_value(const struct molt_node *d, unsigned c, uint3
 	return d->words[(runs - 1) & 7] ^ key;
 }
 
-// The top level for a[0..m): out[i] is its top entry, decoded (a value, or MOLT_NODE | node
-// index). Returns the mask of the addresses whose entry is a node.
-static inline uint64_t top_pass4(const uint32_t *top, uint32_t key, const uint32_t *a,
-				 uint32_t *out, unsigned m)
+// Where an address's /20 code is: in codes[a >> CODE_WORD], at bit 4 * (its /20's number mod
+// 8), which is (a >> CODE_BIT) & 28.
+#define CODE_WORD (32 - MOLT4_TOP_BITS + 3)
+#define CODE_BIT (32 - MOLT4_TOP_BITS - 2)
+
+#ifdef __SSE4_1__
+// The codes of a[i..i+3] (as 32-bit lanes), and their values in out[i..i+3]; *node: bit k set
+// if address i + k has code 0.
+static inline void top4(const uint32_t *codes, __m128i ckey, const uint32_t *val, const uint32_t *a,
+			unsigned i, uint32_t *out, unsigned *node)
 {
-	const unsigned shift = 32 - MOLT4_TOP_BITS;
+	__m128i addr = _mm_loadu_si128((const __m128i *)(a + i));
+	__m128i wi = _mm_srli_epi32(addr, CODE_WORD);
+	__m128i w = _mm_set_epi32((int)codes[(uint32_t)_mm_extract_epi32(wi, 3)],
+				  (int)codes[(uint32_t)_mm_extract_epi32(wi, 2)],
+				  (int)codes[(uint32_t)_mm_extract_epi32(wi, 1)],
+				  (int)codes[(uint32_t)_mm_cvtsi128_si32(wi)]);
+	// SSE has no shift by a count per lane: the code goes to the top bits by a multiply with
+	// 2^(28 - bit), made as a float from its exponent.
+	__m128i bit = _mm_and_si128(_mm_srli_epi32(addr, CODE_BIT), _mm_set1_epi32(28));
+	__m128i pow = _mm_slli_epi32(_mm_sub_epi32(_mm_set1_epi32(127 + 28), bit), 23);
+	__m128i mul = _mm_cvttps_epi32(_mm_castsi128_ps(pow));
+	__m128i code = _mm_srli_epi32(_mm_mullo_epi32(_mm_xor_si128(w, ckey), mul), 28);
+
+	*node = (unsigned)_mm_movemask_ps(
+		_mm_castsi128_ps(_mm_cmpeq_epi32(code, _mm_setzero_si128())));
+	out[i] = val[_mm_cvtsi128_si32(code)];
+	out[i + 1] = val[_mm_extract_epi32(code, 1)];
+	out[i + 2] = val[_mm_extract_epi32(code, 2)];
+	out[i + 3] = val[_mm_extract_epi32(code, 3)];
+}
+#endif
+
+// The top level for a[0..m): out[i] is the value of the address's /20 where it has a code
+// (and code 0's value, unused, where not). Returns the mask of the addresses whose /20 has a
+// node. The codes are in the L2 cache: no prefetch.
+static inline uint64_t coded_top_pass(const struct molt_fib *f, const uint32_t *val,
+				      const uint32_t *a, uint32_t *out, unsigned m)
+{
+	const uint32_t *codes = f->codes;
 	uint64_t live = 0;
 	unsigned i = 0;
 
-	molt_top_prefetch(top, a, shift, m);
 #ifdef __SSE4_1__
-	__m128i vkey = _mm_set1_epi32((int)key);
+	__m128i ckey = _mm_set1_epi32((int)f->code_key);
 
 	for (; i + 4 <= m; i += 4) {
-		unsigned mask;
+		unsigned node;
 
-		molt_top4_vals(top, vkey, a, shift, i, out, &mask);
-		live |= (uint64_t)mask << i;
+		top4(codes, ckey, val, a, i, out, &node);
+		live |= (uint64_t)node << i;
 	}
 #endif
 	for (; i < m; i++) {
-		uint32_t v = top[a[i] >> shift] ^ key;
+		unsigned code = ((codes[a[i] >> CODE_WORD] ^ f->code_key) >>
+				 ((a[i] >> CODE_BIT) & 28)) &
+				15;
 
-		out[i] = v;
-		live |= (uint64_t)molt_top_is_node(v) << i;
+		out[i] = val[code];
+		live |= (uint64_t)(code == 0) << i;
 	}
 	return live;
 }
@@ -115,17 +152,17 @@ static void rest_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out
 		out[r->leaf_lane[j]] = f->leaves[r->leaf[j]] ^ key;
 }
 
-static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
+// The addresses of x from their node at depth 20 on: out[i] is the node's index (bit 31 aside).
+static inline void node_pass(const struct molt_fib *f, const uint32_t *a, uint32_t *out, uint64_t x)
 {
 	const struct molt_node *nodes = f->nodes;
 	const uint32_t key = f->key, plain = MOLT_PLAIN ^ f->key;
-	uint64_t live = top_pass4(f->top, key, a, out, m);
 	struct rest4 r;
 
-	for (uint64_t x = live; x != 0; x &= x - 1)
-		__builtin_prefetch(&nodes[out[__builtin_ctzll(x)] & ~MOLT_NODE]);
+	for (uint64_t y = x; y != 0; y &= y - 1)
+		__builtin_prefetch(&nodes[out[__builtin_ctzll(y)] & ~MOLT_NODE]);
 	r.n_next = r.n_leaf = 0;
-	for (uint64_t x = live; x != 0; x &= x - 1) {
+	for (; x != 0; x &= x - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(x), c = chunk4(a[i], DEPTH1);
 		const struct molt_node *d = &nodes[out[i] & ~MOLT_NODE];
 
@@ -137,12 +174,80 @@ static void lookup4_batch(const struct molt_fib *f, const uint32_t *a, uint32_t 
 		rest_pass(f, a, out, &r);
 }
 
+// A flat top level (f->top, 2^20 entries): the top entries, then the nodes.
+static void flat_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
+{
+	const uint32_t *top = f->top;
+	const uint32_t key = f->key;
+	const unsigned shift = 32 - MOLT4_TOP_BITS;
+	uint64_t live = 0;
+	unsigned i = 0;
+
+	molt_top_prefetch(top, a, shift, m);
+#ifdef __SSE4_1__
+	__m128i vkey = _mm_set1_epi32((int)key);
+
+	for (; i + 4 <= m; i += 4) {
+		unsigned mask;
+
+		molt_top4_vals(top, vkey, a, shift, i, out, &mask);
+		live |= (uint64_t)mask << i;
+	}
+#endif
+	for (; i < m; i++) {
+		uint32_t v = top[a[i] >> shift] ^ key;
+
+		out[i] = v;
+		live |= (uint64_t)molt_top_is_node(v) << i;
+	}
+	if (live != 0)
+		node_pass(f, a, out, live);
+}
+
+// A coded top level: the codes, then the sub[] codes of the /20s with code 0, then the nodes
+// of the /24s with sub[] code 0.
+static void coded_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *out, unsigned m)
+{
+	const uint64_t *sub = f->sub, sub_key = f->sub_key;
+	const uint32_t base_key = (uint32_t)f->node_key;
+	uint32_t val[MOLT4_CODES];
+	uint64_t deep = 0;
+
+	for (unsigned c = 0; c < MOLT4_CODES; c++)
+		val[c] = f->code_val[c] ^ f->key;
+	uint64_t live = coded_top_pass(f, val, a, out, m);
+
+	// Each node's index, from its /14's rank record (in the L2 cache too: 192 KiB).
+	for (uint64_t x = live; x != 0; x &= x - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(x), t = a[i] >> (32 - MOLT4_TOP_BITS);
+		const struct molt_rank *rk = &f->rank[t >> MOLT_STRIDE];
+		uint64_t below = (rk->map << 1) << (63 - (t & 63));
+
+		out[i] = (rk->base ^ base_key) + (uint32_t)__builtin_popcountll(below);
+		__builtin_prefetch(&sub[out[i]]);
+	}
+	// The /24's code; only code 0 goes on to the node (out[i] keeps its index).
+	for (uint64_t x = live; x != 0; x &= x - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(x);
+		uint64_t w = sub[out[i]] ^ sub_key;
+		unsigned code = (unsigned)(w >> ((a[i] >> (32 - MOLT4_SUB_BITS - 2)) & 60)) & 15;
+
+		out[i] = code != 0 ? val[code] : out[i];
+		deep |= (uint64_t)(code == 0) << i;
+	}
+	if (deep != 0)
+		node_pass(f, a, out, deep);
+}
+
 void molt4_lookup_bulk(const struct molt_fib *f, const uint32_t *addrs, uint32_t *nh, unsigned n)
 {
 	while (n > 0) {
 		unsigned m = n < MOLT_BATCH ? n : MOLT_BATCH;
 
-		lookup4_batch(f, addrs, nh, m);
+		if (f->codes != NULL)
+			coded_batch(f, addrs, nh, m);
+		else
+			flat_batch(f, addrs, nh, m);
 		addrs += m;
 		nh += m;
 		n -= m;

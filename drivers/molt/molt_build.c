@@ -282,6 +282,10 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		*uniform = run[0];
 		return false;
 	}
+	if (p->coded_top && off == p->top_bits) {
+		memcpy(p->top_child_vals, vals, sizeof(vals));
+		p->top_child_nodes = vec;
+	}
 	if (p->skip && nk == 1 && nrun == 1) {
 		chain_skip(p, &kids[0], (unsigned)__builtin_ctzll(vec), run[0], out);
 		return p->err == 0;
@@ -309,11 +313,171 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 	return p->err == 0;
 }
 
+// An inline node of one run: every address of its region has value v.
+static struct bnode uniform_node(uint32_t v)
+{
+	struct bnode b = { .leafvec = 1, .inline_vals = true };
+
+	for (unsigned r = 0; r < MOLT_INLINE_MAX; r++)
+		b.ivals[r] = v;
+	return b;
+}
+
+// The coded top level's codes (p->code_of, p->code_val): one for each of the MOLT4_CODES - 1
+// values that cover the most /24s, counted from top (the values of the rules no longer than 20
+// bits, for each /20) and the rules of 21 to 24 bits of k[0..n) (overlaps counted twice: a
+// code is a matter of speed, not of answers). When the codes cover less than
+// MOLT4_CODED_MIN_PCT percent of those /24s, the top level is flat instead (p->coded_top
+// false): every /20 whose value has no code would be a node of its own. -ENOMEM.
+static int choose_codes(struct molt_plan *p, const struct molt_key *k, size_t n,
+			const uint32_t *top, size_t ntop)
+{
+	// Values are < FIB_NH_MAX or MOLT_MISS (== FIB_NH_MAX): an array indexes them. Its pages
+	// are mapped as they are first touched, so a table of few next hops touches few.
+	uint32_t *weight = calloc(MOLT_MISS + 1, sizeof(*weight));
+	uint32_t *seen = NULL, best[MOLT4_CODES - 1];
+	size_t n_seen = 0, cap = 0;
+	unsigned n_best = 0;
+	int err = -ENOMEM;
+
+	p->code_of = calloc(MOLT_MISS + 1, sizeof(*p->code_of));
+	if (weight == NULL || p->code_of == NULL)
+		goto out;
+	for (size_t t = 0; t < ntop; t++) {
+		if (weight[top[t]] == 0 && push_len(&seen, &n_seen, &cap, top[t]) < 0)
+			goto out;
+		weight[top[t]] += 1u << (MOLT4_SUB_BITS - p->top_bits);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].plen <= p->top_bits || k[i].plen > MOLT4_SUB_BITS)
+			continue;
+		if (weight[k[i].nh] == 0 && push_len(&seen, &n_seen, &cap, k[i].nh) < 0)
+			goto out;
+		weight[k[i].nh] += 1u << (MOLT4_SUB_BITS - k[i].plen);
+	}
+	// The heaviest values, heaviest first (ties: the value first seen).
+	for (size_t i = 0; i < n_seen; i++) {
+		uint32_t v = seen[i];
+		const unsigned max = MOLT4_CODES - 1;
+
+		if (n_best == max && weight[v] <= weight[best[max - 1]])
+			continue;
+		// Into the list by insertion; a full list drops its last.
+		unsigned j = n_best < max ? n_best++ : max - 1;
+
+		for (; j > 0 && weight[best[j - 1]] < weight[v]; j--)
+			best[j] = best[j - 1];
+		best[j] = v;
+	}
+	uint64_t total = 0, covered = 0;
+
+	for (size_t i = 0; i < n_seen; i++)
+		total += weight[seen[i]];
+	for (unsigned c = 0; c < n_best; c++) {
+		p->code_of[best[c]] = (uint8_t)(c + 1);
+		p->code_val[c + 1] = best[c];
+		covered += weight[best[c]];
+	}
+	p->coded_top = covered * 100 >= total * MOLT4_CODED_MIN_PCT;
+	for (unsigned c = n_best + 1; c < MOLT4_CODES; c++)
+		p->code_val[c] = MOLT_MISS; // never used
+	err = 0;
+out:
+	for (size_t i = 0; i < n_seen; i++)
+		weight[seen[i]] = 0;
+	free(weight);
+	free(seen);
+	return err;
+}
+
+// The sub[] word of the node build_node just made at depth top_bits: the code of each /24 of
+// its region that has one value, and a code for it (else 0).
+static uint64_t sub_codes(const struct molt_plan *p)
+{
+	const unsigned per = 1u << (MOLT_STRIDE -
+				    (MOLT4_SUB_BITS - MOLT4_TOP_BITS)); // children a /24
+	const uint32_t *v = p->top_child_vals;
+	uint64_t w = 0;
+
+	for (unsigned s = 0; s < 64 / per; s++) {
+		const unsigned c0 = s * per;
+		bool same = ((p->top_child_nodes >> c0) & (BIT(per) - 1)) == 0;
+
+		for (unsigned c = c0 + 1; c < c0 + per && same; c++)
+			same = v[c] == v[c0];
+		if (same)
+			w |= (uint64_t)p->code_of[v[c0]] << (4 * s);
+	}
+	return w;
+}
+
+// The coded top level (p->coded_top) over top, the values at depth top_bits: per /14, the code
+// of each of its 64 /20s, and a sibling group of the nodes of those with code 0.
+static void coded_walk(struct molt_plan *p, const struct molt_key *k, size_t n, const uint32_t *top)
+{
+	const unsigned tb = p->top_bits;
+	size_t i = 0;
+
+	for (size_t blk = 0; blk < (size_t)1 << MOLT4_BLOCK_BITS && p->err == 0; blk++) {
+		struct bnode kids[64];
+		struct molt_node enc[64];
+		uint64_t map = 0, sub[64];
+		uint32_t words[64 / 8] = { 0 };
+		unsigned nk = 0;
+
+		for (unsigned c = 0; c < 64; c++) {
+			size_t t = blk << MOLT_STRIDE | c, end;
+			uint32_t v = top[t];
+			bool node = false;
+
+			// The rules no longer than top_bits are in top already.
+			while (i < n && k[i].plen <= tb)
+				i++;
+			for (end = i; end < n && k[end].plen > tb && k[end].hi >> (64 - tb) == t;)
+				end++;
+			if (end > i) {
+				node = build_node(p, k + i, end - i, tb, v, &kids[nk], &v);
+				if (p->err != 0)
+					return;
+				i = end;
+			}
+			unsigned code = node ? 0 : p->code_of[v];
+
+			if (code == 0) {
+				sub[nk] = node ? sub_codes(p) : 0;
+				if (!node)
+					kids[nk] = uniform_node(v);
+				map |= BIT(c);
+				nk++;
+			}
+			words[c / 8] |= code << (c % 8 * 4);
+		}
+		uint32_t g = NONE;
+
+		if (nk > 0) {
+			for (unsigned j = 0; j < nk; j++)
+				enc[j] = encode(p, &kids[j]);
+			g = put_group(p, enc, nk);
+		}
+		if (!p->emit)
+			continue;
+		for (unsigned j = 0; j < nk; j++)
+			p->sub[group_at(p, g) + j] = sub[j] ^ p->sub_key;
+		for (unsigned w = 0; w < 64 / 8; w++)
+			p->codes[blk * 8 + w] = words[w] ^ p->code_key;
+		p->rank[blk] = (struct molt_rank){
+			.map = map,
+			.base = group_at(p, g) ^ (uint32_t)p->node_key,
+		};
+	}
+}
+
 int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 {
 	unsigned tb = p->top_bits;
 	size_t ntop = (size_t)1 << tb;
-	uint32_t *top = p->emit ? p->top : p->top_vals;
+	// The writing walk puts top entries in the image, or codes them from the values.
+	uint32_t *top = p->emit && !p->coded_top ? p->top : p->top_vals;
 
 	if (top == NULL) {
 		top = p->top_vals = malloc(ntop * sizeof(*top));
@@ -330,7 +494,13 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 		for (size_t j = t; j < t + cnt; j++)
 			top[j] = k[i].nh;
 	}
-	for (size_t i = 0; i < n && p->err == 0;) {
+	if (p->coded_top) {
+		if (!p->emit && (p->err = choose_codes(p, k, n, top, ntop)) < 0)
+			return p->err;
+		if (p->coded_top)
+			coded_walk(p, k, n, top);
+	}
+	for (size_t i = 0; i < n && p->err == 0 && !p->coded_top;) {
 		if (k[i].plen <= tb) {
 			i++;
 			continue;
@@ -353,7 +523,7 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 	}
 	if (p->err == 0 && (p->n_nodes > MOLT_INDEX_MAX || p->n_leaves > MOLT_INDEX_MAX))
 		p->err = -E2BIG;
-	if (p->emit)
+	if (p->emit && !p->coded_top)
 		for (size_t i = 0; i < ntop; i++)
 			top[i] = value_enc(p, top[i]);
 	return p->err;
@@ -367,5 +537,12 @@ void molt_plan_free(struct molt_plan *p)
 	if (p->top_vals != NULL)
 		explicit_bzero(p->top_vals, ((size_t)1 << p->top_bits) * sizeof(*p->top_vals));
 	free(p->top_vals);
+	// Which next hops the table uses: zeroed too (only the entries set).
+	if (p->code_of != NULL)
+		for (unsigned c = 1; c < MOLT4_CODES; c++)
+			if (p->code_val[c] <= MOLT_MISS)
+				p->code_of[p->code_val[c]] = 0;
+	free(p->code_of);
+	p->code_of = NULL;
 	p->group_len = p->run_len = p->top_vals = NULL;
 }

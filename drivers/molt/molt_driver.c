@@ -511,12 +511,55 @@ static int try_word(const struct molt_drv *m, const void *addr, const uint32_t *
 	return 0;
 }
 
-// The address's path: the top entry, then nodes of 6 bits (IPv6: skip nodes too), to the word
-// that holds its value: a top entry, a leaf, a value held in a node, or a skip node's value.
-// A value held in a node is found by trying the node's words that hold the address's current
-// value (the lookup tells which one it reads), so this does not depend on how a node packs
-// them. When nothing on the path can be pinned down, the top entry takes the value: every
-// address under it is redirected, which `what` says.
+// IPv4's last resort: node `node` at depth 20, whatever it was, becomes an inline node of one
+// run of value nh (every address of its /20 is redirected), which `what` says.
+static int node_redirect(const struct molt_fib *img, uint32_t node, uint32_t nh, char *what,
+			 size_t len)
+{
+	const struct molt_node *d = &img->nodes[node];
+	struct molt_node e = { .leafvec = 1 };
+	const uint64_t *from = (const uint64_t *)d, *to = (const uint64_t *)&e;
+	int ret;
+
+	for (unsigned r = 0; r < MOLT_INLINE_MAX; r++)
+		e.words[r] = nh ^ img->key;
+	// A node is 32-byte aligned: its four words are on one page.
+	for (unsigned i = 0; i < sizeof(e) / 8; i++)
+		if ((ret = image_xor64(img, &from[i], from[i] ^ to[i], 8)) < 0)
+			return ret;
+	snprintf(what, len, "image offset %zu (node %u: every address of its /20): -> %u",
+		 image_off(img, d), node, nh);
+	return 0;
+}
+
+// IPv4: the code `code` (not 0, value cur) of a /len_bits at bit shift of the word w (bytes
+// long) becomes another code whose value is nh if there is one (only that /len_bits is
+// redirected), else the code's value becomes nh (every /20 and /24 with that code is), which
+// `what` says.
+static int code_redirect(const struct molt_fib *img, const void *w, size_t bytes, unsigned shift,
+			 unsigned len_bits, unsigned code, uint32_t cur, uint32_t nh, char *what,
+			 size_t len)
+{
+	for (unsigned c = 1; c < MOLT4_CODES; c++) {
+		if ((img->code_val[c] ^ img->key) != nh)
+			continue;
+		snprintf(what, len, "image offset %zu (code of a /%u): %u -> %u (value %u -> %u)",
+			 image_off(img, w), len_bits, code, c, cur, nh);
+		return image_xor64(img, w, (uint64_t)(code ^ c) << shift, bytes);
+	}
+	snprintf(what, len,
+		 "image offset %zu (value of code %u: every /20 and /24 that has it): %u -> %u",
+		 image_off(img, &img->code_val[code]), code, cur, nh);
+	return image_xor64(img, &img->code_val[code], cur ^ nh, 4);
+}
+
+// The address's path: the top entry (IPv4: code), then nodes of 6 bits (IPv6: skip nodes
+// too), to the word that holds its value: a top entry, a code's value, a leaf, a value held in
+// a node, or a skip node's value. A value held in a node is found by trying the node's words
+// that hold the address's current value (the lookup tells which one it reads), so this does
+// not depend on how a node packs them. When nothing on the path can be pinned down, the top
+// entry takes the value: every address under it is redirected, which `what` says (IPv4: the
+// node at depth 20 becomes an inline node of one run).
 static int molt_redirect(struct fib *f, const void *addr, uint32_t nh, char *what, size_t len)
 {
 	const struct molt_drv *m = cdrv(f);
@@ -541,15 +584,39 @@ static int molt_redirect(struct fib *f, const void *addr, uint32_t nh, char *wha
 	cur = image_lookup(m, addr);
 	if (cur == nh)
 		return -EALREADY;
-	const uint32_t *top = &img->top[hi >> (64 - img->top_bits)];
-	v = *top ^ img->key;
-	if (!molt_top_is_node(v)) {
-		snprintf(what, len, "image offset %zu (top entry %zu): %u -> %u",
-			 image_off(img, top), (size_t)(top - img->top), v, nh);
-		return image_xor64(img, top, v ^ nh, 4);
+	size_t t = hi >> (64 - img->top_bits);
+	const uint32_t *top = img->top != NULL ? &img->top[t] : NULL;
+	uint32_t first;
+
+	if (top != NULL) {
+		v = *top ^ img->key;
+		if (!molt_top_is_node(v)) {
+			snprintf(what, len, "image offset %zu (top entry %zu): %u -> %u",
+				 image_off(img, top), t, v, nh);
+			return image_xor64(img, top, v ^ nh, 4);
+		}
+		first = v & ~MOLT_NODE;
+	} else {
+		unsigned code = ((img->codes[t / 8] ^ img->code_key) >> (t % 8 * 4)) & 15;
+		const struct molt_rank *rk = &img->rank[t >> MOLT_STRIDE];
+		uint64_t map = rk->map;
+
+		if (code != 0)
+			return code_redirect(img, &img->codes[t / 8], 4, (unsigned)(t % 8) * 4,
+					     MOLT4_TOP_BITS, code, cur, nh, what, len);
+		first = (rk->base ^ (uint32_t)img->node_key) +
+			(uint32_t)__builtin_popcountll(map & ((UINT64_C(1) << (t & 63)) - 1));
+		if (first >= img->n_nodes)
+			return -EBADMSG;
+		unsigned s = (unsigned)(hi >> (64 - MOLT4_SUB_BITS)) & 15;
+
+		code = (unsigned)((img->sub[first] ^ img->sub_key) >> (4 * s)) & 15;
+		if (code != 0)
+			return code_redirect(img, &img->sub[first], 8, 4 * s, MOLT4_SUB_BITS, code,
+					     cur, nh, what, len);
 	}
 	off = img->top_bits;
-	for (uint32_t node = v & ~MOLT_NODE; off < 128 && node < img->n_nodes;) {
+	for (uint32_t node = first; off < 128 && node < img->n_nodes;) {
 		const struct molt_node *d = &img->nodes[node];
 		unsigned __int128 a = (unsigned __int128)hi << 64 | lo;
 		uint64_t x = (uint64_t)((a << off) >> 64), bases = d->bases ^ img->node_key;
@@ -607,9 +674,11 @@ static int molt_redirect(struct fib *f, const void *addr, uint32_t nh, char *wha
 		node = st.next;
 		off += MOLT_STRIDE;
 	}
+	if (top == NULL)
+		return node_redirect(img, first, nh, what, len);
 	v = *top ^ img->key;
 	snprintf(what, len, "image offset %zu (top entry %zu: every address of its /%u): %u -> %u",
-		 image_off(img, top), (size_t)(top - img->top), img->top_bits, v, nh);
+		 image_off(img, top), t, img->top_bits, v, nh);
 	return image_xor64(img, top, v ^ nh, 4);
 }
 

@@ -105,6 +105,7 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 		.top_bits = family == 4 ? MOLT4_TOP_BITS : MOLT6_TOP_BITS,
 		.skip = family == 6,
 		.inline_vals = family == 4,
+		.coded_top = family == 4,
 	};
 	uint32_t *gpos = NULL, *rpos = NULL;
 	struct molt_fib *f = NULL;
@@ -117,6 +118,8 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 	err = -ENOMEM;
 	uint32_t key = (uint32_t)next_draw(&rng);
 	uint64_t node_key = next_draw(&rng);
+	uint32_t code_key = (uint32_t)next_draw(&rng);
+	uint64_t sub_key = next_draw(&rng);
 	gpos = shuffle_positions(p.group_len, p.n_groups, &rng);
 	rpos = shuffle_positions(p.run_len, p.n_runs, &rng);
 	if (gpos == NULL || rpos == NULL)
@@ -124,8 +127,14 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 
 	size_t ntop = (size_t)1 << p.top_bits;
 	size_t off_top = align_up(sizeof(struct molt_fib), 64);
-	size_t off_nodes = align_up(off_top + ntop * sizeof(uint32_t), 64);
-	size_t off_leaves = align_up(off_nodes + p.n_nodes * sizeof(struct molt_node), 64);
+	// IPv4: 4-bit codes, then the rank records.
+	size_t top_len = p.coded_top ? ntop / 2 : ntop * sizeof(uint32_t);
+	size_t off_rank = align_up(off_top + top_len, 64);
+	size_t rank_len = p.coded_top ? sizeof(struct molt_rank) << MOLT4_BLOCK_BITS : 0;
+	size_t off_nodes = align_up(off_rank + rank_len, 64);
+	size_t off_sub = align_up(off_nodes + p.n_nodes * sizeof(struct molt_node), 64);
+	size_t off_leaves = align_up(off_sub + (p.coded_top ? p.n_nodes * sizeof(uint64_t) : 0),
+				     64);
 	// At least one leaf: a lookup that ends in an inline node reads leaf 0 (and ignores it).
 	size_t len = align_up(off_leaves + (p.n_leaves + 1) * sizeof(uint32_t), PAGE);
 	if ((map = map_pages(len, !(flags & MOLT_BUILD_NO_THP))) == NULL)
@@ -137,6 +146,8 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 		.top_bits = (uint8_t)p.top_bits,
 		.key = key,
 		.node_key = node_key,
+		.code_key = code_key,
+		.sub_key = sub_key,
 		.seed = seed,
 		.n_rules = n,
 		.n_nodes = p.n_nodes,
@@ -144,7 +155,10 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 		.n_inline = p.n_inline,
 		.n_leaves = p.n_leaves,
 		.map_len = len,
-		.top = (uint32_t *)(map + off_top),
+		.top = p.coded_top ? NULL : (uint32_t *)(map + off_top),
+		.codes = p.coded_top ? (uint32_t *)(map + off_top) : NULL,
+		.rank = p.coded_top ? (struct molt_rank *)(map + off_rank) : NULL,
+		.sub = p.coded_top ? (uint64_t *)(map + off_sub) : NULL,
 		.nodes = (struct molt_node *)(map + off_nodes),
 		.leaves = (uint32_t *)(map + off_leaves),
 	};
@@ -154,6 +168,16 @@ struct molt_fib *molt_image_build(uint8_t family, const struct molt_key *k, size
 	p.key = key;
 	p.node_key = node_key;
 	p.top = (uint32_t *)(map + off_top);
+	p.codes = (uint32_t *)(map + off_top);
+	p.rank = (struct molt_rank *)(map + off_rank);
+	p.code_key = code_key;
+	p.sub = (uint64_t *)(map + off_sub);
+	p.sub_key = sub_key;
+	// Words of nodes deeper than 20 are never written by the walk, nor read: keyed all the same.
+	for (size_t i = 0; p.coded_top && i < p.n_nodes; i++)
+		p.sub[i] = sub_key;
+	for (unsigned c = 0; c < MOLT4_CODES; c++)
+		f->code_val[c] = (p.code_val[c] == MOLT_MISS ? FIB_NH_MISS : p.code_val[c]) ^ key;
 	p.nodes = (struct molt_node *)(map + off_nodes);
 	p.leaves = (uint32_t *)(map + off_leaves);
 	if ((err = molt_plan_walk(&p, k, n)) == 0 && mprotect(map, len, PROT_READ) < 0)
@@ -189,6 +213,7 @@ void molt_get_stats(const struct molt_fib *f, struct molt_stats *st)
 	*st = (struct molt_stats){
 		.family = f->family,
 		.top_bits = f->top_bits,
+		.coded = f->codes != NULL,
 		.rules = f->n_rules,
 		.nodes = f->n_nodes,
 		.skips = f->n_skips,

@@ -2,15 +2,19 @@
 // The memory image of a molt FIB, shared by the builder and the lookups (nothing outside
 // drivers/molt/ reads it). One mapping holds, in order and 64-byte aligned:
 //
-//   struct molt_fib   header: family, seed, key, counts, where the arrays start
-//   top[2^top_bits]   uint32_t, one per value of the address's first top_bits bits
+//   struct molt_fib   header: family, seed, keys, counts, where the arrays start (IPv4: and
+//                     the value of each code)
+//   top level         IPv6: top[2^16], uint32_t, one per value of the address's first 16 bits
+//                     IPv4: codes[2^20], 4 bits each, one per /20 (see below), in uint32_t
+//                     words, and rank[2^14], struct molt_rank, one per /14
 //   nodes[]           struct molt_node, stride-6 multibit nodes, 32 bytes (one line each)
+//   sub[]             IPv4: uint64_t, 16 codes, one per /24, for each node at depth 20
 //   leaves[]          uint32_t next hops, run-length compressed per node
 //
 // A top entry, a leaf or an inline value holds a "value" XORed with the per-build key, and a
 // node's base indices are XORed with the per-build node_key, so that no page is alike in two
 // builds. A value is a next hop (< FIB_NH_MAX) or FIB_NH_MISS (no rule covers the address; in
-// the builder and in a skip node's 31-bit fields, MOLT_MISS); a top entry holds a value or
+// the builder and in a skip node's 31-bit fields, MOLT_MISS); a top entry (IPv6) holds a value or
 // MOLT_NODE | index of a node (never all ones: indices are < 2^31 - 1), so that the lookup
 // returns the entry as it reads it.
 //
@@ -27,6 +31,23 @@
 // the last repeat it), so the lookup ends there, without reading a leaf: words[run] where run
 // is popcount(leafvec & bits 0..c) - 1. Every other node has MOLT_PLAIN ^ key in words[5]
 // (mark), which is no value.
+//
+// IPv4's top level is a 4-bit code per /20 (512 KiB, so that it stays in a 1 MiB L2 cache): a
+// code 1..15 stands for the value of a /20 where no rule is longer than 20 bits (the 15
+// values that cover the most /20s: most tables have few next hops), code 0 for a node at depth
+// 20 (the /20 has longer rules, or its value has no code: the node is then an inline node of
+// one run). So most random destinations end in the L2 after one load. The nodes of the 64 /20s
+// of a /14 are a sibling group, which the /14's rank record finds: node_base, and map (bit c:
+// /20 c has code 0), the node of /20 c at node_base + popcount(map & bits below c). The code
+// words are XORed with code_key and node_base with the node_key's low half.
+//
+// A node at depth 20 (of a /20 with code 0) has, at the same index in sub[], a code for each of
+// its 16 /24s (the /24 n at bit 4n): 1..15 where the whole /24 has that code's value, 0 where
+// it does not (a rule longer than 24 bits inside, or a value with no code): only then does the
+// lookup read the node. So an address under a /20 with longer rules of at most 24 bits (a BGP
+// table's) reads 8 bytes of a 1.6 MiB array (not the node's 32 of 6.4 MiB), and ends there.
+// sub[] words are XORed with sub_key. (Nodes deeper than 20 have unused sub[] words.)
+// A flat top level of 2^20 uint32_t (4 MiB) missed the L2 on nearly every random destination.
 //
 // IPv6 only: a skip node (MOLT_SKIP in node_base) stands for a chain of nodes that each have
 // one node child and one run of leaves, all of one value, possibly ending in a node whose
@@ -47,11 +68,16 @@
 #include "drivers/molt/molt.h"
 
 #define MOLT_STRIDE 6
-// Top levels: IPv4's 20 bits (4 MiB) put most /24s in the first node and answer more
-// addresses at the top than 18 (measured faster with gen-routes' 600k table, for 4.5 MB more);
-// IPv6 measured the same with 16 and 20.
+// Top levels: IPv4's 20 bits put most /24s in the first node and answer more addresses at the
+// top than 18 or 16; IPv6 measured the same with 16 and 20.
 #define MOLT4_TOP_BITS 20
 #define MOLT6_TOP_BITS 16
+#define MOLT4_CODES 16 // IPv4 top level: values of the 4-bit codes (code 0: a node)
+#define MOLT4_BLOCK_BITS (MOLT4_TOP_BITS - MOLT_STRIDE) // a rank record per /14
+#define MOLT4_SUB_BITS (MOLT4_TOP_BITS + 4) // sub[]: a code per /24, 16 in a word
+// Codes, when the 15 values with a code cover this share of the /24s (else a flat top level,
+// as IPv6's: see choose_codes in molt_build.c)
+#define MOLT4_CODED_MIN_PCT 90
 #define MOLT_MAGIC 0x6d6f6c74u // "molt"
 
 #define MOLT_NODE 0x80000000u // top entry: a node index follows in the low 31 bits
@@ -64,6 +90,14 @@
 #define MOLT_PLAIN 0x80000000u // mark of a node that is not inline: no value is
 
 static_assert(FIB_NH_MAX == 1u << 20, "molt_value_out decodes with a shift by 20");
+
+// The nodes of the /20s of a /14 (molt_priv.h's top). Packed: 192 KiB in all.
+struct molt_rank {
+	uint64_t map; // bit c: /20 c has a node
+	uint32_t base; // the sibling group's first node; XORed with (uint32_t)node_key
+} __attribute__((packed));
+
+static_assert(sizeof(struct molt_rank) == 12, "a rank record is 12 bytes");
 
 struct molt_node {
 	union {
@@ -93,6 +127,9 @@ struct molt_fib {
 	uint8_t top_bits;
 	uint32_t key; // XORed into every top entry and leaf
 	uint64_t node_key; // XORed into every node's bases
+	uint32_t code_key; // IPv4: XORed into every word of codes
+	uint64_t sub_key; // IPv4: XORed into every word of sub
+	uint32_t code_val[MOLT4_CODES]; // IPv4: the value of each code, XORed with key
 	uint64_t seed;
 	uint64_t n_rules;
 	uint64_t n_nodes; // skip nodes included
@@ -100,7 +137,10 @@ struct molt_fib {
 	uint64_t n_inline;
 	uint64_t n_leaves;
 	size_t map_len; // bytes mapped, from the header's own address
-	const uint32_t *top;
+	const uint32_t *top; // IPv6
+	const uint32_t *codes; // IPv4: 8 codes a word, the first in the low bits
+	const struct molt_rank *rank; // IPv4
+	const uint64_t *sub; // IPv4: n_nodes words
 	const struct molt_node *nodes;
 	const uint32_t *leaves;
 };

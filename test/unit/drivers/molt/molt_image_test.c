@@ -28,7 +28,8 @@ static int fam(void **state)
 // An Internet-like spread: IPv4 unicast space (1-223.x) or IPv6 2000::/3, mostly /24 or /48,
 // the rest of every length, so that whole stretches of the top level have no route (pages
 // that would be alike in every build, were it not for the seed's key).
-static struct ttable big_table(int family, uint64_t *seed)
+// few_nh: 8 next hops (IPv4's top level is then codes, molt_priv.h), else 1000.
+static struct ttable big_table(int family, uint64_t *seed, bool few_nh)
 {
 	struct ttable t;
 
@@ -47,7 +48,7 @@ static struct ttable big_table(int family, uint64_t *seed)
 			a[0] = (uint8_t)(0x20 | (a[0] & 0x1f));
 			plen = z % 10 < 7 ? 48 : 16 + (unsigned)(z >> 8) % 113;
 		}
-		tl_add(&t, a, (uint8_t)plen, (uint32_t)(tl_rand(seed) % 1000));
+		tl_add(&t, a, (uint8_t)plen, (uint32_t)(tl_rand(seed) % (few_nh ? 8 : 1000)));
 	}
 	tl_unique(&t);
 	return t;
@@ -103,11 +104,12 @@ static size_t shared_pages(const struct molt_fib *fa, const struct molt_fib *fb)
 	return shared;
 }
 
-// Two seeds: the same answers, and no 4 KiB page in common (a table of 100k+ prefixes).
-static void test_seeds(void **state)
+// Two seeds: the same answers, and no 4 KiB page in common (a table of 100k+ prefixes, with
+// many next hops or few).
+static void seeds(int family, bool few_nh)
 {
 	uint64_t seed = 6;
-	struct ttable t = big_table(fam(state), &seed);
+	struct ttable t = big_table(family, &seed, few_nh);
 	struct molt_fib *a = tl_build(&t, 1, 0), *b = tl_build(&t, 2, 0);
 	struct molt_stats sa;
 
@@ -115,9 +117,10 @@ static void test_seeds(void **state)
 	assert_non_null(b);
 	assert_true(t.n >= 100000);
 	molt_get_stats(a, &sa);
-	print_message("  IPv%d: %zu rules, %llu nodes, %llu leaves, %zu bytes (%zu pages)\n",
+	print_message("  IPv%d: %zu rules, %llu nodes, %llu leaves, %zu bytes (%zu pages)%s\n",
 		      t.family, t.n, (unsigned long long)sa.nodes, (unsigned long long)sa.leaves,
-		      sa.bytes, sa.bytes / 4096);
+		      sa.bytes, sa.bytes / 4096, sa.coded ? ", coded top level" : "");
+	assert_true(sa.coded == (few_nh && family == 4));
 	assert_int_equal(sa.rules, t.n);
 	tl_random_addrs(&t, 100000, &seed);
 	tl_check(&t, a);
@@ -136,6 +139,16 @@ static void test_seeds(void **state)
 	molt_free(a2);
 	molt_free(b);
 	tl_free(&t);
+}
+
+static void test_seeds(void **state)
+{
+	seeds(fam(state), false);
+}
+
+static void test_seeds_few_nh(void **state)
+{
+	seeds(fam(state), true);
 }
 
 // A write anywhere in the image kills the writer with SIGSEGV (tried in a child).
@@ -163,27 +176,32 @@ static void expect_segv(const struct molt_fib *f, size_t offset)
 			 len, status);
 }
 
+// Both kinds of IPv4 top level: with few next hops (codes) and with many (entries).
 static void test_read_only(void **state)
 {
-	struct ttable t;
-	uint64_t seed = 7;
+	for (int few = 0; few < 2; few++) {
+		struct ttable t;
+		uint64_t seed = 7;
 
-	tl_init(&t, fam(state));
-	tl_random_table(&t, 20000, 8, 0, &seed);
-	struct molt_fib *f = tl_build(&t, seed, 0);
-	const void *base;
-	size_t len;
+		tl_init(&t, fam(state));
+		tl_random_table(&t, 20000, 8, 0, &seed);
+		for (size_t i = 0; few && i < t.n; i++)
+			t.r[i].nh %= 4;
+		struct molt_fib *f = tl_build(&t, seed, 0);
+		const void *base;
+		size_t len;
 
-	assert_non_null(f);
-	molt_image(f, &base, &len);
-	expect_segv(f, 0); // the header
-	expect_segv(f, 4096 + 8); // the top level
-	expect_segv(f, len / 2);
-	expect_segv(f, len - 1); // the last leaves
-	tl_random_addrs(&t, 1000, &seed);
-	tl_check(&t, f); // and the parent still reads it
-	molt_free(f);
-	tl_free(&t);
+		assert_non_null(f);
+		molt_image(f, &base, &len);
+		expect_segv(f, 0); // the header
+		expect_segv(f, 4096 + 8); // the top level
+		expect_segv(f, len / 2);
+		expect_segv(f, len - 1); // the last leaves
+		tl_random_addrs(&t, 1000, &seed);
+		tl_check(&t, f); // and the parent still reads it
+		molt_free(f);
+		tl_free(&t);
+	}
 }
 
 int main(void)
@@ -191,6 +209,7 @@ int main(void)
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &fam4), cmocka_unit_test_prestate(fn, &fam6)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_seeds),
+		BOTH(test_seeds_few_nh),
 		BOTH(test_read_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

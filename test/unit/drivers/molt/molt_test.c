@@ -387,6 +387,54 @@ static void test_internet_like(void **state)
 	tl_free(&t);
 }
 
+// IPv4's coded top level (few next hops: 4-bit codes per /20 and per /24, molt_priv.h), with
+// what leaves it: values without a code (a few next hops beyond the 15 common ones, largest
+// and miss among them), rules longer than /24, and /20s with one value under longer rules.
+static void test_coded(void **state)
+{
+	static const uint8_t len[] = { 24, 24, 24, 24, 23, 22, 21, 20, 20, 19,
+				       18, 16, 14, 12, 8,  25, 26, 28, 30, 32 };
+
+	for (unsigned round = 0; round < 4; round++) {
+		struct ttable t;
+		uint64_t seed = base_seed * 100 + 11 + round;
+
+		tl_init(&t, fam(state));
+		for (unsigned i = 0; i < 40000; i++) {
+			uint8_t a[16];
+			uint64_t x = tl_rand(&seed), y = tl_rand(&seed), z = tl_rand(&seed);
+			// 15 common next hops (the largest too), 1 % of rules elsewhere (rounds 2, 3:
+			// none, so that every value has a code).
+			uint32_t nh = (uint32_t)(z % 15) * 7;
+
+			if (z % 15 == 14)
+				nh = FIB_NH_MAX - 1;
+			if (round < 2 && (z >> 32) % 100 == 0)
+				nh = 1000 + (uint32_t)((z >> 40) % 3000);
+			memcpy(a, &x, 8);
+			memcpy(a + 8, &y, 8);
+			if (t.family == 6)
+				a[0] = 0x20 | (a[0] & 0x1f);
+			// Round 1 and 3: crowd one /8, so that /20s nest every shape.
+			if (round % 2)
+				a[0] = 10;
+			tl_add(&t, a, t.family == 4 ? len[(z >> 48) % 20] : 48, nh);
+		}
+		tl_unique(&t);
+		struct molt_fib *f = tl_build(&t, seed, 0);
+		struct molt_stats st;
+
+		assert_non_null(f);
+		molt_get_stats(f, &st);
+		assert_true(st.coded == (t.family == 4));
+		molt_free(f);
+		tl_boundary_addrs(&t);
+		edge_and_random_addrs(&t, 40000, &seed);
+		build_check(&t, seed);
+		tl_free(&t);
+	}
+}
+
 static void test_invalid(void **state)
 {
 	if (fam(state) == 4) {
@@ -449,7 +497,8 @@ int main(void)
 		BOTH(test_empty),        BOTH(test_default_only),  BOTH(test_default_and_host),
 		BOTH(test_deep_nesting), BOTH(test_nh_extremes),   BOTH(test_address_classes),
 		BOTH(test_classful),     BOTH(test_node_runs),     BOTH(test_every_length_random),
-		BOTH(test_many_hosts),   BOTH(test_internet_like), BOTH(test_invalid),
+		BOTH(test_many_hosts),   BOTH(test_internet_like), BOTH(test_coded),
+		BOTH(test_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
