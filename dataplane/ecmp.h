@@ -105,11 +105,20 @@ struct ecmp_path_ctr {
 // [worker][row][path] (workers: each writes its own [worker]; control: reads, zeroes free rows)
 extern struct ecmp_path_ctr molt_ecmp_ctr[MOLT_MAX_WORKERS][ECMP_CTR_ROWS][MOLT_MAX_PATHS];
 
-// The counter row of group id, shared with every other slot that holds it (one more reference),
-// or 0 when every row is taken. Control and build threads (a mutex: never a worker).
-uint16_t ecmp_ctr_acquire(uint64_t id);
+// The counter row of group id (n_paths paths), shared with every other slot that holds it (one
+// more reference), or 0 when every row is taken. Control and build threads (a mutex: never a
+// worker).
+uint16_t ecmp_ctr_acquire(uint64_t id, unsigned n_paths);
 // Drops a reference taken by ecmp_ctr_acquire; the row's counters start from zero once no slot
 // holds it. Only once no worker can reach a slot using it (slot_free_scrub).
 void ecmp_ctr_release(uint16_t row);
 // Sums row's first n paths over the workers into out[0..n).
 void ecmp_ctr_sum(uint16_t row, unsigned n, struct ecmp_path_ctr *out);
+
+// The rows in use: up to max of them into rows[] (row, group id, paths). Any thread.
+struct ecmp_ctr_row {
+	uint16_t row;
+	uint8_t n_paths;
+	uint64_t id;
+};
+unsigned ecmp_ctr_rows(struct ecmp_ctr_row *rows, unsigned max);

@@ -12,10 +12,11 @@ struct ecmp_path_ctr molt_ecmp_ctr[MOLT_MAX_WORKERS][ECMP_CTR_ROWS][MOLT_MAX_PAT
 static struct {
 	uint64_t id;
 	uint32_t refs;
+	uint8_t n_paths;
 } rows[ECMP_CTR_ROWS];
 static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
 
-uint16_t ecmp_ctr_acquire(uint64_t id)
+uint16_t ecmp_ctr_acquire(uint64_t id, unsigned n_paths)
 {
 	uint16_t row = 0, free_row = 0;
 
@@ -32,6 +33,7 @@ uint16_t ecmp_ctr_acquire(uint64_t id)
 		// No slot holds this row, so no worker writes it: zeroed, it starts afresh.
 		row = free_row;
 		rows[row].id = id;
+		rows[row].n_paths = (uint8_t)(n_paths <= MOLT_MAX_PATHS ? n_paths : MOLT_MAX_PATHS);
 		for (unsigned w = 0; w < MOLT_MAX_WORKERS; w++)
 			memset(molt_ecmp_ctr[w][row], 0, sizeof(molt_ecmp_ctr[w][row]));
 	}
@@ -65,4 +67,18 @@ void ecmp_ctr_sum(uint16_t row, unsigned n, struct ecmp_path_ctr *out)
 			out[p].bytes += c[p].bytes;
 		}
 	}
+}
+
+unsigned ecmp_ctr_rows(struct ecmp_ctr_row *out, unsigned max)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&rows_lock);
+	for (uint16_t r = 1; r < ECMP_CTR_ROWS && n < max; r++)
+		if (rows[r].refs > 0)
+			out[n++] = (struct ecmp_ctr_row){ .row = r,
+							  .n_paths = rows[r].n_paths,
+							  .id = rows[r].id };
+	pthread_mutex_unlock(&rows_lock);
+	return n;
 }

@@ -317,7 +317,7 @@ static int copy_groups(struct slot *s, const struct slot_planner *p)
 	if (n > 0)
 		memcpy(s->grp, g, (size_t)n * sizeof(*g));
 	for (uint32_t k = 0; k < n; k++)
-		s->grp[k].ctr = ecmp_ctr_acquire(s->grp[k].id);
+		s->grp[k].ctr = ecmp_ctr_acquire(s->grp[k].id, s->grp[k].n_paths);
 	s->grp_count = n;
 	return 0;
 }

@@ -114,7 +114,7 @@ static int64_t new_group(struct slot *s, const struct slot_plan *p, bool *nh_add
 	memset(g, 0, sizeof(*g));
 	if ((ret = slot_plan_group_fill(p, path_nh, g)) < 0)
 		return ret;
-	g->ctr = ecmp_ctr_acquire(g->id);
+	g->ctr = ecmp_ctr_acquire(g->id, g->n_paths);
 	n = &s->nh[s->nh_count];
 	memset(n, 0, sizeof(*n));
 	n->kind = NH_GROUP;

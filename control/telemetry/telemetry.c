@@ -144,6 +144,38 @@ static int tel_integrity(const char *cmd, const char *params, struct rte_tel_dat
 	return 0;
 }
 
+// Per-path counters of the multipath groups the slots hold, by group id (route.lookup shows
+// the same with each path's gateway and port).
+static int tel_ecmp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct ecmp_ctr_row rows[ECMP_CTR_ROWS];
+	unsigned n = ecmp_ctr_rows(rows, ECMP_CTR_ROWS);
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < n; i++) {
+		struct ecmp_path_ctr c[MOLT_MAX_PATHS];
+		struct rte_tel_data *p = rte_tel_data_alloc();
+		char key[48];
+
+		if (p == NULL)
+			return -ENOMEM;
+		ecmp_ctr_sum(rows[i].row, rows[i].n_paths, c);
+		rte_tel_data_start_dict(p);
+		for (unsigned k = 0; k < rows[i].n_paths; k++) {
+			snprintf(key, sizeof(key), "path%u_packets", k);
+			rte_tel_data_add_dict_u64(p, key, c[k].packets);
+			snprintf(key, sizeof(key), "path%u_bytes", k);
+			rte_tel_data_add_dict_u64(p, key, c[k].bytes);
+		}
+		snprintf(key, sizeof(key), "group_%016" PRIx64, rows[i].id);
+		if (rte_tel_data_add_dict_container(d, key, p, 0) < 0)
+			rte_tel_data_free(p);
+	}
+	return 0;
+}
+
 void telemetry_set_slots(struct slot *const *list, unsigned n)
 {
 	pthread_mutex_lock(&slots_lock);
@@ -172,5 +204,8 @@ int telemetry_init(const struct molt_config *cfg)
 		ret = rte_telemetry_register_cmd("/molt/integrity", tel_integrity,
 						 "Page-MAC audit: budget, bytes audited, "
 						 "detections");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/molt/ecmp", tel_ecmp,
+						 "Multipath groups: packets and bytes per path");
 	return ret;
 }

@@ -315,6 +315,7 @@ static void test_multipath(void **state)
 		"198.51.100.0/24 nexthop via 10.9.9.9 nexthop via 10.8.8.8",
 	};
 	static const uint8_t gw[2][16] = { { 10, 0, 2, 3 }, { 10, 0, 2, 7 } };
+	static struct ecmp_ctr_row rows[ECMP_CTR_ROWS];
 	struct slot_build_stats st;
 	struct slot *s[2];
 	char err[256] = "";
@@ -361,8 +362,14 @@ static void test_multipath(void **state)
 	assert_memory_equal(s[0]->grp[0].buckets, s[1]->grp[0].buckets, s[0]->grp[0].n_buckets);
 	assert_int_not_equal(s[0]->grp[0].ctr, 0);
 	assert_int_equal(s[0]->grp[0].ctr, s[1]->grp[0].ctr);
+	assert_int_equal(ecmp_ctr_rows(rows, ECMP_CTR_ROWS), 1);
+	assert_int_equal(rows[0].row, s[0]->grp[0].ctr);
+	assert_int_equal(rows[0].n_paths, 3);
+	assert_true(rows[0].id == s[0]->grp[0].id);
 	slot_free_scrub(s[0]);
+	assert_int_equal(ecmp_ctr_rows(rows, ECMP_CTR_ROWS), 1); // still held by s[1]
 	slot_free_scrub(s[1]);
+	assert_int_equal(ecmp_ctr_rows(rows, ECMP_CTR_ROWS), 0);
 }
 
 static void test_state_names(void **state)

@@ -18,6 +18,7 @@
 #include "control/slot/slot_lifecycle.h"
 #include "control/slot/slot_update.h"
 #include "control/slot/slot_verify.h"
+#include "dataplane/ecmp_path.h"
 #include "test/unit/control/slot_test_env.h"
 
 static struct molt_config cfg;
@@ -382,6 +383,205 @@ static void test_update_multipath(void **state)
 	slot_planner_destroy(p);
 }
 
+// --- per-flow paths across slots ----------------------------------------------------------
+
+#define FLOWS 10000
+
+// Every gateway next hop of s resolved (its MAC's last byte: the gateway's), as neighbour
+// resolution would make them; path `skip` of group 0 left unresolved (none: -1).
+static void resolve_all(struct slot *s, int skip)
+{
+	for (uint32_t i = 0; i < s->nh_count; i++) {
+		struct molt_nh *n = &s->nh[i];
+		struct rte_ether_addr mac = { { 2, 0, 0, 0, 0,
+						n->gateway[n->family == 4 ? 3 : 15] } };
+
+		if (n->kind != NH_UNRESOLVED)
+			continue;
+		if (skip >= 0 && s->grp[0].path_nh[skip] == i)
+			atomic_store(&n->l2, nh_l2_make(NH_UNRESOLVED, n->port, NULL));
+		else
+			atomic_store(&n->l2, nh_l2_make(NH_FORWARD, n->port, &mac));
+	}
+}
+
+// The flow i (random, to 198.18.0.0/16 or, odd i with six, 2001:db8:77::/48) and the gateway
+// (last byte) of the path s gives it; *path gets the path's index.
+static unsigned flow_gateway(const struct slot *s, unsigned i, bool six, int *path)
+{
+	uint64_t x = molt_mix64(i + 1);
+	struct ecmp_flow f;
+	uint32_t nh, ip;
+	const struct molt_nh_group *g;
+	uint64_t l2;
+	bool usable;
+	int p;
+
+	memset(&f, 0, sizeof(f));
+	f.family = six && i % 2 ? 6 : 4;
+	f.proto = i % 3 ? 6 : 17;
+	f.ports = true;
+	f.sport = (uint16_t)(x >> 16);
+	f.dport = (uint16_t)(x >> 32);
+	memcpy(f.src, &x, 8);
+	if (f.family == 4) {
+		ip = 0xc6120000 | (uint32_t)(x >> 48); // 198.18.0.0/16
+		f.dst[0] = 198;
+		f.dst[1] = 18;
+		f.dst[2] = (uint8_t)(x >> 56);
+		f.dst[3] = (uint8_t)(x >> 48);
+		s->ops4->lookup_bulk(s->fib4, &ip, &nh, 1);
+	} else {
+		static const uint8_t pfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77 };
+
+		memcpy(f.dst, pfx, 6);
+		memcpy(f.dst + 8, &x, 8);
+		s->ops6->lookup_bulk(s->fib6, f.dst, &nh, 1);
+	}
+	assert_true(nh < s->nh_count);
+	l2 = atomic_load(&s->nh[nh].l2);
+	assert_int_equal(nh_l2_kind(l2), NH_GROUP);
+	assert_true(nh_l2_group(l2) < s->grp_count);
+	g = &s->grp[nh_l2_group(l2)];
+	p = ecmp_path(s, g, ecmp_flow_hash(&f), 0, &usable);
+	assert_true(p >= 0 && usable);
+	*path = p;
+	return s->nh[g->path_nh[p]].gateway[f.family == 4 ? 3 : 15];
+}
+
+static const char *const mp_lines[] = {
+	"198.18.0.0/16 nexthop via 10.0.2.14 nexthop via 10.0.2.12 nexthop via 10.0.2.11 "
+	"nexthop via 10.0.2.13",
+	"2001:db8:77::/48 nexthop via fd00:1::14 nexthop via fd00:1::11 nexthop via fd00:1::13 "
+	"nexthop via fd00:1::12",
+};
+
+// Parses mp_lines into recs; returns the count.
+static unsigned mp_routes(struct molt_route *recs)
+{
+	char err[256] = "";
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < 2; l++) {
+		const char *line = mp_lines[l];
+		int k;
+
+		k = molt_route_parse_multi(line, &recs[n], err, sizeof(err));
+		if (k < 2)
+			fail_msg("%s: %s", line, err);
+		n += (unsigned)k;
+	}
+	return n;
+}
+
+// The same flows take the same paths in slots built by two engines (molt, fib) in two
+// generations, and in a slot given the routes as live updates; 4 equal paths share 10,000
+// flows within a few %; an unresolved path's flows spread over the others while theirs stay.
+static void test_multipath_engines(void **state)
+{
+	const char *drivers[2] = { "molt", "fib" };
+	struct molt_route recs[2 * MOLT_ROUTE_RECS_MAX];
+	struct slot_planner *p = slot_planner_create(&cfg);
+	static uint8_t gw[3][FLOWS];
+	static int path[FLOWS];
+	unsigned n = mp_routes(recs), counts[4] = { 0 }, moved[4] = { 0 };
+	struct slot_build_stats st;
+	struct slot_books books;
+	struct slot *s[3];
+	struct rib mirror;
+	char err[256] = "";
+	bool added;
+
+	for (unsigned k = 0; k < 2; k++) {
+		s[k] = slot_build(&cfg, fib_driver_find(drivers[k]), 301 + k, recs, n, &st, err,
+				  sizeof(err));
+		if (s[k] == NULL)
+			fail_msg("%s: %s", drivers[k], err);
+	}
+	assert_int_equal(rib_init(&mirror, 64), 0);
+	slot_planner_use_groups(p, &mirror);
+	s[2] = slot_build(&cfg, fib_driver_find("reference"), 303, NULL, 0, &st, err, sizeof(err));
+	assert_non_null(s[2]);
+	slot_books_init(&books, &st);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(rib_add(&mirror, &recs[i]), 0);
+		assert_int_equal(slot_update_apply(s[2], &books, p, NULL, &recs[i], &added), 0);
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		resolve_all(s[k], -1);
+		for (unsigned i = 0; i < FLOWS; i++)
+			gw[k][i] = (uint8_t)flow_gateway(s[k], i, true, &path[i]);
+	}
+	assert_memory_equal(gw[0], gw[1], FLOWS);
+	assert_memory_equal(gw[0], gw[2], FLOWS);
+	for (unsigned i = 0; i < FLOWS; i++)
+		counts[path[i]]++;
+	print_message("10,000 flows over 4 equal paths: %u %u %u %u\n", counts[0], counts[1],
+		      counts[2], counts[3]);
+	for (unsigned k = 0; k < 4; k++)
+		if (counts[k] < FLOWS / 4 * 95 / 100 || counts[k] > FLOWS / 4 * 105 / 100)
+			fail_msg("path %u has %u of %u flows: not within 5 %% of even", k,
+				 counts[k], FLOWS);
+
+	// Path 2 of the IPv4 group loses its neighbour: its flows move, the others' stay.
+	resolve_all(s[0], 2);
+	for (unsigned i = 0; i < FLOWS; i += 2) { // IPv4 flows
+		int was, now;
+
+		flow_gateway(s[1], i, true, &was);
+		flow_gateway(s[0], i, true, &now);
+		assert_int_not_equal(now, 2);
+		if (was != 2)
+			assert_int_equal(now, was);
+		else
+			moved[now]++;
+	}
+	assert_true((moved[0] > 0) + (moved[1] > 0) + (moved[3] > 0) >= 2);
+	for (unsigned k = 0; k < 3; k++)
+		slot_free_scrub(s[k]);
+	rib_free(&mirror);
+	slot_planner_destroy(p);
+}
+
+// 16 paths with weights 1..16: every path is used, in proportion to its weight.
+static void test_multipath_16(void **state)
+{
+	char line[1024];
+	struct molt_route recs[MOLT_ROUTE_RECS_MAX];
+	unsigned counts[16] = { 0 }, n, len;
+	struct slot_build_stats st;
+	char err[256] = "";
+	struct slot *s;
+
+	len = (unsigned)snprintf(line, sizeof(line), "198.18.0.0/16");
+	for (unsigned k = 0; k < 16; k++)
+		len += (unsigned)snprintf(line + len, sizeof(line) - len,
+					  " nexthop via 10.0.2.%u weight %u", 100 + k, k + 1);
+	n = (unsigned)molt_route_parse_multi(line, recs, err, sizeof(err));
+	assert_int_equal(n, 17);
+	s = slot_build(&cfg, fib_driver_find("reference"), 310, recs, n, &st, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(s->grp[0].n_paths, 16);
+	assert_int_equal(s->grp[0].n_buckets, 136);
+	resolve_all(s, -1);
+	for (unsigned i = 0; i < FLOWS; i++) {
+		int p;
+
+		flow_gateway(s, i, false, &p);
+		counts[p]++;
+	}
+	for (unsigned k = 0; k < 16; k++) {
+		double want = FLOWS * (k + 1) / 136.0;
+
+		assert_int_equal(s->grp[0].weight[k], k + 1);
+		if (counts[k] < want * 0.7 || counts[k] > want * 1.3)
+			fail_msg("path %u (weight %u): %u flows, want about %.0f", k, k + 1,
+				 counts[k], want);
+	}
+	slot_free_scrub(s);
+}
+
 // --- verification --------------------------------------------------------------------------
 
 static void test_verify_tamper(void **state)
@@ -516,11 +716,18 @@ static void test_scrub(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lifecycle_table), cmocka_unit_test(test_updates_reference),
-		cmocka_unit_test(test_updates_lpm),     cmocka_unit_test(test_updates_fib_lpm6),
-		cmocka_unit_test(test_updates_molt),    cmocka_unit_test(test_update_diverged),
-		cmocka_unit_test(test_verify_tamper),   cmocka_unit_test(test_verify_unsealed),
-		cmocka_unit_test(test_scrub),           cmocka_unit_test(test_update_multipath),
+		cmocka_unit_test(test_lifecycle_table),
+		cmocka_unit_test(test_updates_reference),
+		cmocka_unit_test(test_updates_lpm),
+		cmocka_unit_test(test_updates_fib_lpm6),
+		cmocka_unit_test(test_updates_molt),
+		cmocka_unit_test(test_update_diverged),
+		cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_verify_unsealed),
+		cmocka_unit_test(test_scrub),
+		cmocka_unit_test(test_update_multipath),
+		cmocka_unit_test(test_multipath_engines),
+		cmocka_unit_test(test_multipath_16),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
