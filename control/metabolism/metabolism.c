@@ -175,6 +175,15 @@ static void finish_build(struct builder_job *j, uint64_t now)
 		metab.want_build = true;
 		return;
 	}
+	if (ret == -ENOSPC) {
+		// Nor is this, and waiting (a failed build's backoff) would only leave the updates
+		// waiting too: build again now from the mirror, which holds them, requests still
+		// waiting. Each such build takes in everything read so far, so a burst ends.
+		metab.st.builds_outgrown++;
+		metab.want_build = true;
+		LOG_NOTICE(SUB, "%s", why);
+		return;
+	}
 	if (ret < 0) {
 		build_failed(ret, why, now);
 		return;

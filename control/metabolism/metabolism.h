@@ -34,6 +34,9 @@
 struct metabolism_stats {
 	uint64_t builds_ok, builds_failed;
 	uint64_t builds_stale; // discarded: the mirror was resynced while they ran
+	// discarded: more updates came in while they ran than their headroom held; built again
+	// at once for the new table (not failures: no backoff)
+	uint64_t builds_outgrown;
 	char last_error[512]; // why the last build failed ("" if none yet)
 	uint64_t last_error_ns;
 	uint64_t build_ns_last, build_ns_sum;

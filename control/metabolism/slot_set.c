@@ -37,6 +37,7 @@ struct mslot {
 	bool retire; // DRAINING: erase after the grace period, not back to READY
 	bool stale; // built from a mirror since replaced (resync): never make live
 	bool broken; // an update failed: its contents are unknown, never make live
+	int refused; // broken: the error of the entry it refused (-ENOSPC: out of headroom)
 };
 
 static struct {
@@ -84,6 +85,7 @@ static void erase(struct mslot *m)
 	}
 	upd_free(&m->pend);
 	m->retire = m->stale = m->broken = false;
+	m->refused = 0;
 	slot_transition(&m->state, NULL, idx(m), SLOT_EMPTY);
 	slots.st.erased++;
 }
@@ -156,9 +158,17 @@ static bool apply_one(struct mslot *m, const struct molt_route *old, const struc
 		char r[160] = "";
 
 		molt_route_format(new_ != NULL ? new_ : old, r, sizeof(r));
-		LOG_ERR(SUB, "slot %u refused \"%s\" (%s): it will be retired and rebuilt",
-			m->s->id, r, strerror(-ret));
+		// Out of the room it was sized with: a burst of updates, not a fault.
+		if (ret == -ENOSPC)
+			LOG_NOTICE(SUB,
+				   "slot %u has no room left for \"%s\": it will be rebuilt for "
+				   "the new table",
+				   m->s->id, r);
+		else
+			LOG_ERR(SUB, "slot %u refused \"%s\" (%s): it will be retired and rebuilt",
+				m->s->id, r, strerror(-ret));
 		m->broken = true;
+		m->refused = ret;
 		slots.st.slot_update_errors++;
 		return false;
 	}
@@ -353,6 +363,7 @@ void slot_set_building(unsigned i)
 
 	slot_transition(&m->state, NULL, i, SLOT_BUILDING);
 	m->stale = m->broken = m->retire = false;
+	m->refused = 0;
 	upd_clear(&m->pend);
 }
 
@@ -436,10 +447,18 @@ int slot_set_built(unsigned i, struct slot *s, const struct slot_build_stats *st
 	// Not live yet: the catch-up may modify it freely.
 	catchup = m->pend.n;
 	if (!apply_pending(m) || m->pend.overflow) {
-		snprintf(why, whylen, "slot %u: catching up %u journal entries failed", i,
-			 m->pend.n);
+		// Sized for the mirror as the build started, the slot had no room for what came
+		// in meanwhile (a burst of updates: BGP converging): a slot built from the mirror
+		// now is sized for the new table.
+		bool outgrown = m->pend.overflow || m->refused == -ENOSPC;
+
+		snprintf(why, whylen,
+			 outgrown ? "slot %u: the table outgrew it while it was built (%u journal "
+				    "entries to catch up): building again, sized for the new table"
+				  : "slot %u: catching up %u journal entries failed",
+			 i, m->pend.n);
 		erase(m);
-		return -EIO;
+		return outgrown ? -ENOSPC : -EIO;
 	}
 	upd_clear(&m->pend);
 	s->feed_seq = slots.fs->next_seq;

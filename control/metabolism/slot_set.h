@@ -55,8 +55,10 @@ void slot_set_abandon(unsigned i);
 // started): catches it up with the entries read since, checks its books against the mirror
 // (and walks it when that is short), makes it READY and flips to it, retiring the oldest live
 // slots beyond the room the next build needs. Returns 0, or -errno with s erased:
-// -ESTALE when the mirror was resynced during the build (not the build's fault), -EIO when the
-// catch-up failed, -EBADMSG when the slot does not hold what it should (why says how).
+// -ESTALE when the mirror was resynced during the build (not the build's fault), -ENOSPC when
+// the entries read meanwhile did not fit the room it was sized with (nor is that: a build from
+// the mirror now fits), -EIO when the catch-up failed otherwise, -EBADMSG when the slot does
+// not hold what it should (why says how).
 int slot_set_built(unsigned i, struct slot *s, const struct slot_build_stats *st, uint64_t now,
 		   char *why, size_t whylen);
 

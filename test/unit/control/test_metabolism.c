@@ -4,7 +4,8 @@
 // states like dp_worker_main. One scenario per test, each on a fresh metabolism: an on-demand
 // metabolic replacement, live updates through update flips, the oldest slot retired by a third
 // build, a build that fails, the journal overrun -> resync path, a route server restart with a
-// new table, a slot changed behind the metabolism's back, and two slots (no standby).
+// new table, a slot changed behind the metabolism's back, two slots (no standby), and a burst
+// of updates larger than the headroom of the slot being built (built again at once).
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -228,13 +229,13 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int start(unsigned slots)
+static int start_journal(unsigned slots, uint64_t journal)
 {
 	char err[512];
 
 	cfg = base;
 	cfg.slots = slots;
-	writer_open(ROUTES, 1024);
+	writer_open(ROUTES, journal);
 	if (metabolism_init(&cfg, err, sizeof(err)) < 0) {
 		printf("metabolism_init: %s\n", err);
 		feed_writer_close(&w, 1);
@@ -252,12 +253,18 @@ static int start(unsigned slots)
 
 static int setup(void **state)
 {
-	return start(3);
+	return start_journal(3, 1024);
 }
 
 static int setup_two_slots(void **state)
 {
-	return start(2);
+	return start_journal(2, 1024);
+}
+
+// A journal that holds a burst larger than a slot's headroom (1,024 routes at 2,000).
+static int setup_big_journal(void **state)
+{
+	return start_journal(3, 4096);
 }
 
 static int teardown(void **state)
@@ -442,6 +449,34 @@ static void test_two_slots(void **state)
 	assert_true(has(active(), 5000));
 }
 
+// A burst of updates (BGP converging) larger than the headroom of the slot being built comes
+// in during its build: the catch-up has no room for it (ENOSPC). That is no failed build: a slot
+// is built again at once from the mirror, sized for the new table, with no backoff, and the
+// request is answered by it.
+static void test_burst_outgrows_build(void **state)
+{
+	const struct metabolism_stats *st = metabolism_stats();
+	unsigned i;
+
+	done_ret = 1;
+	assert_int_equal(metabolism_request("lpm", on_done, NULL), 0);
+	// The poll that starts the build returns before any entry of the burst exists; the next
+	// one reads the whole burst (METABOLISM_BATCH) into the catch-up list before it collects
+	// the build.
+	POLL_UNTIL(metabolism_building());
+	for (i = 0; i < 1500; i++)
+		writer_add(20000 + i);
+	feed_writer_commit(&w);
+	POLL_UNTIL(done_ret != 1 && !metabolism_building());
+	assert_int_equal(done_ret, 0);
+	assert_int_equal(st->builds_failed, 0);
+	assert_int_equal(st->builds_outgrown, 1);
+	assert_int_equal(active()->routes4, ROUTES + 1500);
+	POLL_UNTIL(st->updates_applied >= 1500);
+	each_live_has(20000 + 1499, true);
+	assert_int_equal(metabolism_feed()->mirror.digest, table.digest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +490,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_route_server_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_slots, setup_two_slots, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_outgrows_build, setup_big_journal,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
