@@ -158,7 +158,7 @@ static int size_slot(const struct molt_config *cfg, const struct slot_planner *p
 	struct fib_need_counter *c = malloc(sizeof(*c));
 	unsigned n_rules;
 	const struct slot_rule *rules = slot_planner_rules(p, &n_rules);
-	uint32_t n_nh;
+	uint32_t n_nh, n_grp;
 	int ret = 0;
 
 	if (c == NULL)
@@ -188,6 +188,8 @@ static int size_slot(const struct molt_config *cfg, const struct slot_planner *p
 	sz->nh_capacity = n_nh * 2 > n_nh + 1024 ? n_nh * 2 : n_nh + 1024;
 	if (sz->nh_capacity > FIB_NH_MAX)
 		sz->nh_capacity = FIB_NH_MAX;
+	slot_planner_groups(p, &n_grp);
+	sz->grp_capacity = n_grp * 2 + SLOT_GROUP_HEADROOM;
 	return ret;
 }
 
@@ -306,11 +308,11 @@ static void rules_digest(const struct slot_planner *p, struct slot_build_stats *
 
 // The planner's next-hop groups into the slot, with headroom for groups that live updates
 // add before the next metabolism; each takes its counter row.
-static int copy_groups(struct slot *s, const struct slot_planner *p)
+static int copy_groups(struct slot *s, const struct slot_planner *p, uint32_t capacity)
 {
 	uint32_t n;
 	const struct molt_nh_group *g = slot_planner_groups(p, &n);
-	int ret = slot_groups_alloc(s, n * 2 + SLOT_GROUP_HEADROOM);
+	int ret = slot_groups_alloc(s, capacity);
 
 	if (ret < 0)
 		return ret;
@@ -369,7 +371,7 @@ struct slot *slot_build(const struct molt_config *cfg, const struct fib_driver *
 	s->created_ns = t0;
 	memcpy(s->nh, nh_table, (size_t)n_nh * sizeof(*s->nh));
 	s->nh_count = n_nh;
-	if ((ret = copy_groups(s, p)) < 0)
+	if ((ret = copy_groups(s, p, sz.grp_capacity)) < 0)
 		goto out;
 
 	ret = load_fibs(s, p, routes, nhs, fp, st, err, errlen);

@@ -203,7 +203,8 @@ int fib_need_conf(const struct molt_config *cfg, uint8_t family, const struct fi
 
 size_t slot_size_heap_bytes(const struct fib_driver *d, const struct slot_size *sz)
 {
-	size_t b = sizeof(struct slot) + (size_t)sz->nh_capacity * sizeof(struct molt_nh);
+	size_t b = sizeof(struct slot) + (size_t)sz->nh_capacity * sizeof(struct molt_nh) +
+		   (size_t)sz->grp_capacity * sizeof(struct molt_nh_group);
 
 	if (d->v4->heap_bytes != NULL)
 		b += d->v4->heap_bytes(&sz->c4);

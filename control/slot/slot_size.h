@@ -74,15 +74,16 @@ void fib_need_add_late(struct fib_need_counter *c, const uint8_t *prefix, uint8_
 int fib_need_conf(const struct molt_config *cfg, uint8_t family, const struct fib_need *need,
 		  struct fib_conf *c, char *err, size_t errlen);
 
-// A slot's FIBs and next-hop table, as slot_build would create them for a table.
+// A slot's FIBs, next-hop and group tables, as slot_build would create them for a table.
 struct slot_size {
 	struct fib_conf c4, c6;
 	struct fib_need need4, need6;
 	uint32_t nh_capacity;
+	uint32_t grp_capacity; // next-hop groups, with headroom for live updates
 };
 
 // Bytes of DPDK heap a slot of driver d sized by sz takes: FIBs (the driver's heap_bytes, 0
-// for an engine that maps its own memory), next-hop table and the slot itself.
+// for an engine that maps its own memory), next-hop and group tables and the slot itself.
 size_t slot_size_heap_bytes(const struct fib_driver *d, const struct slot_size *sz);
 
 // Free bytes in DPDK's heap, all sockets together; *largest (if not NULL): the largest free
