@@ -285,6 +285,7 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 	if (p->coded_top && off == p->top_bits) {
 		memcpy(p->top_child_vals, vals, sizeof(vals));
 		p->top_child_nodes = vec;
+		p->top_child_starts = leafvec;
 	}
 	if (p->skip && nk == 1 && nrun == 1) {
 		chain_skip(p, &kids[0], (unsigned)__builtin_ctzll(vec), run[0], out);
@@ -394,21 +395,28 @@ out:
 // its region that has one value, and a code for it (else 0).
 static uint64_t sub_codes(const struct molt_plan *p)
 {
-	const unsigned per = 1u << (MOLT_STRIDE -
-				    (MOLT4_SUB_BITS - MOLT4_TOP_BITS)); // children a /24
+	static_assert(MOLT4_SUB_BITS - MOLT4_TOP_BITS == 4, "a /24 is 4 children of a /20's node");
 	const uint32_t *v = p->top_child_vals;
+	// A /24 (children 4s..4s+3) has one value when none of them is a node and no run of
+	// leaves starts after its first: bit 4s of split is set when it has more.
+	uint64_t split = p->top_child_nodes | (p->top_child_starts & ~UINT64_C(0x1111111111111111));
 	uint64_t w = 0;
 
-	for (unsigned s = 0; s < 64 / per; s++) {
-		const unsigned c0 = s * per;
-		bool same = ((p->top_child_nodes >> c0) & (BIT(per) - 1)) == 0;
-
-		for (unsigned c = c0 + 1; c < c0 + per && same; c++)
-			same = v[c] == v[c0];
-		if (same)
-			w |= (uint64_t)p->code_of[v[c0]] << (4 * s);
-	}
+	split |= split >> 1;
+	split |= split >> 2;
+	for (unsigned s = 0; s < 16; s++)
+		if (!((split >> (4 * s)) & 1))
+			w |= (uint64_t)p->code_of[v[4 * s]] << (4 * s);
 	return w;
+}
+
+// The top index of the first rule from *i on longer than tb bits (*i moves to it), or SIZE_MAX.
+// The shorter ones are in the top level's values already.
+static size_t next_long(const struct molt_key *k, size_t n, size_t *i, unsigned tb)
+{
+	while (*i < n && k[*i].plen <= tb)
+		(*i)++;
+	return *i < n ? (size_t)(k[*i].hi >> (64 - tb)) : SIZE_MAX;
 }
 
 // The coded top level (p->coded_top) over top, the values at depth top_bits: per /14, the code
@@ -416,7 +424,7 @@ static uint64_t sub_codes(const struct molt_plan *p)
 static void coded_walk(struct molt_plan *p, const struct molt_key *k, size_t n, const uint32_t *top)
 {
 	const unsigned tb = p->top_bits;
-	size_t i = 0;
+	size_t i = 0, next = next_long(k, n, &i, tb);
 
 	for (size_t blk = 0; blk < (size_t)1 << MOLT4_BLOCK_BITS && p->err == 0; blk++) {
 		struct bnode kids[64];
@@ -430,16 +438,15 @@ static void coded_walk(struct molt_plan *p, const struct molt_key *k, size_t n, 
 			uint32_t v = top[t];
 			bool node = false;
 
-			// The rules no longer than top_bits are in top already.
-			while (i < n && k[i].plen <= tb)
-				i++;
-			for (end = i; end < n && k[end].plen > tb && k[end].hi >> (64 - tb) == t;)
-				end++;
-			if (end > i) {
+			if (t == next) {
+				for (end = i;
+				     end < n && k[end].plen > tb && k[end].hi >> (64 - tb) == t;)
+					end++;
 				node = build_node(p, k + i, end - i, tb, v, &kids[nk], &v);
 				if (p->err != 0)
 					return;
 				i = end;
+				next = next_long(k, n, &i, tb);
 			}
 			unsigned code = node ? 0 : p->code_of[v];
 

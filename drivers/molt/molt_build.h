@@ -35,7 +35,7 @@ struct molt_plan {
 	// coded_top: what build_node left at depth top_bits: its children's values and which are
 	// nodes (for the sub[] codes)
 	uint32_t top_child_vals[64];
-	uint64_t top_child_nodes;
+	uint64_t top_child_nodes, top_child_starts; // vec and leafvec
 	// Writing walk: where the i-th group and run go, and the image's arrays.
 	const uint32_t *gpos, *rpos;
 	size_t g_next, r_next;
