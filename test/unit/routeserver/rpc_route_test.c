@@ -49,8 +49,8 @@ static json_t *call(const char *method, const char *params, bool *ok)
 	char line[4096], *out;
 	json_t *reply, *v;
 
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}",
-		 method, params);
+	snprintf(line, sizeof(line),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
 	out = rpc_handle_line(line, strlen(line));
 	assert_non_null(out);
 	reply = json_loads(out, 0, NULL);
@@ -121,10 +121,11 @@ static void test_structured_equals_line(void **state)
 	rs_table_flush(&rs_table, UINT64_MAX / 2);
 	assert_int_equal(rs_table.rib.count, 0);
 	// Same paths in another order and with the default weight spelt out: same records.
-	succeeds("route.add",
-		 "{\"route\": {\"prefix\": \"203.0.113.0/24\", \"paths\": [{\"via\": "
-		 "\"10.0.2.2\", \"weight\": 1}, {\"via\": \"10.0.1.2\", \"dev\": \"p1\", \"weight\": "
-		 "2}]}}");
+	succeeds(
+		"route.add",
+		"{\"route\": {\"prefix\": \"203.0.113.0/24\", \"paths\": [{\"via\": "
+		"\"10.0.2.2\", \"weight\": 1}, {\"via\": \"10.0.1.2\", \"dev\": \"p1\", \"weight\": "
+		"2}]}}");
 	b = snapshot_recs(&nb);
 	assert_int_equal(nb, na);
 	assert_memory_equal(a, b, sizeof(*a) * na);
@@ -150,9 +151,10 @@ static void test_show_and_count(void **state)
 		 "[{\"via\": \"10.0.1.2\", \"dev\": \"p1\"}]}, \"192.0.2.0/24 blackhole\"]}");
 	r = call("route.show", "{\"prefix\": \"2001:db8:5::/48\"}", &ok);
 	assert_true(ok);
-	assert_string_equal(json_string_value(json_object_get(r, "published")),
-			    "2001:db8:5::/48 nexthop via 2001:db8::2 nexthop via 2001:db8::3 weight "
-			    "256 nexthop via fe80::1 dev p0");
+	assert_string_equal(
+		json_string_value(json_object_get(r, "published")),
+		"2001:db8:5::/48 nexthop via 2001:db8::2 nexthop via 2001:db8::3 weight "
+		"256 nexthop via fe80::1 dev p0");
 	p = json_object_get(r, "paths");
 	assert_int_equal(json_array_size(p), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(p, 1), "via")),
@@ -186,10 +188,10 @@ static void test_refusals(void **state)
 	size_t off;
 	int i;
 
-#define REFUSED(paths, want)                                               \
-	do {                                                               \
-		snprintf(buf, sizeof(buf), "%s%s]}}", P, paths);           \
-		refused("route.add", buf, want);                           \
+#define REFUSED(paths, want) \
+	do { \
+		snprintf(buf, sizeof(buf), "%s%s]}}", P, paths); \
+		refused("route.add", buf, want); \
 	} while (0)
 	REFUSED("{\"via\": \"10.0.1.2\"}, {\"via\": \"10.0.1.2\"}",
 		"route.paths[1]: the same nexthop is given twice");
@@ -218,13 +220,15 @@ static void test_refusals(void **state)
 		REFUSED(many, "route.paths: has 17 elements, at most 16");
 	}
 #undef REFUSED
-	refused("route.add", "{\"route\": {\"prefix\": \"203.0.113.1/24\", \"paths\": [{\"via\": "
-			     "\"10.0.1.2\"}]}}",
+	refused("route.add",
+		"{\"route\": {\"prefix\": \"203.0.113.1/24\", \"paths\": [{\"via\": "
+		"\"10.0.1.2\"}]}}",
 		"route.prefix: host bits set");
 	refused("route.add", "{\"route\": {\"prefix\": \"203.0.113.0/24\"}}",
 		"route: missing \"paths\"");
-	refused("route.add", "{\"routes\": [\"10.9.0.0/16 blackhole\", {\"prefix\": \"10.8.0.0/16\", "
-			     "\"paths\": [{\"via\": \"10.0.1.1\"}, {\"via\": \"10.0.1.1\"}]}]}",
+	refused("route.add",
+		"{\"routes\": [\"10.9.0.0/16 blackhole\", {\"prefix\": \"10.8.0.0/16\", "
+		"\"paths\": [{\"via\": \"10.0.1.1\"}, {\"via\": \"10.0.1.1\"}]}]}",
 		"routes[1].paths[1]: the same nexthop is given twice");
 	// Nothing of the refused requests was applied.
 	assert_int_equal(rs_table.rib.count, 0);
