@@ -282,7 +282,7 @@ static bool build_node(struct molt_plan *p, const struct molt_key *k, size_t n, 
 		*uniform = run[0];
 		return false;
 	}
-	if (p->coded_top && off == p->top_bits) {
+	if (p->coded_top && p->emit && off == p->top_bits) { // for sub_codes
 		memcpy(p->top_child_vals, vals, sizeof(vals));
 		p->top_child_nodes = vec;
 		p->top_child_starts = leafvec;
@@ -451,7 +451,7 @@ static void coded_walk(struct molt_plan *p, const struct molt_key *k, size_t n, 
 			unsigned code = node ? 0 : p->code_of[v];
 
 			if (code == 0) {
-				sub[nk] = node ? sub_codes(p) : 0;
+				sub[nk] = node && p->emit ? sub_codes(p) : 0;
 				if (!node)
 					kids[nk] = uniform_node(v);
 				map |= BIT(c);
