@@ -66,8 +66,8 @@ static int load_snapshot(struct feed_sync *fs, char *err, size_t errlen)
 	// Duplicate keys would make the snapshot's digest differ from the table's.
 	if (fresh.digest != desc.digest || fresh.count != desc.count) {
 		snprintf(err, errlen,
-			 "feed %s: snapshot of %" PRIu64 " routes (digest %016" PRIx64
-			 ") is a table of %u routes (digest %016" PRIx64 "): refused",
+			 "feed %s: snapshot of %" PRIu64 " records (digest %016" PRIx64
+			 ") is a table of %u records (digest %016" PRIx64 "): refused",
 			 fs->rd.name, desc.count, desc.digest, fresh.count, fresh.digest);
 		rib_free(&fresh);
 		return -EBADMSG;
@@ -127,7 +127,7 @@ int feed_sync_open(struct feed_sync *fs, const char *name, const char *key_file,
 		LOG_NOTICE("feed",
 			   "%s: mirror of %u routes at sequence %" PRIu64 " (generation "
 			   "%016" PRIx64 ")",
-			   fs->rd.name, fs->mirror.count, fs->next_seq, fs->generation);
+			   fs->rd.name, rib_routes(&fs->mirror), fs->next_seq, fs->generation);
 	return ret;
 }
 
@@ -158,7 +158,7 @@ static void reopen(struct feed_sync *fs, uint64_t now)
 			snprintf(fs->refusal, sizeof(fs->refusal), "%s", err);
 			snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
 			LOG_ERR("feed", "%s; keeping the mirror of %u routes", err,
-				fs->mirror.count);
+				rib_routes(&fs->mirror));
 		}
 		return;
 	}
@@ -208,13 +208,13 @@ static int resync(struct feed_sync *fs, uint64_t now, bool *resynced)
 	if (ret < 0) {
 		snprintf(fs->last_error, sizeof(fs->last_error), "%s", err);
 		LOG_ERR("feed", "%s: resync failed, keeping the mirror of %u routes: %s",
-			fs->rd.name, fs->mirror.count, err);
+			fs->rd.name, rib_routes(&fs->mirror), err);
 		return ret;
 	}
 	fs->resyncs++;
 	*resynced = true;
 	LOG_NOTICE("feed", "%s: resynced: mirror of %u routes at sequence %" PRIu64, fs->rd.name,
-		   fs->mirror.count, fs->next_seq);
+		   rib_routes(&fs->mirror), fs->next_seq);
 	return 0;
 }
 
@@ -258,7 +258,7 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 		LOG_WARN("feed",
 			 "%s: route server gone; forwarding and metabolism continue from "
 			 "the mirror of %u routes",
-			 fs->rd.name, fs->mirror.count);
+			 fs->rd.name, rib_routes(&fs->mirror));
 	}
 	if (fs->lost && now >= fs->next_try_ns)
 		reopen(fs, now);
@@ -283,7 +283,7 @@ int feed_sync_poll(struct feed_sync *fs, uint64_t now, unsigned max, feed_sync_c
 			LOG_ERR("feed",
 				"%s: %s; keeping the mirror of %u routes, resyncing from a "
 				"snapshot that includes it",
-				fs->rd.name, err, fs->mirror.count);
+				fs->rd.name, err, rib_routes(&fs->mirror));
 			fs->need_resync = true;
 			fs->next_try_ns = now;
 			break;
