@@ -120,17 +120,17 @@ static json_t *metabolism_status(struct rpc_call *call, const json_t *params, st
 		return NULL;
 	return mrpc_result(
 		json_pack(
-			"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
+			"{s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:s, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:o, "
 			"s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, "
 			"s:{s:I, s:I, s:I, s:I}, "
 			"s:{s:I, s:I}}",
 			"interval_ms", (json_int_t)metabolism_interval_ms(), "paused",
 			metabolism_paused(), "building", metabolism_building(), "builds", "ok",
 			(json_int_t)st->builds_ok, "failed", (json_int_t)st->builds_failed, "stale",
-			(json_int_t)st->builds_stale, "last_error", st->last_error, "last_ms",
-			ms(st->build_ns_last), "avg_ms", ms(built ? st->build_ns_sum / built : 0),
-			"flips", (json_int_t)ss->flips, "update_flips",
-			(json_int_t)ss->update_flips, "resyncs",
+			(json_int_t)st->builds_stale, "outgrown", (json_int_t)st->builds_outgrown,
+			"last_error", st->last_error, "last_ms", ms(st->build_ns_last), "avg_ms",
+			ms(built ? st->build_ns_sum / built : 0), "flips", (json_int_t)ss->flips,
+			"update_flips", (json_int_t)ss->update_flips, "resyncs",
 			(json_int_t)metabolism_feed()->resyncs, "overruns",
 			(json_int_t)metabolism_feed()->overruns, "erased", (json_int_t)ss->erased,
 			"transitions", transitions_json(), "flip_latency", "samples",
