@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "drivers/molt/molt_build.h"
 
@@ -479,19 +480,27 @@ static void coded_walk(struct molt_plan *p, const struct molt_key *k, size_t n, 
 	}
 }
 
-int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
+// The sizing walk's top level (4 MiB for IPv4): mapped on huge pages if the kernel gives them
+// and faulted in at once, where malloc's 4 KiB pages, each faulted on first write, took longer
+// than painting them. NULL on failure.
+static uint32_t *map_top_vals(size_t len)
 {
-	unsigned tb = p->top_bits;
-	size_t ntop = (size_t)1 << tb;
-	// The writing walk puts top entries in the image, or codes them from the values.
-	uint32_t *top = p->emit && !p->coded_top ? p->top : p->top_vals;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (top == NULL) {
-		top = p->top_vals = malloc(ntop * sizeof(*top));
-		if (top == NULL)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < ntop; i++)
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE); // advice only
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, len, MADV_POPULATE_WRITE);
+#endif
+	return p;
+}
+
+// top[t]: the value of the longest of k[0..n) no longer than tb bits that covers t (MOLT_MISS
+// if none).
+static void paint_top(uint32_t *top, unsigned tb, const struct molt_key *k, size_t n)
+{
+	for (size_t i = 0; i < (size_t)1 << tb; i++)
 		top[i] = MOLT_MISS;
 	for (size_t i = 0; i < n; i++) {
 		if (k[i].plen > tb)
@@ -501,6 +510,23 @@ int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
 		for (size_t j = t; j < t + cnt; j++)
 			top[j] = k[i].nh;
 	}
+}
+
+int molt_plan_walk(struct molt_plan *p, const struct molt_key *k, size_t n)
+{
+	unsigned tb = p->top_bits;
+	size_t ntop = (size_t)1 << tb;
+	// The writing walk puts top entries in the image, or codes them from the values.
+	uint32_t *top = p->emit && !p->coded_top ? p->top : p->top_vals;
+
+	if (top == NULL) {
+		top = p->top_vals = map_top_vals(ntop * sizeof(*top));
+		if (top == NULL)
+			return -ENOMEM;
+	}
+	// A coded top level is made from the sizing walk's values, as they are.
+	if (!p->emit || !p->coded_top)
+		paint_top(top, tb, k, n);
 	if (p->coded_top) {
 		if (!p->emit && (p->err = choose_codes(p, k, n, top, ntop)) < 0)
 			return p->err;
@@ -541,9 +567,12 @@ void molt_plan_free(struct molt_plan *p)
 	free(p->group_len);
 	free(p->run_len);
 	// The sizing walk's top level holds next hops: zeroed like everything a build releases.
-	if (p->top_vals != NULL)
-		explicit_bzero(p->top_vals, ((size_t)1 << p->top_bits) * sizeof(*p->top_vals));
-	free(p->top_vals);
+	if (p->top_vals != NULL) {
+		size_t len = ((size_t)1 << p->top_bits) * sizeof(*p->top_vals);
+
+		explicit_bzero(p->top_vals, len);
+		munmap(p->top_vals, len);
+	}
 	// Which next hops the table uses: zeroed too (only the entries set).
 	if (p->code_of != NULL)
 		for (unsigned c = 1; c < MOLT4_CODES; c++)
