@@ -10,6 +10,8 @@
 #  - moltd's only sockets are unix listeners (its control socket, DPDK telemetry): no TCP/UDP
 #    socket, no connection to the route server's control socket or FPM port;
 #  - `--fpm PORT` without an address listens on 127.0.0.1 only; 0.0.0.0 must be asked for.
+# The socket checks are shown to see a connection when there is one (a TCP client on the FPM
+# port, a client on moltd's control socket).
 # A route added at the route server reaches moltd meanwhile: the feed works, one way. A third
 # process writing into the feed is refused under a feed key: e2e-feed-integrity checks that.
 #
@@ -142,6 +144,22 @@ log "ok - moltd sockets: $(socks "$MD" | tr '\n' ';')"
 # And, by port and path: no socket of moltd is on the FPM port or the route server's socket.
 socks "$MD" | grep -qE ":$FPM_PORT( |\$)|$RS_SOCK" && fail "moltd has a socket to the route server"
 log "ok - moltd has no socket on the FPM port $FPM_PORT or $RS_SOCK"
+
+# The checks see a connection when there is one: a TCP client on the FPM port (as zebra would
+# be) and a client on moltd's control socket each make them fail, and pass again once closed.
+exec 7<>"/dev/tcp/127.0.0.1/$FPM_PORT" || fail "cannot connect to the FPM port"
+not() { ! "$@"; }
+wait_for "the route server's check to see an FPM client" 50 0.2 not rs_only_listeners
+exec 7>&-
+wait_for "the FPM client to be gone" 50 0.2 rs_only_listeners
+start_bg holder "$PY" -c "import socket, time
+s = socket.socket(socket.AF_UNIX)
+s.connect('$M_SOCK')
+time.sleep(60)"
+wait_for "moltd's check to see a control client" 50 0.2 not moltd_only_listeners
+stop_proc holder TERM
+wait_for "the control client to be gone" 50 0.2 moltd_only_listeners
+log "ok - a connection to either side is seen by these checks"
 
 # --- the FPM listener's default address --------------------------------------------------------
 
