@@ -6,7 +6,9 @@
 // is ever written while workers read it.
 //
 // Layout (see molt_priv.h): a direct-indexed top level on the first 20 (IPv4) or 16 (IPv6)
-// bits of the address, whose entries are a next hop or a reference to a multibit node; nodes
+// bits of the address, whose entries are a next hop or a reference to a multibit node (IPv4,
+// when 15 next hops cover most of the table: 4-bit codes of those next hops per /20 and, for
+// the /20s with longer rules, per /24, which read a node only under rules longer than /24); nodes
 // of stride 6 hold two 64-bit bitmaps (which of the 64 children are nodes, and where a new run
 // of equal leaves starts) and two base indices, so a child or a leaf is found by a popcount.
 // Leaves are run-length compressed per node. IPv4 nodes of at most 6 runs hold the values
