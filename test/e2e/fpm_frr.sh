@@ -91,6 +91,22 @@ fpm_is "r['counters']['multipath'] >= 1 and r['counters']['malformed'] == 0" ||
 
 kill -9 "$(pid_of zebra)"
 wait_for "the session to end" 100 0.1 fpm_is "not r['connected'] and r['stale'] == 6"
+# What a zebra killed -9 leaves in the namespace's kernel (its routes and next-hop objects) the
+# next zebra reads back at start and may send over FPM before it sweeps them, the route removed
+# below among them: that is zebra's restart, not the route server's. Clear it, so the new zebra's
+# table is what staticd gives it.
+log "left in the kernel by zebra: $(ip -n "$NS" route show | grep -v 'proto kernel' | tr '\n' ';')" \
+	"$(ip -n "$NS" -6 route show | grep -v 'proto kernel' | tr '\n' ';')" \
+	"$(ip -n "$NS" nexthop show | tr '\n' ';')"
+# Deleting a next-hop object deletes the routes through it; the rest go by type.
+ip -n "$NS" nexthop flush >/dev/null 2>&1
+for fam in -4 -6; do
+	for type in unicast blackhole unreachable prohibit; do
+		ip -n "$NS" "$fam" route flush proto 196 type "$type" >/dev/null 2>&1
+	done
+	left=$(ip -n "$NS" "$fam" route show | grep -v 'proto kernel')
+	[ -z "$left" ] || fail "zebra's leftover routes are still in the kernel: $left"
+done
 [ "$(table)" = "${WANT1//\[fpm\]/[fpm-stale]}" ] || fail "after zebra's death: $(table)"
 log "ok - zebra killed: its routes stay, stale"
 ip netns exec "$NS" vtysh --vty_socket "$D" -c 'conf t' -c 'no ip route 198.51.100.0/24 10.0.1.2' ||
