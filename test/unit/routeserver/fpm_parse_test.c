@@ -29,6 +29,7 @@
 #include "routeserver/fpm/fpm_parse.h"
 #include "routeserver/fpm_server.h"
 #include "routeserver/rs_table.h"
+#include "test/unit/routeserver/rs_test_table.h"
 
 #define MAX_MSGS 64
 
@@ -569,20 +570,12 @@ struct sess {
 
 static void sess_open(struct sess *s)
 {
-	char name[64], err[256];
+	char err[256];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct fpm_info in;
 	unsigned port;
 
-	snprintf(name, sizeof(name), "/molt-test-fpmdel-%d", (int)getpid());
-	memset(&rs_table, 0, sizeof(rs_table));
-	rs_table.capacity = 1000;
-	rs_table.group_capacity = 1000;
-	assert_int_equal(rs_table_init(&rs_table), 0);
-	assert_int_equal(rib_init(&rs_table.rib, 0), 0);
-	assert_int_equal(
-		feed_writer_create(&rs_table.feed, name, 2000, 1024, NULL, err, sizeof(err)), 0);
-	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	rs_test_table_open("fpmdel", 1000, 2000, 1024);
 	s->srv = fpm_server_create("127.0.0.1:0", 5, err, sizeof(err));
 	assert_non_null(s->srv);
 	fpm_server_info(s->srv, &in);
@@ -598,8 +591,7 @@ static void sess_close(struct sess *s)
 {
 	close(s->fd);
 	fpm_server_destroy(s->srv);
-	feed_writer_close(&rs_table.feed, 1);
-	rs_table_free(&rs_table);
+	rs_test_table_close();
 }
 
 // Sends frame f and lets the server take it (accept, read, apply), bounded.

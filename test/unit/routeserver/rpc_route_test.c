@@ -18,27 +18,17 @@
 
 #include "common/rpc/rpc.h"
 #include "routeserver/rs_table.h"
+#include "test/unit/routeserver/rs_test_table.h"
 
 static int setup(void **state)
 {
-	char name[64], err[256];
-
-	snprintf(name, sizeof(name), "/molt-test-rpcroute-%d", (int)getpid());
-	memset(&rs_table, 0, sizeof(rs_table));
-	rs_table.capacity = 100;
-	rs_table.group_capacity = 100;
-	assert_int_equal(rs_table_init(&rs_table), 0);
-	assert_int_equal(rib_init(&rs_table.rib, 0), 0);
-	assert_int_equal(feed_writer_create(&rs_table.feed, name, 200, 64, NULL, err, sizeof(err)),
-			 0);
-	assert_int_equal(rs_table_publish(&rs_table, err, sizeof(err)), 0);
+	rs_test_table_open("rpcroute", 100, 200, 64);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	feed_writer_close(&rs_table.feed, 1);
-	rs_table_free(&rs_table);
+	rs_test_table_close();
 	return 0;
 }
 
