@@ -13,6 +13,7 @@ static void process_chunk(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	used = ip4_fast_input(c, pkts, n);
 	fast = c->n4;
 	c->m4 = pkts;
+	c->m4_fast = used == n;
 	if (unlikely(used < n)) {
 		// eth_input appends behind the fast frames: give them an array of their own.
 		memcpy(c->m4buf, pkts, fast * sizeof(*pkts));

@@ -30,7 +30,7 @@
 // How many packets ahead eth_input prefetches packet data.
 #define DP_PREFETCH 4
 
-static_assert(MOLT_MAX_PORTS <= 32, "tx_dirty is a 32-bit port mask");
+static_assert(MOLT_MAX_PORTS <= 32, "the flush's port mask is 32 bits");
 static_assert(MOLT_BURST <= RTE_HASH_LOOKUP_BULK_MAX, "one bulk hash lookup per burst");
 
 // Token bucket for ICMP errors, kept in TSC cycles: each error costs hz / rate cycles of
@@ -46,8 +46,9 @@ struct dp_icmp_bucket {
 // at a power-of-two offset (a shift, not a multiply, per forwarded packet), and the counts the
 // fast path updates per packet share two cache lines.
 struct dp_wstate {
-	uint32_t tx_dirty; // ports with buffered packets
-	uint16_t tx_n[MOLT_MAX_PORTS]; // packets in tx_pkts[port]
+	// Packets in tx_pkts[port]. The flush finds the ports to send from these counts (a few
+	// vector compares per burst) rather than from a mask the fast path keeps per packet.
+	uint16_t tx_n[MOLT_MAX_PORTS] __rte_aligned(16);
 	// pkt_len of tx_pkts[port][0..tx_n), summed as they are queued (the mbuf header is in
 	// cache then), so a flush that sends everything need not walk the mbufs again.
 	uint32_t tx_bytes[MOLT_MAX_PORTS];
@@ -68,6 +69,8 @@ struct dp_ctx {
 	// IPv4 packets to look up, their destinations (host order) and next hops. m4 is the rx
 	// burst itself while ip4_fast_input consumed every frame (no copy), else m4buf.
 	struct rte_mbuf **m4;
+	// Every frame of m4 came through ip4_fast_input, so was sent to our MAC.
+	bool m4_fast;
 	uint32_t dst4[MOLT_BURST];
 	// Next hops: nh4w when the driver has lookup_bulk64 (nh4_wide), else nh4.
 	bool nh4_wide;
@@ -127,7 +130,7 @@ static inline struct molt_mbuf_priv *dp_punt(struct dp_ctx *c, struct rte_mbuf *
 	return p;
 }
 
-// Appends m to port out's tx buffer; the caller marks the port in tx_dirty.
+// Appends m to port out's tx buffer.
 static inline void dp_txbuf_add(struct dp_wstate *ws, uint16_t out, struct rte_mbuf *m)
 {
 	uint16_t k = ws->tx_n[out];
@@ -141,7 +144,6 @@ static inline void dp_txbuf_add(struct dp_wstate *ws, uint16_t out, struct rte_m
 static inline void dp_tx(struct dp_ctx *c, struct rte_mbuf *m, uint16_t out)
 {
 	dp_txbuf_add(c->ws, out, m);
-	c->ws->tx_dirty |= UINT32_C(1) << out;
 }
 
 static inline struct rte_ipv4_hdr *dp_ip4(struct rte_mbuf *m)

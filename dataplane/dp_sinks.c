@@ -4,13 +4,39 @@
 // frees drops in one call.
 #include <rte_ethdev.h>
 #include <rte_ring.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dataplane/dp_priv.h"
 
-static void tx_flush(struct dp_ctx *c)
+// The ports with packets in their tx buffer, as a bit mask.
+static inline uint32_t tx_ports(const struct dp_wstate *ws)
+{
+	uint32_t mask = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+
+	static_assert(MOLT_MAX_PORTS % 16 == 0, "tx_n in 16-entry steps");
+	for (unsigned p = 0; p < MOLT_MAX_PORTS; p += 16) {
+		__m128i lo = _mm_load_si128((const __m128i *)&ws->tx_n[p]);
+		__m128i hi = _mm_load_si128((const __m128i *)&ws->tx_n[p + 8]);
+		// 0xffff per empty entry, packed to a byte each.
+		__m128i empty = _mm_packs_epi16(_mm_cmpeq_epi16(lo, zero),
+						_mm_cmpeq_epi16(hi, zero));
+
+		mask |= (uint32_t)(~_mm_movemask_epi8(empty) & 0xffff) << p;
+	}
+#else
+	for (unsigned p = 0; p < MOLT_MAX_PORTS; p++)
+		mask |= (uint32_t)(ws->tx_n[p] != 0) << p;
+#endif
+	return mask;
+}
+
+static void tx_flush(struct dp_ctx *c, uint32_t dirty)
 {
 	uint16_t wid = c->w->worker_id;
-	uint32_t dirty = c->ws->tx_dirty;
 	uint64_t forwarded = 0;
 
 	while (dirty != 0) {
@@ -37,7 +63,6 @@ static void tx_flush(struct dp_ctx *c)
 		c->ws->tx_n[port] = 0;
 		c->ws->tx_bytes[port] = 0;
 	}
-	c->ws->tx_dirty = 0;
 	c->ctr->forwarded += forwarded;
 }
 
@@ -56,8 +81,10 @@ static void punt_flush(struct dp_ctx *c)
 
 void dp_sinks_flush(struct dp_ctx *c)
 {
-	if (c->ws->tx_dirty != 0)
-		tx_flush(c);
+	uint32_t ports = tx_ports(c->ws);
+
+	if (ports != 0)
+		tx_flush(c, ports);
 	if (c->n_punt > 0)
 		punt_flush(c);
 	if (c->n_drop > 0)

@@ -37,73 +37,139 @@ static inline uint16_t ld16(const uint8_t *p)
 	return v;
 }
 
-// Byte patterns compared as whole words, built from memory order so they hold on any CPU: the
-// frame's first 16 bytes as two words, of which the destination MAC (bytes 0..5), ethertype
-// and version/IHL (bytes 12..14) must match.
-struct fast_key {
-	uint64_t w0, w0_mask;
-	uint64_t w1, w1_mask;
-};
-
-static inline void fast_key_init(struct fast_key *k, const struct rte_ether_addr *own)
+// The destination MAC is bytes 0..5 of the frame's first 8-byte word: shifted so that bytes 6
+// and 7 (the source MAC's start) fall off, it compares as one word.
+static inline uint64_t mac_word(uint64_t w)
 {
-	static const uint8_t m0[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0 };
-	// Bytes 8..15: source MAC 2..5 (any), ethertype IPv4, version 4 + IHL 5, TOS (any).
-	static const uint8_t k1[8] = { 0, 0, 0, 0, 0x08, 0x00, 0x45, 0 };
-	static const uint8_t m1[8] = { 0, 0, 0, 0, 0xff, 0xff, 0xff, 0 };
-
-	k->w0 = 0;
-	memcpy(&k->w0, own->addr_bytes, RTE_ETHER_ADDR_LEN);
-	k->w0_mask = ld64(m0);
-	k->w1 = ld64(k1);
-	k->w1_mask = ld64(m1);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return w << 16;
+#else
+	return w >> 16;
+#endif
 }
 
-// Whether m takes the fast path: exactly the frames that eth_input queues as IPv4 and
-// ip4_plain() then accepts. Sets *dst (host order) and *len (the frame length)
-// for the caller to keep if it takes the frame.
-static inline unsigned fast_ok(const struct rte_mbuf *m, const struct fast_key *k, uint32_t *dst,
-			       uint32_t *len)
+static inline uint64_t fast_mac_key(const struct rte_ether_addr *own)
+{
+	uint8_t b[8] = { 0 };
+
+	memcpy(b, own->addr_bytes, RTE_ETHER_ADDR_LEN);
+	return mac_word(ld64(b));
+}
+
+// The ethertype and version/IHL (bytes 12..14, read as a 32-bit word from byte 12), from
+// memory order so that they hold on any CPU.
+#define FAST_TYPE_OFF 12
+static inline uint32_t fast_type_key(void)
+{
+	static const uint8_t k[4] = { 0x08, 0x00, 0x45, 0 };
+
+	return ld32(k);
+}
+
+static inline uint32_t fast_type_mask(void)
+{
+	static const uint8_t m[4] = { 0xff, 0xff, 0xff, 0 };
+
+	return ld32(m);
+}
+
+// Whether a plain 20-byte header read as q0 (bytes 0..7), q1 (8..15) and q2 (16..19) has a
+// correct checksum. Words of any width add up, with the end-around carry, to the same value
+// modulo 0xffff as the header's 16-bit words (2^16 = 1 modulo 0xffff, and 0xffff divides
+// 2^64 - 1), in either byte order (a byte swap multiplies by 256, which 0xffff is prime to):
+// so two adds with carry and one divisibility test (a multiply) check it. The sum is zero only
+// for an all-zero header, which the version test has already refused.
+static inline bool fast_cksum_ok(uint64_t q0, uint64_t q1, uint32_t q2)
+{
+	uint64_t s = q0;
+
+#if defined(RTE_ARCH_X86_64)
+	// The carry chain in three instructions; C has no add-with-carry.
+	asm("addq %1, %0\n\tadcq %2, %0\n\tadcq $0, %0"
+	    : "+r"(s)
+	    : "r"(q1), "r"((uint64_t)q2)
+	    : "cc");
+#else
+	s += q1;
+	s += s < q1;
+	s += q2;
+	s += s < q2;
+#endif
+	return s % 0xffff == 0;
+}
+
+// Whether m takes the fast path: a subset of the frames that eth_input queues as IPv4 and
+// ip4_plain() then accepts (a frame whose IPv4 packet runs past the first segment is left to
+// them). Sets *dst (host order) for the caller to keep if it takes the frame. A branch per
+// check: they are never taken in the common case, and cost fewer instructions than combining
+// the tests' flags.
+static inline bool fast_ok(const struct rte_mbuf *m, uint64_t mac, uint32_t *dst)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = p + sizeof(struct rte_ether_hdr);
-	uint32_t frame = rte_pktmbuf_pkt_len(m);
-	uint32_t tlen;
-	uint64_t hdr;
+	uint32_t seg = rte_pktmbuf_data_len(m);
+	uint64_t q0, q1;
+	uint32_t q2, tlen;
 
-	*len = frame;
-	if (unlikely(rte_pktmbuf_data_len(m) < FAST_MIN_LEN))
-		return 0;
+	if (unlikely(seg < FAST_MIN_LEN))
+		return false;
+	if (unlikely(((mac_word(ld64(p)) ^ mac) |
+		      ((ld32(p + FAST_TYPE_OFF) & fast_type_mask()) ^ fast_type_key())) != 0))
+		return false;
 	tlen = rte_be_to_cpu_16(ld16(ip + offsetof(struct rte_ipv4_hdr, total_length)));
-	*dst = rte_be_to_cpu_32(ld32(ip + offsetof(struct rte_ipv4_hdr, dst_addr)));
-	// Both header words in one test.
-	hdr = ((ld64(p) & k->w0_mask) ^ k->w0) | ((ld64(p + 8) & k->w1_mask) ^ k->w1);
-	// 20 <= tlen <= frame - 14 as one unsigned compare: pkt_len >= data_len >= FAST_MIN_LEN,
-	// so the right side does not wrap, and a tlen below 20 wraps above it.
-	// Bitwise & on 0/1 values on purpose: one branch per packet, not one per check.
-	return (unsigned)(hdr == 0) &
-	       (unsigned)(tlen - (uint32_t)sizeof(struct rte_ipv4_hdr) <= frame - FAST_MIN_LEN) &
-	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, src_addr)]] &
-	       ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]] &
-	       (unsigned)ip4_cksum_ok(ip, 5);
+	// 20 <= tlen <= seg - 14 as one unsigned compare: seg >= FAST_MIN_LEN, so the right side
+	// does not wrap, and a tlen below 20 wraps above it.
+	if (unlikely(tlen - (uint32_t)sizeof(struct rte_ipv4_hdr) > seg - FAST_MIN_LEN))
+		return false;
+	if (unlikely(!ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, src_addr)]] ||
+		     !ip4_fwd_octet[ip[offsetof(struct rte_ipv4_hdr, dst_addr)]]))
+		return false;
+	// The header as three words for the checksum; the last one is the destination.
+	q0 = ld64(ip);
+	q1 = ld64(ip + 8);
+	q2 = ld32(ip + 16);
+	if (unlikely(!fast_cksum_ok(q0, q1, q2)))
+		return false;
+	*dst = rte_be_to_cpu_32(q2);
+	return true;
 }
 
-// Takes pkts[i] if it is a fast frame: its destination into c->dst4[i], its length into *bytes.
-static __rte_always_inline bool fast_take(struct dp_ctx *c, struct rte_mbuf *m,
-					  const struct fast_key *k, uint16_t i, uint64_t *bytes)
+// The leading run of fast frames of pkts[0..n): their destinations into dst4[], their bytes
+// added up into *bytes. Returns the length of the run (n if every frame is fast). Out of line
+// with only locals in its loop, so that everything the loop keeps stays in registers.
+static __rte_noinline unsigned fast_run(struct rte_mbuf **pkts, unsigned n, uint64_t mac,
+					uint32_t *dst4, uint64_t *bytes)
 {
-	uint32_t d = 0, l;
+	const unsigned ahead = n > DP_PREFETCH ? n - DP_PREFETCH : 0;
+	// At most MOLT_BURST frames of at most 64 KiB each.
+	uint32_t sum = 0;
+	unsigned i;
 
-	if (unlikely(!fast_ok(m, k, &d, &l)))
-		return false;
-	c->dst4[i] = d;
-	*bytes += l;
-	return true;
+	// The rx burst left the mbuf headers in cache but not (on a real NIC) the packet data.
+	for (i = 0; i < n && i < DP_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	// One frame per iteration, one well-predicted branch each. (A four-frame unroll with
+	// one branch per group was slower: the live values of four frames spilled to the stack.)
+	// Two loops so that the one with the prefetch needs no bounds test for it.
+	for (i = 0; i < ahead; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
+		if (unlikely(!fast_ok(pkts[i], mac, &dst4[i])))
+			goto out;
+		sum += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+	for (; i < n; i++) {
+		if (unlikely(!fast_ok(pkts[i], mac, &dst4[i])))
+			goto out;
+		sum += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+out:
+	*bytes = sum;
+	return i;
 }
 
 // Whether m is an IPv6 frame that eth_input would queue for ip6_input as it is: long enough
 // for the Ethernet header, IPv6 ethertype, sent to our MAC or to a group address.
-static inline bool fast_ip6(const struct rte_mbuf *m, const struct fast_key *k)
+static inline bool fast_ip6(const struct rte_mbuf *m, uint64_t mac)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 
@@ -112,7 +178,7 @@ static inline bool fast_ip6(const struct rte_mbuf *m, const struct fast_key *k)
 	// Bitwise on 0/1 values: one branch at the caller.
 	return (unsigned)(ld16(p + offsetof(struct rte_ether_hdr, ether_type)) ==
 			  RTE_BE16(RTE_ETHER_TYPE_IPV6)) &
-	       ((unsigned)(p[0] & 1) | (unsigned)(((ld64(p) & k->w0_mask) ^ k->w0) == 0));
+	       ((unsigned)(p[0] & 1) | (unsigned)(mac_word(ld64(p)) == mac));
 }
 
 // The rest of a burst once an IPv6 frame has turned up at pkts[i]: IPv6 frames go straight to
@@ -120,7 +186,7 @@ static inline bool fast_ip6(const struct rte_mbuf *m, const struct fast_key *k)
 // anyway), fast IPv4 frames move down to pkts[c->n4] (never above the frame being read). Stops
 // at the first frame that is neither. Returns how many frames of pkts it consumed.
 static __rte_noinline uint16_t fast_mixed(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n,
-					  uint16_t i, const struct fast_key *k, uint64_t *bytes)
+					  uint16_t i, uint64_t mac, uint64_t *bytes)
 {
 	uint16_t n4 = i;
 
@@ -129,14 +195,15 @@ static __rte_noinline uint16_t fast_mixed(struct dp_ctx *c, struct rte_mbuf **pk
 
 		if (i + DP_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
-		// IPv6 first: fast_take's checks are the costlier ones, and no frame passes both.
-		if (fast_ip6(m, k)) {
+		// IPv6 first: fast_ok's checks are the costlier ones, and no frame passes both.
+		if (fast_ip6(m, mac)) {
 			c->m6[c->n6++] = m;
 			*bytes += rte_pktmbuf_pkt_len(m);
 			continue;
 		}
-		if (!fast_take(c, m, k, n4, bytes))
+		if (!fast_ok(m, mac, &c->dst4[n4]))
 			break;
+		*bytes += rte_pktmbuf_pkt_len(m);
 		pkts[n4++] = m;
 	}
 	c->n4 = n4;
@@ -145,36 +212,15 @@ static __rte_noinline uint16_t fast_mixed(struct dp_ctx *c, struct rte_mbuf **pk
 
 uint16_t ip4_fast_input(struct dp_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
-	const uint16_t ahead = n > DP_PREFETCH ? (uint16_t)(n - DP_PREFETCH) : 0;
-	struct fast_key k;
-	uint64_t bytes = 0;
-	uint16_t i = 0;
+	const uint64_t mac = fast_mac_key(&molt_dp.ports[c->in_port].mac);
+	uint64_t bytes;
+	uint16_t i;
 
-	fast_key_init(&k, &molt_dp.ports[c->in_port].mac);
-	// The rx burst left the mbuf headers in cache but not (on a real NIC) the packet data.
-	for (uint16_t j = 0; j < n && j < DP_PREFETCH; j++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
-
-	// One frame per iteration, one well-predicted branch each. (A four-frame unroll with
-	// one branch per group was slower: the live values of four frames spilled to the stack.)
-	// Two loops so that the one with the prefetch needs no bounds test for it.
-	for (; i < ahead; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
-		if (unlikely(!fast_take(c, pkts[i], &k, i, &bytes)))
-			goto mixed;
-	}
-	for (; i < n; i++)
-		if (unlikely(!fast_take(c, pkts[i], &k, i, &bytes)))
-			goto mixed;
+	i = (uint16_t)fast_run(pkts, n, mac, c->dst4, &bytes);
 	c->n4 = i;
-	goto out;
-mixed:
 	// Mixed traffic: an IPv6 frame need not send the rest of the burst down the staged path.
-	if (fast_ip6(pkts[i], &k))
-		i = fast_mixed(c, pkts, n, i, &k, &bytes);
-	else
-		c->n4 = i;
-out:
+	if (unlikely(i < n) && fast_ip6(pkts[i], mac))
+		i = fast_mixed(c, pkts, n, i, mac, &bytes);
 	c->ctr->rx += i;
 	c->ctr->rx_bytes += bytes;
 	return i;

@@ -63,16 +63,9 @@ static inline uint16_t nh_l2_port(uint64_t l2)
 	return (uint16_t)((l2 >> NH_L2_PORT_SHIFT) & 0xfff);
 }
 
-// Zero exactly when l2 is a resolved next hop (NH_FORWARD) whose port is below 2^bits: kind and
-// port are the top 16 bits, so that is one shift, one mask and one xor, and a word the fast
-// path can OR with its other tests into a single branch.
-static inline uint32_t nh_l2_not_forward_below(uint64_t l2, unsigned bits)
-{
-	uint32_t top = (uint32_t)(l2 >> NH_L2_PORT_SHIFT);
-	uint32_t mask = ~((UINT32_C(1) << bits) - 1) & 0xffff;
-
-	return (top & mask) ^ ((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT));
-}
+// The top bits (l2 >> NH_L2_PORT_SHIFT: kind and port) of a resolved next hop on port 0; on
+// port p they are NH_L2_FORWARD_TOP + p.
+#define NH_L2_FORWARD_TOP ((uint32_t)NH_FORWARD << (NH_L2_KIND_SHIFT - NH_L2_PORT_SHIFT))
 
 static inline void nh_l2_mac(uint64_t l2, struct rte_ether_addr *mac)
 {

@@ -168,42 +168,69 @@ static inline void dispatch_miss(struct dp_ctx *c, struct rte_mbuf *m, uint8_t f
 	icmp_error(c, m, PUNT_UNREACHABLE, family);
 }
 
-// The part of the common-case test both families share: zero only for a resolved next hop
-// with a port below MOLT_MAX_PORTS, sent to a unicast destination MAC (I/G bit clear).
-static __rte_always_inline uint32_t l2_not_plain(uint64_t l2, const uint8_t *frame)
-{
-	static_assert(MOLT_MAX_PORTS == 1 << 5, "nh_l2_not_forward_below(l2, 5)");
-	return nh_l2_not_forward_below(l2, 5) | (uint32_t)(frame[0] & 1);
-}
-
-// Non-zero when a TTL / hop limit does not survive forwarding (ttl - 2 is negative for 0, 1).
-static __rte_always_inline uint32_t ttl_expires_bit(uint8_t ttl)
-{
-	return ((uint32_t)ttl - 2) >> 31;
-}
-
-// The family's part of the common-case test: non-zero when the TTL / hop limit does not
-// survive forwarding or, for IPv6, the source is in fe80::/10.
-static __rte_always_inline uint32_t l3_not_plain(uint8_t family, const void *l3)
+// The family's part of the common-case test: true when the TTL / hop limit does not survive
+// forwarding or, for IPv6, the source is in fe80::/10.
+static __rte_always_inline bool l3_not_plain(uint8_t family, const void *l3)
 {
 	const struct rte_ipv6_hdr *ip6 = l3;
 
 	if (family == 4)
-		return ttl_expires_bit(((const struct rte_ipv4_hdr *)l3)->time_to_live);
-	return ttl_expires_bit(ip6->hop_limits) | ip6_link_local(ip6->src_addr);
+		return ((const struct rte_ipv4_hdr *)l3)->time_to_live <= 1;
+	return ip6->hop_limits <= 1 || ip6_link_local(ip6->src_addr);
 }
 
-// Rewrites the MACs of a frame that passed l2_not_plain (TTL already decremented) and queues it
-// on its port's tx buffer; the caller keeps the port mask in a register.
-static __rte_always_inline void queue_plain(struct dp_wstate *ws, const struct dp_port *ports,
-					    struct rte_mbuf *m, uint8_t *frame, uint64_t l2,
-					    uint32_t *dirty)
-{
-	uint16_t out = nh_l2_port(l2);
+// What the common case needs of each egress port, gathered into locals once per burst (so the
+// loop addresses them off the stack with no further pointer): the word that turns a next
+// hop's l2 word into the frame's first 8 bytes (its low 48 bits are the destination MAC; the
+// xor replaces the kind and port above them with the source MAC's first two bytes), the
+// source MAC's last four bytes, where the port's tx buffer goes on, and the bytes queued.
+struct plain_ports {
+	uint64_t l2x[MOLT_MAX_PORTS];
+	uint32_t src_hi[MOLT_MAX_PORTS];
+	uint32_t bytes[MOLT_MAX_PORTS];
+	struct rte_mbuf **tail[MOLT_MAX_PORTS];
+};
 
-	eth_rewrite_l2_at(frame, l2, &ports[out].mac);
-	dp_txbuf_add(ws, out, m);
-	*dirty |= UINT32_C(1) << out;
+static __rte_always_inline void plain_ports_init(struct plain_ports *pp, struct dp_wstate *ws,
+						 unsigned np)
+{
+	for (unsigned p = 0; p < np; p++) {
+		const uint8_t *mac = molt_dp.ports[p].mac.addr_bytes;
+		uint16_t s01;
+
+		memcpy(&s01, mac, sizeof(s01));
+		memcpy(&pp->src_hi[p], mac + 2, sizeof(pp->src_hi[p]));
+		pp->l2x[p] = (uint64_t)((NH_L2_FORWARD_TOP + p) ^ s01) << NH_L2_PORT_SHIFT;
+		pp->bytes[p] = 0;
+		pp->tail[p] = &ws->tx_pkts[p][ws->tx_n[p]];
+	}
+}
+
+static __rte_always_inline void plain_ports_done(const struct plain_ports *pp, struct dp_wstate *ws,
+						 unsigned np)
+{
+	for (unsigned p = 0; p < np; p++) {
+		ws->tx_n[p] = (uint16_t)(pp->tail[p] - ws->tx_pkts[p]);
+		ws->tx_bytes[p] += pp->bytes[p];
+	}
+}
+
+// Rewrites both MACs of a frame whose next hop is resolved on port out (the TTL is already
+// decremented) and queues it on the port's tx buffer.
+static __rte_always_inline void queue_plain(struct plain_ports *pp, struct rte_mbuf *m,
+					    uint8_t *frame, uint64_t l2, unsigned out)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	// The 8-byte store spans the destination MAC and half of the source MAC.
+	uint64_t lo = l2 ^ pp->l2x[out];
+
+	memcpy(frame, &lo, sizeof(lo));
+	memcpy(frame + 8, &pp->src_hi[out], sizeof(pp->src_hi[out]));
+#else
+	eth_rewrite_l2_at(frame, l2, &molt_dp.ports[out].mac);
+#endif
+	*pp->tail[out]++ = m;
+	pp->bytes[out] += rte_pktmbuf_pkt_len(m);
 }
 
 // The next hops nh_dispatch_body's common case did not take (idx[0..n), in burst order):
@@ -245,52 +272,61 @@ static __rte_noinline void nh_dispatch6_rest(struct dp_ctx *c, const uint8_t *id
 
 // One family's next hops, with everything the common case reads per packet hoisted out of the
 // loop: stores into packet data may alias any memory as far as the compiler knows, so fields
-// read through c or s would be reloaded after every rewrite. The test is dispatch()'s path to
-// dp_forward folded into one word that is zero only when every condition holds (one branch):
-// a resolved next hop with a port below MOLT_MAX_PORTS, a unicast destination MAC and
-// l3_not_plain. Anything else is noted and left to dispatch_rest. `family` and `wide` (next
+// read through c or s would be reloaded after every rewrite. The common case is dispatch()'s
+// path to dp_forward: a resolved next hop on a port that exists, a unicast destination MAC and
+// not l3_not_plain. Anything else is noted and left to dispatch_rest. `family`, `wide` (next
 // hops are lookup_bulk64's uint64_t words, read as the engine wrote them, rather than
-// uint32_t) are compile-time constants at each call.
+// uint32_t) and `unicast` (every frame is known to be sent to our MAC: the fast pass took the
+// whole burst) are compile-time constants at each call.
 static __rte_always_inline void nh_dispatch_body(struct dp_ctx *c, uint8_t family, const void *nhv,
-						 bool wide)
+						 bool wide, bool unicast)
 {
 	const struct molt_nh *nht = c->s->nh;
 	const uint64_t cap = c->s->nh_capacity;
-	const struct dp_port *ports = molt_dp.ports;
+	const unsigned np = RTE_MIN(molt_dp.nb_ports, MOLT_MAX_PORTS);
 	struct dp_wstate *ws = c->ws;
 	struct rte_mbuf **pkts = family == 4 ? c->m4 : c->m6;
 	const unsigned n = family == 4 ? c->n4 : c->n6;
+	struct plain_ports pp;
 	uint8_t rest[MOLT_BURST];
 	unsigned n_rest = 0;
-	uint32_t dirty = 0;
 
-	static_assert(sizeof(struct dp_port) == 32, "ports[] indexed by a shift");
 	static_assert(MOLT_BURST <= 256, "rest[] holds uint8_t indices");
+	plain_ports_init(&pp, ws, np);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint64_t nh = wide ? ((const uint64_t *)nhv)[i] : ((const uint32_t *)nhv)[i];
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 		void *l3 = frame + sizeof(struct rte_ether_hdr);
 		uint64_t l2;
+		unsigned out;
 
-		// Both miss values (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most
-		// FIB_NH_MAX).
-		if (unlikely(nh >= cap)) {
-			rest[n_rest++] = (uint8_t)i;
-			continue;
-		}
+		// A branch per test: none is taken in the common case, and they cost fewer
+		// instructions than folding the tests into one word. Both miss values
+		// (FIB_NH_MISS, FIB_NH_MISS64) are at least nh_capacity (at most FIB_NH_MAX).
+		if (unlikely(nh >= cap))
+			goto rest;
 		l2 = atomic_load_explicit(&nht[nh].l2, memory_order_relaxed);
-		if (unlikely((l2_not_plain(l2, frame) | l3_not_plain(family, l3)) != 0)) {
-			rest[n_rest++] = (uint8_t)i;
-			continue;
-		}
+		// Kind and port are the word's top bits: a resolved next hop on port p has
+		// NH_L2_FORWARD_TOP + p there, and anything else leaves out >= np.
+		out = (unsigned)(l2 >> NH_L2_PORT_SHIFT) - NH_L2_FORWARD_TOP;
+		if (unlikely(out >= np))
+			goto rest;
+		// Sent to a group address (I/G bit): not forwarded.
+		if (!unicast && unlikely(frame[0] & 1))
+			goto rest;
+		if (unlikely(l3_not_plain(family, l3)))
+			goto rest;
 		if (family == 4)
 			ip4_ttl_decrement(l3);
 		else
 			ip6_hop_decrement(l3);
-		queue_plain(ws, ports, m, frame, l2, &dirty);
+		queue_plain(&pp, m, frame, l2, out);
+		continue;
+rest:
+		rest[n_rest++] = (uint8_t)i;
 	}
-	ws->tx_dirty |= dirty;
+	plain_ports_done(&pp, ws, np);
 	if (unlikely(n_rest > 0)) {
 		if (family == 4)
 			nh_dispatch4_rest(c, nhv, wide, rest, n_rest);
@@ -301,15 +337,22 @@ static __rte_always_inline void nh_dispatch_body(struct dp_ctx *c, uint8_t famil
 
 static void nh_dispatch4(struct dp_ctx *c)
 {
-	if (c->nh4_wide)
-		nh_dispatch_body(c, 4, c->nh4w, true);
-	else
-		nh_dispatch_body(c, 4, c->nh4, false);
+	if (c->nh4_wide) {
+		if (c->m4_fast)
+			nh_dispatch_body(c, 4, c->nh4w, true, true);
+		else
+			nh_dispatch_body(c, 4, c->nh4w, true, false);
+	} else {
+		if (c->m4_fast)
+			nh_dispatch_body(c, 4, c->nh4, false, true);
+		else
+			nh_dispatch_body(c, 4, c->nh4, false, false);
+	}
 }
 
 static void nh_dispatch6(struct dp_ctx *c)
 {
-	nh_dispatch_body(c, 6, c->nh6, false);
+	nh_dispatch_body(c, 6, c->nh6, false, false);
 }
 
 void nh_dispatch(struct dp_ctx *c)
