@@ -47,6 +47,8 @@ struct molt_fib; // opaque; read-only once built
 
 // Build flags.
 #define MOLT_BUILD_NO_THP 0x1u // do not ask for transparent huge pages (to measure without)
+// IPv4 lookups without AVX2 even where the CPU has it (to test and measure that path)
+#define MOLT_BUILD_NO_AVX2 0x2u
 
 // Builds an immutable FIB from n rules (n may be 0: every lookup misses). Rules sorted by
 // prefix, then plen, are taken as they are; any other order is sorted into a private copy
@@ -73,6 +75,7 @@ struct molt_stats {
 	uint8_t family; // 4 or 6
 	uint8_t top_bits; // direct-indexed bits
 	bool coded; // IPv4: the top level is 4-bit codes of 15 values, not entries (molt_priv.h)
+	bool avx2; // IPv4: coded lookups take the AVX2 path (the CPU has it, no MOLT_BUILD_NO_AVX2)
 	uint64_t rules; // rules built from
 	uint64_t nodes; // multibit nodes, skip nodes included
 	uint64_t skips; // IPv6 nodes that stand for a chain of nodes

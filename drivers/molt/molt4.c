@@ -12,8 +12,16 @@
 // inline). The few addresses whose node is not inline (rules longer than /26, or more than
 // MOLT_INLINE_MAX runs under one /20) take a branch, rare enough to be predicted, onto the
 // lists of a last, general pass.
+//
+// On a CPU with AVX2 (and BMI1/2), an image built without MOLT_BUILD_NO_AVX2 takes a second
+// form of the coded path (coded_batch_avx2): the same passes, the top one 8 addresses a step.
 
 #include "drivers/molt/molt_lookup.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MOLT4_AVX2 1
+#endif
 
 // IPv4 goes at most two nodes past the top level, the second one covering the address's last
 // bits: its children are never nodes.
@@ -239,15 +247,150 @@ static void coded_batch(const struct molt_fib *f, const uint32_t *a, uint32_t *o
 		node_pass(f, a, out, deep);
 }
 
+#ifdef MOLT4_AVX2
+#ifdef __clang__
+#define AVX2_FN __attribute__((target("avx2,bmi,bmi2")))
+#else
+// Without a tuning of its own, gcc keeps corei7's (DPDK's baseline), which splits every
+// unaligned 256-bit load and store in two.
+#define AVX2_FN __attribute__((target("avx2,bmi,bmi2,tune=generic")))
+#endif
+
+// val[c] for the code c (0..15) of each lane: val[0..7] in lo, val[8..15] in hi.
+AVX2_FN static inline __m256i val16(__m256i lo, __m256i hi, __m256i c)
+{
+	__m256 a = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(lo, c));
+	__m256 b = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(hi, c));
+
+	// Bit 3 of c, moved to the sign bit, picks hi.
+	return _mm256_castps_si256(
+		_mm256_blendv_ps(a, b, _mm256_castsi256_ps(_mm256_slli_epi32(c, 28))));
+}
+
+// The words t[x[0..3]]. Scalar loads: a gather instruction took longer than the loads it
+// stands for on the development machine (~4 ns for 8 words from the L1, AMD EPYC).
+AVX2_FN static inline __m128i load4(const uint32_t *t, __m128i x)
+{
+	return _mm_setr_epi32((int)t[(uint32_t)_mm_cvtsi128_si32(x)],
+			      (int)t[(uint32_t)_mm_extract_epi32(x, 1)],
+			      (int)t[(uint32_t)_mm_extract_epi32(x, 2)],
+			      (int)t[(uint32_t)_mm_extract_epi32(x, 3)]);
+}
+
+// What the rank and sub passes need of each address, worked out 8 at a time by the top pass.
+struct lanes4 {
+	uint32_t rank[MOLT_BATCH]; // the /14's rank record, in uint32_t from f->rank
+	uint32_t rshift[MOLT_BATCH]; // ~(the /20's number): mod 64, 63 - its bit in the map
+	uint32_t sshift[MOLT_BATCH]; // the /24's code's bit in the sub[] word
+};
+
+// The coded path of coded_batch, with the top pass 8 addresses a step: the shift per lane is
+// an instruction and the 16 values are in two registers. The rank and sub passes are
+// coded_batch's, less what the top pass worked out for them; the rank pass counts the map's
+// bits up to and including the /20's own (set: its code is 0), one more than below it.
+AVX2_FN static void coded_batch_avx2(const struct molt_fib *f, const uint32_t *a, uint32_t *out,
+				     unsigned m)
+{
+	const uint32_t *codes = f->codes;
+	const __m256i key = _mm256_set1_epi32((int)f->key);
+	const __m256i lo = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)f->code_val), key);
+	const __m256i hi = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(f->code_val + 8)),
+					    key);
+	const __m256i ckey = _mm256_set1_epi32((int)f->code_key);
+	const __m256i c15 = _mm256_set1_epi32(15), c28 = _mm256_set1_epi32(28);
+	const __m256i c60 = _mm256_set1_epi32(60), ones = _mm256_set1_epi32(-1);
+	struct lanes4 ln __attribute__((aligned(32)));
+	uint32_t val[MOLT4_CODES] __attribute__((aligned(32)));
+	uint64_t live = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= m; i += 8) {
+		__m256i ad = _mm256_loadu_si256((const __m256i *)(a + i));
+		__m256i wi = _mm256_srli_epi32(ad, CODE_WORD);
+		__m256i w = _mm256_set_m128i(load4(codes, _mm256_extracti128_si256(wi, 1)),
+					     load4(codes, _mm256_castsi256_si128(wi)));
+		__m256i bit = _mm256_and_si256(_mm256_srli_epi32(ad, CODE_BIT), c28);
+		__m256i code = _mm256_and_si256(_mm256_srlv_epi32(_mm256_xor_si256(w, ckey), bit),
+						c15);
+		__m256i node = _mm256_cmpeq_epi32(code, _mm256_setzero_si256());
+
+		_mm256_storeu_si256((__m256i *)(out + i), val16(lo, hi, code));
+		live |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(node)) << i;
+		// A rank record is 3 uint32_t.
+		__m256i r = _mm256_srli_epi32(ad, 32 - MOLT4_BLOCK_BITS);
+		_mm256_store_si256((__m256i *)(ln.rank + i),
+				   _mm256_add_epi32(r, _mm256_add_epi32(r, r)));
+		_mm256_store_si256(
+			(__m256i *)(ln.rshift + i),
+			_mm256_xor_si256(_mm256_srli_epi32(ad, 32 - MOLT4_TOP_BITS), ones));
+		_mm256_store_si256(
+			(__m256i *)(ln.sshift + i),
+			_mm256_and_si256(_mm256_srli_epi32(ad, 32 - MOLT4_SUB_BITS - 2), c60));
+	}
+	_mm256_store_si256((__m256i *)val, lo);
+	_mm256_store_si256((__m256i *)(val + 8), hi);
+	for (; i < m; i++) {
+		unsigned code = ((codes[a[i] >> CODE_WORD] ^ f->code_key) >>
+				 ((a[i] >> CODE_BIT) & 28)) &
+				15;
+
+		out[i] = val[code];
+		live |= (uint64_t)(code == 0) << i;
+		ln.rank[i] = (a[i] >> (32 - MOLT4_BLOCK_BITS)) * 3;
+		ln.rshift[i] = ~(a[i] >> (32 - MOLT4_TOP_BITS));
+		ln.sshift[i] = (a[i] >> (32 - MOLT4_SUB_BITS - 2)) & 60;
+	}
+
+	const uint32_t *rank = (const uint32_t *)f->rank;
+	const uint64_t *sub = f->sub, sub_key = f->sub_key;
+	const uint32_t base_key = (uint32_t)f->node_key;
+	uint64_t deep = 0;
+
+	for (uint64_t x = live; x != 0; x &= x - 1) {
+		size_t k = (size_t)__builtin_ctzll(x);
+		const struct molt_rank *rk = (const struct molt_rank *)(rank + ln.rank[k]);
+		uint64_t upto = rk->map << (ln.rshift[k] & 63);
+
+		out[k] = (rk->base ^ base_key) + (uint32_t)__builtin_popcountll(upto) - 1;
+		__builtin_prefetch(&sub[out[k]]);
+	}
+	for (uint64_t x = live; x != 0; x &= x - 1) {
+		size_t k = (size_t)__builtin_ctzll(x);
+		size_t code = (size_t)((sub[out[k]] ^ sub_key) >> (ln.sshift[k] & 63)) & 15;
+
+		if (code != 0)
+			out[k] = val[code];
+		else
+			deep |= UINT64_C(1) << k;
+	}
+	if (deep != 0)
+		node_pass(f, a, out, deep);
+}
+#endif
+
+bool molt4_avx2_usable(void)
+{
+#ifdef MOLT4_AVX2
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+	       __builtin_cpu_supports("bmi2");
+#else
+	return false;
+#endif
+}
+
 void molt4_lookup_bulk(const struct molt_fib *f, const uint32_t *addrs, uint32_t *nh, unsigned n)
 {
 	while (n > 0) {
 		unsigned m = n < MOLT_BATCH ? n : MOLT_BATCH;
 
-		if (f->codes != NULL)
-			coded_batch(f, addrs, nh, m);
-		else
+		if (f->codes == NULL)
 			flat_batch(f, addrs, nh, m);
+#ifdef MOLT4_AVX2
+		else if (f->avx2)
+			coded_batch_avx2(f, addrs, nh, m);
+#endif
+		else
+			coded_batch(f, addrs, nh, m);
 		addrs += m;
 		nh += m;
 		n -= m;

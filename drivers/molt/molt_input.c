@@ -240,7 +240,7 @@ out:
 
 static bool bad_args(const void *rules, size_t n, unsigned flags)
 {
-	if ((rules == NULL && n > 0) || (flags & ~MOLT_BUILD_NO_THP) != 0) {
+	if ((rules == NULL && n > 0) || (flags & ~(MOLT_BUILD_NO_THP | MOLT_BUILD_NO_AVX2)) != 0) {
 		errno = EINVAL;
 		return true;
 	}

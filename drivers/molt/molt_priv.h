@@ -61,6 +61,7 @@
 #pragma once
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -125,6 +126,7 @@ struct molt_fib {
 	uint32_t magic;
 	uint8_t family; // 4 or 6
 	uint8_t top_bits;
+	bool avx2; // IPv4: coded lookups take the AVX2 path (molt4.c)
 	uint32_t key; // XORed into every top entry and leaf
 	uint64_t node_key; // XORed into every node's bases
 	uint32_t code_key; // IPv4: XORed into every word of codes
@@ -157,6 +159,9 @@ static inline uint64_t molt_upto(unsigned c)
 {
 	return (UINT64_C(2) << c) - 1;
 }
+
+// Whether this CPU runs molt4.c's AVX2 path (AVX2, BMI1 and BMI2).
+bool molt4_avx2_usable(void);
 
 // The builder's common entry point: rules already converted, validated and sorted.
 struct molt_key {

@@ -8,7 +8,8 @@
 //   IPv4 (8 bytes):  ctl, plen, 4 address bytes, 2 next-hop bytes (little endian)
 //   IPv6 (12 bytes): ctl, plen, 8 address bytes, 2 next-hop bytes
 // flags: bit 0 IPv6; bit 1 rules go in as they come (else sorted, the feed's order); bit 2
-// MOLT_BUILD_NO_THP; bits 3+4 both: an unknown build flag; bits 5+6 both: rules NULL.
+// MOLT_BUILD_NO_THP; bits 3+4 both: an unknown build flag; bits 5+6 both: rules NULL; bit 7
+// MOLT_BUILD_NO_AVX2.
 // ctl: bit 0 the address bytes are XORed into the previous rule's prefix (a neighbour, a
 // nested or an enclosing rule) rather than into zero; bits 1-3 how far right (IPv4: 4 bits a
 // step) or down (IPv6: 9 bits a step, the 8 bytes being 64 address bits) the bytes go; bit 6
@@ -243,7 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint8_t fl = data[0];
 	unsigned width = (fl & 1) ? 128 : 32;
-	unsigned flags = (fl & 4) ? MOLT_BUILD_NO_THP : 0;
+	unsigned flags = ((fl & 4) ? MOLT_BUILD_NO_THP : 0) |
+			 ((fl & 0x80) ? MOLT_BUILD_NO_AVX2 : 0);
 	bool bad_flags = (fl & 0x18) == 0x18, null_rules = (fl & 0x60) == 0x60;
 	size_t n = parse(data + 2, size - 2, width);
 	uint64_t rng = data[1];

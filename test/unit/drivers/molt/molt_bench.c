@@ -738,11 +738,12 @@ static void run_family(int family, const struct table *t, const struct addrs *a,
 	molt_get_stats(e[0].ctx, &st);
 	for (unsigned i = 0; i < ne; i++)
 		e[i].destroy(e[i].ctx);
-	printf("  (molt IPv%d: %s top level, %llu nodes (%llu skip, %llu inline), %llu leaves; from "
+	printf("  (molt IPv%d: %s top level%s, %llu nodes (%llu skip, %llu inline), %llu leaves; from "
 	       "unsorted rules, as the driver's seal builds: %.1f ms)\n",
-	       family, st.coded ? "coded" : "flat", (unsigned long long)st.nodes,
-	       (unsigned long long)st.skips, (unsigned long long)st.inline_nodes,
-	       (unsigned long long)st.leaves, unsorted_build_ms(family, t));
+	       family, st.coded ? "coded" : "flat", st.avx2 ? " (AVX2 lookups)" : "",
+	       (unsigned long long)st.nodes, (unsigned long long)st.skips,
+	       (unsigned long long)st.inline_nodes, (unsigned long long)st.leaves,
+	       unsorted_build_ms(family, t));
 }
 
 static void usage(const char *prog)
