@@ -23,6 +23,7 @@
 
 #include <rte_common.h>
 #include <rte_random.h>
+#include <rte_vect.h>
 
 #include "drivers/driver.h"
 #include "drivers/molt/molt.h"
@@ -357,8 +358,13 @@ static int molt_seal(struct fib *f)
 		m->changes_lost = true;
 		return -EIO;
 	}
+	// An EAL limit on SIMD below 256 bits (--force-max-simd-bitwidth) keeps IPv4 lookups off
+	// AVX2, as it keeps DPDK's own (0: no EAL, no limit).
+	uint16_t simd = rte_vect_get_max_simd_bitwidth();
+	unsigned flags4 = simd != 0 && simd < RTE_VECT_SIMD_256 ? MOLT_BUILD_NO_AVX2 : 0;
+
 	if (m->family == 4)
-		img = molt4_build(c.r4, c.n, m->seed, 0);
+		img = molt4_build(c.r4, c.n, m->seed, flags4);
 	else
 		img = molt6_build(c.r6, c.n, m->seed, 0);
 	if (img == NULL) {
