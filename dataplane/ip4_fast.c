@@ -73,31 +73,6 @@ static inline uint32_t fast_type_mask(void)
 	return ld32(m);
 }
 
-// Whether a plain 20-byte header read as q0 (bytes 0..7), q1 (8..15) and q2 (16..19) has a
-// correct checksum. Words of any width add up, with the end-around carry, to the same value
-// modulo 0xffff as the header's 16-bit words (2^16 = 1 modulo 0xffff, and 0xffff divides
-// 2^64 - 1), in either byte order (a byte swap multiplies by 256, which 0xffff is prime to):
-// so two adds with carry and one divisibility test (a multiply) check it. The sum is zero only
-// for an all-zero header, which the version test has already refused.
-static inline bool fast_cksum_ok(uint64_t q0, uint64_t q1, uint32_t q2)
-{
-	uint64_t s = q0;
-
-#if defined(RTE_ARCH_X86_64)
-	// The carry chain in three instructions; C has no add-with-carry.
-	asm("addq %1, %0\n\tadcq %2, %0\n\tadcq $0, %0"
-	    : "+r"(s)
-	    : "r"(q1), "r"((uint64_t)q2)
-	    : "cc");
-#else
-	s += q1;
-	s += s < q1;
-	s += q2;
-	s += s < q2;
-#endif
-	return s % 0xffff == 0;
-}
-
 // Whether m takes the fast path: a subset of the frames that eth_input queues as IPv4 and
 // ip4_plain() then accepts (a frame whose IPv4 packet runs past the first segment is left to
 // them). Sets *dst (host order) for the caller to keep if it takes the frame. A branch per
@@ -128,7 +103,7 @@ static inline bool fast_ok(const struct rte_mbuf *m, uint64_t mac, uint32_t *dst
 	q0 = ld64(ip);
 	q1 = ld64(ip + 8);
 	q2 = ld32(ip + 16);
-	if (unlikely(!fast_cksum_ok(q0, q1, q2)))
+	if (unlikely(!ip4_cksum20_ok(q0, q1, q2)))
 		return false;
 	*dst = rte_be_to_cpu_32(q2);
 	return true;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_config.h>
+
 // RFC 1812 5.3.7 / 4.2.2.11: an address whose first octet is 0, 127 or 224..255 (0/8,
 // loopback, multicast, class E and limited broadcast) is never a valid source and never
 // looked up as a destination. Indexed by the first octet: 1 when the address may be forwarded.
@@ -36,4 +38,29 @@ static inline bool ip4_cksum_ok(const void *hdr, unsigned ihl)
 		sum += w;
 	}
 	return (sum != 0) & (sum % 0xffff == 0);
+}
+
+// Whether a plain 20-byte header read as q0 (bytes 0..7), q1 (8..15) and q2 (16..19) has a
+// correct checksum. Words of any width add up, with the end-around carry, to the same value
+// modulo 0xffff as the header's 16-bit words (2^16 = 1 modulo 0xffff, and 0xffff divides
+// 2^64 - 1), in either byte order (a byte swap multiplies by 256, which 0xffff is prime to):
+// so two adds with carry and one divisibility test (a multiply) check it. The sum is zero only
+// for an all-zero header, which a version test refuses (the caller's).
+static inline bool ip4_cksum20_ok(uint64_t q0, uint64_t q1, uint32_t q2)
+{
+	uint64_t s = q0;
+
+#if defined(RTE_ARCH_X86_64)
+	// The carry chain in three instructions; C has no add-with-carry.
+	asm("addq %1, %0\n\tadcq %2, %0\n\tadcq $0, %0"
+	    : "+r"(s)
+	    : "r"(q1), "r"((uint64_t)q2)
+	    : "cc");
+#else
+	s += q1;
+	s += s < q1;
+	s += q2;
+	s += s < q2;
+#endif
+	return s % 0xffff == 0;
 }

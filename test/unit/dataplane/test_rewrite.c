@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // dataplane/rewrite.h against from-scratch recomputation: the incremental TTL checksum update
 // over every checksum value (both representations of zero included), checksum validation of
-// random headers with options, and the MAC rewrites.
+// random headers with options, the fast pass's three-word checksum test, and the MAC rewrites.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "dataplane/dp_priv.h"
+#include "dataplane/ip4_hdr.h"
 #include "dataplane/rewrite.h"
 #include "test/unit/dataplane/dpt.h"
 
@@ -139,6 +140,49 @@ static void test_cksum_validation_random(void **state)
 	}
 }
 
+// ip4_cksum20_ok (the fast pass's three-word test, add-with-carry on x86-64) against the
+// 16-bit sum of ip4_cksum_ok: random 20-byte headers with a correct checksum, the same with
+// one bit flipped anywhere, the checksum field's two forms of zero, and headers of 0xff bytes
+// (every add carries).
+static bool cksum20(const uint8_t *h)
+{
+	uint64_t q0, q1;
+	uint32_t q2;
+
+	memcpy(&q0, h, sizeof(q0));
+	memcpy(&q1, h + 8, sizeof(q1));
+	memcpy(&q2, h + 16, sizeof(q2));
+	return ip4_cksum20_ok(q0, q1, q2);
+}
+
+static void test_cksum20_vs_sum(void **state)
+{
+	uint8_t h[20];
+
+	(void)state;
+	for (unsigned i = 0; i < 200000; i++) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)h;
+		unsigned bit = (unsigned)(rnd() % 160);
+
+		for (unsigned b = 0; b < sizeof(h); b++)
+			h[b] = i % 4 == 0 ? 0xff : (uint8_t)rnd();
+		ip->version_ihl = 0x45;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(h, sizeof(h));
+		assert_true(ip4_cksum_ok(h, 5));
+		assert_true(cksum20(h));
+		// The other form of zero (0x0000 <-> 0xffff) is as correct.
+		if (ip->hdr_checksum == 0 || ip->hdr_checksum == 0xffff) {
+			ip->hdr_checksum = (uint16_t)~ip->hdr_checksum;
+			assert_true(ip4_cksum_ok(h, 5));
+			assert_true(cksum20(h));
+		}
+		h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(cksum20(h), ip4_cksum_ok(h, 5));
+		assert_false(cksum20(h));
+	}
+}
+
 static void test_hop_decrement(void **state)
 {
 	struct rte_ipv6_hdr ip6;
@@ -177,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_ttl_incremental_vs_full),
 		cmocka_unit_test(test_ttl_walk),
 		cmocka_unit_test_setup(test_cksum_validation_random, dpt_setup),
+		cmocka_unit_test(test_cksum20_vs_sum),
 		cmocka_unit_test(test_hop_decrement),
 		cmocka_unit_test(test_eth_rewrite),
 	};
