@@ -19,7 +19,7 @@ struct rte_hash;
 #define MOLT_BURST 64
 
 // Per-port state the fast path needs (control: wo before workers start; workers: ro). 32 bytes,
-// so that the fast path finds a port's MAC with a shift rather than a multiply.
+// so that a port's MAC is found with a shift rather than a multiply.
 struct dp_port {
 	struct rte_ether_addr mac;
 	uint16_t port_id; // DPDK port id

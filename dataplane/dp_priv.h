@@ -43,8 +43,9 @@ struct dp_icmp_bucket {
 // Per-worker state that outlives a burst. Only worker `worker_id` touches its entry.
 //
 // The tx buffers are three arrays rather than an array of structs: a port's packets then start
-// at a power-of-two offset (a shift, not a multiply, per forwarded packet), and the counts the
-// fast path updates per packet share two cache lines.
+// at a power-of-two offset (a shift, not a multiply, per packet queued outside the common
+// case, which keeps a tail pointer per port for the burst instead), and the counts share two
+// cache lines.
 struct dp_wstate {
 	// Packets in tx_pkts[port]. The flush finds the ports to send from these counts (a few
 	// vector compares per burst) rather than from a mask the fast path keeps per packet.
