@@ -79,13 +79,18 @@ static inline void top4(const uint32_t *codes, __m128i ckey, const uint32_t *val
 }
 #endif
 
+// Address a's /20 code, one address at a time (the vector passes' tails).
+static inline unsigned top_code(const struct molt_fib *f, uint32_t a)
+{
+	return ((f->codes[a >> CODE_WORD] ^ f->code_key) >> ((a >> CODE_BIT) & 28)) & 15;
+}
+
 // The top level for a[0..m): out[i] is the value of the address's /20 where it has a code
 // (and code 0's value, unused, where not). Returns the mask of the addresses whose /20 has a
 // node. The codes are in the L2 cache: no prefetch.
 static inline uint64_t coded_top_pass(const struct molt_fib *f, const uint32_t *val,
 				      const uint32_t *a, uint32_t *out, unsigned m)
 {
-	const uint32_t *codes = f->codes;
 	uint64_t live = 0;
 	unsigned i = 0;
 
@@ -95,14 +100,12 @@ static inline uint64_t coded_top_pass(const struct molt_fib *f, const uint32_t *
 	for (; i + 4 <= m; i += 4) {
 		unsigned node;
 
-		top4(codes, ckey, val, a, i, out, &node);
+		top4(f->codes, ckey, val, a, i, out, &node);
 		live |= (uint64_t)node << i;
 	}
 #endif
 	for (; i < m; i++) {
-		unsigned code = ((codes[a[i] >> CODE_WORD] ^ f->code_key) >>
-				 ((a[i] >> CODE_BIT) & 28)) &
-				15;
+		unsigned code = top_code(f, a[i]);
 
 		out[i] = val[code];
 		live |= (uint64_t)(code == 0) << i;
@@ -330,9 +333,7 @@ AVX2_FN static void coded_batch_avx2(const struct molt_fib *f, const uint32_t *a
 	_mm256_store_si256((__m256i *)val, lo);
 	_mm256_store_si256((__m256i *)(val + 8), hi);
 	for (; i < m; i++) {
-		unsigned code = ((codes[a[i] >> CODE_WORD] ^ f->code_key) >>
-				 ((a[i] >> CODE_BIT) & 28)) &
-				15;
+		unsigned code = top_code(f, a[i]);
 
 		out[i] = val[code];
 		live |= (uint64_t)(code == 0) << i;
